@@ -1,0 +1,182 @@
+"""Downhill's command line: open the app, or run headless (presets, critical, run, export).
+
+    python main.py                         open the app on the default scene
+    python main.py --scene FILE.json       open the app on a scene
+    python main.py --screenshot FILE.png   open, run the scene briefly, save a screenshot, quit
+    python main.py presets                 list the preset surfaces and scenes
+    python main.py critical --surface EXPR_OR_PRESET [--domain XMIN,XMAX,YMIN,YMAX] [--json]
+    python main.py run ...                 CSV telemetry of a run (see README)
+    python main.py export ...              render a clip
+
+A bad argument or formula exits with status 2 and a one-line message; no traceback.
+Headless subcommands never import Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from surfaces.errors import DownhillError
+
+#: Options whose value may start with '-' (a negative coordinate): "--start -1.2,0.8".
+_OPTIONS_WITH_SIGNED_VALUES = {"--start", "--domain", "--param", "--betas", "--etas", "--step-sizes"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and exit with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"downhill: {message} (see 'python main.py {self.prog.split()[-1]} --help')\n"
+                  if " " in self.prog else f"downhill: {message} (see 'python main.py --help')\n")
+
+
+def _join_signed_values(argv: Sequence[str]) -> list[str]:
+    """Glue '--start' and a value such as '-1.2,0.8' so argparse does not read it as an option."""
+    result: list[str] = []
+    index = 0
+    while index < len(argv):
+        item = argv[index]
+        if item in _OPTIONS_WITH_SIGNED_VALUES and index + 1 < len(argv) and argv[index + 1].startswith("-") \
+                and len(argv[index + 1]) > 1 and (argv[index + 1][1].isdigit() or argv[index + 1][1] == "."):
+            result.append(f"{item}={argv[index + 1]}")
+            index += 2
+            continue
+        result.append(item)
+        index += 1
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="downhill", description="A ball rolling down a loss landscape.")
+    parser.add_argument("--scene", metavar="FILE_OR_PRESET", help="open the app on this scene")
+    parser.add_argument("--screenshot", metavar="FILE.png",
+                        help="open the scene, run it briefly, save a screenshot of the window and quit")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    commands.add_parser("presets", help="list the preset surfaces and scenes")
+
+    critical = commands.add_parser("critical", help="find and classify the critical points of a surface")
+    critical.add_argument("--surface", required=True, metavar="EXPR_OR_PRESET")
+    critical.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX")
+    critical.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                          help="value of a named parameter of the formula (repeatable)")
+    critical.add_argument("--json", action="store_true", help="print a JSON list")
+
+    try:
+        from physics.cli import add_run_arguments
+    except ImportError:  # the physics command is not built yet
+        add_run_arguments = None
+    if add_run_arguments is not None:
+        add_run_arguments(commands.add_parser("run", help="run optimisers headless and print CSV telemetry"))
+
+    try:
+        from gui.export_cli import add_export_arguments
+    except ImportError:
+        add_export_arguments = None
+    if add_export_arguments is not None:
+        add_export_arguments(commands.add_parser("export", help="render a clip (mp4, gif, webm or png)"))
+    return parser
+
+
+def parse_parameters(items: Sequence[str]) -> dict[str, float]:
+    """Parse repeated ``--param NAME=VALUE`` options."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise DownhillError(f"--param '{item}' must look like NAME=VALUE, such as a=1.5")
+        try:
+            value = float(text)
+        except ValueError:
+            raise DownhillError(f"--param {name}: '{text}' is not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise DownhillError(f"--param {name}: the value must be a finite number")
+        values[name] = value
+    return values
+
+
+def command_presets(out: TextIO) -> int:
+    from surfaces.presets import PRESETS
+
+    out.write("Preset surfaces (use the name with --surface):\n")
+    width = max(len(name) for name in PRESETS)
+    for name, preset in PRESETS.items():
+        out.write(f"  {name:<{width}}  {preset.title}: {preset.note}\n")
+    try:
+        from physics.scenes import PRESET_SCENES
+    except ImportError:
+        return 0
+    out.write("\nPreset scenes (use the name with --scene):\n")
+    width = max(len(name) for name in PRESET_SCENES)
+    for name, scene in PRESET_SCENES.items():
+        out.write(f"  {name:<{width}}  {scene.title}: {scene.note}\n")
+    return 0
+
+
+def command_critical(args: argparse.Namespace, out: TextIO) -> int:
+    from surfaces.critical import find_critical_points
+    from surfaces.presets import resolve_surface
+    from surfaces.surface import Domain
+
+    surface = resolve_surface(args.surface, parameters=parse_parameters(args.param))
+    domain = Domain.parse(args.domain) if args.domain else surface.domain
+    points = find_critical_points(surface, domain)
+    if args.json:
+        rows = [{"x": p.x, "y": p.y, "f": p.value, "kind": p.kind,
+                 "eigenvalues": [p.eigenvalues[0], p.eigenvalues[1]]} for p in points]
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    xmin, xmax, ymin, ymax = domain.as_tuple()
+    out.write(f"{len(points)} critical point{'s' if len(points) != 1 else ''} of f = {surface.text} "
+              f"in [{xmin:g}, {xmax:g}] x [{ymin:g}, {ymax:g}]\n")
+    if points:
+        out.write(f"  {'kind':<11} {'x':>12} {'y':>12} {'f':>14} {'lambda_min':>12} {'lambda_max':>12}\n")
+    for p in points:
+        out.write(f"  {p.kind:<11} {p.x:>12.6g} {p.y:>12.6g} {p.value:>14.8g} "
+                  f"{p.eigenvalues[0]:>12.5g} {p.eigenvalues[1]:>12.5g}\n")
+    return 0
+
+
+def open_app(args: argparse.Namespace) -> int:
+    from gui.app import run_app
+
+    return run_app(scene=args.scene, screenshot=args.screenshot)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python main.py`` and the ``downhill`` console script; returns the exit status."""
+    arguments = _join_signed_values(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    out = sys.stdout
+    try:
+        if args.command == "presets":
+            return command_presets(out)
+        if args.command == "critical":
+            return command_critical(args, out)
+        if args.command == "run":
+            from physics.cli import run_command
+
+            return run_command(args, out)
+        if args.command == "export":
+            from gui.export_cli import export_command
+
+            return export_command(args, out)
+        return open_app(args)
+    except DownhillError as error:
+        sys.stderr.write(f"downhill: {error}\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        sys.stderr.write("downhill: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The optimiser zoo; importing the package registers every optimiser (see base.py)."""

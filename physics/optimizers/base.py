@@ -1,0 +1,182 @@
+"""The optimiser protocol and the one registry every part of Downhill reads.
+
+An optimiser is a pair of pure functions on arrays (the optax style):
+
+    init(params) -> state
+    update(grads, state, params, oracle) -> (step, state)
+
+``params`` and ``grads`` have shape (n, 2): n particles, one row each. ``step`` has shape
+(n, 2) and is *added* to the parameters: ``params_next = params + step``. ``state`` is a small
+immutable ``NamedTuple`` whose fields are all arrays with leading axis n (so the simulation can
+freeze diverged particles with a mask); ``update`` never mutates its inputs.
+
+Hyper-parameters are bound when the pair is made: ``spec.create(lr=0.01, momentum=0.9)``.
+Names and defaults follow torch.optim (``lr``, ``momentum``, ``dampening``, ``nesterov``,
+``betas``, ``eps``, ``alpha``, ``weight_decay``), so a trajectory can be checked against it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+
+from surfaces.errors import DownhillError
+from surfaces.surface import Evaluation
+
+
+class Oracle(Protocol):
+    """What an optimiser may ask of the landscape, at points of shape (n, 2).
+
+    ``gradient`` is the true (noise-free) gradient; the noisy estimate an optimiser steps on is
+    the ``grads`` argument of ``update``. Line searches and adaptive-rate rules call ``value``.
+    """
+
+    def value(self, points: np.ndarray) -> np.ndarray: ...
+
+    def gradient(self, points: np.ndarray) -> np.ndarray: ...
+
+    def evaluate(self, points: np.ndarray) -> Evaluation: ...
+
+
+class Optimizer(NamedTuple):
+    """An optimiser with its hyper-parameters bound: the pure pair of functions."""
+
+    init: Callable[[np.ndarray], Any]
+    update: Callable[[np.ndarray, Any, np.ndarray, Oracle], tuple[np.ndarray, Any]]
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    """One hyper-parameter, as the CLI, the GUI forms and the scene validator see it.
+
+    Attributes:
+        name: torch.optim's name ("lr", "momentum", "betas", ...).
+        default: the default value (a float, int, bool, or a tuple of two floats for pairs).
+        minimum, maximum: the accepted range (for pairs, for each element).
+        description: one line for a tooltip or --help.
+        kind: "float", "int", "bool" or "pair".
+        log_scale: whether a slider should move on a log scale (learning rates, eps).
+    """
+
+    name: str
+    default: float | int | bool | tuple[float, float]
+    minimum: float = 0.0
+    maximum: float = math.inf
+    description: str = ""
+    kind: str = "float"
+    log_scale: bool = False
+
+    def validate(self, value: Any, where: str = "") -> float | int | bool | tuple[float, float]:
+        """Check and normalise a value; raise DownhillError naming the parameter if it is bad."""
+        label = f"{where}{self.name}"
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise DownhillError(f"{label} must be true or false, not {value!r}")
+            return value
+        if self.kind == "pair":
+            if not isinstance(value, (list, tuple)) or len(value) != 2:
+                raise DownhillError(f"{label} must be two numbers, such as 0.9,0.999")
+            return tuple(self._number(v, label) for v in value)  # type: ignore[return-value]
+        number = self._number(value, label)
+        if self.kind == "int":
+            if number != int(number):
+                raise DownhillError(f"{label} must be a whole number, not {value!r}")
+            return int(number)
+        return number
+
+    def _number(self, value: Any, label: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DownhillError(f"{label} must be a number, not {value!r}")
+        number = float(value)
+        if not math.isfinite(number):
+            raise DownhillError(f"{label} must be a finite number, not {value!r}")
+        if not self.minimum <= number <= self.maximum:
+            raise DownhillError(f"{label} = {value!r} is out of range [{self.minimum:g}, {self.maximum:g}]")
+        return number
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A registry entry: the optimiser's maker and everything known about it.
+
+    Attributes:
+        name: the command-line name ("adam", "damped-newton", ...).
+        display_name: for menus ("Adam", "Damped Newton (Levenberg-Marquardt)").
+        family: "first-order", "adaptive-rate", "second-order" or "quasi-newton".
+        hyperparameters: the parameters ``make`` accepts, with defaults and ranges.
+        make: builds the bound pair from a complete dict of hyper-parameter values.
+        description: one line for a menu tooltip.
+        reference: the paper or documentation the update rule follows.
+        needs_hessian: whether ``update`` asks the oracle for the Hessian.
+        stability_factor: for methods with a 2/lambda_max style bound, the constant c such that
+            the rate is stable while lr * lambda_max < c (2 for GD, 2(1 + momentum) for heavy
+            ball); a callable of the hyper-parameter dict, or None where no such bound applies.
+        velocity: extracts an (n, 2) velocity or first moment from the state, or None.
+        aliases_of: for aliases such as "momentum", the name it sets up and the defaults it changes.
+    """
+
+    name: str
+    display_name: str
+    family: str
+    hyperparameters: tuple[HyperParameter, ...]
+    make: Callable[[Mapping[str, Any]], Optimizer]
+    description: str = ""
+    reference: str = ""
+    needs_hessian: bool = False
+    stability_factor: Callable[[Mapping[str, Any]], float] | None = None
+    velocity: Callable[[Any], np.ndarray | None] | None = None
+    defaults_override: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_order(self) -> bool:
+        return self.family in ("first-order", "adaptive-rate")
+
+    def defaults(self) -> dict[str, Any]:
+        values = {h.name: h.default for h in self.hyperparameters}
+        values.update(self.defaults_override)
+        return values
+
+    def settings(self, values: Mapping[str, Any] | None = None, where: str = "") -> dict[str, Any]:
+        """Defaults overlaid with ``values``, each validated; unknown names are an error."""
+        known = {h.name: h for h in self.hyperparameters}
+        result = self.defaults()
+        for name, value in (values or {}).items():
+            if name not in known:
+                raise DownhillError(f"{where}the optimiser '{self.name}' has no hyper-parameter '{name}'; "
+                                    f"it has {', '.join(known) or 'none'}")
+            result[name] = known[name].validate(value, where)
+        return result
+
+    def create(self, **values: Any) -> Optimizer:
+        """The bound pair for these hyper-parameters (validated; the rest default)."""
+        return self.make(self.settings(values))
+
+
+_REGISTRY: dict[str, OptimizerSpec] = {}
+
+
+def register(spec: OptimizerSpec) -> OptimizerSpec:
+    """Add a spec to the registry (at import of its module)."""
+    if spec.name in _REGISTRY:
+        raise ValueError(f"optimiser {spec.name!r} registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def registry() -> Mapping[str, OptimizerSpec]:
+    """Every registered optimiser by name, in registration order."""
+    import physics.optimizers  # noqa: F401  (importing the package registers them all)
+
+    return dict(_REGISTRY)
+
+
+def get_optimizer(name: str) -> OptimizerSpec:
+    """The spec for a name, or a DownhillError listing the known names."""
+    specs = registry()
+    if name not in specs:
+        raise DownhillError(f"unknown optimiser '{name}'; choose one of {', '.join(specs)}")
+    return specs[name]
