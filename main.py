@@ -101,25 +101,35 @@ def parse_parameters(items: Sequence[str]) -> dict[str, float]:
 
 
 def command_presets(out: TextIO) -> int:
+    """List the preset surfaces by group (name, title, formula, teaching note), then the preset scenes."""
+    import textwrap
+
     from surfaces.presets import PRESETS
 
-    out.write("Preset surfaces (use the name with --surface):\n")
-    width = max(len(name) for name in PRESETS)
+    width = max(len(name) for name in PRESETS) + 2
+    indent = " " * (2 + width)
+    out.write("Preset surfaces (use the name with --surface NAME):\n")
+    group = None
     for name, preset in PRESETS.items():
-        out.write(f"  {name:<{width}}  {preset.title}: {preset.note}\n")
+        if preset.group != group:
+            group = preset.group
+            out.write(f"\n{group}\n")
+        out.write(f"  {name:<{width}}{preset.title}\n{indent}f = {preset.formula}\n")
+        out.write(textwrap.fill(preset.note, width=110, initial_indent=indent, subsequent_indent=indent) + "\n")
     try:
         from physics.scenes import PRESET_SCENES
-    except ImportError:
+    except ImportError:  # the physics package is not built yet
         return 0
-    out.write("\nPreset scenes (use the name with --scene):\n")
-    width = max(len(name) for name in PRESET_SCENES)
+    out.write("\nPreset scenes (use the name with --scene NAME):\n")
+    width = max(len(name) for name in PRESET_SCENES) + 2
     for name, scene in PRESET_SCENES.items():
-        out.write(f"  {name:<{width}}  {scene.title}: {scene.note}\n")
+        out.write(f"  {name:<{width}}{scene.title}: {scene.note}\n")
     return 0
 
 
 def command_critical(args: argparse.Namespace, out: TextIO) -> int:
-    from surfaces.critical import find_critical_points
+    """Find, classify and print the critical points of a surface (a table, or JSON with --json)."""
+    from surfaces.critical import DEGENERATE_RTOL, find_critical_points
     from surfaces.presets import resolve_surface
     from surfaces.surface import Domain
 
@@ -132,13 +142,28 @@ def command_critical(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(rows, indent=2) + "\n")
         return 0
     xmin, xmax, ymin, ymax = domain.as_tuple()
-    out.write(f"{len(points)} critical point{'s' if len(points) != 1 else ''} of f = {surface.text} "
-              f"in [{xmin:g}, {xmax:g}] x [{ymin:g}, {ymax:g}]\n")
+    what = f"{surface.name}, f = {surface.text}" if surface.name else f"f = {surface.text}"
+    out.write(f"{len(points)} critical point{'s' if len(points) != 1 else ''} of {what}\n"
+              f"in [{xmin:g}, {xmax:g}] x [{ymin:g}, {ymax:g}]")
+    plurals = {"minimum": "minima", "maximum": "maxima", "saddle": "saddles", "degenerate": "degenerate"}
+    counts = {kind: sum(p.kind == kind for p in points) for kind in plurals}
+    summary = ", ".join(f"{n} {kind if n == 1 else plurals[kind]}" for kind, n in counts.items() if n)
+    out.write(f": {summary}\n" if summary else "\n")
     if points:
         out.write(f"  {'kind':<11} {'x':>12} {'y':>12} {'f':>14} {'lambda_min':>12} {'lambda_max':>12}\n")
+    # Rounding noise around zero (1e-17 for an exact 0) is shown as 0 in the table (--json keeps it),
+    # judged against the sizes in play: the domain, the largest |f| and |lambda| among the points.
+    tiny_position = 1e-12 * domain.diameter
+    tiny_value = 1e-14 * max((abs(p.value) for p in points), default=0.0)
+    tiny_curvature = 1e-12 * max((abs(v) for p in points for v in p.eigenvalues), default=0.0)
     for p in points:
-        out.write(f"  {p.kind:<11} {p.x:>12.6g} {p.y:>12.6g} {p.value:>14.8g} "
-                  f"{p.eigenvalues[0]:>12.5g} {p.eigenvalues[1]:>12.5g}\n")
+        x, y = (0.0 if abs(v) < tiny_position else v for v in (p.x, p.y))
+        value = 0.0 if abs(p.value) < tiny_value else p.value
+        low, high = (0.0 if abs(v) < tiny_curvature else v for v in p.eigenvalues)
+        out.write(f"  {p.kind:<11} {x:>12.7g} {y:>12.7g} {value:>14.9g} {low:>12.5g} {high:>12.5g}\n")
+    if counts["degenerate"]:
+        out.write(f"degenerate: an eigenvalue is about zero (|lambda| <= {DEGENERATE_RTOL:g} x the typical curvature), "
+                  "so the second-derivative test cannot tell its kind\n")
     return 0
 
 
@@ -146,6 +171,14 @@ def open_app(args: argparse.Namespace) -> int:
     from gui.app import run_app
 
     return run_app(scene=args.scene, screenshot=args.screenshot)
+
+
+def _located(error: DownhillError) -> str:
+    """The error's one-line message, with its formula column when the message does not say it."""
+    text = str(error)
+    if error.column is not None and f"column {error.column}" not in text:
+        text = f"{text} (column {error.column})"
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export_command(args, out)
         return open_app(args)
     except DownhillError as error:
-        sys.stderr.write(f"downhill: {error}\n")
+        sys.stderr.write(f"downhill: {_located(error)}\n")
         return 2
     except BrokenPipeError:
         return 0

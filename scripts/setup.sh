@@ -44,6 +44,11 @@ fi
 STAMP=.venv/.downhill-installed
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -e ".[test]"
+  echo "downhill: installing the Python packages into .venv (first run only)" >&2
+  if ! .venv/bin/python -m pip install -q -e ".[test]" >.venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "downhill: pip could not install the project; see the log above" >&2
+    exit 1
+  fi
   touch "$STAMP"
 fi

@@ -31,6 +31,15 @@ class DownhillError(Exception):
             text = f"{self.field}: {text}"
         return " ".join(text.split())
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Exception's default rebuilds from args (the described text) and loses column and field;
+        # copy.copy, pickle and multiprocessing would hand back a different error.
+        return (_restore, (type(self), self.message, self.column, self.field))
+
+
+def _restore(kind: type[DownhillError], message: str, column: int | None, field: str | None) -> DownhillError:
+    return kind(message, column=column, field=field)
+
 
 class FormulaError(DownhillError):
     """A formula that cannot be accepted; ``column`` points at the offending character."""

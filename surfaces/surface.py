@@ -3,37 +3,55 @@
 A :class:`Surface` holds the SymPy expression, its gradient and Hessian expressions, LaTeX for
 all three, a default view :class:`Domain`, the terms of a finite sum, and ONE vectorised
 function (``lambdify`` with common-subexpression elimination) that returns f, grad f and the
-Hessian for an ``(n, 2)`` array of points in one call.
+Hessian for an ``(n, 2)`` array of points in one call. Constants and terms free of a variable
+broadcast to shape (n,); wherever f or a derivative is undefined or overflows the result is NaN
+(never inf, a complex number, a warning or an exception).
 
 Build one with :func:`build_surface` (from typed text; safe, bounded in size and time) or
 :func:`surface_from_expression` (from an expression the program built itself, e.g. a preset).
+Both refuse, with a :class:`~surfaces.errors.FormulaError`, a formula whose derivatives would be
+too large (:mod:`surfaces.derivatives`) or whose SymPy work outlasts a hard time limit
+(:mod:`surfaces.deadline`): a hostile formula gives an error, not a frozen process.
 """
 
 from __future__ import annotations
 
 import math
-import time
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
 import sympy
-from sympy.utilities.lambdify import lambdify
 
-from surfaces.errors import FormulaError
+from surfaces.deadline import time_limit as hard_time_limit
+from surfaces.derivatives import (
+    Gradient,
+    Hessian,
+    compile_outputs,
+    derivative,
+    gradient_and_hessian,
+    node_count,
+    numeric_ready,
+)
+from surfaces.errors import DownhillError, FormulaError
 from surfaces.parsing import X, Y, parameter_symbol, parse_formula
 
-#: Growth limits (expression tree nodes) for the derivative stages, and the default time limit.
-MAX_GRADIENT_NODES = 40_000
-MAX_HESSIAN_NODES = 120_000
+#: A gradient or Hessian entry larger than this (nodes) is shown in LaTeX by its symbol, such as
+#: \partial^2 f / \partial x^2: printed out it would be thousands of characters no one can read.
+MAX_LATEX_NODES = 1_500
 DEFAULT_TIME_LIMIT = 5.0  # seconds of SymPy work per build
 DEFAULT_DOMAIN_HALF_WIDTH = 3.0
 
 
 @dataclass(frozen=True)
 class Domain:
-    """A rectangle [xmin, xmax] x [ymin, ymax] in surface coordinates."""
+    """A rectangle [xmin, xmax] x [ymin, ymax] in surface coordinates.
+
+    The four bounds are stored as floats; any real numbers (int, float, NumPy scalars) are
+    accepted. A bad rectangle raises :class:`~surfaces.errors.DownhillError`.
+    """
 
     xmin: float
     xmax: float
@@ -42,12 +60,14 @@ class Domain:
 
     def __post_init__(self) -> None:
         values = (self.xmin, self.xmax, self.ymin, self.ymax)
-        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
-            raise FormulaError("the domain needs four finite numbers XMIN,XMAX,YMIN,YMAX")
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+            raise DownhillError("the domain needs four finite numbers XMIN,XMAX,YMIN,YMAX")
+        for name, value in zip(("xmin", "xmax", "ymin", "ymax"), values, strict=True):
+            object.__setattr__(self, name, float(value))
         if not (self.xmin < self.xmax and self.ymin < self.ymax):
-            raise FormulaError("the domain needs XMIN < XMAX and YMIN < YMAX")
+            raise DownhillError("the domain needs XMIN < XMAX and YMIN < YMAX")
         if max(abs(v) for v in values) > 1e6:
-            raise FormulaError("the domain is limited to coordinates within ±1e6")
+            raise DownhillError("the domain is limited to coordinates within ±1e6")
 
     @classmethod
     def square(cls, half_width: float, centre: tuple[float, float] = (0.0, 0.0)) -> Domain:
@@ -56,14 +76,18 @@ class Domain:
 
     @classmethod
     def parse(cls, text: str) -> Domain:
-        """Parse ``"XMIN,XMAX,YMIN,YMAX"`` (as typed on the command line)."""
+        """Parse ``"XMIN,XMAX,YMIN,YMAX"`` (as typed on the command line).
+
+        Raises:
+            DownhillError: not four finite numbers, or not XMIN < XMAX and YMIN < YMAX.
+        """
         parts = [p.strip() for p in str(text).split(",")]
         if len(parts) != 4:
-            raise FormulaError(f"the domain '{text}' needs four numbers XMIN,XMAX,YMIN,YMAX separated by commas")
+            raise DownhillError(f"the domain '{text}' needs four numbers XMIN,XMAX,YMIN,YMAX separated by commas")
         try:
             values = [float(p) for p in parts]
         except ValueError:
-            raise FormulaError(f"the domain '{text}' needs four numbers XMIN,XMAX,YMIN,YMAX") from None
+            raise DownhillError(f"the domain '{text}' needs four numbers XMIN,XMAX,YMIN,YMAX") from None
         return cls(*values)
 
     def as_tuple(self) -> tuple[float, float, float, float]:
@@ -118,12 +142,16 @@ class _Compiled:
         self._term_function: Callable | None = None
 
     def term_function(self) -> Callable:
-        """Compiled on first use: values and gradients of every term, [t_1..t_m, dt_1/dx.., dt_1/dy..]."""
+        """Compiled on first use: values and gradients of every term, [t_1..t_m, dt_1/dx.., dt_1/dy..].
+
+        The terms' derivatives are, summed, the gradient already built within the limits, so this
+        costs about what compiling the gradient did.
+        """
         if self._term_function is None:
             outputs = list(self._terms)
-            outputs += [_numeric_ready(sympy.diff(t, X)) for t in self._terms]
-            outputs += [_numeric_ready(sympy.diff(t, Y)) for t in self._terms]
-            self._term_function = lambdify(self._symbols, outputs, modules="numpy", cse=True)
+            outputs += [derivative(t, X) for t in self._terms]
+            outputs += [derivative(t, Y) for t in self._terms]
+            self._term_function = compile_outputs(self._symbols, [numeric_ready(o) for o in outputs])
         return self._term_function
 
 
@@ -139,15 +167,22 @@ class Surface:
         hessian: ((fxx, fxy), (fxy, fyy)) as SymPy expressions.
         terms: the summands of f (f = sum(terms)); a finite-sum loss draws mini-batches of them.
         parameters: values of the named parameters, as sorted (name, value) pairs.
-        latex, gradient_latex, hessian_latex: LaTeX of f, grad f and H.
+        latex, gradient_latex, hessian_latex: LaTeX of f, grad f and H (the last two as
+            ``\\begin{pmatrix}...\\end{pmatrix}``; an entry too large to read, beyond
+            :data:`MAX_LATEX_NODES`, is written as its symbol, such as ``\\frac{\\partial^{2} f}{\\partial x^{2}}``).
         name: the preset's name, or "" for a typed formula.
+
+    Evaluation (:meth:`evaluate`, :meth:`value`, :meth:`term_evaluation`) is vectorised over
+    points, never warns or raises for a point, and returns real float64 arrays that hold NaN
+    wherever the formula or a derivative is undefined or overflows (log of a negative, 1/0,
+    sqrt of a negative, exp(1000)); where f is NaN, so are its gradient and Hessian.
     """
 
     text: str
     expression: sympy.Expr
     domain: Domain
-    gradient: tuple[sympy.Expr, sympy.Expr]
-    hessian: tuple[tuple[sympy.Expr, sympy.Expr], tuple[sympy.Expr, sympy.Expr]]
+    gradient: Gradient
+    hessian: Hessian
     terms: tuple[sympy.Expr, ...]
     parameters: tuple[tuple[str, float], ...]
     latex: str
@@ -170,51 +205,70 @@ class Surface:
         return sum(1 for t in self.terms if t.has(X) or t.has(Y)) > 1
 
     def with_parameters(self, values: Mapping[str, float]) -> Surface:
-        """The same surface with new parameter values (no recompilation)."""
+        """The same surface with new parameter values (no recompilation; the original is unchanged).
+
+        Raises:
+            FormulaError: a name the formula does not have, or a value that is not a finite number.
+        """
         current = dict(self.parameters)
         for name, value in values.items():
             if name not in current:
-                raise FormulaError(f"the formula has no parameter '{name}'")
-            if not math.isfinite(float(value)):
-                raise FormulaError(f"the parameter '{name}' must be a finite number")
+                known = ", ".join(current) or "none"
+                raise FormulaError(f"the formula has no parameter '{name}' (its parameters: {known})")
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise FormulaError(f"the parameter '{name}' must be a finite number, not {value!r}")
             current[name] = float(value)
         return replace(self, parameters=tuple(sorted(current.items())))
 
     def with_domain(self, domain: Domain) -> Surface:
         return replace(self, domain=domain)
 
-    def _arguments(self, points: np.ndarray) -> tuple[np.ndarray, list, int]:
+    def _arguments(self, points: np.ndarray) -> tuple[list, int]:
         p = np.asarray(points, dtype=float)
-        if p.ndim == 1:
+        if p.ndim == 1 and p.shape == (2,):
             p = p.reshape(1, 2)
         if p.ndim != 2 or p.shape[1] != 2:
             raise ValueError(f"points must have shape (n, 2), not {p.shape}")
-        return p, [p[:, 0], p[:, 1], *(value for _, value in self.parameters)], p.shape[0]
+        # Parameters go in as NumPy scalars: arithmetic on them then follows NumPy's rules (1/0 is
+        # inf, 3.0**700 is inf, (-1)**0.5 is nan) instead of Python's (ZeroDivisionError,
+        # OverflowError, a complex number).
+        return [p[:, 0], p[:, 1], *(np.float64(value) for _, value in self.parameters)], p.shape[0]
 
     def evaluate(self, points: np.ndarray) -> Evaluation:
-        """f, grad f and H at points (n, 2); NaN wherever f or a derivative is undefined."""
-        _, arguments, n = self._arguments(points)
+        """f, grad f and H at points (n, 2): value (n,), gradient (n, 2), hessian (n, 2, 2).
+
+        NaN wherever f or a derivative is undefined or not finite.
+        """
+        arguments, n = self._arguments(points)
         with np.errstate(all="ignore"):
             outputs = self._compiled.full(*arguments)
-        value = np.empty(n)
-        gradient = np.empty((n, 2))
-        hessian = np.empty((n, 2, 2))
-        value[:] = _real(outputs[0])
-        gradient[:, 0] = _real(outputs[1])
-        gradient[:, 1] = _real(outputs[2])
-        hessian[:, 0, 0] = _real(outputs[3])
-        hessian[:, 0, 1] = _real(outputs[4])
-        hessian[:, 1, 0] = hessian[:, 0, 1]
-        hessian[:, 1, 1] = _real(outputs[5])
+            value = np.empty(n)
+            gradient = np.empty((n, 2))
+            hessian = np.empty((n, 2, 2))
+            value[:] = _real(outputs[0])
+            gradient[:, 0] = _real(outputs[1])
+            gradient[:, 1] = _real(outputs[2])
+            hessian[:, 0, 0] = _real(outputs[3])
+            hessian[:, 0, 1] = _real(outputs[4])
+            hessian[:, 1, 1] = _real(outputs[5])
+            hessian[:, 1, 0] = hessian[:, 0, 1]
+            for array in (value, gradient, hessian):
+                _undefined_to_nan(array)
+            # Where f itself is undefined its derivatives are too (1/x is no slope for log(x) at x < 0).
+            undefined = np.isnan(value)
+            if undefined.any():
+                gradient[undefined] = np.nan
+                hessian[undefined] = np.nan
         return Evaluation(value, gradient, hessian)
 
     def value(self, points: np.ndarray) -> np.ndarray:
-        """f at points (n, 2) -> (n,), NaN where undefined."""
-        _, arguments, n = self._arguments(points)
+        """f at points (n, 2) -> (n,), NaN where undefined or not finite."""
+        arguments, n = self._arguments(points)
         with np.errstate(all="ignore"):
             out = self._compiled.value(*arguments)
-        result = np.empty(n)
-        result[:] = _real(out)
+            result = np.empty(n)
+            result[:] = _real(out)
+            _undefined_to_nan(result)
         return result
 
     def value_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -226,18 +280,22 @@ class Surface:
         """Every term's value and gradient at points (n, 2).
 
         Returns:
-            values (m, n) and gradients (m, n, 2) for the m terms; sum over axis 0 gives f, grad f.
+            values (m, n) and gradients (m, n, 2) for the m terms; summed over axis 0 they give
+            f and grad f (NaN where a term is undefined or not finite).
         """
-        _, arguments, n = self._arguments(points)
+        arguments, n = self._arguments(points)
         m = len(self.terms)
         with np.errstate(all="ignore"):
             outputs = self._compiled.term_function()(*arguments)
-        values = np.empty((m, n))
-        gradients = np.empty((m, n, 2))
-        for i in range(m):
-            values[i] = _real(outputs[i])
-            gradients[i, :, 0] = _real(outputs[m + i])
-            gradients[i, :, 1] = _real(outputs[2 * m + i])
+            values = np.empty((m, n))
+            gradients = np.empty((m, n, 2))
+            for i in range(m):
+                values[i] = _real(outputs[i])
+                gradients[i, :, 0] = _real(outputs[m + i])
+                gradients[i, :, 1] = _real(outputs[2 * m + i])
+            _undefined_to_nan(values)
+            _undefined_to_nan(gradients)
+            gradients[np.isnan(values)] = np.nan
         return values, gradients
 
 
@@ -245,36 +303,19 @@ def _real(array: object) -> np.ndarray | float:
     """Discard any complex result: a value with an imaginary part is undefined here (NaN)."""
     if np.iscomplexobj(array):
         a = np.asarray(array)
-        return np.where(np.abs(a.imag) > 0, np.nan, a.real)
+        return np.where(a.imag != 0, np.nan, a.real)
     return array  # type: ignore[return-value]
 
 
-def _numeric_ready(expression: sympy.Expr) -> sympy.Expr:
-    """Drop Dirac deltas (zero almost everywhere) that derivatives of abs/sign/max produce."""
-    if expression.has(sympy.DiracDelta):
-        expression = expression.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
-    return expression
+def _undefined_to_nan(array: np.ndarray) -> None:
+    """In place: ±inf (1/0, log(0), an overflow) becomes NaN, the one mark of 'undefined'."""
+    np.copyto(array, np.nan, where=np.isinf(array))
 
 
-def _node_count(expression: sympy.Expr, limit: int) -> int:
-    """Number of nodes in the expression tree, stopping early once past ``limit``."""
-    count = 0
-    for _ in sympy.preorder_traversal(expression):
-        count += 1
-        if count > limit:
-            break
-    return count
-
-
-class _Deadline:
-    def __init__(self, seconds: float, text: str):
-        self.end = time.monotonic() + seconds
-        self.seconds = seconds
-        self.text = text
-
-    def check(self, stage: str) -> None:
-        if time.monotonic() > self.end:
-            raise FormulaError(f"the formula is too complex: {stage} took longer than {self.seconds:g} s", column=1)
+def _latex_entry(expression: sympy.Expr, symbol: str) -> str:
+    if node_count(expression, MAX_LATEX_NODES) > MAX_LATEX_NODES:
+        return symbol
+    return sympy.latex(expression)
 
 
 def build_surface(text: str, *, parameters: Mapping[str, float] | bool | None = None,
@@ -288,7 +329,8 @@ def build_surface(text: str, *, parameters: Mapping[str, float] | bool | None = 
             (value 1.0 unless given); or a mapping name -> value of the accepted parameters.
         domain: the default view; a square of half-width 3 around the origin if None.
         name: a preset's name, if any.
-        time_limit: seconds of SymPy work before the build is refused.
+        time_limit: seconds of SymPy work (derivatives, compiling, LaTeX) before the build is
+            refused; a hard limit, enforced inside each stage.
 
     Raises:
         FormulaError: the formula is unsafe, invalid, too large, or too slow to differentiate.
@@ -300,7 +342,11 @@ def build_surface(text: str, *, parameters: Mapping[str, float] | bool | None = 
     parsed = parse_formula(text, parameters=True if accepted is True else accepted)
     values = {p: 1.0 for p in parsed.parameters}
     if isinstance(accepted, Mapping):
-        values.update({k: float(v) for k, v in accepted.items() if k in values})
+        for key, value in accepted.items():
+            if key in values:
+                if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                    raise FormulaError(f"the parameter '{key}' must be a finite number, not {value!r}")
+                values[key] = float(value)
     return surface_from_expression(parsed.expression, text=text, parameters=values, domain=domain,
                                    name=name, time_limit=time_limit)
 
@@ -311,38 +357,36 @@ def surface_from_expression(expression: sympy.Expr, *, text: str | None = None,
                             time_limit: float = DEFAULT_TIME_LIMIT) -> Surface:
     """Build a Surface from a SymPy expression in the real symbols ``X``, ``Y`` (and parameters).
 
+    The work is bounded: estimated and actual sizes of the gradient and the Hessian are checked
+    before and after each differentiation (:func:`surfaces.derivatives.gradient_and_hessian`),
+    and all SymPy work runs under a hard ``time_limit`` (seconds). The compiled evaluator is
+    tried once at the domain's centre, so a constant that cannot be computed in floating point
+    is refused here rather than failing at every evaluation.
+
     Args:
         terms: the summands of a finite-sum loss; by default the top-level terms of the sum.
+
+    Raises:
+        FormulaError: the formula is too large, too deeply nested or too slow to build.
     """
-    deadline = _Deadline(time_limit, text or "")
     values = dict(parameters or {})
     symbols = [X, Y, *(parameter_symbol(n) for n in sorted(values))]
-    gradient = tuple(_numeric_ready(sympy.diff(expression, v)) for v in (X, Y))
-    if sum(_node_count(g, MAX_GRADIENT_NODES) for g in gradient) > MAX_GRADIENT_NODES:
-        raise FormulaError("the formula is too complex: its gradient is too large to work with", column=1)
-    deadline.check("the gradient")
-    fxx = _numeric_ready(sympy.diff(gradient[0], X))
-    fxy = _numeric_ready(sympy.diff(gradient[0], Y))
-    fyy = _numeric_ready(sympy.diff(gradient[1], Y))
-    if sum(_node_count(h, MAX_HESSIAN_NODES) for h in (fxx, fxy, fyy)) > MAX_HESSIAN_NODES:
-        raise FormulaError("the formula is too complex: its Hessian is too large to work with", column=1)
-    deadline.check("the Hessian")
-    outputs = [expression, gradient[0], gradient[1], fxx, fxy, fyy]
-    full = lambdify(symbols, outputs, modules="numpy", cse=True)
-    value = lambdify(symbols, expression, modules="numpy", cse=True)
-    deadline.check("compiling")
-    term_list = tuple(terms) if terms is not None else tuple(sympy.Add.make_args(expression))
-    latex = sympy.latex(expression)
-    gradient_latex = r"\begin{pmatrix}" + sympy.latex(gradient[0]) + r"\\" + sympy.latex(gradient[1]) + r"\end{pmatrix}"
-    hessian_latex = (r"\begin{pmatrix}" + sympy.latex(fxx) + "&" + sympy.latex(fxy) + r"\\"
-                     + sympy.latex(fxy) + "&" + sympy.latex(fyy) + r"\end{pmatrix}")
-    deadline.check("typesetting")
-    return Surface(
+    try:
+        with hard_time_limit(time_limit, "building the surface"):
+            gradient, hessian = gradient_and_hessian(expression)
+            outputs = [expression, gradient[0], gradient[1], hessian[0][0], hessian[0][1], hessian[1][1]]
+            full = compile_outputs(symbols, [numeric_ready(o) for o in outputs])
+            value = compile_outputs(symbols, numeric_ready(expression))
+            term_list = tuple(terms) if terms is not None else tuple(sympy.Add.make_args(expression))
+            latex, gradient_latex, hessian_latex = _latex(expression, gradient, hessian)
+    except RecursionError:
+        raise FormulaError("the formula is nested too deeply to differentiate", column=1) from None
+    surface = Surface(
         text=text if text is not None else str(expression),
         expression=expression,
         domain=domain or Domain.square(DEFAULT_DOMAIN_HALF_WIDTH),
-        gradient=(gradient[0], gradient[1]),
-        hessian=((fxx, fxy), (fxy, fyy)),
+        gradient=gradient,
+        hessian=hessian,
         terms=term_list,
         parameters=tuple(sorted((k, float(v)) for k, v in values.items())),
         latex=latex,
@@ -351,3 +395,35 @@ def surface_from_expression(expression: sympy.Expr, *, text: str | None = None,
         name=name,
         _compiled=_Compiled(full, value, term_list, symbols),
     )
+    _try_once(surface)
+    return surface
+
+
+def _latex(expression: sympy.Expr, gradient: Gradient, hessian: Hessian) -> tuple[str, str, str]:
+    """LaTeX of f, grad f (a column pmatrix) and H (a 2 x 2 pmatrix)."""
+    latex = sympy.latex(expression)
+    gx = _latex_entry(gradient[0], r"\frac{\partial f}{\partial x}")
+    gy = _latex_entry(gradient[1], r"\frac{\partial f}{\partial y}")
+    fxx = _latex_entry(hessian[0][0], r"\frac{\partial^{2} f}{\partial x^{2}}")
+    fxy = _latex_entry(hessian[0][1], r"\frac{\partial^{2} f}{\partial x \partial y}")
+    fyy = _latex_entry(hessian[1][1], r"\frac{\partial^{2} f}{\partial y^{2}}")
+    gradient_latex = r"\begin{pmatrix}" + gx + r"\\" + gy + r"\end{pmatrix}"
+    hessian_latex = r"\begin{pmatrix}" + fxx + "&" + fxy + r"\\" + fxy + "&" + fyy + r"\end{pmatrix}"
+    return latex, gradient_latex, hessian_latex
+
+
+def _try_once(surface: Surface) -> None:
+    """Evaluate once at the domain's centre; refuse a formula whose evaluator raises.
+
+    Points and parameters reach the evaluator as NumPy values, so only constants computed in
+    plain Python (such as pi**700 in a program-built expression, which overflows) can raise, and
+    they raise at every point alike.
+    """
+    centre = np.array([[0.5 * (surface.domain.xmin + surface.domain.xmax),
+                        0.5 * (surface.domain.ymin + surface.domain.ymax)]])
+    try:
+        surface.evaluate(centre)
+        surface.value(centre)
+    except (ArithmeticError, ValueError, TypeError) as error:
+        raise FormulaError(f"the formula cannot be computed in floating point ({error}); "
+                           "a constant in it is probably too large", column=1) from None

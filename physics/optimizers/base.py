@@ -116,7 +116,9 @@ class OptimizerSpec:
             the rate is stable while lr * lambda_max < c (2 for GD, 2(1 + momentum) for heavy
             ball); a callable of the hyper-parameter dict, or None where no such bound applies.
         velocity: extracts an (n, 2) velocity or first moment from the state, or None.
-        aliases_of: for aliases such as "momentum", the name it sets up and the defaults it changes.
+        defaults_override: defaults that differ from the hyper-parameters' own (optional; the
+            aliases "gd", "momentum" and "nesterov" instead carry their own hyper-parameter tuples,
+            with the defaults they change, so that forms and --help show the alias's defaults).
     """
 
     name: str

@@ -1,0 +1,224 @@
+"""Start the desktop app: ``run_app`` is what ``python main.py [--scene FILE] [--screenshot PNG]`` calls.
+
+Order of events: check there is a display to open a window on (else one line and status 2);
+resolve the scene (a bad file or name: one line, status 2); create the QApplication with the
+settings redirected if ``DOWNHILL_CONFIG_DIR`` says so; build the first surface (before any
+window exists, so nothing can stall); open the main window with the saved layout; then offer
+back the autosave of a crashed previous session.
+
+``--screenshot FILE.png`` is the scripted path: the scene (the default if none), a fixed
+1600 x 900 window, no saved layout or formula, no session lock; play for a moment, grab the
+whole window (OpenGL content included), write the PNG and quit with 0 (2 if it cannot be written).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from surfaces.errors import DownhillError
+
+#: Size of the window in --screenshot mode (and of the README's screenshot).
+SCREENSHOT_SIZE = (1600, 900)
+#: How long --screenshot lets the scene play before grabbing (milliseconds), and the pauses
+#: before playing and before grabbing, for the views to catch up.
+SCREENSHOT_PLAY_MS = 1500
+SCREENSHOT_SETTLE_MS = 300
+#: How often (ms) the event loop lets Python look for Ctrl+C / SIGTERM.
+SIGNAL_POLL_MS = 250
+#: Seconds a thread may hold the GIL while another waits for it (see prepare_process).
+GIL_SWITCH_INTERVAL = 0.0005
+#: Platforms that need no display server.
+_HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay")
+
+
+def display_problem(environment: dict[str, str] | None = None, platform: str | None = None) -> str:
+    """A one-line explanation when no window can be opened here, or "" when one can.
+
+    On Linux (and other X11/Wayland systems) a window needs ``DISPLAY`` or ``WAYLAND_DISPLAY``,
+    unless Qt is told to draw offscreen. macOS and Windows always have a display.
+    """
+    environment = dict(os.environ) if environment is None else environment
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return ""
+    requested = environment.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
+    if requested in _HEADLESS_PLATFORMS:
+        return ""
+    if environment.get("DISPLAY") or environment.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("no display to open a window on: run it on a desktop, under a virtual screen "
+            "(xvfb-run -a python main.py), or set QT_QPA_PLATFORM=offscreen")
+
+
+def prepare_process() -> None:
+    """Process-wide settings of the app, made before the QApplication exists.
+
+    - OpenGL widgets share one context group (``gui.views`` sets the attribute on import).
+    - A short GIL switch interval: while SymPy works on a pool thread, every Python slot and
+      paint method of the UI thread must win the GIL back, waiting up to one interval each
+      time; at Python's default 5 ms a frame with a dozen such calls would stall for tens of
+      milliseconds. At 0.5 ms the window stays fluid and SymPy runs barely slower.
+    """
+    import gui.views  # noqa: F401
+
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+
+
+def run_app(scene: str | None = None, screenshot: str | None = None) -> int:
+    """Open the Downhill window (or take a screenshot of it); return the exit status."""
+    problem = display_problem()
+    if problem:
+        sys.stderr.write(f"downhill: {problem}\n")
+        return 2
+    try:
+        return _run(scene, screenshot)
+    except DownhillError as error:
+        sys.stderr.write(f"downhill: {error}\n")
+        return 2
+
+
+def _run(scene_argument: str | None, screenshot: str | None) -> int:
+    from physics.scenes import resolve_scene
+
+    scene = resolve_scene(scene_argument) if scene_argument else None
+    screenshot_path = _check_screenshot_path(screenshot) if screenshot else None
+
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
+
+    from gui.persistence import AppSettings, Autosaver, SessionGuard, configure_settings
+
+    prepare_process()
+    application = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_settings()
+
+    from gui.controller import SceneController
+    from gui.main_window import MainWindow
+
+    controller = SceneController(scene)  # builds the first surface now, before any window exists
+    settings = AppSettings()
+    window = MainWindow(controller, settings, remember_layout=screenshot_path is None)
+    previous_hook = sys.excepthook
+    sys.excepthook = _status_bar_excepthook(window, previous_hook)
+    guard: SessionGuard | None = None
+    autosaver: Autosaver | None = None
+    previous_handlers: dict[int, object] = {}
+    try:
+        if screenshot_path is not None:
+            return _take_screenshot(application, window, controller, screenshot_path)
+        window.restore_layout()
+        if scene is None:
+            window.restore_last_formula()
+        elif Path(scene_argument).is_file():
+            window.adopt_scene_file(Path(scene_argument))  # Save writes back to the file it came from
+        window.show()
+        guard = SessionGuard()
+        crashed_autosave = guard.begin()
+        autosaver = Autosaver(controller, guard, window)
+        window.set_autosaver(autosaver)
+        if crashed_autosave is not None:
+            QTimer.singleShot(0, lambda: window.offer_recovery(crashed_autosave))
+        previous_handlers = _close_on_signals(window)
+        wake = QTimer()  # Python runs signal handlers only between bytecodes: wake it now and then
+        wake.timeout.connect(lambda: None)
+        wake.start(SIGNAL_POLL_MS)
+        status = application.exec()
+        return status
+    finally:
+        sys.excepthook = previous_hook
+        for number, handler in previous_handlers.items():
+            signal.signal(number, handler)
+        if autosaver is not None:
+            autosaver.stop()
+        controller.shutdown()
+        if guard is not None:
+            guard.end()
+
+
+def _close_on_signals(window) -> dict[int, object]:
+    """Ctrl+C in the terminal (SIGINT) or SIGTERM closes the window cleanly, as File > Quit does:
+    the layout is saved and the session lock released (a killed app would look like a crash)."""
+    previous: dict[int, object] = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous[number] = signal.getsignal(number)
+        signal.signal(number, lambda _number, _frame: window.close())
+    return previous
+
+
+def _check_screenshot_path(text: str) -> Path:
+    from PyQt6.QtGui import QImageWriter
+
+    path = Path(text)
+    suffix = path.suffix.lower().lstrip(".")
+    formats = {bytes(name).decode() for name in QImageWriter.supportedImageFormats()}
+    if suffix not in formats:
+        raise DownhillError(f"--screenshot {text}: the file name must end in .png (or another image type: "
+                            f"{', '.join(sorted(formats))})")
+    if not path.parent.exists() and str(path.parent) not in ("", "."):
+        raise DownhillError(f"--screenshot {text}: the folder {path.parent} does not exist")
+    return path
+
+
+def _take_screenshot(application, window, controller, path: Path) -> int:
+    """Show the window at SCREENSHOT_SIZE, run the scene for a moment, grab it and save it; the exit status.
+
+    The scene plays for SCREENSHOT_PLAY_MS through the real animation clock; a slow machine (a
+    virtual screen with software OpenGL draws a few frames a second) is then topped up to the
+    steps a 60 Hz display would have shown, so the picture does not depend on the machine.
+    """
+    from PyQt6.QtCore import QTimer
+
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    outcome: dict[str, int] = {}
+
+    def grab_and_quit() -> None:
+        image = window.grab_window_image()
+        if image.isNull() or not image.save(str(path)):
+            sys.stderr.write(f"downhill: --screenshot {path}: could not write the image there\n")
+            outcome["status"] = 2
+        else:
+            outcome["status"] = 0
+        application.exit(outcome["status"])
+
+    def stop_playing() -> None:
+        controller.pause()
+        frames = SCREENSHOT_PLAY_MS * 60 // 1000
+        controller.advance(frames * controller.speed - controller.step_index)
+        QTimer.singleShot(SCREENSHOT_SETTLE_MS, grab_and_quit)
+
+    def start() -> None:
+        controller.play()
+        QTimer.singleShot(SCREENSHOT_PLAY_MS, stop_playing)
+
+    # The critical points and the first frame arrive before the clock starts.
+    QTimer.singleShot(SCREENSHOT_SETTLE_MS, start)
+    status = application.exec()
+    window.close()
+    return outcome.get("status", status)
+
+
+def _status_bar_excepthook(window, previous):
+    """An exception in a Qt slot is reported (stderr and status bar) instead of aborting the lesson.
+
+    PyQt6 calls ``sys.excepthook`` for an exception escaping a slot; its default is to abort the
+    process. A classroom tool should keep running and say that something went wrong.
+    """
+
+    def hook(kind: type[BaseException], value: BaseException, trace: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, value, trace)
+            return
+        traceback.print_exception(kind, value, trace)
+        try:
+            message = str(value) if isinstance(value, DownhillError) else f"internal error: {kind.__name__}: {value}"
+            window.show_message(message, error=True)
+        except RuntimeError:  # the window is already gone
+            pass
+
+    return hook

@@ -1,0 +1,1 @@
+"""Editors: the widgets that command the SceneController (formula, presets, balls)."""

@@ -1,0 +1,254 @@
+"""The formula editor: type f(x, y), see its derivatives typeset, move its parameters.
+
+Typing restarts a short timer; when the typing pauses (:data:`DEBOUNCE_MS`) or Enter is pressed
+the text goes to ``controller.set_formula`` once. The controller builds the surface on a worker
+and answers with ``surfaceChanged`` or ``formulaError``; an error leaves the previous surface
+live, shows the message under the field and marks the column it names. Named parameters become
+sliders that call ``controller.set_parameter`` live (no rebuild: the balls keep rolling).
+Accepted formulas go to a recent list kept in QSettings; a Presets button opens the gallery's menu.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PyQt6.QtCore import QSettings, QStringListModel, Qt, QTimer
+from PyQt6.QtGui import QKeyEvent
+from PyQt6.QtWidgets import (
+    QCompleter,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.editors.formula_field import ERROR_INK, FormulaField
+from gui.editors.parameter_sliders import ParameterSliders
+from gui.editors.presets_gallery import presets_menu
+from gui.editors.recent_formulas import RecentFormulas
+from gui.editors.typeset_view import TypesetView
+
+#: Pause in typing (milliseconds) after which the formula is sent to be built.
+DEBOUNCE_MS = 350
+
+
+class FormulaEditor(QWidget):
+    """Formula field, error line, parameter sliders and the typeset f, grad f and H.
+
+    Args:
+        controller: the SceneController (signals surfaceChanged, formulaError, buildStarted,
+            buildFinished; commands set_formula, set_parameter).
+        settings: where the recent formulas live (QSettings() of the application by default).
+    """
+
+    def __init__(self, controller: object, parent: QWidget | None = None, settings: QSettings | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.recent = RecentFormulas(settings)
+        self._surface = None
+        self._submitted: str | None = None
+        self._error = None
+
+        self.field = FormulaField()
+        self.field.setAccessibleName("formula f(x, y)")
+        self.field.setToolTip("Type f(x, y): x^2 - y^2, sin(x) cos(y), a*x^2 + b*y^2 (a, b become sliders).\n"
+                              "The surface rebuilds when you pause typing or press Enter; Esc restores the live one.")
+        self.field.textEdited.connect(self._on_text_edited)
+        self.field.returnPressed.connect(self.submit)
+        self.field.installEventFilter(self)
+
+        self._recent_model = QStringListModel(list(self.recent.items), self)
+        completer = QCompleter(self._recent_model, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.activated.connect(lambda text: self._load_text(text))
+        self.field.setCompleter(completer)
+
+        self.recent_button = QToolButton()
+        self.recent_button.setText("Recent")
+        self.recent_button.setToolTip("Formulas used recently")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._recent_menu = QMenu(self.recent_button)
+        self._recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.recent_button.setMenu(self._recent_menu)
+
+        self.presets_button = QToolButton()
+        self.presets_button.setText("Presets")
+        self.presets_button.setToolTip("Load a preset surface (saddles, plateaus, ravines, test functions)")
+        self.presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.presets_button.setMenu(presets_menu(controller, self.presets_button))
+
+        title = QLabel("f(x, y) =")
+        title.setFont(self.field.font())
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)
+        self.error_label.setStyleSheet(f"color: {ERROR_INK}; font-weight: bold;")
+        self.error_label.linkActivated.connect(lambda _link: self.show_error_position())
+        self.error_label.hide()
+
+        self.busy_label = QLabel("building the surface…")
+        self.busy_label.setStyleSheet("color: palette(mid);")
+        self.busy_label.hide()
+
+        self.sliders = ParameterSliders()
+        self.sliders.parameterChanged.connect(self._on_parameter)
+        self.parameters_box = QGroupBox("Parameters")
+        box_layout = QVBoxLayout(self.parameters_box)
+        box_layout.addWidget(self.sliders)
+        self.parameters_box.hide()
+
+        self.typeset_view = TypesetView()
+        scroll = QScrollArea()
+        scroll.setWidget(self.typeset_view)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the grids fit the width
+        scroll.viewport().setAutoFillBackground(False)
+        self.typeset_view.setAutoFillBackground(False)
+        scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        scroll.setToolTip("The surface, its gradient ∇f and its Hessian H, as SymPy derived them")
+
+        title_row = QHBoxLayout()
+        title_row.addWidget(title)
+        title_row.addStretch(1)
+        title_row.addWidget(self.busy_label)
+        title_row.addWidget(self.recent_button)
+        title_row.addWidget(self.presets_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(title_row)
+        layout.addWidget(self.field)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.parameters_box)
+        layout.addSpacing(4)
+        layout.addWidget(scroll, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.submit)
+
+        controller.surfaceChanged.connect(self._on_surface)
+        controller.formulaError.connect(self._on_error)
+        controller.buildStarted.connect(self.busy_label.show)
+        controller.buildFinished.connect(self.busy_label.hide)
+        if getattr(controller, "surface", None) is not None:
+            self._on_surface(controller.surface)
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """Send the field's formula to be built now (the debounce timer's target)."""
+        self._timer.stop()
+        text = self.field.text().strip()
+        if not text:
+            return
+        surface = self._surface
+        if surface is not None and _names(surface, text):
+            # Back to what is live: nothing to build, and an old error no longer applies.
+            self._submitted = text
+            self._clear_error()
+            return
+        self._submitted = text
+        self.controller.set_formula(text)
+
+    def show_error_position(self) -> None:
+        """Put the cursor on the column the current error names."""
+        if self._error is not None and self._error.column is not None:
+            self.field.move_cursor_to_column(self._error.column)
+
+    @property
+    def error(self) -> object:
+        """The DownhillError shown, or None."""
+        return self._error
+
+    # -- reactions ----------------------------------------------------------------------------
+
+    def _on_text_edited(self, _text: str) -> None:
+        self._timer.start()
+
+    def _load_text(self, text: str) -> None:
+        self.field.setText(text)
+        self.submit()
+
+    def _on_parameter(self, name: str, value: float) -> None:
+        self.controller.set_parameter(name, value)
+
+    def _on_surface(self, surface: object) -> None:
+        previous = self._surface
+        self._surface = surface
+        rebuilt = previous is None or previous.text != surface.text or previous.name != surface.name
+        if rebuilt and not self._timer.isActive():
+            if not _names(surface, self.field.text()):
+                self.field.setText(surface.text)
+                self.field.setCursorPosition(0)  # show a long formula from its beginning
+            self._clear_error()
+            if self.recent.add(self.field.text()):
+                self._recent_model.setStringList(list(self.recent.items))
+        elif not rebuilt and _names(surface, self.field.text()):
+            self._clear_error()
+        self.sliders.set_parameters(surface.parameters)
+        self.parameters_box.setVisible(bool(surface.parameters))
+        self.typeset_view.show_surface(surface)
+
+    def _on_error(self, error: object) -> None:
+        self._error = error
+        text = str(error)
+        message = html.escape(text[:1].upper() + text[1:])
+        column = getattr(error, "column", None)
+        text_matches = not self._timer.isActive() and self.field.text().strip() == (self._submitted or "")
+        if column is not None and text_matches:
+            # The field may hold leading spaces that were stripped before sending.
+            offset = len(self.field.text()) - len(self.field.text().lstrip())
+            self.field.mark_column(column + offset)
+            link = f'&nbsp;&nbsp;<a href="column">go to column {column}</a>'
+        else:
+            self.field.mark_column(None)
+            link = ""
+        self.error_label.setText(f"{message}{link}<br><span style='font-weight: normal'>"
+                                 "The previous surface stays until the formula is fixed.</span>")
+        self.error_label.show()
+
+    def _clear_error(self) -> None:
+        self._error = None
+        self.field.mark_column(None)
+        self.error_label.hide()
+        self.error_label.clear()
+
+    def _fill_recent_menu(self) -> None:
+        self._recent_menu.clear()
+        if not self.recent.items:
+            self._recent_menu.addAction("(no recent formulas yet)").setEnabled(False)
+            return
+        for text in self.recent.items:
+            action = self._recent_menu.addAction(text)
+            action.triggered.connect(lambda _checked=False, t=text: self._load_text(t))
+        self._recent_menu.addSeparator()
+        self._recent_menu.addAction("Clear the list", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.recent.clear()
+        self._recent_model.setStringList([])
+
+    def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.field and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Escape and self._surface is not None \
+                and not (self.field.completer() and self.field.completer().popup().isVisible()):
+            self._timer.stop()
+            self.field.setText(self._surface.text)
+            self._clear_error()
+            return True
+        return super().eventFilter(watched, event)
+
+
+def _names(surface: object, text: str) -> bool:
+    """Whether ``text`` is what ``surface`` was built from (its formula, or its preset's name)."""
+    text = text.strip()
+    return bool(text) and text in (surface.text.strip(), surface.name)

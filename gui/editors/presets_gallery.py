@@ -1,0 +1,360 @@
+"""The presets gallery: the preset surfaces and scenes, searchable, each with its teaching note.
+
+A teacher types a word ("saddle", "plateau", "Rosenbrock") into the filter; the lists keep the
+presets whose title, name, note, description or formula contain every typed word. Activating a
+surface (double-click, Enter or the Load button) sends its name to ``controller.set_formula``
+(the controller resolves a preset's name with the preset's own domain); once that surface is
+live, :class:`PresetLoader` moves the balls to the preset's suggested starts. Activating a scene
+calls ``controller.load_scene`` with it.
+
+:func:`presets_menu` builds the same catalogue as a menu (the formula editor's Presets button).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from PyQt6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QTextOption
+from PyQt6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from physics.scenes import PRESET_SCENES
+from surfaces.errors import DownhillError
+from surfaces.presets import PRESETS
+
+#: Item data roles: the preset's name, its title and its one-line note (painted by the delegate).
+NAME_ROLE = Qt.ItemDataRole.UserRole
+TITLE_ROLE = Qt.ItemDataRole.UserRole + 1
+NOTE_ROLE = Qt.ItemDataRole.UserRole + 2
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
+
+
+def matches(query: str, haystack: str) -> bool:
+    """True when every word of ``query`` occurs in ``haystack`` (case-insensitive)."""
+    text = haystack.casefold()
+    return all(word in text for word in query.casefold().split())
+
+
+class PresetLoader(QObject):
+    """Loads a preset surface by name and, once it is live, puts the balls on its suggested starts.
+
+    One per controller (see :func:`preset_loader`), shared by the gallery and the Presets menu.
+    """
+
+    def __init__(self, controller: QObject):
+        super().__init__(controller)
+        self.controller = controller
+        self._pending: str | None = None
+        controller.surfaceChanged.connect(self._on_surface)
+        controller.formulaError.connect(self._on_error)
+
+    def load(self, name: str) -> None:
+        self._pending = name
+        self.controller.set_formula(name)
+
+    def _on_surface(self, surface: object) -> None:
+        if self._pending is None or surface.name != self._pending:
+            return
+        name, self._pending = self._pending, None
+        # After every view has seen the new surface, not in the middle of its announcement.
+        QTimer.singleShot(0, lambda: self._place_balls(name))
+
+    def _on_error(self, _error: object) -> None:
+        self._pending = None
+
+    def _place_balls(self, name: str) -> None:
+        starts = [tuple(float(v) for v in start) for start in PRESETS[name].starts]
+        if not starts or getattr(self.controller.surface, "name", None) != name:
+            return
+        for index, ball in enumerate(self.controller.balls):
+            start = starts[index % len(starts)]
+            if tuple(ball.start) != start:
+                self.controller.update_ball(index, replace(ball, start=start))
+
+
+def preset_loader(controller: QObject) -> PresetLoader:
+    """The controller's PresetLoader (made on first use, owned by the controller)."""
+    loader = controller.findChild(PresetLoader)
+    return loader if loader is not None else PresetLoader(controller)
+
+
+def presets_menu(controller: QObject, parent: QWidget | None = None) -> QMenu:
+    """A menu of the preset surfaces (title; the teaching note as tooltip) that loads the chosen one."""
+    menu = QMenu("Preset surfaces", parent)
+    menu.setToolTipsVisible(True)
+    loader = preset_loader(controller)
+    for name, preset in PRESETS.items():
+        action = menu.addAction(preset.title)
+        action.setToolTip(preset.note)
+        action.setStatusTip(preset.note)
+        action.setData(name)
+        action.triggered.connect(lambda _checked=False, n=name: loader.load(n))
+    return menu
+
+
+class TwoLineDelegate(QStyledItemDelegate):
+    """Paints an item as its title in bold and, below, its note wrapped in a muted colour."""
+
+    PADDING = 6.0
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont]:
+        title = QFont(option.font)
+        title.setBold(True)
+        title.setPointSizeF(option.font.pointSizeF() * 1.1)
+        return title, QFont(option.font)
+
+    def _text_width(self, option: QStyleOptionViewItem) -> float:
+        view = self.parent()
+        width = view.viewport().width() if view is not None else option.rect.width()
+        return max(80.0, width - 2 * self.PADDING)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 (Qt override)
+        title_font, note_font = self._fonts(option)
+        width = self._text_width(option)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        title = QFontMetricsF(title_font).boundingRect(QRectF(0, 0, width, 10_000), flags, index.data(TITLE_ROLE) or "")
+        note = QFontMetricsF(note_font).boundingRect(QRectF(0, 0, width, 10_000), flags, index.data(NOTE_ROLE) or "")
+        return QSize(int(width), int(title.height() + note.height() + 3 * self.PADDING))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        style = option.widget.style() if option.widget is not None else None
+        if style is not None:
+            # Background and selection highlight as the platform draws them, without the text.
+            blank = QStyleOptionViewItem(option)
+            self.initStyleOption(blank, index)
+            blank.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, blank, painter, option.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        ink = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        muted = ink if selected else _blend(ink, palette.color(QPalette.ColorRole.Base), 0.7)
+        title_font, note_font = self._fonts(option)
+        rect = QRectF(option.rect).adjusted(self.PADDING, self.PADDING, -self.PADDING, -self.PADDING)
+        wrap = QTextOption()
+        wrap.setWrapMode(QTextOption.WrapMode.WordWrap)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        title = index.data(TITLE_ROLE) or ""
+        title_height = QFontMetricsF(title_font).boundingRect(QRectF(0, 0, rect.width(), 10_000), flags, title).height()
+        painter.setFont(title_font)
+        painter.setPen(ink)
+        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height), title, wrap)
+        painter.setFont(note_font)
+        painter.setPen(muted)
+        painter.drawText(QRectF(rect.left(), rect.top() + title_height + self.PADDING / 2, rect.width(),
+                                rect.height() - title_height), index.data(NOTE_ROLE) or "", wrap)
+        painter.restore()
+
+
+class _CatalogueList(QListWidget):
+    """A list of catalogue entries drawn by :class:`TwoLineDelegate` that re-wraps on resize."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setItemDelegate(TwoLineDelegate(self))
+        self.setWordWrap(True)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setUniformItemSizes(False)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.setAlternatingRowColors(True)
+
+    def add_entry(self, name: str, title: str, note: str, tooltip: str, search: str) -> QListWidgetItem:
+        item = QListWidgetItem(title)
+        item.setData(NAME_ROLE, name)
+        item.setData(TITLE_ROLE, title)
+        item.setData(NOTE_ROLE, note)
+        item.setData(SEARCH_ROLE, search)
+        item.setToolTip(tooltip)
+        self.addItem(item)
+        return item
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()  # heights depend on the width (wrapped notes)
+
+    def visible_names(self) -> list[str]:
+        return [self.item(i).data(NAME_ROLE) for i in range(self.count()) if not self.item(i).isHidden()]
+
+
+def _blend(first: QColor, second: QColor, weight: float) -> QColor:
+    """``weight`` of ``first`` and the rest of ``second``: a muted ink that still reads when projected."""
+    return QColor.fromRgbF(*(weight * a + (1 - weight) * b for a, b in zip(first.getRgbF()[:3], second.getRgbF()[:3],
+                                                                          strict=True)))
+
+
+def _tooltip(title: str, paragraphs: Iterable[str]) -> str:
+    body = "".join(f"<p style='margin: 3px 0'>{html.escape(p)}</p>" for p in paragraphs if p)
+    return f"<b>{html.escape(title)}</b>{body}"
+
+
+class PresetsGallery(QWidget):
+    """Searchable lists of the preset surfaces and the preset scenes.
+
+    Signals:
+        loaded(str): the name of the preset surface or scene that was just sent to the controller.
+    """
+
+    loaded = pyqtSignal(str)
+
+    def __init__(self, controller: QObject, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.loader = preset_loader(controller)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search: saddle, plateau, ravine, Rosenbrock…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("search the presets")
+        self.search.textChanged.connect(self.set_filter)
+
+        self.surfaces = _CatalogueList()
+        self.surfaces.setAccessibleName("preset surfaces")
+        for name, preset in PRESETS.items():
+            paragraphs = (preset.description, f"f(x, y) = {preset.formula}", _domain_text(preset.domain),
+                          _starts_text(preset.starts))
+            self.surfaces.add_entry(name, preset.title, preset.note, _tooltip(preset.title, paragraphs),
+                                    " ".join((name, preset.title, preset.note, preset.description, preset.formula)))
+        self.surfaces.itemActivated.connect(self._load_surface_item)
+
+        self.scenes = _CatalogueList()
+        self.scenes.setAccessibleName("preset scenes")
+        for name, scene in PRESET_SCENES.items():
+            title, note, description = _scene_words(name, scene)
+            self.scenes.add_entry(name, title, note, _tooltip(title, (description,)),
+                                  " ".join((name, title, note, description)))
+        self.scenes.itemActivated.connect(self._load_scene_item)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.surfaces, f"Surfaces ({self.surfaces.count()})")
+        self.tabs.addTab(self.scenes, f"Scenes ({self.scenes.count()})")
+        self.tabs.currentChanged.connect(lambda _index: self._update_details())
+
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setMinimumHeight(60)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.hide()
+        self.load_button = QPushButton("Load")
+        self.load_button.setDefault(True)
+        self.load_button.setToolTip("Load the selected preset (or double-click it)")
+        self.load_button.clicked.connect(self.load_current)
+        for view in (self.surfaces, self.scenes):
+            view.currentItemChanged.connect(lambda *_: self._update_details())
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.load_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.details)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        for view in (self.surfaces, self.scenes):
+            view.setCurrentRow(0)
+        self._update_details()
+
+    def set_filter(self, query: str) -> None:
+        """Show only entries matching every word of ``query``; the tab titles count the matches."""
+        for index, view in enumerate((self.surfaces, self.scenes)):
+            shown = 0
+            for row in range(view.count()):
+                item = view.item(row)
+                hidden = not matches(query, item.data(SEARCH_ROLE))
+                item.setHidden(hidden)
+                shown += not hidden
+            label = "Surfaces" if view is self.surfaces else "Scenes"
+            total = view.count()
+            self.tabs.setTabText(index, f"{label} ({shown})" if shown == total else f"{label} ({shown} of {total})")
+            current = view.currentItem()
+            if current is None or current.isHidden():
+                visible = next((view.item(r) for r in range(view.count()) if not view.item(r).isHidden()), None)
+                view.setCurrentItem(visible)
+        if query and self.tabs.currentWidget().visible_names() == [] and self._other_list().visible_names():
+            self.tabs.setCurrentWidget(self._other_list())
+        self._update_details()
+
+    def load_current(self) -> None:
+        """Load the entry selected in the current tab."""
+        view = self.tabs.currentWidget()
+        item = view.currentItem()
+        if item is None or item.isHidden():
+            return
+        if view is self.surfaces:
+            self._load_surface_item(item)
+        else:
+            self._load_scene_item(item)
+
+    def load_surface(self, name: str) -> None:
+        self.message.hide()
+        self.loader.load(name)
+        self.loaded.emit(name)
+
+    def load_scene(self, name: str) -> None:
+        self.message.hide()
+        try:
+            self.controller.load_scene(PRESET_SCENES[name])
+        except DownhillError as error:
+            self.message.setText(str(error))
+            self.message.show()
+            return
+        self.loaded.emit(name)
+
+    def _other_list(self) -> _CatalogueList:
+        return self.scenes if self.tabs.currentWidget() is self.surfaces else self.surfaces
+
+    def _load_surface_item(self, item: QListWidgetItem) -> None:
+        self.load_surface(item.data(NAME_ROLE))
+
+    def _load_scene_item(self, item: QListWidgetItem) -> None:
+        self.load_scene(item.data(NAME_ROLE))
+
+    def _update_details(self) -> None:
+        view = self.tabs.currentWidget()
+        item = view.currentItem() if view is not None else None
+        if item is None or item.isHidden():
+            self.details.setText("<i>Nothing matches the search.</i>" if self.search.text() else "")
+            self.load_button.setEnabled(False)
+            return
+        self.load_button.setEnabled(True)
+        self.details.setText(item.toolTip())
+
+
+def _domain_text(domain: object) -> str:
+    try:
+        xmin, xmax, ymin, ymax = domain.as_tuple()
+    except AttributeError:
+        return ""
+    return f"Shown on x in [{xmin:g}, {xmax:g}], y in [{ymin:g}, {ymax:g}]."
+
+
+def _starts_text(starts: Sequence[Sequence[float]]) -> str:
+    if not starts:
+        return ""
+    points = ", ".join(f"({x:g}, {y:g})" for x, y in starts)
+    return f"Loading it puts the balls at the suggested starts {points}."
+
+
+def _scene_words(name: str, scene: object) -> tuple[str, str, str]:
+    """(title, note, description) of a preset scene; the name stands in for a missing title."""
+    return scene.title or name.replace("-", " ").capitalize(), scene.note, scene.description

@@ -1,0 +1,764 @@
+"""The main window: 3D view and contour map side by side, panels and editors in docks, menus.
+
+Layout (a lecture-hall projector is the design target, 1600 x 900 or bigger):
+
+    ┌ toolbar: Play · Step · Reset · Slower [speed] Faster · step n ───────────────────────┐
+    │ Formula  │  3D landscape                 │  contour map                              │
+    │ (dock)   │  (pyqtgraph.opengl)           │  (click drops a ball)                     │
+    │──────────│                               │                                           │
+    │ Balls |  │                               │                                           │
+    │ Presets  │                               │                                           │
+    ├──────────┴───────────────────────────────┴───────────────────────────────────────────┤
+    │ Eigenvalues │ Step size │ Loss │ Gradient norm │ Read-outs      (docks)              │
+    └ status: what the app is doing · display note · hint ─────────────────────────────────┘
+
+The window holds no physics: it wires the views, panels and editors to the SceneController,
+turns menu commands and map clicks into controller commands, and reads and writes files.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PyQt6.QtCore import QPoint, QSize, Qt, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter, QShowEvent
+from PyQt6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.persistence import AppSettings, Autosaver
+from gui.transport import SHORTCUTS, Transport
+from surfaces.errors import DownhillError
+
+#: The overlays of the contour map: its name, the scene file's name, the menu label.
+OVERLAYS = (
+    ("trails", "trails", "&Trails"),
+    ("gradient", "gradient", "&Gradient arrows (−∇f)"),
+    ("step", "step", "Last &step"),
+    ("velocity", "velocity", "&Velocity / first moment"),
+    ("eigen", "eigenvectors", "&Eigen-directions of the Hessian"),
+    ("critical", "critical_points", "&Critical points"),
+)
+DEFAULT_SIZE = QSize(1600, 900)
+#: Set this environment variable (to anything but 0) to open without the 3D view, e.g. on a
+#: machine whose OpenGL driver misbehaves.
+NO_3D_VARIABLE = "DOWNHILL_NO_3D"
+#: Narrowest the 3D view and the map may be made by the splitter (pixels).
+MIN_VIEW_WIDTH = 200
+#: How long after the window first shows the 3D view must have made its OpenGL context.
+GL_CHECK_DELAY_MS = 1000
+SCENE_FILTER = "Downhill scenes (*.json);;All files (*)"
+HINT = "Click the map to drop a ball · Shift+click moves the selected ball's start · Space plays, R resets"
+
+
+class MainWindow(QMainWindow):
+    """The Downhill window around one SceneController.
+
+    Args:
+        controller: the SceneController every part observes and commands.
+        settings: where layout, recent files and the last formula are kept.
+        remember_layout: False for scripted use (--screenshot): nothing is read from or written
+            to the settings about the window.
+    """
+
+    def __init__(self, controller, settings: AppSettings, remember_layout: bool = True,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.settings = settings
+        self.remember_layout = remember_layout
+        self.scene_path: Path | None = None
+        self._saved_json: str | None = None
+        self._autosaver: Autosaver | None = None
+        self.setObjectName("downhillMainWindow")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.resize(DEFAULT_SIZE)
+
+        self.transport = Transport(controller, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport.toolbar())
+        self._build_centre()
+        self._build_docks()
+        self._build_status_bar()
+        self._build_menus()
+        self._default_state = self.saveState()
+        self._default_splitter = self.splitter.saveState()
+
+        self._recovering: Path | None = None
+        controller.sceneChanged.connect(self._on_scene_changed)
+        controller.sceneFileOpened.connect(self._on_scene_file_opened)
+        controller.sceneFileFailed.connect(self._on_scene_file_failed)
+        controller.surfaceChanged.connect(self._on_surface_changed)
+        controller.ballsChanged.connect(self._update_title)
+        controller.formulaError.connect(self._on_formula_error)
+        controller.activityChanged.connect(self._on_activity)
+        controller.notice.connect(self.show_message)
+        self._update_title()
+        self._on_activity(controller.activity)
+        QTimer.singleShot(0, self.apply_view)
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_centre(self) -> None:
+        from gui.views import gl_status
+        from gui.views.contour_map import ContourMapView
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("viewSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.view3d = None
+        self.gl_note: QLabel | None = None
+        self._gl_checked = False
+        self._shown_once = False
+        self._busy_cursor = False
+        available, reason = gl_status()
+        if os.environ.get(NO_3D_VARIABLE, "").strip() not in ("", "0"):
+            available, reason = False, f"it is switched off ({NO_3D_VARIABLE} is set)"
+        if available:
+            from gui.views.landscape3d import Landscape3DView
+
+            self.view3d = Landscape3DView(self.controller)
+            self.splitter.addWidget(self.view3d)
+        else:
+            self.splitter.addWidget(self._make_gl_note(reason))
+        self.map_view = ContourMapView(self.controller)
+        self.map_view.pointClicked.connect(self._on_map_clicked)
+        self.map_view.startDragged.connect(self._on_start_dragged)
+        self.splitter.addWidget(self.map_view)
+        for index in range(2):
+            self.splitter.widget(index).setMinimumWidth(MIN_VIEW_WIDTH)
+            self.splitter.setStretchFactor(index, 1)
+        # Equal halves: the GL view's size hint is empty, and a zero-width GL view never gets a context.
+        self.splitter.setSizes([DEFAULT_SIZE.width(), DEFAULT_SIZE.width()])
+        self.setCentralWidget(self.splitter)
+
+    def _make_gl_note(self, reason: str) -> QLabel:
+        self.gl_note = QLabel(
+            "<h2>No 3D view</h2>"
+            f"<p>The 3D landscape needs OpenGL: {html.escape(reason.rstrip('.'))}.</p>"
+            "<p>Everything else works: the contour map on the right shows the same landscape and balls.</p>"
+            "<p>To get the 3D view, install your graphics driver's OpenGL (on Debian/Ubuntu "
+            "<code>sudo apt-get install libgl1 libegl1 libgl1-mesa-dri</code>).</p>")
+        self.gl_note.setObjectName("noGlNote")
+        self.gl_note.setWordWrap(True)
+        self.gl_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.gl_note.setMargin(24)
+        self.gl_note.setMinimumWidth(220)
+        return self.gl_note
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.focus_views()  # so that Space plays at once, not types into the formula field
+        if self.view3d is not None and not self._gl_checked:
+            self._gl_checked = True
+            # The context is made when the 3D widget is first painted; look once that had time to happen.
+            QTimer.singleShot(GL_CHECK_DELAY_MS, self._check_gl_context)
+
+    def _check_gl_context(self) -> None:
+        view = self.view3d
+        if view is None or not view.isVisible():
+            return
+        if not view.gl_widget.isValid():
+            self._replace_3d_view("the OpenGL context could not be created")
+
+    def _replace_3d_view(self, reason: str) -> None:
+        """Swap a failed 3D view for the note (the map and everything else carry on)."""
+        view = self.view3d
+        if view is None:
+            return
+        index = self.splitter.indexOf(view)
+        self.splitter.replaceWidget(index, self._make_gl_note(reason))
+        self.view3d = None
+        view.deleteLater()
+        self.reset_camera_action.setEnabled(False)
+        self.show_message(f"3D view off: {reason}", error=True)
+
+    def _build_docks(self) -> None:
+        from gui.editors.ball_list import BallListEditor
+        from gui.editors.formula_editor import FormulaEditor
+        from gui.editors.presets_gallery import PresetsGallery
+        from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
+
+        self.formula_editor = FormulaEditor(self.controller)
+        # Enter builds the formula; the keyboard then goes to the views, so Space plays it.
+        self.formula_editor.field.returnPressed.connect(self.focus_views)
+        self.presets_gallery = PresetsGallery(self.controller)
+        self.ball_list = BallListEditor(self.controller)
+        self.eigenvalue_panel = EigenvaluePanel(self.controller)
+        self.step_size_panel = StepPanel(self.controller)
+        self.loss_panel = LossPanel(self.controller)
+        self.gradient_norm_panel = GradientPanel(self.controller)
+        self.readout_panel = ReadoutPanel(self.controller)
+
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.formula_dock = self._dock("Formula", "formulaDock", self.formula_editor, left)
+        self.balls_dock = self._dock("Balls", "ballsDock", self.ball_list, left)
+        self.presets_dock = self._dock("Presets", "presetsDock", self.presets_gallery, left)
+        self.tabifyDockWidget(self.balls_dock, self.presets_dock)
+        self.balls_dock.raise_()
+
+        self.eigenvalue_dock = self._dock("Eigenvalues", "eigenvalueDock", self.eigenvalue_panel, bottom)
+        self.step_size_dock = self._dock("Step size", "stepSizeDock", self.step_size_panel, bottom)
+        self.loss_dock = self._dock("Loss", "lossDock", self.loss_panel, bottom)
+        self.gradient_norm_dock = self._dock("Gradient norm", "gradientNormDock", self.gradient_norm_panel, bottom)
+        self.readout_dock = self._dock("Read-outs", "readoutDock", self.readout_panel, bottom)
+        previous = self.eigenvalue_dock
+        for dock in (self.step_size_dock, self.loss_dock, self.gradient_norm_dock, self.readout_dock):
+            self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
+            previous = dock
+        # The panels run under the whole width: five plots side by side need it more than the editors.
+        self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
+        self.setCorner(Qt.Corner.BottomRightCorner, bottom)
+        self.resizeDocks([self.formula_dock], [440], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.formula_dock, self.balls_dock], [300, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.eigenvalue_dock], [270], Qt.Orientation.Vertical)
+        self.resizeDocks(list(self.docks[3:]), [300, 300, 300, 300, 400], Qt.Orientation.Horizontal)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    @property
+    def docks(self) -> tuple[QDockWidget, ...]:
+        return (self.formula_dock, self.balls_dock, self.presets_dock, self.eigenvalue_dock, self.step_size_dock,
+                self.loss_dock, self.gradient_norm_dock, self.readout_dock)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        # The busy indicator is a label and the "working in the background" cursor, not an
+        # animated bar: each repaint of a window holding an OpenGL view recomposes the whole
+        # window, which costs real time on software OpenGL while SymPy is competing for the CPU.
+        self.activity_label = QLabel()
+        self.activity_label.setObjectName("activityLabel")
+        self.activity_label.setStyleSheet("QLabel { color: #8a5a00; font-weight: bold; padding: 0 6px; }")
+        self.display_note_label = QLabel()
+        self.display_note_label.setToolTip("How the height is drawn (the physics always uses the true f)")
+        self.display_note_label.hide()
+        bar.addPermanentWidget(self.display_note_label)
+        bar.addPermanentWidget(self.activity_label)
+        self._connect_display_note()
+        self.show_message(HINT, timeout=0)
+
+    def _connect_display_note(self) -> None:
+        """Show the views' note about clipped or compressed heights in the status bar."""
+        for view in (self.view3d, self.map_view):
+            signal = getattr(view, "displayNoteChanged", None)
+            if signal is not None:
+                signal.connect(self._on_display_note)
+                self._on_display_note(getattr(view, "display_note", ""))
+                return
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self._add(file_menu, "&Open scene…", self.open_scene_dialog, QKeySequence.StandardKey.Open)
+        self._add(file_menu, "&Save scene", self.save_scene, QKeySequence.StandardKey.Save)
+        self._add(file_menu, "Save scene &as…", self.save_scene_as_dialog, QKeySequence.StandardKey.SaveAs)
+        self.scenes_menu = file_menu.addMenu("Scenes &gallery")
+        self._fill_scenes_menu()
+        self.recent_files_menu = file_menu.addMenu("&Recent files")
+        self.recent_files_menu.aboutToShow.connect(self._fill_recent_files_menu)
+        self._fill_recent_files_menu()
+        file_menu.addSeparator()
+        self._add(file_menu, "Screens&hot…", self.screenshot_dialog, "Ctrl+Shift+P")
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        surface_menu = menus.addMenu("S&urface")
+        self._add(surface_menu, "&Edit formula", self.focus_formula, "Ctrl+L")
+        from gui.editors.presets_gallery import presets_menu
+
+        presets = presets_menu(self.controller, surface_menu)
+        presets.setTitle("&Presets")
+        presets.setToolTipsVisible(True)
+        surface_menu.addMenu(presets)
+        self.recent_formulas_menu = surface_menu.addMenu("&Recent formulas")
+        self.recent_formulas_menu.aboutToShow.connect(self._fill_recent_formulas_menu)
+        self._fill_recent_formulas_menu()
+
+        simulation_menu = menus.addMenu("&Simulation")
+        for action in (self.transport.play, self.transport.step, self.transport.reset):
+            simulation_menu.addAction(action)
+        simulation_menu.addSeparator()
+        simulation_menu.addAction(self.transport.faster)
+        simulation_menu.addAction(self.transport.slower)
+        simulation_menu.addSeparator()
+        self._add(simulation_menu, "&Add a ball", self.add_ball_at_centre, "Ctrl+B")
+        simulation_menu.addAction(self.transport.seed)
+
+        view_menu = menus.addMenu("&View")
+        overlays = view_menu.addMenu("&Map overlays")
+        self.overlay_actions: dict[str, QAction] = {}
+        view = self.controller.view
+        for name, scene_name, label in OVERLAYS:
+            action = overlays.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(view.overlay(scene_name))
+            self.map_view.set_overlay(name, view.overlay(scene_name))
+            action.toggled.connect(lambda shown, n=name: self.set_overlay(n, shown))
+            self.overlay_actions[name] = action
+        view_menu.addSeparator()
+        self.show_3d_action = view_menu.addAction("The &3D view")
+        self.show_map_action = view_menu.addAction("The contour &map")
+        for action in (self.show_3d_action, self.show_map_action):
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda _shown, a=action: self._on_layout_toggled(a))
+        docks_menu = view_menu.addMenu("&Panels and editors")
+        for dock in self.docks:
+            docks_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        self.reset_camera_action = self._add(view_menu, "Reset the 3D &camera", self.reset_camera, "Ctrl+0")
+        self.reset_camera_action.setEnabled(self.view3d is not None)
+        self._add(view_menu, "Reset the &layout", self.reset_layout)
+
+        help_menu = menus.addMenu("&Help")
+        self._add(help_menu, "&Keyboard and mouse", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self._add(help_menu, "&About Downhill", self.show_about)
+
+    def _add(self, menu: QMenu, text: str, slot: Callable[[], object],
+             shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda _checked=False: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    # -- menus' contents -------------------------------------------------------------------------
+    def _fill_scenes_menu(self) -> None:
+        from physics.scenes import PRESET_SCENES
+
+        self.scenes_menu.setToolTipsVisible(True)
+        for name, scene in PRESET_SCENES.items():
+            action = self.scenes_menu.addAction(scene.title or name)
+            action.setStatusTip(scene.note)
+            action.setToolTip(scene.note)
+            action.triggered.connect(lambda _checked=False, n=name: self.open_preset_scene(n))
+
+    def _fill_recent_files_menu(self) -> None:
+        self.recent_files_menu.clear()
+        files = self.settings.recent_files()
+        if not files:
+            self.recent_files_menu.addAction("(no recent scene files)").setEnabled(False)
+            return
+        for number, path in enumerate(files, start=1):
+            action = self.recent_files_menu.addAction(f"&{number % 10}  {Path(path).name}")
+            action.setStatusTip(path)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_scene_file(p))
+        self.recent_files_menu.addSeparator()
+        self.recent_files_menu.addAction("Clear the list", self.settings.clear_recent_files)
+
+    def _fill_recent_formulas_menu(self) -> None:
+        self.recent_formulas_menu.clear()
+        items = self.formula_editor.recent.items
+        if not items:
+            self.recent_formulas_menu.addAction("(no recent formulas yet)").setEnabled(False)
+            return
+        for text in items:
+            action = self.recent_formulas_menu.addAction(text)
+            action.triggered.connect(lambda _checked=False, t=text: self.use_formula(t))
+
+    # -- commands ------------------------------------------------------------------------------
+    def use_formula(self, text: str) -> None:
+        """Put ``text`` in the formula field and build it (as if typed and Enter pressed)."""
+        self.formula_editor.field.setText(text)
+        self.formula_editor.submit()
+
+    def focus_views(self) -> None:
+        """Give the keyboard to the map, where Space, Right, R, + and - drive the transport."""
+        self.map_view.plot_widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_formula(self) -> None:
+        self.formula_dock.show()
+        self.formula_dock.raise_()
+        self.formula_editor.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.formula_editor.field.selectAll()
+
+    def add_ball_at_centre(self) -> None:
+        try:
+            self.controller.add_ball()
+        except DownhillError as error:
+            self.show_message(str(error), error=True)
+
+    def set_overlay(self, name: str, shown: bool) -> None:
+        """Switch an overlay of the map; the scene remembers it (Save keeps it)."""
+        self.map_view.set_overlay(name, shown)
+        if self.overlay_actions[name].isChecked() != shown:
+            self.overlay_actions[name].setChecked(shown)
+        self.sync_view()
+
+    def sync_view(self) -> None:
+        """Tell the controller how the scene is shown now: overlays, layout and the 3D camera."""
+        view = self.controller.view
+        overlays = dict(view.overlays)
+        for name, scene_name, _label in OVERLAYS:
+            overlays[scene_name] = self.overlay_actions[name].isChecked()
+        changes: dict[str, object] = {"overlays": tuple(overlays.items()), "layout": self._layout()}
+        if self.view3d is not None:
+            camera = self.view3d.gl_widget.opts
+            changes.update(azimuth=_angle(camera["azimuth"], 360.0), elevation=_angle(camera["elevation"], 90.0),
+                           distance=float(camera["distance"]) if camera["distance"] > 0 else None)
+        self.controller.set_view(replace(view, **changes))
+
+    def apply_view(self) -> None:
+        """Show the scene as its view settings say: overlays, which views, the 3D camera."""
+        view = self.controller.view
+        for name, scene_name, _label in OVERLAYS:
+            shown = view.overlay(scene_name)
+            self.map_view.set_overlay(name, shown)
+            action = self.overlay_actions[name]
+            action.blockSignals(True)
+            action.setChecked(shown)
+            action.blockSignals(False)
+        for action, shown in ((self.show_3d_action, view.layout in ("both", "3d")),
+                              (self.show_map_action, view.layout in ("both", "2d"))):
+            action.blockSignals(True)
+            action.setChecked(shown)
+            action.blockSignals(False)
+        self._show_layout()
+        if self.view3d is not None:
+            self.view3d.reset_view()
+            options = {"azimuth": view.azimuth, "elevation": view.elevation}
+            if view.distance is not None:
+                options["distance"] = view.distance
+            self.view3d.gl_widget.setCameraPosition(**options)
+
+    def _layout(self) -> str:
+        """The scene file's name for which views are shown: "both", "3d" or "2d"."""
+        three_d, two_d = self.show_3d_action.isChecked(), self.show_map_action.isChecked()
+        return "both" if three_d == two_d else ("3d" if three_d else "2d")
+
+    def _show_layout(self) -> None:
+        layout = self._layout()
+        self.splitter.widget(0).setVisible(layout in ("both", "3d"))
+        self.splitter.widget(1).setVisible(layout in ("both", "2d"))
+
+    def _on_layout_toggled(self, toggled: QAction) -> None:
+        if not (self.show_3d_action.isChecked() or self.show_map_action.isChecked()):
+            # One view at least: switching the last one off shows the other instead.
+            other = self.show_map_action if toggled is self.show_3d_action else self.show_3d_action
+            other.setChecked(True)
+            return
+        self._show_layout()
+        self.sync_view()
+
+    def reset_camera(self) -> None:
+        if self.view3d is not None:
+            self.view3d.reset_view()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        self.splitter.restoreState(self._default_splitter)
+        for dock in self.docks:
+            dock.show()
+
+    def _on_start_dragged(self, index: int, x: float, y: float) -> None:
+        """A start marker was dragged to (x, y): that ball runs again from there."""
+        try:
+            self.controller.set_ball_start(index, (x, y))
+        except DownhillError as error:
+            self.show_message(str(error), error=True)
+            self.controller.ballsChanged.emit()  # the views redraw the start where it still is
+            return
+        self.show_message(f"{self.controller.balls[index].name} now starts at ({x:.3g}, {y:.3g})")
+
+    def _on_map_clicked(self, x: float, y: float) -> None:
+        """A click drops a ball; with Shift it moves the selected ball's start instead."""
+        modifiers = QGuiApplication.keyboardModifiers()
+        selected = self.controller.selected
+        try:
+            if modifiers & Qt.KeyboardModifier.ShiftModifier and selected >= 0:
+                self.controller.set_ball_start(selected, (x, y))
+                self.show_message(f"{self.controller.balls[selected].name} now starts at ({x:.3g}, {y:.3g})")
+            else:
+                index = self.controller.add_ball(start=(x, y))
+                self.show_message(f"{self.controller.balls[index].name} dropped at ({x:.3g}, {y:.3g}) · "
+                                  "Space runs it · Shift+click moves it")
+        except DownhillError as error:
+            self.show_message(str(error), error=True)
+
+    # -- files ---------------------------------------------------------------------------------
+    def open_scene_dialog(self) -> None:
+        directory = str(self.scene_path.parent) if self.scene_path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open a scene", directory, SCENE_FILTER)
+        if path:
+            self.open_scene_file(path)
+
+    def open_scene_file(self, path: str | Path) -> None:
+        """Open a scene file (read and built in the background; a problem is shown in a message box)."""
+        self.show_message(f"Opening {Path(path).name}…")
+        self.controller.open_file(Path(path).resolve())
+
+    def _on_scene_file_opened(self, path: str) -> None:
+        if self._recovering is not None and Path(path) == self._recovering:
+            self._recovering = None
+            self.scene_path = None
+            self._saved_json = None
+            self.show_message("Restored the autosaved scene")
+        else:
+            self.adopt_scene_file(Path(path))
+            self.show_message(f"Opened {self.scene_path}")
+
+    def adopt_scene_file(self, path: Path) -> None:
+        """The live scene came from ``path`` (e.g. ``--scene FILE``): Save writes there; it is a recent file."""
+        self.scene_path = Path(path).resolve()
+        self._saved_json = self.controller.current_scene().to_json()
+        self._remember_file(self.scene_path)
+        self._update_title()
+
+    def _on_scene_file_failed(self, path: str, error: object) -> None:
+        if self._recovering is not None and Path(path) == self._recovering:
+            self._recovering = None
+            self.show_message(f"The autosaved scene could not be restored: {error}", error=True)
+            return
+        self.show_message(f"Could not open {Path(path).name}", error=True)
+        QMessageBox.warning(self, "Cannot open the scene", str(error))
+
+    def open_preset_scene(self, name: str) -> None:
+        from physics.scenes import PRESET_SCENES
+
+        self.scene_path = None
+        self._saved_json = None
+        self.controller.load_scene(PRESET_SCENES[name])
+
+    def save_scene(self) -> bool:
+        if self.scene_path is None:
+            return self.save_scene_as_dialog()
+        return self.save_scene_file(self.scene_path)
+
+    def save_scene_as_dialog(self) -> bool:
+        suggestion = self.scene_path or Path.home() / f"{_file_stem(self.controller.scene.title)}.json"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the scene", str(suggestion), SCENE_FILTER)
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += ".json"
+        return self.save_scene_file(path)
+
+    def save_scene_file(self, path: str | Path) -> bool:
+        """Write the live scene (atomically) to ``path``; a problem is shown in a message box."""
+        from physics.scenes import save_scene
+
+        self.sync_view()
+        scene = self.controller.current_scene()
+        try:
+            save_scene(scene, path)
+        except (DownhillError, OSError) as error:
+            message = str(error) if isinstance(error, DownhillError) else (error.strerror or str(error))
+            QMessageBox.warning(self, "Cannot save the scene", f"{Path(path).name}: {message}")
+            return False
+        self.scene_path = Path(path).resolve()
+        self._saved_json = scene.to_json()
+        self._remember_file(self.scene_path)
+        self._update_title()
+        self.show_message(f"Saved {self.scene_path}")
+        return True
+
+    def _remember_file(self, path: Path) -> None:
+        self.settings.add_recent_file(path)
+
+    def screenshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save a screenshot", str(Path.home() / "downhill.png"),
+                                              "PNG images (*.png)")
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".png"
+        if self.grab_window_image().save(path):
+            self.show_message(f"Screenshot saved to {path}")
+        else:
+            QMessageBox.warning(self, "Cannot save the screenshot", f"Could not write {path}")
+
+    def grab_window_image(self) -> QImage:
+        """The whole window as an image, the OpenGL view's pixels included.
+
+        ``QWidget.grab`` renders widgets through Qt's painter, which may leave an OpenGL
+        surface blank; the 3D view's own framebuffer is painted over its place to be sure.
+        """
+        image = self.grab().toImage()
+        view = self.view3d
+        if view is not None and view.isVisible():
+            frame = view.render_image()
+            if not frame.isNull():
+                painter = QPainter(image)
+                target = view.gl_widget.mapTo(self, QPoint(0, 0))
+                ratio = image.devicePixelRatio() or 1.0
+                size = view.gl_widget.size() * ratio
+                painter.drawImage(target, frame if frame.size() == size else frame.scaled(size))
+                painter.end()
+        return image
+
+    # -- settings ------------------------------------------------------------------------------
+    def restore_layout(self) -> None:
+        """Window geometry, docks, splitter and overlays as they were at the last clean exit."""
+        if not self.remember_layout:
+            return
+        geometry = self.settings.window_geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.splitter_state()
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.controller.set_speed(self.settings.speed(self.controller.speed))
+
+    def restore_last_formula(self) -> None:
+        """Rebuild the formula of the last session (when the app was opened without --scene)."""
+        text = self.settings.last_formula()
+        surface = self.controller.surface
+        if text and text not in (surface.text, surface.name):
+            self.controller.set_formula(text)
+
+    def save_layout(self) -> None:
+        if not self.remember_layout:
+            return
+        self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
+        self.settings.set_speed(self.controller.speed)
+        self.settings.sync()
+
+    def set_autosaver(self, autosaver: Autosaver) -> None:
+        self._autosaver = autosaver
+        autosaver.prepare = self.sync_view
+
+    def offer_recovery(self, path: Path, ask: Callable[[str], bool] | None = None) -> bool:
+        """Offer back the autosave of a crashed session; True if the teacher accepted it."""
+        question = ("Downhill did not close properly last time.\n\n"
+                    "Restore the scene it was showing (saved automatically)?")
+        if ask is not None:
+            accepted = ask(question)
+        else:
+            accepted = QMessageBox.question(
+                self, "Restore the last scene?", question,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes) == QMessageBox.StandardButton.Yes
+        if not accepted:
+            if self._autosaver is not None:
+                self._autosaver.guard.discard_autosave()
+            return False
+        self._recovering = Path(path).resolve()
+        self.controller.open_file(self._recovering)
+        return True
+
+    # -- status and title ----------------------------------------------------------------------
+    def show_message(self, text: str, error: bool = False, timeout: int = 8000) -> None:
+        bar = self.statusBar()
+        bar.setStyleSheet("QStatusBar { color: #b00020; font-weight: bold; }" if error else "")
+        bar.showMessage(text, timeout)
+
+    def _on_activity(self, text: str) -> None:
+        self.activity_label.setText(f"⏳ {text}" if text else "")
+        busy = bool(text)
+        if busy != self._busy_cursor:
+            self._busy_cursor = busy
+            if busy:
+                QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+            else:
+                QApplication.restoreOverrideCursor()
+
+    def _on_display_note(self, text: str) -> None:
+        self.display_note_label.setText(text)
+        self.display_note_label.setVisible(bool(text))
+
+    def _on_formula_error(self, error: object) -> None:
+        self.show_message(f"Formula not accepted: {error}", error=True)
+
+    def _on_scene_changed(self, scene: object) -> None:
+        # After every view has taken the new surface (the 3D view reframes on a new domain).
+        QTimer.singleShot(0, self.apply_view)
+        self._update_title()
+        note = getattr(scene, "note", "")
+        if note:
+            self.show_message(note, timeout=15000)
+
+    def _on_surface_changed(self, surface: object) -> None:
+        if self.remember_layout:
+            self.settings.set_last_formula(surface.name or surface.text)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        scene = self.controller.scene
+        name = self.scene_path.name if self.scene_path else (scene.title or "untitled scene")
+        modified = self._saved_json is not None and self.controller.current_scene().to_json() != self._saved_json
+        self.setWindowTitle(f"Downhill — {name}{' (modified)' if modified else ''}")
+
+    # -- dialogs -------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard and mouse")
+        table = QTableWidget(len(SHORTCUTS), 2, dialog)
+        table.setHorizontalHeaderLabels(["Key or gesture", "What it does"])
+        table.verticalHeader().hide()
+        for row, (key, meaning) in enumerate(SHORTCUTS):
+            table.setItem(row, 0, QTableWidgetItem(key))
+            table.setItem(row, 1, QTableWidgetItem(meaning))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel("The keys work anywhere in the window except while you type in a text field."))
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        dialog.resize(620, 420)
+        dialog.exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About Downhill",
+            "<h3>Downhill</h3><p>A ball rolling down a loss landscape.</p>"
+            "<p>Type a surface f(x, y); SymPy differentiates it exactly, and balls descend it under "
+            "gradient descent, its noisy and accelerated variants, adaptive and second-order methods. "
+            "The panels show what the textbooks only say: a zero gradient is often a saddle, noise "
+            "knocks a ball off it, the plateau is the real trap, and a learning rate above "
+            "2/λ<sub>max</sub> oscillates.</p>")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.controller.pause()
+        if self._busy_cursor:
+            self._busy_cursor = False
+            QApplication.restoreOverrideCursor()
+        self.save_layout()
+        if self._autosaver is not None:
+            self._autosaver.stop()
+        super().closeEvent(event)
+
+
+def _file_stem(title: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in title.strip().lower()).strip("-")
+    return "-".join(part for part in stem.split("-") if part) or "scene"
+
+
+def _angle(value: float, limit: float) -> float:
+    """An angle in degrees brought into [-limit, limit] (azimuth wraps, elevation is clamped)."""
+    value = float(value)
+    if limit >= 360.0:
+        return (value + 360.0) % 720.0 - 360.0 if abs(value) > 360.0 else value
+    return max(-limit, min(limit, value))

@@ -1,0 +1,128 @@
+"""The colours of Downhill, in one place: the height colormap, ball colours, regime and critical-point colours.
+
+Every widget that colours something by meaning reads it here, so a saddle is the same orange in
+the contour map's legend, on a read-out badge and in a panel, and ball 3 is the same magenta
+everywhere.
+
+- Heights use viridis: perceptually uniform (equal steps in height look like equal steps in
+  colour), readable in greyscale and by colour-blind viewers, dark at the bottom so minima read
+  as "low".
+- Ball colours are saturated hues that viridis does not contain (reds, oranges, magentas,
+  white) so a ball stands out from any part of the landscape; markers also get an outline in
+  :func:`contrast_color` for the hues that come close.
+- Regime and critical-point colours carry meaning: orange is a saddle, cyan a minimum, magenta
+  a maximum, whether it is a point on the map or the state of a ball.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+#: Name of the pyqtgraph colormap used for heights (2D image and 3D mesh alike).
+HEIGHT_COLORMAP = "viridis"
+
+#: Balls in the order a scene's balls get them (wraps around after the last).
+BALL_COLORS: tuple[str, ...] = (
+    "#ff3b30",  # red
+    "#ff9f0a",  # orange
+    "#ff2dd4",  # magenta
+    "#ffffff",  # white
+    "#4dc3ff",  # sky blue
+    "#ff7eb6",  # pink
+    "#c8ff00",  # lime
+    "#b0702a",  # brown
+)
+
+#: Colour of each regime name of physics.regime (badges, panel markers).
+REGIME_COLORS: dict[str, str] = {
+    "descending": "#90a4ae",   # neutral: nothing special is happening
+    "minimum": "#00e5ff",
+    "saddle": "#ff9100",
+    "maximum": "#e040fb",
+    "plateau": "#a1887f",      # the colour of flat earth: crawling, not converged
+    "oscillating": "#ffd600",
+    "diverging": "#ff1744",
+}
+
+#: Colour of each critical-point kind of surfaces.critical (markers and legend of the map).
+CRITICAL_COLORS: dict[str, str] = {
+    "minimum": "#00e5ff",
+    "maximum": "#e040fb",
+    "saddle": "#ff9100",
+    "degenerate": "#ffffff",
+}
+
+#: pyqtgraph symbol of each critical-point kind: a valley points down, a peak up, a saddle is
+#: the crossing of a rising and a falling direction, a degenerate point is "something else".
+CRITICAL_SYMBOLS: dict[str, str] = {
+    "minimum": "t",      # triangle pointing down
+    "maximum": "t1",     # triangle pointing up
+    "saddle": "x",
+    "degenerate": "star",
+}
+
+#: Words for each critical-point kind in a legend.
+CRITICAL_LABELS: dict[str, str] = {
+    "minimum": "minimum (λ₁, λ₂ > 0)",
+    "maximum": "maximum (λ₁, λ₂ < 0)",
+    "saddle": "saddle (λ₁ < 0 < λ₂)",
+    "degenerate": "degenerate (some λ ≈ 0)",
+}
+
+#: Overlay colours of the contour map (one colour per quantity, the same for every ball).
+DESCENT_COLOR = "#ffffff"          # -grad f
+STEP_COLOR = "#ffd600"             # the last step taken
+VELOCITY_COLOR = "#00e676"         # the method's velocity / first moment
+POSITIVE_CURVATURE_COLOR = "#00e5ff"   # eigen-direction with lambda > 0 (curves up, like a minimum)
+NEGATIVE_CURVATURE_COLOR = "#ff2dd4"   # eigen-direction with lambda < 0 (curves down)
+OUTLINE_COLOR = "#101010"          # dark edge drawn under lines and markers for contrast
+NAN_HATCH_COLOR = "#8a8a8a"        # hatching of regions where f is undefined
+
+
+def ball_color(index: int) -> str:
+    """The colour of ball ``index`` (0-based) as "#rrggbb"; the palette repeats after 8 balls."""
+    return BALL_COLORS[int(index) % len(BALL_COLORS)]
+
+
+def regime_color(regime: str) -> str:
+    """The colour of a regime name; unknown names get the neutral "descending" grey."""
+    return REGIME_COLORS.get(regime, REGIME_COLORS["descending"])
+
+
+def contrast_color(color: str) -> str:
+    """Black or white, whichever reads better on ``color`` ("#rrggbb"), by relative luminance.
+
+    Uses the WCAG 2 relative luminance L = 0.2126 R + 0.7152 G + 0.0722 B of the linearised
+    sRGB channels and picks black when L > 0.179 (the luminance where both contrasts are equal).
+    """
+    qcolor = pg.mkColor(color)
+    channels = np.array([qcolor.redF(), qcolor.greenF(), qcolor.blueF()])
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def height_colormap() -> pg.ColorMap:
+    """The colormap of heights (pyqtgraph's bundled viridis; no network, no matplotlib)."""
+    return pg.colormap.get(HEIGHT_COLORMAP)
+
+
+def height_lookup_table(points: int = 256) -> np.ndarray:
+    """(points, 4) uint8 RGBA table of the height colormap, low heights first."""
+    return height_colormap().getLookupTable(0.0, 1.0, points, alpha=True)
+
+
+def height_colors(fraction: np.ndarray) -> np.ndarray:
+    """RGBA floats in [0, 1] (..., 4) for heights given as fractions (...) of the display range.
+
+    Fractions are clipped to [0, 1]; NaN fractions get alpha 0 (a hole).
+    """
+    table = height_lookup_table(256).astype(np.float32) / 255.0
+    f = np.asarray(fraction, dtype=float)
+    finite = np.isfinite(f)
+    index = np.zeros(f.shape, dtype=np.intp)
+    index[finite] = np.clip(np.rint(f[finite] * 255.0), 0, 255).astype(np.intp)
+    colors = table[index]
+    colors[..., 3] = np.where(finite, 1.0, 0.0)
+    return colors

@@ -1,0 +1,176 @@
+"""The Hessian's eigenvalues λ_min and λ_max against step, one colour per ball: where a saddle shows itself.
+
+Both eigenvalues positive: the ball sits in a bowl. λ_min below zero while λ_max is above: a
+saddle (one direction curves up, one curves down). The panel makes that sign the first thing one
+sees: the zero line is drawn thick and labelled "0: flat direction", everything below it is
+shaded in the colour the contour map uses for negative curvature, and the axis always includes
+zero. λ_max is the ball's solid line, λ_min the same colour lighter and dashed.
+
+Eigenvalues of one run can span decades (Rosenbrock: 0.4 along the valley, 1000 across it).
+Then the axis switches to the symmetric-log ``asinh`` display of gui.panels.axes (linear
+near zero, logarithmic far from it, the sign kept) with ticks labelled in eigenvalue units. In
+``"auto"`` mode (the default) the choice is re-made when the largest |λ| enters a new decade,
+when the longest history has doubled since the last choice, or when the curves are set up again;
+not every frame, so the axis does not flicker (and the choice costs nothing on average). The
+plot's right-click menu ("Eigenvalue axis") sets automatic, linear or symmetric log.
+
+Values come from ``controller.history(i).lambda_min`` / ``lambda_max`` (the ball's first particle,
+or the swarm mean; see physics.simulation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QRectF
+from PyQt6.QtGui import QAction, QActionGroup, QColor
+from PyQt6.QtWidgets import QGraphicsRectItem
+
+from gui.palette import NEGATIVE_CURVATURE_COLOR
+from gui.panels import plot_style
+from gui.panels.axes import AsinhScale, SymlogAxis, choose_width
+from gui.panels.history_plot import HistoryPlotPanel, PlotSpec, Trace
+from gui.panels.series import field_extractor
+
+SCALE_MODES = ("auto", "linear", "asinh")
+#: Percentile of the non-zero |λ| taken as "typical" when choosing the scale.
+TYPICAL_PERCENTILE = 20.0
+#: How much lighter than the ball colour the dashed λ_min line is.
+LAMBDA_MIN_LIGHTEN = 0.35
+#: Opacity (0..255) of the negative-curvature shading.
+NEGATIVE_SHADE_ALPHA = 38
+#: Colour of the line-style key in the legend.
+KEY_COLOR = "#c8c8c8"
+
+
+class EigenvaluePanel(HistoryPlotPanel):
+    """λ_min (dashed) and λ_max (solid) of the Hessian per visible ball, against step."""
+
+    plots = (PlotSpec("The Hessian's eigenvalues: λmax solid, λmin dashed; below zero the surface curves down",
+                      "curvature λ"),)
+    track_magnitude = True
+
+    def __init__(self, controller: Any, parent: Any = None, scale_mode: str = "auto"):
+        if scale_mode not in SCALE_MODES:
+            raise ValueError(f"scale_mode must be one of {SCALE_MODES}")
+        self.scale_mode = scale_mode
+        self.scale: AsinhScale | None = None
+        self._scale_decade: int | None = None
+        self._scale_count = 0  # the longest history when the scale was last chosen
+        self.axis = SymlogAxis("left")
+        super().__init__(controller, parent)
+
+    def axis_items(self, plot: int) -> dict[str, pg.AxisItem]:
+        return {"left": self.axis}
+
+    def decorate(self) -> None:
+        plot = self.plot_items[0]
+        shade = QColor(NEGATIVE_CURVATURE_COLOR)
+        shade.setAlpha(NEGATIVE_SHADE_ALPHA)
+        # A rectangle kept to the visible part of y < 0: a "half-plane" item with huge coordinates
+        # overflows Qt's raster engine and paints the whole view.
+        self.negative_region = QGraphicsRectItem()
+        self.negative_region.setBrush(pg.mkBrush(shade))
+        self.negative_region.setPen(pg.mkPen(None))
+        self.negative_region.setZValue(-20)
+        plot.addItem(self.negative_region, ignoreBounds=True)
+        plot.getViewBox().sigRangeChanged.connect(self._shade_negative)
+        self._add_scale_menu()
+        # Added with bounds: an InfiniteLine reports y = 0 to the auto-range, so zero is always in view.
+        self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
+                                         pen=pg.mkPen(plot_style.FOREGROUND, width=3.5))
+        self.zero_line.setZValue(-10)
+        plot.addItem(self.zero_line)
+        # Labels ride on the zero line (above it on the left, below it on the right), on a translucent
+        # patch of background so a curve passing behind does not cross out the words.
+        backing = QColor(plot_style.BACKGROUND)
+        backing.setAlpha(170)
+        self.zero_label = pg.InfLineLabel(self.zero_line, "0: flat direction", position=0.02, anchors=[(0, 1), (0, 1)],
+                                          color=plot_style.FOREGROUND, fill=pg.mkBrush(backing))
+        negative = QColor(NEGATIVE_CURVATURE_COLOR).lighter(130)
+        self.negative_label = pg.InfLineLabel(self.zero_line, "negative curvature ▼", position=0.98,
+                                              anchors=[(1, 0), (1, 0)], color=negative, fill=pg.mkBrush(backing))
+        font = plot_style.tick_font()
+        for label in (self.zero_label, self.negative_label):
+            label.setFont(font)
+            label.setZValue(10)  # over the curves (a child item stacks among its line's siblings)
+
+    def _add_scale_menu(self) -> None:
+        """"Eigenvalue axis" in the plot's right-click menu: automatic, linear or symmetric log."""
+        menu = self.plot_items[0].getViewBox().menu.addMenu("Eigenvalue axis")
+        group = QActionGroup(menu)
+        self.scale_actions: dict[str, QAction] = {}
+        for mode, text in (("auto", "Automatic (compress when values span decades)"), ("linear", "Linear"),
+                           ("asinh", "Symmetric log (asinh)")):
+            action = menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(mode == self.scale_mode)
+            action.triggered.connect(lambda _checked, chosen=mode: self.set_scale_mode(chosen))
+            group.addAction(action)
+            self.scale_actions[mode] = action
+
+    def _shade_negative(self, _view: Any = None, ranges: Any = None) -> None:
+        (x0, x1), (y0, y1) = ranges if ranges is not None else self.plot_items[0].getViewBox().viewRange()
+        top = min(0.0, y1)
+        self.negative_region.setRect(QRectF(x0, y0, x1 - x0, max(0.0, top - y0)))
+
+    def traces(self, index: int, ball: Any) -> list[Trace]:
+        return [
+            Trace("lambda_max", field_extractor("lambda_max"), plot_style.ball_pen(ball.color), z=2),
+            Trace("lambda_min", field_extractor("lambda_min"),
+                  plot_style.ball_pen(ball.color, dashed=True, lighten=LAMBDA_MIN_LIGHTEN), z=1),
+        ]
+
+    def legend_extras(self) -> list[tuple[str, str]]:
+        return [(plot_style.legend_sample(KEY_COLOR), "λmax"),
+                (plot_style.legend_sample(KEY_COLOR, dashed=True), "λmin")]
+
+    def display_transform(self, plot: int) -> Callable[[np.ndarray], np.ndarray] | None:
+        return self.scale.forward if self.scale is not None else None
+
+    def inverse_display(self, plot: int, y: np.ndarray) -> np.ndarray:
+        return self.scale.inverse(y) if self.scale is not None else y
+
+    def set_scale_mode(self, mode: str) -> None:
+        """"auto" (compress when eigenvalues span decades), "linear" or "asinh"."""
+        if mode not in SCALE_MODES:
+            raise ValueError(f"scale_mode must be one of {SCALE_MODES}")
+        self.scale_mode = mode
+        self._scale_decade = None
+        self.scale_actions[mode].setChecked(True)
+        self._choose_scale(force=True)
+
+    def _sync_balls(self, rebuild: bool) -> None:
+        self._scale_decade = None  # re-judge the spread once the new curves are filled
+        super()._sync_balls(rebuild)
+
+    def after_refresh(self) -> None:
+        self._choose_scale(force=False)
+
+    def _choose_scale(self, force: bool) -> None:
+        largest = max((entry.series.magnitude for entry in self._curves.values()), default=0.0)
+        count = max((entry.series.count for entry in self._curves.values()), default=0)
+        decade = math.floor(math.log10(largest)) if largest > 0 else None
+        if not force and decade == self._scale_decade and count < 2 * self._scale_count:
+            return
+        self._scale_decade = decade
+        self._scale_count = count
+        if self.scale_mode == "linear" or largest <= 0:
+            width = None
+        else:
+            magnitudes = [np.abs(entry.series.data()[1]) for entry in self._curves.values()]
+            values = np.concatenate(magnitudes) if magnitudes else np.empty(0)
+            values = values[np.isfinite(values) & (values > 0)]
+            typical = float(np.percentile(values, TYPICAL_PERCENTILE)) if len(values) else 0.0
+            width = choose_width(largest, typical)
+            if self.scale_mode == "asinh" and width is None:
+                width = 10.0 ** math.floor(math.log10(typical if typical > 0 else largest))
+        scale = AsinhScale(width) if width is not None else None
+        if scale != self.scale:
+            self.scale = scale
+            self.axis.set_scale(scale)
+            self.redraw()

@@ -1,0 +1,289 @@
+"""The common machinery of the telemetry plots: one curve per ball and series, kept in step with the controller.
+
+A panel subclass says *what* to draw: its plots (:class:`PlotSpec`: title, axis label, linear or
+log axis) and, for each ball, its traces (:class:`Trace`: which history series, which plot, which
+pen). :class:`HistoryPlotPanel` does the rest, the same way for every panel:
+
+- It observes the controller: ``ballsChanged`` re-reads the ball list (curves of balls that are
+  new, changed or recoloured are set up again; hidden balls get no curve at all),
+  ``sceneChanged`` re-creates every curve, ``stepped`` and ``surfaceChanged`` bring the curves up
+  to date.
+- ``controller.history(i)`` is asked once per ball and frame (the controller keeps each
+  history until the simulation changes, so all panels share one).
+- Curve items are created once per ball and series and updated with ``setData``; each series is a
+  :class:`~gui.panels.series.HistorySeries`, which reads only the new steps and keeps the
+  points decimated, so an update stays cheap at 10 000 steps (measured in tests/bench/bench_panels.py).
+- A panel that is not visible (its dock closed or tabbed away) does no work; it catches up when
+  shown.
+- Non-finite values never reach a curve as numbers: they are NaN and the curves are drawn with
+  ``connect='finite'`` (a gap). On a log axis zero and negative values are dropped the same way,
+  and the data are handed to pyqtgraph as log10 of the values, the axis being in log mode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtGui import QPen
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
+
+from gui.panels import plot_style
+from gui.panels.axes import LogAxis
+from gui.panels.series import Extractor, HistorySeries
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """One plot of a panel.
+
+    Attributes:
+        title: what the plot shows, in a sentence (the panel's tooltip; the dock names the panel).
+        y_label: the quantity, e.g. "‖∇f‖".
+        log_y: a log10 axis (values <= 0 dropped).
+    """
+
+    title: str
+    y_label: str
+    log_y: bool = False
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One curve a panel draws for one ball.
+
+    Attributes:
+        key: names the series within the ball ("loss", "lambda_min", "bound", ...).
+        extract: reads the values from the ball's history (see gui.panels.series).
+        pen: the pen (the ball's colour, solid or dashed).
+        plot: index of the plot in the panel's ``plots``.
+        z: stacking order within the plot (higher on top).
+    """
+
+    key: str
+    extract: Extractor
+    pen: QPen
+    plot: int = 0
+    z: float = 0.0
+
+
+class _Curve:
+    """A trace drawn: its item and its series."""
+
+    __slots__ = ("trace", "item", "series")
+
+    def __init__(self, trace: Trace, item: pg.PlotCurveItem, series: HistorySeries):
+        self.trace = trace
+        self.item = item
+        self.series = series
+
+
+class HistoryPlotPanel(QWidget):
+    """Base of the plot panels; subclasses set ``plots`` and implement :meth:`traces`.
+
+    Attributes:
+        last_update_seconds: wall time of the last curve update (for benchmarks and the status bar).
+    """
+
+    plots: Sequence[PlotSpec] = ()
+    #: Whether the series keep their largest |value| (a panel that chooses its scale from it).
+    track_magnitude = False
+
+    def __init__(self, controller: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.last_update_seconds = 0.0
+        self.legend_labels: list[str] = []  # what the legend strip lists, in order
+        self._curves: dict[tuple[int, str], _Curve] = {}
+        self._specs: tuple[Any, ...] = ()  # the BallSpecs the curves were set up for
+        self._stale = True
+
+        self.legend = plot_style.new_legend_label()
+        self.graphics = plot_style.new_plot_widget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.graphics, 1)
+        self.plot_items: list[pg.PlotItem] = []
+        for row, spec in enumerate(self.plots):
+            axes = self.axis_items(row) or ({"left": LogAxis("left")} if spec.log_y else None)
+            plot = self.graphics.addPlot(row=row, col=0, axisItems=axes)
+            for axis in (axes or {}).values():
+                # Owned by the plot, as pyqtgraph's own axes are (made with parent=plot); a layout
+                # does not take ownership, which would leave the axis to Python's garbage collector.
+                axis.setParentItem(plot)
+            if spec.log_y:
+                plot.getAxis("left").setLogMode(False, True)  # again, now that the axis knows its view
+            last = row == len(self.plots) - 1
+            plot_style.style_plot(plot, spec.y_label, "step" if last else None)
+            if self.plot_items:
+                plot.setXLink(self.plot_items[0])
+            if len(self.plots) > 1:
+                # One width for the stacked plots' left axes, so their step axes line up.
+                plot.getAxis("left").setWidth(plot_style.left_axis_width())
+            self.graphics.ci.layout.setRowStretchFactor(row, 1)  # stacked plots share the height equally
+            self.plot_items.append(plot)
+        self.setToolTip("\n".join(spec.title for spec in self.plots))
+        self.decorate()
+
+        controller.ballsChanged.connect(self._on_balls_changed)
+        controller.sceneChanged.connect(self._on_scene_changed)
+        controller.stepped.connect(self.refresh)
+        controller.surfaceChanged.connect(self._on_surface_changed)
+        self._sync_balls(rebuild=True)
+
+    # -- what subclasses provide ---------------------------------------------------------------
+    def traces(self, index: int, ball: Any) -> list[Trace]:
+        """The curves to draw for ball ``index`` (a visible BallSpec)."""
+        raise NotImplementedError
+
+    def axis_items(self, plot: int) -> dict[str, pg.AxisItem] | None:
+        """Custom axes of plot ``plot`` (e.g. {"left": SymlogAxis()}), or None for pyqtgraph's own."""
+        return None
+
+    def decorate(self) -> None:
+        """Add fixed items (reference lines, shading) after the plots exist."""
+
+    def legend_extras(self) -> list[tuple[str, str]]:
+        """Extra legend entries (sample rich text, label), e.g. a key to line styles, shown after the balls."""
+        return []
+
+    def display_transform(self, plot: int) -> Callable[[np.ndarray], np.ndarray] | None:
+        """Maps data values to plot coordinates (None: identity). Log plots use log10."""
+        return np.log10 if self.plots[plot].log_y else None
+
+    def after_refresh(self) -> None:
+        """Hook run after the curves were brought up to date (e.g. to rescale an axis)."""
+
+    # -- reading the panel (tests, read-outs) ------------------------------------------------------
+    def curve(self, index: int, key: str) -> pg.PlotCurveItem | None:
+        """The curve item of ball ``index`` and series ``key``, or None (hidden ball, no such series)."""
+        entry = self._curves.get((index, key))
+        return entry.item if entry is not None else None
+
+    def curve_data(self, index: int, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(steps, values) the curve of ball ``index`` and series ``key`` shows, in data units.
+
+        The curve item holds plot coordinates (log10 of the value on a log axis); this undoes the
+        transform. None if there is no such curve. Rows that only lengthen a gap at the end are
+        not handed to the item (they draw nothing), so such a curve may be shorter than the history.
+        """
+        entry = self._curves.get((index, key))
+        if entry is None:
+            return None
+        x, y = entry.item.getData()
+        if x is None:
+            return np.empty(0), np.empty(0)
+        return np.asarray(x, dtype=float), self.inverse_display(entry.trace.plot, np.asarray(y, dtype=float))
+
+    def inverse_display(self, plot: int, y: np.ndarray) -> np.ndarray:
+        return 10.0 ** y if self.plots[plot].log_y else y
+
+    def curve_keys(self) -> list[tuple[int, str]]:
+        return sorted(self._curves)
+
+    # -- keeping up with the controller ------------------------------------------------------------
+    def _on_scene_changed(self, _scene: object) -> None:
+        self._sync_balls(rebuild=True)
+
+    def _on_balls_changed(self) -> None:
+        self._sync_balls(rebuild=False)
+
+    def _on_surface_changed(self, _surface: object) -> None:
+        self.refresh()
+
+    def _sync_balls(self, rebuild: bool) -> None:
+        """Set the curves up for the controller's balls; ``rebuild`` re-creates every one."""
+        balls = tuple(self.controller.balls)
+        if rebuild:
+            for key in list(self._curves):
+                self._remove(key)
+        wanted: dict[tuple[int, str], Trace] = {}
+        for index, ball in enumerate(balls):
+            if ball.visible:
+                for trace in self.traces(index, ball):
+                    wanted[(index, trace.key)] = trace
+        for key in [k for k in self._curves if k not in wanted]:
+            self._remove(key)
+        for key, trace in wanted.items():
+            index = key[0]
+            entry = self._curves.get(key)
+            unchanged = entry is not None and index < len(self._specs) and self._specs[index] == balls[index]
+            if entry is None:
+                item = pg.PlotCurveItem(pen=trace.pen, connect="finite", antialias=True)
+                item.setZValue(trace.z)
+                self.plot_items[trace.plot].addItem(item)
+                self._curves[key] = _Curve(trace, item, self._new_series(trace))
+            elif not unchanged:
+                entry.trace = trace
+                entry.item.setPen(trace.pen)
+                entry.item.setZValue(trace.z)
+                entry.series = self._new_series(trace)
+                entry.item.setData([], [])
+        self._specs = balls
+        self._fill_legend()
+        self._stale = True
+        self.refresh()
+
+    def _new_series(self, trace: Trace) -> HistorySeries:
+        return HistorySeries(trace.extract, positive=self.plots[trace.plot].log_y, track_magnitude=self.track_magnitude)
+
+    def _remove(self, key: tuple[int, str]) -> None:
+        entry = self._curves.pop(key)
+        self.plot_items[entry.trace.plot].removeItem(entry.item)
+
+    def _fill_legend(self) -> None:
+        drawn = {index for index, _key in self._curves}
+        entries = [(plot_style.legend_sample(ball.color), ball.name)
+                   for index, ball in enumerate(self._specs) if index in drawn]
+        entries += self.legend_extras()
+        self.legend_labels = [label for _sample, label in entries]
+        self.legend.setText(plot_style.legend_html(entries))
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Bring every curve up to the controller's histories (cheap when little changed)."""
+        if not self.isVisible():
+            self._stale = True  # a closed dock does no work; showEvent catches up
+            return
+        if self.controller.balls != self._specs:
+            self._sync_balls(rebuild=False)  # a change of balls came without ballsChanged: catch up
+            return
+        started = time.perf_counter()
+        self._stale = False
+        transforms = [self.display_transform(p) for p in range(len(self.plots))]
+        # A plot hidden by its panel (the step panel's compact mode) waits; its series catch up when shown.
+        shown = [plot.isVisible() for plot in self.plot_items]
+        histories: dict[int, Any] = {}
+        for (index, _key), entry in self._curves.items():
+            if not shown[entry.trace.plot]:
+                continue
+            history = histories.get(index)
+            if history is None:
+                history = histories[index] = self.controller.history(index)
+            if entry.series.sync(history):
+                self._show(entry, transforms[entry.trace.plot])
+        self.after_refresh()
+        self.last_update_seconds = time.perf_counter() - started
+
+    def redraw(self) -> None:
+        """Hand every curve's points to its item again (after a change of display transform)."""
+        transforms = [self.display_transform(p) for p in range(len(self.plots))]
+        for entry in self._curves.values():
+            self._show(entry, transforms[entry.trace.plot])
+
+    @staticmethod
+    def _show(entry: _Curve, transform: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        x, y = entry.series.data()
+        if transform is not None:
+            y = transform(y)  # series are sanitised: a log plot's values are positive or NaN (no warning)
+        entry.item.setData(x, y, connect="finite")

@@ -1,0 +1,430 @@
+"""Live read-outs, one row per visible ball: where it is, how high, how steep, how curved, and what it is doing.
+
+Two lines per ball. The first: the ball (colour swatch and name; a swarm says its size and that
+the values are its means), position (x, y), loss, gradient norm, λ_min and λ_max (signed). The
+second, across the whole width so the words are never cut short in a narrow dock: the regime as a
+badge in the regime's colour (gui.palette) carrying physics' own words, ``BallState.regime_detail``:
+"saddle: curvature -1.0 and +2.0", "plateau: gradient 1e-4 but loss still 0.9", ... The numbers
+are the last row of the ball's history (the same series the plots draw), the words its state. In a
+dock too narrow for every column the position is left out (the map shows where the ball is).
+
+Built for a lecture hall: a large font, a few significant digits (gui.panels.numbers). Cheap:
+an update re-formats the numbers and sets only the cell texts that changed (nothing is rebuilt,
+and the cells live in C++ items so painting runs no Python per cell); columns only ever widen while the
+balls stay the same, so numbers do not make the table jitter; and while the simulation runs it
+updates at most ``UPDATE_INTERVAL_S`` apart (ten times a second is as fast as anyone reads;
+the last state is always shown once stepping stops). Selecting a row selects the ball.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PyQt6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRectF, QSize, Qt, QTimer
+from PyQt6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QStandardItem, QStandardItemModel
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.palette import contrast_color, regime_color
+from gui.panels import plot_style
+from gui.panels.numbers import format_number, format_pair
+
+#: Seconds between two read-out updates while the simulation runs.
+UPDATE_INTERVAL_S = 0.1
+
+#: The last, unnamed column only fills the width (the badge line spans it too).
+COLUMNS = ("Ball", "Position (x, y)", "Loss f", "‖∇f‖", "λmin", "λmax", "")
+BALL, POSITION, LOSS, GRADIENT, LAMBDA_MIN, LAMBDA_MAX, FILLER = range(len(COLUMNS))
+#: Not a column: the regime text, shown on the ball's second line.
+REGIME = len(COLUMNS)
+_NUMERIC = (POSITION, LOSS, GRADIENT, LAMBDA_MIN, LAMBDA_MAX)
+#: Pixels of padding added to a column's widest text.
+COLUMN_PADDING = 18
+#: Pixels around a badge, and between its edge and its words.
+BADGE_MARGIN = 3
+BADGE_PADDING = 12
+#: The most of the table's width a ball's name may take (longer names are elided; the tooltip has them).
+MAX_NAME_SHARE = 0.3
+#: Every character a formatted number may hold (gui.panels.numbers): the widest sizes a number column.
+NUMBER_CHARACTERS = "0123456789.e+\u2212(), —∞"
+#: The smallest font the table shrinks to in a narrow dock (points).
+MIN_POINT_SIZE = 10
+#: Row height in lines of the table font.
+ROW_HEIGHT = 1.6
+HEADER_COLOR = "#262a31"
+SELECTED_COLOR = "#3a4150"
+
+
+class ReadoutModel(QStandardItemModel):
+    """Two table rows per ball: its numbers (row 2b), its regime badge (row 2b + 1, column 0).
+
+    A QStandardItemModel: the texts live in C++ items, so painting the table calls no Python per
+    cell (a Python model's ``data()`` would be asked some ten roles per cell per paint: milliseconds).
+    ``set_rows`` takes one entry per ball, ``(ball_index, color, texts (8 str: the columns, then
+    the regime text), regime, tooltip)``, and sets only the texts that changed.
+    """
+
+    def __init__(self, parent: Any = None):
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self._rows: list[tuple[int, str, tuple[str, ...], str, str]] = []
+
+    def balls(self) -> list[int]:
+        return [entry[0] for entry in self._rows]
+
+    def row_of_ball(self, ball: int) -> int:
+        """The ball's entry number (its first table row is twice that), or -1."""
+        return next((row for row, entry in enumerate(self._rows) if entry[0] == ball), -1)
+
+    def text(self, row: int, column: int) -> str:
+        return self._rows[row][2][column]
+
+    def column_texts(self, column: int) -> list[str]:
+        return [entry[2][column] for entry in self._rows]
+
+    def set_rows(self, rows: list[tuple[int, str, tuple[str, ...], str, str]]) -> bool:
+        """Show ``rows``; True if the set of balls changed (the rows were made anew)."""
+        if [r[0] for r in rows] != self.balls():
+            self.setRowCount(0)
+            for entry in rows:
+                self._append(entry)
+            self._rows = rows
+            return True
+        for number, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
+            if old != new:
+                self._update(number, old, new)
+        self._rows = rows
+        return False
+
+    def _append(self, entry: tuple[int, str, tuple[str, ...], str, str]) -> None:
+        _ball, color, texts, regime, tooltip = entry
+        numbers = []
+        for column, text in enumerate(texts[:len(COLUMNS)]):
+            item = QStandardItem(text)
+            item.setEditable(False)
+            if column in _NUMERIC:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            numbers.append(item)
+        numbers[BALL].setData(QColor(color), Qt.ItemDataRole.DecorationRole)
+        numbers[BALL].setToolTip(tooltip)
+        badge = [QStandardItem() for _ in COLUMNS]
+        for item in badge:
+            item.setEditable(False)
+        badge[0].setText(texts[REGIME])
+        badge[0].setToolTip(texts[REGIME])
+        badge[0].setData(regime, Qt.ItemDataRole.UserRole)
+        self.appendRow(numbers)
+        self.appendRow(badge)
+
+    def _update(self, number: int, old: tuple, new: tuple) -> None:
+        _ball, color, texts, regime, tooltip = new
+        row = 2 * number
+        for column in range(len(COLUMNS)):
+            if texts[column] != old[2][column]:
+                self.item(row, column).setText(texts[column])
+        name = self.item(row, BALL)
+        if color != old[1]:
+            name.setData(QColor(color), Qt.ItemDataRole.DecorationRole)
+        if tooltip != old[4]:
+            name.setToolTip(tooltip)
+        badge = self.item(row + 1, 0)
+        if texts[REGIME] != old[2][REGIME]:
+            badge.setText(texts[REGIME])
+            badge.setToolTip(texts[REGIME])
+        if regime != old[3]:
+            badge.setData(regime, Qt.ItemDataRole.UserRole)
+
+
+class RegimeBadgeDelegate(QStyledItemDelegate):
+    """Paints the regime cell as a rounded badge in the regime's colour, text in black or white for contrast.
+
+    Words too long for one line wrap onto a second (the panel makes such rows taller); beyond
+    that they are elided (the tooltip holds them all).
+    """
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._bold: tuple[str, QFont] = ("", QFont())
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        regime = index.data(Qt.ItemDataRole.UserRole)
+        if not isinstance(regime, str) or not regime:
+            super().paint(painter, option, index)
+            return
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        painter.save()
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        fill = QColor(regime_color(regime))
+        rect = QRectF(option.rect).adjusted(BADGE_MARGIN, BADGE_MARGIN, -BADGE_MARGIN, -BADGE_MARGIN)
+        key = option.font.key()
+        if key != self._bold[0]:
+            bold = QFont(option.font)
+            bold.setBold(True)
+            self._bold = (key, bold)
+        painter.setFont(self._bold[1])
+        metrics = painter.fontMetrics()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        radius = min(rect.height(), metrics.height() * ROW_HEIGHT) / 2.5
+        painter.drawRoundedRect(rect, radius, radius)
+        painter.setPen(QColor(contrast_color(fill.name())))
+        inner = rect.adjusted(BADGE_PADDING, 0, -BADGE_PADDING, 0)
+        if metrics.horizontalAdvance(text) <= inner.width() or rect.height() < 2 * metrics.lineSpacing():
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width()))
+            painter.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), elided)
+        else:
+            painter.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+                                        | Qt.TextFlag.TextWordWrap), text)
+        painter.restore()
+
+
+class ReadoutPanel(QWidget):
+    """A table of live read-outs per visible ball (see the module docstring)."""
+
+    def __init__(self, controller: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.last_update_seconds = 0.0
+        self._last_update = 0.0
+        self._stale = True
+
+        self.model = ReadoutModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        # Set on the badge rows only (in refresh): the number rows keep Qt's own C++ delegate.
+        self._badge_delegate = RegimeBadgeDelegate(self.table)
+        self._point_size = 0
+        self._metrics_cache: dict[int, tuple[QFontMetrics, QFontMetrics, int]] = {}
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setMinimumSectionSize(1)  # the filler may be narrow (it is sized in _fit_columns)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        # Fixed row heights: sizing rows to their contents would ask every cell's size at each update.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._set_point_size(plot_style.TABLE_POINT_SIZE)
+        self.table.setIconSize(QSize(18, 18))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setFrameShape(QFrame.Shape.NoFrame)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.viewport().installEventFilter(self)
+        # Colours by palette, not style sheet: a style sheet makes every cell paint through the slow
+        # style-sheet style (measured: ~10x the paint time of the table).
+        palette = self.table.palette()
+        for role, color in ((QPalette.ColorRole.Base, plot_style.BACKGROUND), (QPalette.ColorRole.Window, HEADER_COLOR),
+                            (QPalette.ColorRole.Button, HEADER_COLOR), (QPalette.ColorRole.Text, plot_style.FOREGROUND),
+                            (QPalette.ColorRole.WindowText, plot_style.FOREGROUND),
+                            (QPalette.ColorRole.ButtonText, plot_style.FOREGROUND),
+                            (QPalette.ColorRole.Highlight, SELECTED_COLOR),
+                            (QPalette.ColorRole.HighlightedText, plot_style.FOREGROUND)):
+            palette.setColor(role, QColor(color))
+        self.table.setPalette(palette)
+        header.setPalette(palette)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh)
+        self.table.selectionModel().selectionChanged.connect(self._on_row_selected)
+
+        controller.stepped.connect(self._on_stepped)
+        controller.ballsChanged.connect(self.refresh)
+        controller.sceneChanged.connect(lambda _scene: self.refresh())
+        controller.surfaceChanged.connect(lambda _surface: self.refresh())
+        controller.selectionChanged.connect(self._show_selection)
+        self.refresh()
+
+    def _on_stepped(self) -> None:
+        wait = UPDATE_INTERVAL_S - (time.perf_counter() - self._last_update)
+        if wait <= 0:
+            self.refresh()
+        elif not self._timer.isActive():
+            self._timer.start(int(wait * 1000) + 1)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read every visible ball now and update the cells whose text changed."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        started = time.perf_counter()
+        self._stale = False
+        self._timer.stop()
+        rows = []
+        for index, ball in enumerate(self.controller.balls):
+            if ball.visible:
+                rows.append(self._row(index, ball))
+        reset = self.model.set_rows(rows)
+        if reset:
+            self.table.clearSpans()
+            for row in range(len(rows)):
+                self.table.setSpan(2 * row + 1, 0, 1, len(COLUMNS))
+                self.table.setItemDelegateForRow(2 * row + 1, self._badge_delegate)
+        self._fit_columns(shrink=reset)
+        self._show_selection(self.controller.selected)
+        self._last_update = time.perf_counter()
+        self.last_update_seconds = self._last_update - started
+
+    def _row(self, index: int, ball: Any) -> tuple[int, str, tuple[str, ...], str, str]:
+        history = self.controller.history(index)
+        state = self.controller.state(index)
+        particles = ball.particles
+        name = ball.name if particles == 1 else f"{ball.name} (mean of {particles})"
+        tooltip = f"{ball.name}: {ball.optimizer}" + (f", a swarm of {particles} particles; numbers are means"
+                                                      if particles > 1 else "")
+        if history is None or len(history.steps) == 0 or state is None:
+            return index, ball.color, (name, "", "", "", "", "", "", ""), "", tooltip
+        x, y = history.positions[-1]
+        texts = (
+            name,
+            format_pair(x, y),
+            format_number(history.loss[-1]),
+            format_number(history.gradient_norm[-1], digits=2),
+            format_number(history.lambda_min[-1], signed=True),
+            format_number(history.lambda_max[-1], signed=True),
+            "",
+            state.regime_detail or state.regime,
+        )
+        return index, ball.color, texts, state.regime, tooltip
+
+    def _set_point_size(self, size: int) -> None:
+        if size == self._point_size:
+            return
+        self._point_size = size
+        font = QFont(self.table.font())
+        font.setPointSize(size)
+        self.table.setFont(font)
+        bold = QFont(font)
+        bold.setBold(True)
+        self.table.horizontalHeader().setFont(bold)
+        self.table.verticalHeader().setDefaultSectionSize(int(QFontMetrics(font).height() * ROW_HEIGHT))
+
+    def _metrics(self, size: int) -> tuple[QFontMetrics, QFontMetrics, int]:
+        """(regular, bold) font metrics at ``size`` points and the widest character a number uses."""
+        known = self._metrics_cache.get(size)
+        if known is None:
+            font = QFont(self.table.font())
+            font.setPointSize(size)
+            bold = QFont(font)
+            bold.setBold(True)
+            metrics = QFontMetrics(font)
+            widest = max(metrics.horizontalAdvance(c) for c in NUMBER_CHARACTERS)
+            known = self._metrics_cache[size] = (metrics, QFontMetrics(bold), widest)
+        return known
+
+    def _column_widths(self, size: int) -> list[int]:
+        """Pixels each column needs for its widest text at font size ``size`` (the filler: 0).
+
+        Numbers are measured as their length times the widest character a number uses: an upper
+        bound, cheap, and the same for 0.0123 and 0.0987, so changing digits do not move columns.
+        """
+        metrics, bold_metrics, widest = self._metrics(size)
+        widths = []
+        for column, title in enumerate(COLUMNS[:-1]):
+            texts = self.model.column_texts(column)
+            if column == BALL:
+                text_width = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+            else:
+                text_width = widest * max((len(text) for text in texts), default=0)
+            width = max(text_width, bold_metrics.horizontalAdvance(title)) + COLUMN_PADDING
+            if column == BALL:
+                width = min(width + self.table.iconSize().width() + 8,
+                            int(self.table.viewport().width() * MAX_NAME_SHARE))
+            widths.append(width)
+        return [*widths, 0]
+
+    def _fit_columns(self, shrink: bool) -> None:
+        """Fit the columns to their texts, never scrolling sideways.
+
+        The largest font from TABLE_POINT_SIZE down to MIN_POINT_SIZE with which every column
+        but the position fits is used; the position is shown if it fits too (the map shows it
+        anyway). Columns only widen between changes of the balls, so changing numbers do not make
+        the table jitter.
+        """
+        available = self.table.viewport().width()
+        for size in range(plot_style.TABLE_POINT_SIZE, MIN_POINT_SIZE - 1, -1):
+            widths = self._column_widths(size)
+            if sum(widths) - widths[POSITION] <= available:
+                break
+        shrink = shrink or size != self._point_size
+        self._set_point_size(size)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate(widths[:-1]):
+            if shrink or width > header.sectionSize(column):
+                header.resizeSection(column, width)
+        hide = sum(widths) > available  # (a hidden section's size reads 0, so the texts decide)
+        if self.table.isColumnHidden(POSITION) != hide:
+            self.table.setColumnHidden(POSITION, hide)
+        # The filler takes exactly the rest, so the badge lines end at the right edge.
+        used = sum(header.sectionSize(c) for c in range(FILLER) if not self.table.isColumnHidden(c))
+        header.resizeSection(FILLER, max(1, available - used))
+        self._fit_badges()
+
+    def _fit_badges(self) -> None:
+        """A badge row is two lines tall when its words do not fit on one."""
+        rows = self.table.verticalHeader()
+        line = rows.defaultSectionSize()
+        metrics, bold_metrics, _ = self._metrics(self._point_size)
+        room = self.table.viewport().width() - 2 * (BADGE_MARGIN + BADGE_PADDING)
+        for entry, text in enumerate(self.model.column_texts(REGIME)):
+            one_line = bold_metrics.horizontalAdvance(text) <= room
+            height = line if one_line else line + metrics.lineSpacing()
+            if rows.sectionSize(2 * entry + 1) != height:
+                rows.resizeSection(2 * entry + 1, height)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt's name)
+        # The table's viewport (not this panel) knows the width left once scroll bars are placed.
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns(shrink=True)
+        return super().eventFilter(watched, event)
+
+    # -- selection -----------------------------------------------------------------------------
+    def _on_row_selected(self, *_args: Any) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            ball = self.model.balls()[rows[0].row() // 2]
+            if ball != self.controller.selected:
+                self.controller.select(ball)
+
+    def _show_selection(self, ball: int) -> None:
+        entry = self.model.row_of_ball(ball) if ball is not None and ball >= 0 else -1
+        row = 2 * entry if entry >= 0 else -1
+        selection = self.table.selectionModel()
+        current = selection.selectedRows()
+        if row < 0:
+            if current:
+                selection.clearSelection()
+            return
+        if current and current[0].row() == row:
+            return
+        selection.select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                         | QItemSelectionModel.SelectionFlag.Rows)
+
+    # -- reading the panel (tests) ---------------------------------------------------------------
+    def text(self, ball: int, column: int) -> str | None:
+        """The text shown for ball ``ball`` in ``column`` (or REGIME), or None if the ball has no row."""
+        row = self.model.row_of_ball(ball)
+        return self.model.text(row, column) if row >= 0 else None

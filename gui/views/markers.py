@@ -1,0 +1,112 @@
+"""Round markers of a few balls, sized in pixels, moved every frame for the price of one array copy.
+
+pyqtgraph's ScatterPlotItem re-renders a symbol per point and rebuilds its spot records on every
+``setData`` (milliseconds for eight balls); the map moves its balls every frame. A
+:class:`MarkerLayer` keeps the colours and sizes, which change only when the balls do, apart
+from the positions, which change every frame, and paints plain circles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtGui
+
+
+class MarkerLayer(pg.GraphicsObject):
+    """Circles at data positions: filled (balls) or hollow rings (start points).
+
+    Args:
+        hollow: draw rings of ``ring_width`` pixels in each marker's colour instead of discs.
+        outline: colour of the dark edge drawn around every marker for contrast.
+    """
+
+    def __init__(self, hollow: bool = False, ring_width: float = 3.5, outline: str = "#101010"):
+        super().__init__()
+        self._hollow = hollow
+        self._ring_width = float(ring_width)
+        self._outline = pg.mkColor(outline)
+        self._halo = QtGui.QColor(255, 255, 255, 200)
+        self._positions = np.empty((0, 2))
+        self._colors: list[QtGui.QColor] = []
+        self._edges: list[QtGui.QColor] = []
+        self._sizes = np.empty(0)
+        self._indices = np.empty(0, dtype=int)
+        self._bounds = QtCore.QRectF()
+
+    def set_style(self, colors: list[str], sizes: np.ndarray | list[float], edges: list[str] | None = None,
+                  indices: np.ndarray | list[int] | None = None) -> None:
+        """Colour, diameter (pixels) and edge colour of each marker, and the ball index each stands for."""
+        self._colors = [pg.mkColor(c) for c in colors]
+        self._edges = [pg.mkColor(c) for c in edges] if edges is not None else [self._outline] * len(colors)
+        self._sizes = np.asarray(sizes, dtype=float)
+        self._indices = np.arange(len(colors)) if indices is None else np.asarray(indices, dtype=int)
+        self.update()
+
+    def set_positions(self, positions: np.ndarray) -> None:
+        """(n, 2) data positions, one per styled marker; a non-finite row hides that marker."""
+        p = np.asarray(positions, dtype=float).reshape(-1, 2)
+        self.prepareGeometryChange()
+        self._positions = p.copy()
+        finite = p[np.isfinite(p).all(axis=1)]
+        if len(finite):
+            lo, hi = finite.min(axis=0), finite.max(axis=0)
+            self._bounds = QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        else:
+            self._bounds = QtCore.QRectF()
+        self.update()
+
+    @property
+    def positions(self) -> np.ndarray:
+        return self._positions.copy()
+
+    @property
+    def indices(self) -> np.ndarray:
+        """The ball index of each marker."""
+        return self._indices.copy()
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return self._sizes.copy()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        v0, v1 = self.pixelVectors()
+        if v0 is None or not len(self._positions):
+            return QtCore.QRectF(self._bounds)
+        pad = (float(self._sizes.max()) if len(self._sizes) else 0.0) / 2 + self._ring_width + 4
+        px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
+        return self._bounds.adjusted(-pad * px, -pad * py, pad * px, pad * py)
+
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()
+
+    def paint(self, painter: QtGui.QPainter, *_args) -> None:
+        count = min(len(self._positions), len(self._colors))
+        if not count:
+            return
+        t = painter.transform()
+        matrix = np.array([[t.m11(), t.m12()], [t.m21(), t.m22()]])
+        device = self._positions[:count] @ matrix + np.array([t.dx(), t.dy()])
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        for (x, y), color, edge, size in zip(device, self._colors, self._edges, self._sizes, strict=False):
+            if not (np.isfinite(x) and np.isfinite(y)):
+                continue
+            r = size / 2
+            centre = QtCore.QPointF(x, y)
+            if self._hollow:
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.setPen(QtGui.QPen(edge, self._ring_width + 3))
+                painter.drawEllipse(centre, r, r)
+                painter.setPen(QtGui.QPen(color, self._ring_width))
+                painter.drawEllipse(centre, r, r)
+            else:
+                # A light ring outside the dark edge: one of the two contrasts with any ground.
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.setPen(QtGui.QPen(self._halo, 2.0))
+                painter.drawEllipse(centre, r + 2.0, r + 2.0)
+                painter.setBrush(QtGui.QBrush(color))
+                painter.setPen(QtGui.QPen(edge, 2.5))
+                painter.drawEllipse(centre, r, r)
+        painter.restore()

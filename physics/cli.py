@@ -1,0 +1,387 @@
+"""``python main.py run``: run optimisers headless and write CSV telemetry (the contract of DESIGN.md).
+
+One ball::
+
+    python main.py run --surface EXPR_OR_PRESET --optimizer NAME --start X,Y --steps N [options]
+
+writes ``step,x,y,loss,grad_x,grad_y,grad_norm,step_size,lr,lambda_min,lambda_max,regime``: row
+``step=0`` is the start and row k the position after k updates; the gradient is the true one at
+the position, ``step_size`` the length of the update that led there (0 on row 0), ``lr`` the
+effective learning rate |step| / |estimated gradient| (``nan`` on row 0 and where the estimate is
+zero). Every float is written with ``repr``: it reads back bit for bit.
+
+With ``--particles N`` (N > 1) the swarm runs and each row summarises it (:data:`SWARM_COLUMNS`).
+``--scene FILE_OR_PRESET`` runs every ball of a scene; the rows get a leading ``ball`` column and
+come ball after ball. A scene whose balls are all single particles uses the one-ball columns;
+a scene with a swarm uses the swarm columns for every ball (for a single particle, mean = median =
+min = max).
+
+Every optimiser hyper-parameter in the registry has a flag: its torch.optim name with dashes
+(``--lr``, ``--momentum``, ``--weight-decay``, ``--betas 0.9,0.999``, ``--nesterov``, ``--etas``,
+``--step-sizes``, ``--lr-decay``, ...). A flag the chosen optimiser does not have is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO
+
+from physics.balls import MAX_PARTICLES, BallSpec
+from physics.noise import SCHEDULES, NoiseSettings
+from physics.regime import REGIMES
+from physics.simulation import Simulation
+from surfaces.errors import DownhillError
+
+BALL_COLUMNS = ("step", "x", "y", "loss", "grad_x", "grad_y", "grad_norm", "step_size", "lr", "lambda_min",
+                "lambda_max", "regime")
+SWARM_COLUMNS = ("step", "mean_x", "mean_y", "mean_loss", "median_loss", "min_loss", "max_loss", "mean_grad_norm",
+                 "mean_step_size", "mean_lr", "fraction_active", "regime",
+                 *(f"n_{name}" for name in REGIMES))
+MAX_STEPS = 1_000_000
+#: The most rows a scene's run may write (its balls' histories are kept in memory until written).
+MAX_ROWS = 2_000_000
+NOISE_MODELS = ("gaussian", "minibatch")
+
+#: Hyper-parameter flags that exist even before an optimiser declares them (DESIGN.md lists them),
+#: with their kinds; the registry adds the rest.
+_BASE_HYPERPARAMETERS = {
+    "lr": "float", "momentum": "float", "dampening": "float", "weight_decay": "float", "nesterov": "bool",
+    "betas": "pair", "eps": "float", "alpha": "float", "centered": "bool", "amsgrad": "bool", "etas": "pair",
+    "step_sizes": "pair",
+}
+#: Options of the run command itself, which a hyper-parameter may not shadow.
+_RESERVED = {"surface", "param", "domain", "scene", "optimizer", "start", "steps", "clip", "noise", "noise_model",
+             "batch_size", "noise_schedule", "noise_decay", "particles", "spread", "seed", "csv", "help"}
+_FIXED_OPTIONS = ("optimizer", "start", "clip", "noise", "noise_model", "batch_size", "noise_schedule",
+                  "noise_decay", "particles", "spread", "domain")
+
+
+def _hyperparameter_kinds() -> dict[str, str]:
+    kinds = dict(_BASE_HYPERPARAMETERS)
+    from physics.optimizers.base import registry
+
+    for spec in registry().values():
+        for hyper in spec.hyperparameters:
+            kinds.setdefault(hyper.name, hyper.kind)
+    return {name: kind for name, kind in kinds.items() if name not in _RESERVED}
+
+
+def _hyperparameter_help() -> dict[str, str]:
+    """For each hyper-parameter: its description and the optimisers that have it, for --help."""
+    from physics.optimizers.base import registry
+
+    words: dict[str, str] = {}
+    owners: dict[str, list[str]] = {}
+    for spec in registry().values():
+        for hyper in spec.hyperparameters:
+            words.setdefault(hyper.name, hyper.description)
+            owners.setdefault(hyper.name, []).append(spec.name)
+    return {name: f"{words[name]} ({', '.join(owners[name])})" for name in words}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``main.py run`` on its subparser."""
+    parser.description = "Run optimisers headless and write CSV telemetry, one row per step (see the README)."
+    parser.add_argument("--surface", metavar="EXPR_OR_PRESET", help="a formula in x and y, or a preset's name")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="value of a named parameter of the formula (repeatable)")
+    parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX",
+                        help="the domain the regime scales and the divergence box refer to (default: the surface's)")
+    parser.add_argument("--scene", metavar="FILE_OR_PRESET", help="run every ball of a scene instead")
+    parser.add_argument("--optimizer", metavar="NAME", help="optimiser name (gd, sgd, momentum, nesterov, adam, ...)")
+    parser.add_argument("--start", metavar="X,Y", help="start point (default: a preset's first suggested start)")
+    parser.add_argument("--steps", metavar="N", required=True, help="number of updates")
+    hyper = parser.add_argument_group("optimiser hyper-parameters (torch.optim names; each optimiser has some)")
+    described = _hyperparameter_help()
+    for name, kind in _hyperparameter_kinds().items():
+        words = described.get(name, "")
+        if kind == "bool":
+            hyper.add_argument(_flag(name), dest=f"hyper_{name}", action="store_const", const=True, default=None,
+                               help=words)
+        else:
+            metavar = {"pair": "A,B", "int": "N"}.get(kind, "F")
+            hyper.add_argument(_flag(name), dest=f"hyper_{name}", metavar=metavar, default=None, help=words)
+    noise = parser.add_argument_group("noise, clipping and swarms")
+    noise.add_argument("--clip", metavar="F", help="clip each gradient to this norm (first-order methods)")
+    noise.add_argument("--noise", metavar="F", help="sigma of Gaussian noise added to the gradient (default 0)")
+    noise.add_argument("--noise-model", metavar="NAME", help=f"one of {', '.join(NOISE_MODELS)} "
+                       "(default: gaussian, or minibatch when --batch-size is given)")
+    noise.add_argument("--batch-size", metavar="N", help="terms per mini-batch (finite-sum surfaces)")
+    noise.add_argument("--noise-schedule", metavar="NAME", help=f"annealing of sigma: {', '.join(SCHEDULES)}")
+    noise.add_argument("--noise-decay", metavar="F", help="rate of the annealing schedule per step")
+    noise.add_argument("--particles", metavar="N", help="run a swarm of N particles; rows summarise it")
+    noise.add_argument("--spread", metavar="F", help="std of the swarm's scatter around the start (default 0)")
+    parser.add_argument("--seed", metavar="N", help="seed of the random streams (default 0, or the scene's)")
+    parser.add_argument("--csv", metavar="FILE", help="write the CSV to FILE instead of standard output")
+
+
+# --------------------------------------------------------------------------------------------- parsing
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise DownhillError(f"{option}: '{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise DownhillError(f"{option}: the value must be a finite number")
+    return value
+
+
+def _whole(text: str, option: str, low: int, high: int) -> int:
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise DownhillError(f"{option}: '{text}' is not a whole number") from None
+    if not low <= value <= high:
+        raise DownhillError(f"{option}: {value} is out of range [{low}, {high}]")
+    return value
+
+
+def _pair(text: str, option: str, example: str) -> tuple[float, float]:
+    parts = str(text).split(",")
+    if len(parts) != 2:
+        raise DownhillError(f"{option}: '{text}' must be two numbers separated by a comma, such as {example}")
+    return (_number(parts[0].strip(), option), _number(parts[1].strip(), option))
+
+
+def _parameters(items: Sequence[str]) -> dict[str, float]:
+    """Repeated ``--param NAME=VALUE`` options -> {name: value}."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise DownhillError(f"--param '{item}' must look like NAME=VALUE, such as a=1.5")
+        values[name] = _number(text.strip(), f"--param {name}")
+    return values
+
+
+def _given_hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
+    """Hyper-parameter flags that were given, parsed by kind: name -> value."""
+    values: dict[str, Any] = {}
+    for name, kind in _hyperparameter_kinds().items():
+        raw = getattr(args, f"hyper_{name}", None)
+        if raw is None:
+            continue
+        option = _flag(name)
+        if kind == "bool":
+            values[name] = True
+        elif kind == "pair":
+            values[name] = _pair(raw, option, "0.9,0.999")
+        elif kind == "int":
+            values[name] = _whole(raw, option, -(2 ** 31), 2 ** 31)
+        else:
+            values[name] = _number(raw, option)
+    return values
+
+
+_FIELD_OPTIONS = {"optimizer": "--optimizer", "start": "--start", "noise.sigma": "--noise",
+                  "noise.batch_size": "--batch-size", "noise.schedule": "--noise-schedule",
+                  "noise.decay": "--noise-decay", "particles": "--particles", "spread": "--spread",
+                  "clip": "--clip", "hyperparameters": "--optimizer"}
+
+
+def _as_option_error(error: DownhillError) -> DownhillError:
+    """A BallSpec error (field 'hyperparameters.lr') in command-line words ('--lr: ...')."""
+    place = error.field or ""
+    if place.startswith("hyperparameters."):
+        option = _flag(place.split(".", 1)[1])
+    else:
+        option = _FIELD_OPTIONS.get(place, "")
+    return DownhillError(f"{option}: {error.message}" if option else error.message)
+
+
+def _ball_from_arguments(args: argparse.Namespace, surface: Any) -> BallSpec:
+    from physics.optimizers.base import get_optimizer
+
+    if not args.optimizer:
+        raise DownhillError("--optimizer NAME is required (for example --optimizer gd)")
+    spec = get_optimizer(args.optimizer)
+    given = _given_hyperparameters(args)
+    known = [h.name for h in spec.hyperparameters]
+    for name in given:
+        if name not in known:
+            raise DownhillError(f"{_flag(name)}: the optimiser '{spec.name}' has no hyper-parameter '{name}'; "
+                                f"it has {', '.join(_flag(k) for k in known) or 'none'}")
+    start = _start(args, surface)
+    model = args.noise_model
+    if model is not None and model not in NOISE_MODELS:
+        raise DownhillError(f"--noise-model: unknown model '{model}'; choose one of {', '.join(NOISE_MODELS)}")
+    batch = None
+    if args.batch_size is not None:
+        if model == "gaussian":
+            raise DownhillError("--batch-size needs --noise-model minibatch")
+        batch = _whole(args.batch_size, "--batch-size", 1, 10 ** 6)
+    elif model == "minibatch":
+        raise DownhillError("--noise-model minibatch needs --batch-size N")
+    schedule = args.noise_schedule or "constant"
+    if schedule not in SCHEDULES:
+        raise DownhillError(f"--noise-schedule: unknown schedule '{schedule}'; choose one of {', '.join(SCHEDULES)}")
+    noise = NoiseSettings(
+        sigma=_number(args.noise, "--noise") if args.noise is not None else 0.0,
+        schedule=schedule,
+        decay=_number(args.noise_decay, "--noise-decay") if args.noise_decay is not None else 0.0,
+        batch_size=batch)
+    ball = BallSpec(
+        name=spec.name, color="#1f77b4", optimizer=spec.name, hyperparameters=tuple(given.items()), start=start,
+        noise=noise,
+        particles=_whole(args.particles, "--particles", 1, MAX_PARTICLES) if args.particles is not None else 1,
+        spread=_number(args.spread, "--spread") if args.spread is not None else 0.0,
+        clip=_number(args.clip, "--clip") if args.clip is not None else None)
+    try:
+        ball.check("", surface)
+    except DownhillError as error:
+        raise _as_option_error(error) from None
+    return ball
+
+
+def _start(args: argparse.Namespace, surface: Any) -> tuple[float, float]:
+    if args.start is not None:
+        return _pair(args.start, "--start", "-1.2,0.8")
+    from surfaces.presets import PRESETS
+
+    preset = PRESETS.get(surface.name) if surface.name else None
+    starts = getattr(preset, "starts", None) if preset is not None else None
+    if starts:
+        x, y = starts[0]
+        return (float(x), float(y))
+    raise DownhillError("--start X,Y is required (for example --start 1,0)")
+
+
+def _surface(args: argparse.Namespace) -> Any:
+    from surfaces.presets import resolve_surface
+    from surfaces.surface import Domain
+
+    if not args.surface:
+        raise DownhillError("--surface EXPR_OR_PRESET is required (a formula such as 'x^2 - y^2', or a preset's name)")
+    surface = resolve_surface(args.surface, parameters=_parameters(args.param))
+    if args.domain:
+        surface = surface.with_domain(Domain.parse(args.domain))
+    return surface
+
+
+# --------------------------------------------------------------------------------------------- rows
+
+
+def _text(value: float) -> str:
+    """A float at full precision (repr reads back bit for bit)."""
+    return repr(float(value))
+
+
+def ball_rows(simulation: Simulation, ball: int) -> Iterator[list[str]]:
+    """One-ball rows (BALL_COLUMNS) of a single-particle ball's history."""
+    history = simulation.history(ball)
+    for k in range(len(history.steps)):
+        x, y = history.positions[k]
+        gx, gy = history.gradient[k]
+        yield [str(int(history.steps[k])), _text(x), _text(y), _text(history.loss[k]), _text(gx), _text(gy),
+               _text(history.gradient_norm[k]), _text(history.step_size[k]), _text(history.lr[k]),
+               _text(history.lambda_min[k]), _text(history.lambda_max[k]), history.regimes[k]]
+
+
+def swarm_rows(simulation: Simulation, ball: int) -> Iterator[list[str]]:
+    """Swarm rows (SWARM_COLUMNS) of a ball; a single particle is a swarm of one."""
+    history = simulation.history(ball)
+    summary = history.summary
+    for k in range(len(history.steps)):
+        if summary is not None:
+            x, y = summary.mean_position[k]
+            values = [summary.mean_loss[k], summary.median_loss[k], summary.min_loss[k], summary.max_loss[k],
+                      summary.mean_gradient_norm[k], summary.mean_step_size[k], summary.mean_lr[k],
+                      summary.fraction_active[k]]
+            counts = summary.regime_counts[k]
+        else:
+            x, y = history.positions[k]
+            loss = history.loss[k]
+            active = bool(history.particles.active[k, 0])
+            values = [loss, loss, loss, loss, history.gradient_norm[k], history.step_size[k], history.lr[k],
+                      1.0 if active else 0.0]
+            counts = [1 if code == history.regime_codes[k] else 0 for code in range(len(REGIMES))]
+        yield [str(int(history.steps[k])), _text(x), _text(y), *(_text(v) for v in values), history.regimes[k],
+               *(str(int(c)) for c in counts)]
+
+
+def _run(simulation: Simulation, steps: int) -> None:
+    chunk = 1000
+    done = 0
+    while done < steps:
+        count = min(chunk, steps - done)
+        simulation.step(count)
+        done += count
+
+
+def _write(out: TextIO, header: Sequence[str], rows: Iterator[list[str]]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+# --------------------------------------------------------------------------------------------- command
+
+
+def run_command(args: argparse.Namespace, out: TextIO) -> int:
+    """Carry out ``main.py run``; returns the exit status (errors raise DownhillError)."""
+    steps = _whole(args.steps, "--steps", 0, MAX_STEPS)
+    if args.scene is not None:
+        produce = _scene_output(args, steps)
+    else:
+        produce = _single_output(args, steps)
+    if args.csv:
+        try:
+            with open(args.csv, "w", newline="", encoding="utf-8") as stream:
+                produce(stream)
+        except OSError as error:
+            raise DownhillError(f"--csv: cannot write {args.csv}: {error.strerror or error}") from None
+    else:
+        produce(out)
+    return 0
+
+
+def _single_output(args: argparse.Namespace, steps: int) -> Callable[[TextIO], None]:
+    surface = _surface(args)
+    ball = _ball_from_arguments(args, surface)
+    seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
+    # The rows need a single particle's record or a swarm's summary, never every particle's record.
+    simulation = Simulation(surface, [ball], seed=seed, capacity=steps + 1, full_history=1)
+    _run(simulation, steps)
+    if ball.particles == 1:
+        return lambda stream: _write(stream, BALL_COLUMNS, ball_rows(simulation, 0))
+    return lambda stream: _write(stream, SWARM_COLUMNS, swarm_rows(simulation, 0))
+
+
+def _scene_output(args: argparse.Namespace, steps: int) -> Callable[[TextIO], None]:
+    from physics.scenes import resolve_scene
+
+    conflicting = [_flag(name) for name in ("surface", *_FIXED_OPTIONS) if getattr(args, name, None) is not None]
+    conflicting += [_flag(name) for name in _given_hyperparameters(args)]
+    if args.param:
+        conflicting.append("--param")
+    if conflicting:
+        raise DownhillError(f"{conflicting[0]} cannot be combined with --scene (the scene sets it)")
+    scene = resolve_scene(args.scene)
+    seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else scene.seed
+    if not scene.balls:
+        raise DownhillError(f"the scene '{args.scene}' has no balls to run")
+    if (steps + 1) * len(scene.balls) > MAX_ROWS:
+        raise DownhillError(f"--steps: {steps} steps of {len(scene.balls)} balls would make more than "
+                            f"{MAX_ROWS:,} rows; run fewer steps")
+    simulation = Simulation(scene.surface(), scene.balls, seed=seed, capacity=steps + 1, full_history=1)
+    _run(simulation, steps)
+    swarm = any(ball.particles > 1 for ball in scene.balls)
+    header = ("ball", *(SWARM_COLUMNS if swarm else BALL_COLUMNS))
+    rows_of = swarm_rows if swarm else ball_rows
+
+    def rows() -> Iterator[list[str]]:
+        for index, ball in enumerate(scene.balls):
+            for row in rows_of(simulation, index):
+                yield [ball.name, *row]
+
+    return lambda stream: _write(stream, header, rows())

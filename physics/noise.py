@@ -1,0 +1,183 @@
+r"""Gradient noise: isotropic Gaussian noise with annealing, and true mini-batches of a finite sum.
+
+Two models of the noisy gradient ``g_hat`` an optimiser steps on, at particles ``p`` (n, 2):
+
+- Gaussian: ``g_hat = grad f(p) + sigma_t * xi`` with ``xi ~ N(0, I_2)`` drawn independently per
+  particle and step. ``sigma_t`` anneals with the number t of updates already made:
+
+      constant:      sigma_t = sigma
+      inverse-sqrt:  sigma_t = sigma / sqrt(1 + decay * t)
+      exponential:   sigma_t = sigma * exp(-decay * t)
+
+- Mini-batch, on a finite sum ``f = sum_{j=1..m} f_j``: each particle draws, each step, a batch
+  ``S`` of ``B`` of the m terms without replacement and steps on
+
+      g_hat = (m / B) * sum_{j in S} grad f_j(p).
+
+  Every term is in the batch with probability B / m, so ``E[g_hat] = grad f(p)``: the estimate
+  is unbiased and its spread shrinks to zero as B -> m (B = m is the full batch, exact).
+
+Both may act together (the Gaussian part is added to the mini-batch estimate).
+
+Randomness: one :class:`numpy.random.Generator` per ball and purpose, derived from the scene's
+seed and the ball's index with :class:`numpy.random.SeedSequence` (the ``spawn_key`` mechanism
+of ``SeedSequence.spawn``). The same scene and seed give the same numbers bit for bit; adding a
+ball after the others leaves their streams unchanged; each particle's row of a draw is its own.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+
+from physics.helper import HELPER_PARTICLES, helper_thread
+from surfaces.errors import DownhillError
+
+#: The annealing schedules of the Gaussian noise scale, by name.
+SCHEDULES = ("constant", "inverse-sqrt", "exponential")
+
+#: The random streams of one ball (the last element of the spawn key).
+STREAM_NOISE = 0     # Gaussian gradient noise
+STREAM_BATCH = 1     # mini-batch draws
+STREAM_SCATTER = 2   # the swarm's initial scatter around its start
+
+#: The largest accepted noise scale (gradient units) and decay rate.
+MAX_SIGMA = 1e6
+MAX_DECAY = 10.0
+
+
+@dataclass(frozen=True)
+class NoiseSettings:
+    """How a ball's gradient is made noisy.
+
+    Attributes:
+        sigma: standard deviation of the isotropic Gaussian noise added to each gradient
+            component (gradient units); 0 for none.
+        schedule: annealing of sigma: "constant", "inverse-sqrt" or "exponential" (see the module).
+        decay: the schedule's rate per update (1 / steps); ignored by "constant".
+        batch_size: B, the number of the surface's terms in each mini-batch (finite sums only);
+            None for the full gradient.
+    """
+
+    sigma: float = 0.0
+    schedule: str = "constant"
+    decay: float = 0.0
+    batch_size: int | None = None
+
+    def check(self, where: str = "noise") -> None:
+        """Raise DownhillError, its ``field`` the offending key under ``where``, unless every field is in range."""
+        def place(key: str) -> str:
+            return f"{where}.{key}" if where else key
+
+        if isinstance(self.sigma, bool) or not isinstance(self.sigma, int | float) or not math.isfinite(self.sigma):
+            raise DownhillError(f"sigma must be a finite number, not {self.sigma!r}", field=place("sigma"))
+        if not 0.0 <= self.sigma <= MAX_SIGMA:
+            raise DownhillError(f"sigma = {self.sigma!r} must be between 0 and {MAX_SIGMA:g}", field=place("sigma"))
+        if self.schedule not in SCHEDULES:
+            raise DownhillError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}",
+                                field=place("schedule"))
+        if isinstance(self.decay, bool) or not isinstance(self.decay, int | float) or not math.isfinite(self.decay):
+            raise DownhillError(f"decay must be a finite number, not {self.decay!r}", field=place("decay"))
+        if not 0.0 <= self.decay <= MAX_DECAY:
+            raise DownhillError(f"decay = {self.decay!r} must be between 0 and {MAX_DECAY:g}", field=place("decay"))
+        if self.batch_size is not None and (isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int)
+                                            or self.batch_size < 1):
+            raise DownhillError(f"batch_size must be a whole number >= 1 (or null for the full batch), "
+                                f"not {self.batch_size!r}", field=place("batch_size"))
+
+    @property
+    def is_noiseless(self) -> bool:
+        return self.sigma == 0.0 and self.batch_size is None
+
+
+def noise_scale(settings: NoiseSettings, updates: int) -> float:
+    """sigma_t: the Gaussian noise scale after ``updates`` updates (see the module for the schedules)."""
+    if settings.sigma == 0.0 or settings.schedule == "constant" or settings.decay == 0.0:
+        return float(settings.sigma)
+    if settings.schedule == "inverse-sqrt":
+        return float(settings.sigma / math.sqrt(1.0 + settings.decay * updates))
+    if settings.schedule == "exponential":
+        return float(settings.sigma * math.exp(-settings.decay * updates))
+    raise DownhillError(f"unknown noise schedule {settings.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+
+
+def ball_generator(seed: int, ball: int, stream: int) -> np.random.Generator:
+    """The generator of one ball's stream: PCG64 seeded by SeedSequence(seed, spawn_key=(ball, stream)).
+
+    ``SeedSequence(seed, spawn_key=(ball,))`` is exactly the ``ball``-th child of
+    ``SeedSequence(seed).spawn(...)``, so each ball's streams depend on the seed and its own index only.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=(int(ball), int(stream)))))
+
+
+class NoiseStream:
+    """Standard normal draws of one shape from one generator, optionally drawn a step ahead.
+
+    Drawing 2n normals is the costliest part of a noisy step for a large swarm, and it does not
+    depend on the step's result; so for n >= HELPER_PARTICLES the next draw is made on the helper
+    thread (NumPy releases the GIL while it fills the array) while this step's work goes on. The
+    draws, and their order, are exactly those :meth:`draw` would make without prefetching: the
+    numbers do not depend on it.
+    """
+
+    def __init__(self, rng: np.random.Generator, shape: tuple[int, ...], prefetch: bool | None = None):
+        self.rng = rng
+        self.shape = shape
+        self.prefetch = shape[0] >= HELPER_PARTICLES if prefetch is None else prefetch
+        self._next: Future[np.ndarray] | None = None
+
+    def draw(self) -> np.ndarray:
+        """The next (n, 2) array of independent N(0, 1) numbers (a new array)."""
+        if not self.prefetch:
+            return self.rng.standard_normal(self.shape)
+        current = self._next.result() if self._next is not None else self.rng.standard_normal(self.shape)
+        self._next = helper_thread().submit(self.rng.standard_normal, self.shape)
+        return current
+
+
+def add_gaussian_noise(gradient: np.ndarray, sigma: float, rng: np.random.Generator | NoiseStream) -> np.ndarray:
+    """grad + sigma * xi with xi ~ N(0, I) of the gradient's shape (n, 2); a new array.
+
+    A zero sigma draws nothing (and returns a copy), so a noiseless ball consumes no random numbers.
+    """
+    if sigma == 0.0:
+        return np.array(gradient, dtype=np.float64, copy=True)
+    noisy = rng.draw() if isinstance(rng, NoiseStream) else rng.standard_normal(gradient.shape)
+    noisy *= sigma
+    noisy += gradient
+    return noisy
+
+
+def batch_mask(rng: np.random.Generator, particles: int, terms: int, batch_size: int) -> np.ndarray:
+    """(particles, terms) boolean mask with exactly ``batch_size`` True per row, chosen uniformly.
+
+    Each row ranks ``terms`` independent uniform keys and keeps the ``batch_size`` smallest: a
+    uniformly random subset drawn without replacement (ties have probability zero).
+    """
+    if not 1 <= batch_size <= terms:
+        raise DownhillError(f"the batch size must be between 1 and the number of terms ({terms}), not {batch_size}")
+    if batch_size == terms:
+        return np.ones((particles, terms), dtype=bool)
+    keys = rng.random((particles, terms))
+    threshold = np.partition(keys, batch_size - 1, axis=1)[:, batch_size - 1:batch_size]
+    return keys <= threshold
+
+
+def minibatch_gradient(term_gradients: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The unbiased mini-batch estimate (m / B) * sum over the batch of the term gradients.
+
+    Args:
+        term_gradients: (m, n, 2) gradient of each of the m terms at each of the n particles.
+        mask: (n, m) boolean batch membership, B True per row (see :func:`batch_mask`).
+
+    Returns:
+        (n, 2) estimates of grad f = sum of the term gradients.
+    """
+    terms = term_gradients.shape[0]
+    batch = mask.sum(axis=1, keepdims=True)
+    estimate = np.einsum("nj,jnk->nk", mask.astype(np.float64), term_gradients)
+    estimate *= terms / batch
+    return estimate

@@ -1,0 +1,156 @@
+r"""Adam and AdamW: bias-corrected running moments of the gradient (torch.optim.Adam, torch.optim.AdamW).
+
+Adam's update, per coordinate, in the order torch.optim.Adam computes it (step t = 1, 2, ...):
+
+    m_0 = 0, v_0 = 0, v_max_0 = 0
+    g_t = grad f(p_{t-1})
+    if weight_decay != 0:   g_t = g_t + weight_decay * p_{t-1}
+    m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+    v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
+    m^_t = m_t / (1 - beta1^t)
+    if amsgrad:
+        v_max_t = max(v_max_{t-1}, v_t)
+        v^_t = v_max_t / (1 - beta2^t)
+    else:
+        v^_t = v_t / (1 - beta2^t)
+    step = -lr * m^_t / (sqrt(v^_t) + eps)
+
+eps is added after the square root of the bias-corrected v. The code evaluates the last line as
+torch's implementation does, -(lr / (1 - beta1^t)) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps),
+which is the same number up to rounding. On the first step m^ = g and v^ = g^2, so the step is
+exactly -lr * g / (|g| + eps): about lr in each coordinate, whatever the gradient's size.
+
+AdamW (decoupled weight decay) differs in one line: instead of adding weight_decay * p to the
+gradient, it first shrinks the parameters, p_{t-1} <- p_{t-1} * (1 - lr * weight_decay), then takes
+Adam's step with no weight decay. As a step: step = -lr * weight_decay * p_{t-1} + Adam's step.
+
+Hyper-parameters (torch's names and defaults): ``lr`` = 1e-3, ``betas`` = (0.9, 0.999),
+``eps`` = 1e-8, ``weight_decay`` = 0 (AdamW: 1e-2), ``amsgrad`` = False.
+
+``velocity`` is the bias-corrected first moment m^ (gradient units; the ball moves against it).
+
+References:
+    D. P. Kingma, J. Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
+    S. J. Reddi, S. Kale, S. Kumar, "On the Convergence of Adam and Beyond", ICLR 2018 (amsgrad).
+    I. Loshchilov, F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019 (AdamW).
+    torch.optim.Adam, https://pytorch.org/docs/stable/generated/torch.optim.Adam.html
+    torch.optim.AdamW, https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from physics.optimizers.arrays import as_points, power
+from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
+
+
+class AdamState(NamedTuple):
+    """Attributes:
+        exp_avg: (n, 2) m, the running mean of gradients.
+        exp_avg_sq: (n, 2) v, the running mean of squared gradients.
+        max_exp_avg_sq: (n, 2) v_max, the running maximum of v (stays 0 unless amsgrad).
+        bias_correction1: (n,) 1 - beta1^t, kept so the velocity m^ can be read from the state.
+        step: (n,) int, the number of updates made.
+    """
+
+    exp_avg: np.ndarray
+    exp_avg_sq: np.ndarray
+    max_exp_avg_sq: np.ndarray
+    bias_correction1: np.ndarray
+    step: np.ndarray
+
+
+def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+         amsgrad: bool = False, decoupled_weight_decay: bool = False) -> Optimizer:
+    """The pure pair of torch.optim.Adam, or of torch.optim.AdamW with ``decoupled_weight_decay``."""
+    beta1, beta2 = float(betas[0]), float(betas[1])
+
+    def init(params: np.ndarray) -> AdamState:
+        n = as_points(params).shape[0]
+        return AdamState(np.zeros((n, 2)), np.zeros((n, 2)), np.zeros((n, 2)), np.zeros(n), np.zeros(n, dtype=np.int64))
+
+    def update(grads: np.ndarray, state: AdamState, params: np.ndarray,
+               oracle: Oracle | None = None) -> tuple[np.ndarray, AdamState]:
+        g = as_points(grads)
+        if weight_decay != 0.0 and not decoupled_weight_decay:
+            g = g + weight_decay * as_points(params)
+        step_count = state.step + 1
+        exp_avg = beta1 * state.exp_avg
+        exp_avg += (1.0 - beta1) * g
+        exp_avg_sq = beta2 * state.exp_avg_sq
+        exp_avg_sq += (1.0 - beta2) * (g * g)
+        bias_correction1 = 1.0 - power(beta1, step_count)
+        bias_correction2_sqrt = np.sqrt(1.0 - power(beta2, step_count))
+        if amsgrad:
+            max_exp_avg_sq = np.maximum(state.max_exp_avg_sq, exp_avg_sq)
+            denom = np.sqrt(max_exp_avg_sq)
+        else:
+            max_exp_avg_sq = state.max_exp_avg_sq
+            denom = np.sqrt(exp_avg_sq)
+        denom /= bias_correction2_sqrt
+        denom += eps
+        step = exp_avg / denom
+        step *= -lr / bias_correction1
+        if weight_decay != 0.0 and decoupled_weight_decay:
+            step -= (lr * weight_decay) * as_points(params)
+        bias_correction1 = np.broadcast_to(bias_correction1, (g.shape[0], 1))[:, 0].copy()
+        return step, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, step_count)
+
+    return Optimizer(init, update)
+
+
+def velocity(state: AdamState) -> np.ndarray:
+    """The bias-corrected first moment m^ (n, 2); zero before the first step."""
+    corrected = np.zeros_like(state.exp_avg)
+    np.divide(state.exp_avg, state.bias_correction1[:, None], out=corrected,
+              where=(state.bias_correction1 > 0.0)[:, None])
+    return corrected
+
+
+def _make_adam(settings: Mapping[str, Any]) -> Optimizer:
+    return adam(lr=settings["lr"], betas=settings["betas"], eps=settings["eps"],
+                weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"])
+
+
+def _make_adamw(settings: Mapping[str, Any]) -> Optimizer:
+    return adam(lr=settings["lr"], betas=settings["betas"], eps=settings["eps"],
+                weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"], decoupled_weight_decay=True)
+
+
+def _hyperparameters(weight_decay: float, description: str) -> tuple[HyperParameter, ...]:
+    return (
+        HyperParameter("lr", 1e-3, 1e-6, 10.0, "learning rate: about the size of each coordinate's step",
+                       log_scale=True),
+        HyperParameter("betas", (0.9, 0.999), 0.0, 0.9999,
+                       "decay rates (beta1, beta2) of the running means of g and g^2", kind="pair"),
+        HyperParameter("eps", 1e-8, 1e-16, 1.0, "added to sqrt(v^) to avoid division by zero", log_scale=True),
+        HyperParameter("weight_decay", weight_decay, 0.0, 10.0, description),
+        HyperParameter("amsgrad", False, description="divide by the running maximum of v (AMSGrad)", kind="bool"),
+    )
+
+
+register(OptimizerSpec(
+    name="adam",
+    display_name="Adam",
+    family="adaptive-rate",
+    hyperparameters=_hyperparameters(0.0, "L2 penalty: weight_decay * p is added to the gradient"),
+    make=_make_adam,
+    description="Adam: momentum on the gradient divided by the root mean square, both bias-corrected",
+    reference="Kingma and Ba, ICLR 2015; Reddi et al., ICLR 2018 (amsgrad); torch.optim.Adam",
+    velocity=velocity,
+))
+
+register(OptimizerSpec(
+    name="adamw",
+    display_name="AdamW",
+    family="adaptive-rate",
+    hyperparameters=_hyperparameters(1e-2, "decoupled weight decay: p shrinks by the factor 1 - lr * weight_decay"),
+    make=_make_adamw,
+    description="AdamW: Adam with decoupled weight decay",
+    reference="Loshchilov and Hutter, ICLR 2019; torch.optim.AdamW",
+    velocity=velocity,
+))

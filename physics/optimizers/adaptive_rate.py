@@ -1,0 +1,175 @@
+r"""The MATLAB toolbox classics: gradient descent with an adaptive learning rate (traingda), and
+with momentum and an adaptive learning rate (traingdx).
+
+``adaptive-lr`` (MATLAB's traingda), per particle, in the order computed:
+
+    dX = -lr * g                                   (a trial gradient step)
+    perf = f(X), perf2 = f(X + dX)
+    if perf2 rises by more than the ratio max_perf_inc:      (see "signed losses" below)
+        step = 0                                   (the step is rejected)
+        lr = lr * lr_dec
+    else:
+        step = dX
+        if perf2 < perf:  lr = lr * lr_inc
+
+``momentum-adaptive-lr`` (MATLAB's traingdx) keeps the previous change dX_prev, which starts as
+-lr_0 * g at the first step (traingdx sets ``dX = lr*gX`` before its loop, gX = -g):
+
+    dX = momentum * dX_prev - (1 - momentum) * lr * g
+    perf = f(X), perf2 = f(X + dX)
+    if perf2 rises by more than the ratio max_perf_inc:
+        step = 0
+        lr = lr * lr_dec
+        dX_prev = -lr * g                          (with the decreased lr: momentum is reset)
+    else:
+        step = dX
+        if perf2 < perf:  lr = lr * lr_inc
+        dX_prev = dX
+
+This is the rule traingdx.m executes, ``dX = mc*dX + (1-mc)*lr*gX``. (MATLAB's documentation
+page prints ``dX = mc*dXprev + lr*mc*dperf/dX``, which the code does not compute; its
+traingdm page gives the (1 - mc) form the code uses.) The momentum constant is MATLAB's ``mc``;
+it is called ``momentum`` here, the name the rest of Downhill uses.
+
+Signed losses: MATLAB tests ``perf2/perf > max_perf_inc``, where perf is a mean squared error and
+so positive. A landscape here may be negative, so the test is written
+``perf2 > perf + (max_perf_inc - 1) * |perf|`` (the loss rose by more than the fraction
+max_perf_inc - 1 of its size), which is MATLAB's test whenever perf > 0. A trial step into a
+region where f is undefined (NaN) is rejected.
+
+The losses come from ``oracle.value`` (the true loss); the gradient is the ``grads`` argument
+(possibly noisy). Each particle keeps its own lr, the state's ``lr`` (n,).
+
+Hyper-parameters (MATLAB's names and defaults): ``lr`` = 0.01, ``lr_inc`` = 1.05, ``lr_dec`` = 0.7,
+``max_perf_inc`` = 1.04, and for traingdx ``momentum`` (MATLAB's mc) = 0.9.
+
+References:
+    MathWorks, Deep Learning Toolbox: traingda, "Gradient descent with adaptive learning rate
+    backpropagation", https://www.mathworks.com/help/deeplearning/ref/traingda.html, and
+    traingdx, "Gradient descent with momentum and adaptive learning rate backpropagation",
+    https://www.mathworks.com/help/deeplearning/ref/traingdx.html
+    M. T. Hagan, H. B. Demuth, M. H. Beale, Neural Network Design, PWS 1996, chapter 12
+    (variable learning rate backpropagation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from physics.optimizers.arrays import as_points, column, select_rows
+from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
+
+
+class AdaptiveRateState(NamedTuple):
+    """Attributes:
+        lr: (n,) each particle's current learning rate.
+    """
+
+    lr: np.ndarray
+
+
+class MomentumAdaptiveRateState(NamedTuple):
+    """Attributes:
+        lr: (n,) each particle's current learning rate.
+        change: (n, 2) dX_prev, the previous change (position units per step).
+        step: (n,) int, the number of updates made.
+    """
+
+    lr: np.ndarray
+    change: np.ndarray
+    step: np.ndarray
+
+
+def _judge(oracle: Oracle, params: np.ndarray, change: np.ndarray,
+           max_perf_inc: float) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each trial change is accepted (n,), and whether it lowered the loss (n,)."""
+    perf = oracle.value(params)
+    perf2 = oracle.value(params + change)
+    with np.errstate(invalid="ignore"):
+        accepted = perf2 <= perf + (max_perf_inc - 1.0) * np.abs(perf)
+        lowered = perf2 < perf
+    return accepted, lowered & accepted
+
+
+def adaptive_lr(lr: float = 0.01, lr_inc: float = 1.05, lr_dec: float = 0.7, max_perf_inc: float = 1.04) -> Optimizer:
+    """The pure pair of MATLAB's traingda (see the module docstring for the rule)."""
+
+    def init(params: np.ndarray) -> AdaptiveRateState:
+        return AdaptiveRateState(np.full(as_points(params).shape[0], float(lr)))
+
+    def update(grads: np.ndarray, state: AdaptiveRateState, params: np.ndarray,
+               oracle: Oracle) -> tuple[np.ndarray, AdaptiveRateState]:
+        p = as_points(params)
+        change = -column(state.lr) * as_points(grads)
+        accepted, lowered = _judge(oracle, p, change, max_perf_inc)
+        new_lr = np.where(accepted, np.where(lowered, state.lr * lr_inc, state.lr), state.lr * lr_dec)
+        return select_rows(accepted, change, 0.0), AdaptiveRateState(new_lr)
+
+    return Optimizer(init, update)
+
+
+def momentum_adaptive_lr(lr: float = 0.01, lr_inc: float = 1.05, lr_dec: float = 0.7, max_perf_inc: float = 1.04,
+                         momentum: float = 0.9) -> Optimizer:
+    """The pure pair of MATLAB's traingdx (see the module docstring for the rule)."""
+
+    def init(params: np.ndarray) -> MomentumAdaptiveRateState:
+        n = as_points(params).shape[0]
+        return MomentumAdaptiveRateState(np.full(n, float(lr)), np.zeros((n, 2)), np.zeros(n, dtype=np.int64))
+
+    def update(grads: np.ndarray, state: MomentumAdaptiveRateState, params: np.ndarray,
+               oracle: Oracle) -> tuple[np.ndarray, MomentumAdaptiveRateState]:
+        p = as_points(params)
+        g = as_points(grads)
+        gradient_step = -column(state.lr) * g
+        previous = select_rows(state.step > 0, state.change, gradient_step)
+        change = momentum * previous + (1.0 - momentum) * gradient_step
+        accepted, lowered = _judge(oracle, p, change, max_perf_inc)
+        new_lr = np.where(accepted, np.where(lowered, state.lr * lr_inc, state.lr), state.lr * lr_dec)
+        kept = select_rows(accepted, change, -column(new_lr) * g)
+        step = select_rows(accepted, change, 0.0)
+        return step, MomentumAdaptiveRateState(new_lr, kept, state.step + 1)
+
+    return Optimizer(init, update)
+
+
+def _make_adaptive_lr(settings: Mapping[str, Any]) -> Optimizer:
+    return adaptive_lr(**{name: settings[name] for name in ("lr", "lr_inc", "lr_dec", "max_perf_inc")})
+
+
+def _make_momentum_adaptive_lr(settings: Mapping[str, Any]) -> Optimizer:
+    return momentum_adaptive_lr(**{name: settings[name] for name in
+                                   ("lr", "lr_inc", "lr_dec", "max_perf_inc", "momentum")})
+
+
+_SHARED = (
+    HyperParameter("lr", 0.01, 1e-6, 10.0, "initial learning rate", log_scale=True),
+    HyperParameter("lr_inc", 1.05, 1.0, 10.0, "factor that grows the rate after a step that lowers the loss"),
+    HyperParameter("lr_dec", 0.7, 0.01, 1.0, "factor that shrinks the rate after a rejected step"),
+    HyperParameter("max_perf_inc", 1.04, 1.0, 10.0, "largest accepted ratio of the new loss to the old"),
+)
+
+register(OptimizerSpec(
+    name="adaptive-lr",
+    display_name="Adaptive learning rate (traingda)",
+    family="adaptive-rate",
+    hyperparameters=_SHARED,
+    make=_make_adaptive_lr,
+    description="gradient descent that grows its rate after a success and shrinks it, rejecting the step, "
+                "when the loss rises",
+    reference="MATLAB Deep Learning Toolbox traingda; Hagan, Demuth and Beale, Neural Network Design, 1996",
+))
+
+register(OptimizerSpec(
+    name="momentum-adaptive-lr",
+    display_name="Momentum and adaptive learning rate (traingdx)",
+    family="adaptive-rate",
+    hyperparameters=(*_SHARED, HyperParameter("momentum", 0.9, 0.0, 0.999,
+                                              "momentum constant (MATLAB's mc): the fraction of the last change kept")),
+    make=_make_momentum_adaptive_lr,
+    description="traingdx: momentum with an adaptive rate; a step that raises the loss too much is rejected",
+    reference="MATLAB Deep Learning Toolbox traingdx; Hagan, Demuth and Beale, Neural Network Design, 1996",
+    velocity=lambda state: state.change,
+))

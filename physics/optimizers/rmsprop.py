@@ -1,0 +1,123 @@
+r"""RMSProp: divide the gradient by a running root mean square of recent gradients (torch.optim.RMSprop).
+
+The update, per coordinate, in the order torch.optim.RMSprop computes it (step t = 1, 2, ...):
+
+    v_0 = 0, g_avg_0 = 0, b_0 = 0
+    g_t = grad f(p_{t-1})
+    if weight_decay != 0:   g_t = g_t + weight_decay * p_{t-1}
+    v_t = alpha * v_{t-1} + (1 - alpha) * g_t^2
+    v~_t = v_t
+    if centered:
+        g_avg_t = alpha * g_avg_{t-1} + (1 - alpha) * g_t
+        v~_t = v~_t - g_avg_t^2
+    if momentum > 0:
+        b_t = momentum * b_{t-1} + g_t / (sqrt(v~_t) + eps)
+        step = -lr * b_t
+    else:
+        step = -lr * g_t / (sqrt(v~_t) + eps)
+
+eps is added after the square root. Hyper-parameters (torch's names and defaults): ``lr`` = 1e-2,
+``alpha`` = 0.99, ``eps`` = 1e-8, ``weight_decay`` = 0, ``momentum`` = 0, ``centered`` = False.
+
+One guard torch does not have: the centred variance v_t - g_avg_t^2 is never negative in exact
+arithmetic (the weights of the running averages sum to at most 1), but rounding can push it a
+hair below zero after long runs of a constant gradient; it is clipped at 0 rather than turned
+into NaN by the square root. Everywhere torch's result is a number, this one is the same.
+
+``velocity`` is the momentum buffer b (gradient units per root-mean-square; the ball moves along
+-lr * b), or None without momentum.
+
+References:
+    T. Tieleman, G. Hinton, "Lecture 6.5 - rmsprop", COURSERA: Neural Networks for Machine
+    Learning, 2012; A. Graves, "Generating Sequences With Recurrent Neural Networks",
+    arXiv:1308.0850, 2013 (the centred form).
+    torch.optim.RMSprop, https://pytorch.org/docs/stable/generated/torch.optim.RMSprop.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from physics.optimizers.arrays import as_points
+from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
+
+
+class RMSpropState(NamedTuple):
+    """Attributes:
+        square_avg: (n, 2) v, the running mean of squared gradients.
+        grad_avg: (n, 2) g_avg, the running mean of gradients (stays 0 unless centered).
+    """
+
+    square_avg: np.ndarray
+    grad_avg: np.ndarray
+
+
+class RMSpropMomentumState(NamedTuple):
+    """Attributes:
+        square_avg: (n, 2) v, the running mean of squared gradients.
+        grad_avg: (n, 2) g_avg, the running mean of gradients (stays 0 unless centered).
+        momentum_buffer: (n, 2) b.
+    """
+
+    square_avg: np.ndarray
+    grad_avg: np.ndarray
+    momentum_buffer: np.ndarray
+
+
+def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
+            momentum: float = 0.0, centered: bool = False) -> Optimizer:
+    """The pure pair of torch.optim.RMSprop (see the module docstring for the rule)."""
+
+    def init(params: np.ndarray) -> RMSpropState | RMSpropMomentumState:
+        n = as_points(params).shape[0]
+        if momentum > 0.0:
+            return RMSpropMomentumState(np.zeros((n, 2)), np.zeros((n, 2)), np.zeros((n, 2)))
+        return RMSpropState(np.zeros((n, 2)), np.zeros((n, 2)))
+
+    def update(grads: np.ndarray, state: RMSpropState | RMSpropMomentumState, params: np.ndarray,
+               oracle: Oracle | None = None) -> tuple[np.ndarray, RMSpropState | RMSpropMomentumState]:
+        g = as_points(grads)
+        if weight_decay != 0.0:
+            g = g + weight_decay * as_points(params)
+        square_avg = alpha * state.square_avg + (1.0 - alpha) * (g * g)
+        grad_avg = state.grad_avg
+        if centered:
+            grad_avg = alpha * state.grad_avg + (1.0 - alpha) * g
+            avg = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0))
+        else:
+            avg = np.sqrt(square_avg)
+        avg += eps
+        if momentum > 0.0:
+            buffer = momentum * state.momentum_buffer + g / avg
+            return -lr * buffer, RMSpropMomentumState(square_avg, grad_avg, buffer)
+        return -lr * (g / avg), RMSpropState(square_avg, grad_avg)
+
+    return Optimizer(init, update)
+
+
+def _make(settings: Mapping[str, Any]) -> Optimizer:
+    return rmsprop(**{name: settings[name] for name in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")})
+
+
+register(OptimizerSpec(
+    name="rmsprop",
+    display_name="RMSProp",
+    family="adaptive-rate",
+    hyperparameters=(
+        HyperParameter("lr", 1e-2, 1e-6, 10.0, "learning rate", log_scale=True),
+        HyperParameter("alpha", 0.99, 0.0, 0.9999, "smoothing constant of the running mean of squared gradients"),
+        HyperParameter("eps", 1e-8, 1e-16, 1.0, "added to the root mean square to avoid division by zero",
+                       log_scale=True),
+        HyperParameter("weight_decay", 0.0, 0.0, 10.0, "L2 penalty: weight_decay * p is added to the gradient"),
+        HyperParameter("momentum", 0.0, 0.0, 0.999, "momentum factor of the buffer of normalised gradients"),
+        HyperParameter("centered", False, description="divide by the estimated standard deviation "
+                       "(mean of g^2 minus the squared mean of g) instead of the root mean square", kind="bool"),
+    ),
+    make=_make,
+    description="RMSProp: divide each coordinate's gradient by the root mean square of its recent values",
+    reference="Tieleman and Hinton 2012; Graves 2013 (centred); torch.optim.RMSprop",
+    velocity=lambda state: getattr(state, "momentum_buffer", None),
+))

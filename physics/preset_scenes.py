@@ -1,0 +1,166 @@
+"""The preset scenes: one demo for each teaching point of DESIGN.md, ready to play.
+
+Each scene names a preset surface (surfaces.presets) and sets balls whose behaviour makes the
+point; ``python main.py run --scene NAME --steps N`` shows it in the regime column, and the
+tests check that it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from physics.balls import BallSpec
+from physics.noise import NoiseSettings
+from physics.scenes import Scene, ViewSettings
+
+BLUE, ORANGE, GREEN, RED, PURPLE = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"
+
+
+def _ball(name: str, color: str, optimizer: str, start: tuple[float, float], **options) -> BallSpec:
+    hyper = options.pop("hyper", {})
+    return BallSpec(name=name, color=color, optimizer=optimizer, hyperparameters=tuple(hyper.items()), start=start,
+                    **options)
+
+
+_SCENES = (
+    Scene(
+        title="Noise knocks a ball off a saddle",
+        description="Two balls start on the saddle's stable manifold y = 0 of x^2 + y^4/4 - y^2/2. Without "
+                    "noise gradient descent rolls straight into the saddle at the origin and stays there for "
+                    "ever; with gradient noise it is pushed off along y and falls into a minimum.",
+        note="the noiseless ball stops on the saddle (curvature -1 and +2); noise escapes in ~ln(1/sigma)/lr steps",
+        formula="saddle-between-minima",
+        balls=(
+            _ball("no noise", BLUE, "gd", (1.5, 0.0), hyper={"lr": 0.1}),
+            _ball("noise 0.01", ORANGE, "gd", (1.5, 0.0), hyper={"lr": 0.1}, noise=NoiseSettings(sigma=0.01)),
+        ),
+        seed=1,
+        view=ViewSettings(azimuth=60.0, elevation=35.0),
+    ),
+    Scene(
+        title="The plateau that fakes convergence",
+        description="On the high plateau of tanh(r^2/2) the loss is 0.9999 and the gradient 4.5e-4: gradient "
+                    "descent moves a few hundredths in a thousand steps, and its loss curve looks flat, as if "
+                    "it had converged. The eigenvalues are nearly zero and the loss is still high: it has not. "
+                    "Adam rescales the tiny gradient and walks off the plateau to the minimum.",
+        note="gradient 4.5e-4, loss 0.9999, curvature ~0: plain descent crawls while Adam walks off",
+        formula="plateau",
+        balls=(
+            _ball("gradient descent", BLUE, "gd", (-1.0, -0.5), hyper={"lr": 0.1}),
+            _ball("Adam", ORANGE, "adam", (-1.0, -0.5), hyper={"lr": 0.05}),
+        ),
+        view=ViewSettings(azimuth=-60.0, elevation=30.0),
+    ),
+    Scene(
+        title="A learning rate just under and just over 2 / lambda_max",
+        description="The ravine 0.5(x^2 + 25 y^2) has lambda_max = 25, so gradient descent is stable for "
+                    "lr < 2/25 = 0.08. At lr = 0.078 the ball zig-zags across the ravine with shrinking swings "
+                    "and settles; at lr = 0.082 each swing is 5% larger than the last, and it diverges along "
+                    "the steep y direction.",
+        note="lr x lambda_max = 1.95 converges; 2.05 oscillates and diverges",
+        formula="ravine",
+        balls=(
+            _ball("lr 0.078", BLUE, "gd", (-2.5, 1.0), hyper={"lr": 0.078}),
+            _ball("lr 0.082", RED, "gd", (-2.5, 1.0), hyper={"lr": 0.082}),
+        ),
+        view=ViewSettings(azimuth=30.0, elevation=40.0),
+    ),
+    Scene(
+        title="Gradient descent, momentum and Nesterov in a ravine",
+        description="In the ravine (curvatures 1 and 25) gradient descent at lr 0.03 crawls along the flat x "
+                    "direction, shrinking the error by only 3% a step. Heavy-ball momentum and Nesterov "
+                    "momentum (0.8) build up speed along the floor and arrive several times sooner.",
+        note="same lr 0.03: momentum 0.8 contracts ~11% a step, plain descent 3%",
+        formula="ravine",
+        balls=(
+            _ball("gradient descent", BLUE, "gd", (-2.5, 1.0), hyper={"lr": 0.03}),
+            _ball("momentum", ORANGE, "momentum", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
+            _ball("Nesterov", GREEN, "nesterov", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
+        ),
+        view=ViewSettings(azimuth=30.0, elevation=40.0),
+    ),
+    Scene(
+        title="Newton is drawn to a saddle; saddle-free Newton is not",
+        description="Newton's method jumps to the critical point of its local quadratic model, whatever kind: "
+                    "from (1, 0.3) it lands on the saddle at the origin of x^2 + y^4/4 - y^2/2 and stays. "
+                    "Saddle-free Newton divides by |H| instead of H (Dauphin et al. 2014), so it moves "
+                    "downhill along negative curvature and reaches the minimum (0, 1).",
+        note="Newton ends on the saddle (curvature -1 and +2); saddle-free Newton leaves it for the minimum",
+        formula="saddle-between-minima",
+        balls=(
+            _ball("Newton", RED, "newton", (1.0, 0.3)),
+            _ball("saddle-free Newton", GREEN, "saddle-free-newton", (1.0, 0.3)),
+        ),
+        view=ViewSettings(azimuth=60.0, elevation=35.0),
+    ),
+    Scene(
+        title="Adam, SGD and RMSProp race on Rosenbrock",
+        description="Rosenbrock's banana valley from the classic start (-1.2, 1). SGD must keep lr below "
+                    "2/lambda_max (about 0.0013 here) and then crawls along the curved floor; RMSProp and Adam "
+                    "divide each coordinate by its gradient's running size and move at the speed of lr.",
+        note="in 1500 steps Adam reaches (1, 1), RMSProp gets near, SGD (lr 0.001) still crawls along the floor",
+        formula="rosenbrock",
+        balls=(
+            _ball("SGD", BLUE, "sgd", (-1.2, 1.0), hyper={"lr": 0.001}),
+            _ball("RMSProp", GREEN, "rmsprop", (-1.2, 1.0), hyper={"lr": 0.003}),
+            _ball("Adam", ORANGE, "adam", (-1.2, 1.0), hyper={"lr": 0.05}),
+        ),
+        view=ViewSettings(azimuth=-120.0, elevation=45.0, height_clip=(0.0, 600.0)),
+    ),
+    Scene(
+        title="Gradient clipping on a cliff",
+        description="A gentle slope runs into a wall 20 high at x = 1 whose slope reaches 150. Gradient "
+                    "descent at lr 0.3 that touches the wall takes a step of tens of units and is catapulted "
+                    "out of the landscape. Clipping the gradient's norm at 1 caps every step at lr = 0.3: the "
+                    "clipped ball is never thrown. It still bounces at the foot of the wall, where the "
+                    "curvature is 33 and lr x lambda_max = 10 > 2: clipping bounds the step, it does not make "
+                    "a learning rate stable.",
+        note="unclipped: catapulted and stopped; clipped at norm 1: steps stay below 0.3, bouncing at the foot",
+        formula="cliff",
+        balls=(
+            _ball("no clipping", RED, "gd", (-2.5, 1.5), hyper={"lr": 0.3}),
+            _ball("clip 1", GREEN, "gd", (-2.5, 1.5), hyper={"lr": 0.3}, clip=1.0),
+        ),
+        view=ViewSettings(azimuth=-90.0, elevation=30.0),
+    ),
+    Scene(
+        title="Mini-batches on a sigmoid neuron",
+        description="The loss of one sigmoid neuron is a sum over its six examples. SGD on one example at a "
+                    "time follows a noisy but unbiased estimate of the gradient; three examples make it less "
+                    "noisy; the full batch is exact. All three find the minimum (0.572, 0); the mini-batch "
+                    "balls keep jittering around it, and the regime still calls them settled in its bowl.",
+        note="batch 1 and batch 3 jitter around the minimum (0.572, 0) that the full batch reaches exactly",
+        formula="sigmoid-neuron",
+        balls=(
+            _ball("batch 1", RED, "sgd", (-2.0, -2.0), hyper={"lr": 0.5}, noise=NoiseSettings(batch_size=1)),
+            _ball("batch 3", ORANGE, "sgd", (-2.0, -2.0), hyper={"lr": 0.5}, noise=NoiseSettings(batch_size=3)),
+            _ball("full batch", BLUE, "sgd", (-2.0, -2.0), hyper={"lr": 0.5}),
+        ),
+        seed=3,
+        view=ViewSettings(azimuth=-45.0, elevation=40.0),
+    ),
+    Scene(
+        title="A swarm leaves the saddle of a tiny network",
+        description="A thousand noisy copies of a network started at w = 0, the saddle of its loss. Noise "
+                    "pushes each copy off the saddle along the negative curvature, and the swarm splits "
+                    "between the two symmetric minima: which one a network finds is decided by chance.",
+        note="1000 particles with gradient noise 0.01: the saddle (curvature -2.1) splits the swarm in two",
+        formula="tiny-network",
+        balls=(
+            _ball("swarm", PURPLE, "gd", (0.0, 0.0), hyper={"lr": 0.1}, noise=NoiseSettings(sigma=0.01),
+                  particles=1000, spread=0.0),
+        ),
+        seed=7,
+        view=ViewSettings(azimuth=45.0, elevation=45.0),
+    ),
+)
+
+_NAMES = ("saddle-noise", "plateau-trap", "learning-rate-edge", "ravine-momentum", "newton-saddle",
+          "rosenbrock-race", "cliff-clipping", "minibatch-neuron", "swarm-saddle")
+
+#: Every preset scene by name (read-only), in teaching order.
+PRESET_SCENES: Mapping[str, Scene] = MappingProxyType(dict(zip(_NAMES, _SCENES, strict=True)))
+
+#: The scene the app opens when none is given.
+DEFAULT_SCENE = "saddle-noise"

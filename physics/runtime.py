@@ -1,0 +1,177 @@
+"""The running side of a ball: its optimiser state, random streams and records.
+
+:class:`BallRuntime` is what the simulation keeps per :class:`~physics.balls.BallSpec` while it
+runs: the bound optimiser and its state, the ball's random streams, its slice of the shared
+particle arrays, and its telemetry records, from which it builds the views the GUI and the command
+line read (:class:`~physics.telemetry.BallHistory`, the words of its regime).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from physics.balls import BallSpec
+from physics.noise import STREAM_BATCH, STREAM_NOISE, STREAM_SCATTER, NoiseStream, ball_generator
+from physics.particles import ParticleArrays, finite_rows
+from physics.regime import REGIMES, describe, describe_swarm, format_number
+from physics.telemetry import (
+    BallHistory,
+    SwarmStatistics,
+    append_statistics,
+    particle_history,
+    particle_record,
+    summary_record,
+    swarm_summary,
+)
+from surfaces.surface import Surface
+
+#: Why a particle was stopped (codes of ParticleArrays.stopped).
+NOT_STOPPED, LEFT_BOX, UNDEFINED, BAD_STEP = range(4)
+
+class BallRuntime:
+    """The running side of one BallSpec: optimiser, state, random streams, records."""
+
+    def __init__(self, spec: BallSpec, index: int, seed: int, capacity: int, full_history: int):
+        self.spec = spec
+        self.index = index
+        self.optimizer_spec, self.settings, self.optimizer = spec.make_optimizer()
+        self.n = spec.particles
+        lr = self.settings.get("lr")
+        self.lr = float(lr) if isinstance(lr, int | float) and not isinstance(lr, bool) else math.nan
+        factor = self.optimizer_spec.stability_factor
+        self.stability = float(factor(self.settings)) if factor is not None else math.nan
+        self.bound_rate = self.lr / self.stability if self.stability > 0 and math.isfinite(self.lr) else math.nan
+        self.noise = NoiseStream(ball_generator(seed, index, STREAM_NOISE), (self.n, 2))
+        self.batch_rng = ball_generator(seed, index, STREAM_BATCH)
+        self.scatter_rng = ball_generator(seed, index, STREAM_SCATTER)
+        self.updates = 0
+        self.state: Any = None
+        self.all_active = True
+        self.slice = slice(0, 0)
+        self.particles = particle_record(self.n, capacity) if self.n == 1 or self.n <= full_history else None
+        self.summary = summary_record(capacity) if self.n > 1 else None
+        self.names: list[str] = []
+
+    def initial_positions(self, surface: Surface) -> np.ndarray:
+        """Start positions (n, 2): the start plus the scatter; a particle scattered where f is undefined
+        starts at the ball's start instead."""
+        positions = np.empty((self.n, 2))
+        positions[:] = self.spec.start
+        if self.spec.spread > 0.0:
+            positions += self.spec.spread * self.scatter_rng.standard_normal((self.n, 2))
+            positions[~finite_rows(surface.evaluate(positions))] = self.spec.start
+        return positions
+
+    def append_statistics(self, step: int, row: SwarmStatistics) -> None:
+        """Append a row of swarm statistics, and its regime's name."""
+        append_statistics(self.summary, step, row)
+        self.names.append(REGIMES[row.regime])
+
+    def record_particles(self, p: ParticleArrays, step: int) -> None:
+        """Append every particle's values of this step to the particle record (if the ball keeps one)."""
+        record = self.particles
+        if record is None:
+            return
+        sl = self.slice
+        row = record.next_row()
+        a = record.arrays
+        a["step"][row] = step
+        a["positions"][row] = p.positions[sl]
+        a["loss"][row] = p.loss[sl]
+        a["gradient"][row] = p.gradient[sl]
+        a["step_size"][row] = p.step_size[sl]
+        a["lr"][row] = p.lr[sl]
+        a["eigenvalues"][row] = p.eigenvalues[sl]
+        a["regime"][row] = p.codes[sl]
+        a["active"][row] = p.active[sl]
+        if self.n == 1:
+            self.names.append(REGIMES[p.codes[sl.start]])
+
+    def history(self) -> BallHistory:
+        """The per-step series of the ball since it (re)started (views of its records)."""
+        runtime = self
+        particles = particle_history(runtime.particles) if runtime.particles is not None else None
+        summary = swarm_summary(runtime.summary) if runtime.summary is not None else None
+        if runtime.n == 1:
+            record = runtime.particles
+            steps = record.view("step")
+            positions = record.view("positions")[:, 0]
+            gradient = record.view("gradient")[:, 0]
+            eigenvalues = record.view("eigenvalues")[:, 0]
+            loss = record.view("loss")[:, 0]
+            step_size = record.view("step_size")[:, 0]
+            lr = record.view("lr")[:, 0]
+            codes = record.view("regime")[:, 0]
+            gradient_norm = np.sqrt(gradient[:, 0] ** 2 + gradient[:, 1] ** 2)
+        else:
+            record = runtime.summary
+            steps = record.view("step")
+            positions = record.view("mean_position")
+            gradient = record.view("mean_gradient")
+            eigenvalues = record.view("mean_eigenvalues")
+            loss = record.view("mean_loss")
+            step_size = record.view("mean_step_size")
+            lr = record.view("mean_lr")
+            codes = record.view("regime")
+            gradient_norm = record.view("mean_gradient_norm")
+        return BallHistory(
+            steps=steps, positions=positions, loss=loss, gradient=gradient, gradient_norm=gradient_norm,
+            step_size=step_size, lr=lr, lambda_min=eigenvalues[:, 0], lambda_max=eigenvalues[:, 1],
+            regime_codes=codes, regimes=list(runtime.names), particles=particles, summary=summary)
+
+    def describe(self, p: ParticleArrays, box: float) -> tuple[str, str, float]:
+        """The ball's regime, its words for a student, and the lambda_max they refer to.
+
+        Args:
+            p: the simulation's particle arrays.
+            box: the half-width of the divergence box (for the words of a stopped ball).
+        """
+        runtime = self
+        sl = runtime.slice
+        if runtime.n == 1:
+            i = sl.start
+            code = int(p.codes[i])
+            lam = p.eigenvalues[i]
+            detail = describe(code, loss=float(p.loss[i]), gradient_norm=float(p.gradient_norm[i]),
+                              eigenvalues=(float(lam[0]), float(lam[1])), lr=runtime.lr,
+                              stability=runtime.stability, stopped=_stopped_words(p, i, box))
+            return REGIMES[code], detail, float(lam[1])
+        counts = np.bincount(p.codes[sl], minlength=len(REGIMES))
+        code = int(np.argmax(counts))
+        members = np.flatnonzero(p.codes[sl] == code) + sl.start
+        lam = p.eigenvalues[members].mean(axis=0)
+        leading = describe(code, loss=float(p.loss[members].mean()),
+                           gradient_norm=float(p.gradient_norm[members].mean()),
+                           eigenvalues=(float(lam[0]), float(lam[1])), lr=runtime.lr, stability=runtime.stability,
+                           stopped=_stopped_words(p, int(members[0]), box))
+        return REGIMES[code], describe_swarm(counts, leading), float(p.eigenvalues[sl][:, 1].mean())
+
+
+def _stopped_words(p: ParticleArrays, index: int, box: float) -> str:
+    reason = int(p.stopped[index])
+    when = f"stopped at step {int(p.stopped_at[index])}"
+    if reason == LEFT_BOX:
+        return f"left the box |x|, |y| < {format_number(box)} around the domain; {when}"
+    if reason == UNDEFINED:
+        return f"reached a point where f or its derivatives are undefined or infinite; {when}"
+    if reason == BAD_STEP:
+        return f"the optimiser's step was not finite; {when}"
+    return ""
+
+
+def merge_state(new: Any, old: Any, moving: np.ndarray) -> Any:
+    """The optimiser state with stopped particles' rows kept from ``old`` (fields have leading axis n)."""
+    if not isinstance(new, tuple) or not hasattr(new, "_fields"):
+        return new
+    fields = []
+    for fresh, previous in zip(new, old, strict=True):
+        if isinstance(fresh, np.ndarray) and isinstance(previous, np.ndarray) and fresh.shape == previous.shape \
+                and fresh.ndim >= 1 and fresh.shape[0] == moving.shape[0]:
+            mask = moving.reshape((-1,) + (1,) * (fresh.ndim - 1))
+            fields.append(np.where(mask, fresh, previous))
+        else:
+            fields.append(fresh)
+    return type(new)(*fields)

@@ -1,0 +1,282 @@
+"""Telemetry: the per-step record of each ball in preallocated arrays, and the values handed to views.
+
+A :class:`GrowingRecord` is a set of arrays whose leading axis is the step; it starts with a
+capacity and doubles when full, so recording a step writes into existing memory (no Python list
+of objects, no per-step allocation beyond the rare doubling).
+
+What is kept per ball (``FULL_HISTORY_PARTICLES`` bounds the memory a swarm can take):
+
+- a ball or a small swarm (n <= FULL_HISTORY_PARTICLES): every particle's position, loss,
+  gradient, step size, effective learning rate, eigenvalues, regime and active flag, every step;
+- a swarm (n > 1): per step, summary statistics over its active particles (mean position and
+  gradient, mean / median / min / max loss, mean gradient norm, step size, learning rate and
+  eigenvalues, the fraction still active, the most common regime and the count in each regime).
+  A swarm larger than FULL_HISTORY_PARTICLES keeps only these; its latest per-particle values
+  are always available from ``Simulation.state``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from physics.regime import REGIMES
+
+#: Swarms up to this size keep every particle's history; larger ones keep summary statistics.
+FULL_HISTORY_PARTICLES = 32
+
+
+class GrowingRecord:
+    """Arrays with a leading step axis, preallocated and doubled when full.
+
+    Args:
+        fields: name -> (shape of one row, dtype).
+        capacity: rows allocated at first.
+    """
+
+    def __init__(self, fields: dict[str, tuple[tuple[int, ...], np.dtype | type]], capacity: int = 4096):
+        self._fields = dict(fields)
+        self.capacity = max(1, int(capacity))
+        self.length = 0
+        self.arrays = {name: np.empty((self.capacity, *shape), dtype=dtype)
+                       for name, (shape, dtype) in self._fields.items()}
+
+    def next_row(self) -> int:
+        """The index of a new row (the caller fills every field of it), growing the arrays if full."""
+        if self.length == self.capacity:
+            self.capacity *= 2
+            for name, old in self.arrays.items():
+                grown = np.empty((self.capacity, *old.shape[1:]), dtype=old.dtype)
+                grown[:self.length] = old[:self.length]
+                self.arrays[name] = grown
+        self.length += 1
+        return self.length - 1
+
+    def view(self, name: str) -> np.ndarray:
+        """The filled rows of one field (a view: valid until the next doubling)."""
+        return self.arrays[name][:self.length]
+
+
+def particle_record(n: int, capacity: int) -> GrowingRecord:
+    """The full per-particle record of a ball of n particles."""
+    return GrowingRecord({
+        "step": ((), np.int64),
+        "positions": ((n, 2), np.float64),
+        "loss": ((n,), np.float64),
+        "gradient": ((n, 2), np.float64),
+        "step_size": ((n,), np.float64),
+        "lr": ((n,), np.float64),
+        "eigenvalues": ((n, 2), np.float64),
+        "regime": ((n,), np.int8),
+        "active": ((n,), np.bool_),
+    }, capacity)
+
+
+def summary_record(capacity: int) -> GrowingRecord:
+    """The per-step summary record of a swarm."""
+    return GrowingRecord({
+        "step": ((), np.int64),
+        "mean_position": ((2,), np.float64),
+        "mean_gradient": ((2,), np.float64),
+        "mean_loss": ((), np.float64),
+        "median_loss": ((), np.float64),
+        "min_loss": ((), np.float64),
+        "max_loss": ((), np.float64),
+        "mean_gradient_norm": ((), np.float64),
+        "mean_step_size": ((), np.float64),
+        "mean_lr": ((), np.float64),
+        "mean_eigenvalues": ((2,), np.float64),
+        "fraction_active": ((), np.float64),
+        "regime": ((), np.int8),
+        "regime_counts": ((len(REGIMES),), np.int64),
+    }, capacity)
+
+
+@dataclass(frozen=True)
+class BallState:
+    """The latest telemetry of one ball, per particle (n = particle count). Arrays are copies.
+
+    Attributes:
+        step_index: the simulation step this state belongs to.
+        positions: (n, 2) where the particles are.
+        loss: (n,) f there.
+        gradient: (n, 2) the true gradient there.
+        step: (n, 2) the last step taken (zero before the first, and for stopped particles).
+        step_size: (n,) its length.
+        lr: (n,) effective learning rate |step| / |estimated gradient| (the noisy gradient before
+            clipping); NaN where that gradient is zero and before the first step.
+        eigenvalues: (n, 2) of the Hessian, ascending [lambda_min, lambda_max].
+        eigenvectors: (n, 2, 2) unit eigenvectors as columns ([:, :, 0] for lambda_min).
+        velocity: (n, 2) the optimiser's velocity or first moment, or None if it has none.
+        active: (n,) False once a particle diverged and was stopped.
+        regime_codes: (n,) int8 index into physics.regime.REGIMES, per particle.
+        regime: the ball's regime (for a swarm, the most common one).
+        regime_detail: short words for a student ("saddle: curvature -1.0 and +2.0").
+        lr_bound: the stability bound c / lambda_max on lr (2 / lambda_max for gradient descent)
+            at the ball (a swarm: its mean lambda_max), or NaN where it does not apply.
+    """
+
+    step_index: int
+    positions: np.ndarray
+    loss: np.ndarray
+    gradient: np.ndarray
+    step: np.ndarray
+    step_size: np.ndarray
+    lr: np.ndarray
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    velocity: np.ndarray | None
+    active: np.ndarray
+    regime_codes: np.ndarray
+    regime: str
+    regime_detail: str
+    lr_bound: float
+
+
+@dataclass(frozen=True)
+class ParticleHistory:
+    """Every particle's record (balls with n <= FULL_HISTORY_PARTICLES); arrays (k, n, ...)."""
+
+    positions: np.ndarray
+    loss: np.ndarray
+    gradient: np.ndarray
+    step_size: np.ndarray
+    lr: np.ndarray
+    eigenvalues: np.ndarray
+    regime_codes: np.ndarray
+    active: np.ndarray
+
+
+@dataclass(frozen=True)
+class SwarmSummary:
+    """A swarm's per-step statistics over its active particles (all particles once none is active)."""
+
+    mean_position: np.ndarray
+    mean_gradient: np.ndarray
+    mean_loss: np.ndarray
+    median_loss: np.ndarray
+    min_loss: np.ndarray
+    max_loss: np.ndarray
+    mean_gradient_norm: np.ndarray
+    mean_step_size: np.ndarray
+    mean_lr: np.ndarray
+    mean_eigenvalues: np.ndarray
+    fraction_active: np.ndarray
+    regime_counts: np.ndarray
+
+
+@dataclass(frozen=True)
+class BallHistory:
+    """Per-step series of one ball since it (re)started: its single particle, or a swarm's means.
+
+    Arrays are views of preallocated buffers (valid until the buffer next doubles; copy to keep).
+
+    Attributes:
+        steps: (k,) simulation step of each row (the first is the step the ball started at).
+        positions: (k, 2); loss, gradient_norm, step_size, lr, lambda_min, lambda_max: (k,);
+            gradient: (k, 2). For a swarm: the means over its active particles.
+        regime_codes: (k,) int8; regimes: the same as k names (a swarm: the most common regime).
+        particles: every particle's record, for n <= FULL_HISTORY_PARTICLES; else None.
+        summary: the swarm's statistics, for n > 1; else None.
+    """
+
+    steps: np.ndarray
+    positions: np.ndarray
+    loss: np.ndarray
+    gradient: np.ndarray
+    gradient_norm: np.ndarray
+    step_size: np.ndarray
+    lr: np.ndarray
+    lambda_min: np.ndarray
+    lambda_max: np.ndarray
+    regime_codes: np.ndarray
+    regimes: list[str]
+    particles: ParticleHistory | None
+    summary: SwarmSummary | None
+
+
+def particle_history(record: GrowingRecord) -> ParticleHistory:
+    return ParticleHistory(
+        positions=record.view("positions"), loss=record.view("loss"), gradient=record.view("gradient"),
+        step_size=record.view("step_size"), lr=record.view("lr"), eigenvalues=record.view("eigenvalues"),
+        regime_codes=record.view("regime"), active=record.view("active"))
+
+
+def swarm_summary(record: GrowingRecord) -> SwarmSummary:
+    return SwarmSummary(
+        mean_position=record.view("mean_position"), mean_gradient=record.view("mean_gradient"),
+        mean_loss=record.view("mean_loss"), median_loss=record.view("median_loss"), min_loss=record.view("min_loss"),
+        max_loss=record.view("max_loss"), mean_gradient_norm=record.view("mean_gradient_norm"),
+        mean_step_size=record.view("mean_step_size"), mean_lr=record.view("mean_lr"),
+        mean_eigenvalues=record.view("mean_eigenvalues"), fraction_active=record.view("fraction_active"),
+        regime_counts=record.view("regime_counts"))
+
+
+def regime_names(codes: np.ndarray) -> list[str]:
+    """Names of regime codes (k,) -> list of k str."""
+    return [REGIMES[c] for c in codes.tolist()]
+
+
+class SwarmStatistics(NamedTuple):
+    """One row of a swarm's summary record (see :func:`swarm_statistics`)."""
+
+    mean_position: tuple[float, float]
+    mean_gradient: tuple[float, float]
+    mean_eigenvalues: tuple[float, float]
+    mean_loss: float
+    median_loss: float
+    min_loss: float
+    max_loss: float
+    mean_gradient_norm: float
+    mean_step_size: float
+    mean_lr: float
+    fraction_active: float
+    regime: int
+    regime_counts: np.ndarray
+
+
+def swarm_statistics(positions: np.ndarray, gradient: np.ndarray, eigenvalues: np.ndarray, loss: np.ndarray,
+                     gradient_norm: np.ndarray, step_size: np.ndarray, lr: np.ndarray, codes: np.ndarray,
+                     active: np.ndarray | None) -> SwarmStatistics:
+    """A swarm's statistics over its active particles (all of them once none is active).
+
+    Args:
+        positions, gradient, eigenvalues: (n, 2); loss, gradient_norm, step_size, lr: (n,);
+            codes: (n,) regime codes; active: (n,) bool, or None when every particle is active.
+
+    ``mean_lr`` averages the particles where the rate is defined (NaN if it is nowhere); the most
+    common regime counts every particle, stopped ones included.
+    """
+    counts = np.bincount(codes, minlength=len(REGIMES))
+    fraction = 1.0
+    if active is not None:
+        alive = int(np.count_nonzero(active))
+        fraction = alive / len(active)
+        if alive:
+            positions, gradient, eigenvalues = positions[active], gradient[active], eigenvalues[active]
+            loss, gradient_norm, step_size, lr = loss[active], gradient_norm[active], step_size[active], lr[active]
+    mean_lr = float(lr.mean())
+    if not math.isfinite(mean_lr):
+        finite = lr[np.isfinite(lr)]
+        mean_lr = float(finite.mean()) if finite.size else math.nan
+    # Column by column: NumPy reduces a long strided column far faster than an (n, 2) array along axis 0.
+    return SwarmStatistics(
+        mean_position=(float(positions[:, 0].mean()), float(positions[:, 1].mean())),
+        mean_gradient=(float(gradient[:, 0].mean()), float(gradient[:, 1].mean())),
+        mean_eigenvalues=(float(eigenvalues[:, 0].mean()), float(eigenvalues[:, 1].mean())),
+        mean_loss=float(loss.mean()), median_loss=float(np.median(loss)), min_loss=float(loss.min()),
+        max_loss=float(loss.max()), mean_gradient_norm=float(gradient_norm.mean()),
+        mean_step_size=float(step_size.mean()), mean_lr=mean_lr, fraction_active=fraction,
+        regime=int(np.argmax(counts)), regime_counts=counts)
+
+
+def append_statistics(record: GrowingRecord, step: int, row: SwarmStatistics) -> None:
+    """Append one row of statistics to a summary record."""
+    index = record.next_row()
+    a = record.arrays
+    a["step"][index] = step
+    for name, value in row._asdict().items():
+        a[name][index] = value

@@ -1,0 +1,182 @@
+"""Physics speed: a 100 000-particle noisy Adam swarm with full telemetry, torch for comparison, and 1-8 balls.
+
+Run: ``python tests/bench/bench_physics.py`` (prints figures; not collected by pytest).
+
+1. 100 000 particles of Adam with Gaussian gradient noise on Rosenbrock, full telemetry every
+   step (f, grad f and H; eigenvalues and top eigenvector; step, step size, effective learning
+   rate; windowed averages; regime; the swarm's summary statistics). Target: <= 5 ms per step.
+   The time of each stage is measured separately on the same arrays, so a slow stage shows.
+2. When torch is importable: the same work with torch autograd and torch.optim.Adam (float64;
+   f, the gradient and both Hessian rows by autograd, closed-form eigenvalues and the same
+   regime tests in torch). Target: Downhill at least 5x faster.
+3. One to eight single balls (different optimisers): the time of one ``step()`` of all of them.
+   Target: well under 1 ms.
+
+Times are the median of many steps, the minimum (what the machine can do when no other process
+competes for its two cores), and for the swarm the main thread's CPU time per step (the helper
+thread draws the next noise and computes the swarm's statistics meanwhile).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+from physics.balls import BallSpec  # noqa: E402
+from physics.eigen import eigen_and_top  # noqa: E402
+from physics.noise import NoiseSettings, NoiseStream, ball_generator  # noqa: E402
+from physics.optimizers.base import get_optimizer  # noqa: E402
+from physics.simulation import Simulation  # noqa: E402
+from physics.telemetry import swarm_statistics  # noqa: E402
+from surfaces.presets import preset_surface  # noqa: E402
+
+PARTICLES = 100_000
+STEPS = 200
+
+
+def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(median, minimum) milliseconds of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3, min(times) * 1e3
+
+
+def swarm() -> Simulation:
+    ball = BallSpec("swarm", "#1f77b4", "adam", (("lr", 0.01),), (-1.2, 1.0), NoiseSettings(sigma=1.0),
+                    particles=PARTICLES, spread=0.5)
+    return Simulation(preset_surface("rosenbrock"), [ball], seed=0, capacity=STEPS + 64)
+
+
+def bench_swarm() -> float:
+    simulation = swarm()
+    simulation.step(10)
+    cpu_before = time.thread_time()
+    median, best = timed(simulation.step, STEPS)
+    cpu = (time.thread_time() - cpu_before) / STEPS * 1e3
+    print(f"1. {PARTICLES} particles, noisy Adam, full telemetry: {median:.2f} ms per step "
+          f"(fastest {best:.2f} ms; main thread's CPU time {cpu:.2f} ms per step; target <= 5 ms)")
+    state = simulation.state(0)
+    print(f"   after {simulation.step_index} steps: regime {state.regime_detail}")
+
+    # The stages, one by one, on the swarm's own arrays.
+    surface = simulation.surface
+    points = state.positions
+    evaluation = surface.evaluate(points)
+    adam = get_optimizer("adam").create(lr=0.01)
+    adam_state = adam.init(points)
+    stream = NoiseStream(ball_generator(0, 0, 0), points.shape, prefetch=False)
+    values, top = np.empty((PARTICLES, 2)), np.empty((PARTICLES, 2))
+    gradient_norm = np.hypot(state.gradient[:, 0], state.gradient[:, 1])
+    stages = {
+        "surface f, grad f, H (surfaces.Surface.evaluate)": lambda: surface.evaluate(points),
+        "Gaussian noise, 2n normals (no prefetch)": stream.draw,
+        "Adam update (physics.optimizers.adam)": lambda: adam.update(evaluation.gradient, adam_state, points, None),
+        "eigenvalues + top eigenvector (closed form)": lambda: eigen_and_top(evaluation.hessian, values, top),
+        "regime diagnosis (physics.regime.diagnose)": simulation._diagnose,
+        "swarm statistics incl. median (helper thread)": lambda: swarm_statistics(
+            state.positions, state.gradient, state.eigenvalues, state.loss, gradient_norm, state.step_size,
+            state.lr, state.regime_codes, None),
+        "numpy.median alone": lambda: np.median(state.loss),
+    }
+    for name, function in stages.items():
+        median_stage, best_stage = timed(function, 50)
+        print(f"   {name:<52} {median_stage:6.2f} ms (fastest {best_stage:.2f})")
+    return median
+
+
+def bench_torch(numpy_ms: float) -> None:
+    try:
+        import torch
+    except ImportError:
+        print("2. torch is not importable here: no comparison (run this script with a Python that has torch)")
+        return
+    torch.manual_seed(0)
+    dtype = torch.float64
+    generator = np.random.default_rng(0)
+    start = torch.tensor(np.array([-1.2, 1.0]) + 0.5 * generator.standard_normal((PARTICLES, 2)), dtype=dtype)
+    params = start.clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([params], lr=0.01)
+    gradient_mean = torch.zeros((PARTICLES, 2), dtype=dtype)
+    previous_step = torch.zeros((PARTICLES, 2), dtype=dtype)
+
+    def rosenbrock(p: torch.Tensor) -> torch.Tensor:
+        x, y = p[:, 0], p[:, 1]
+        return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+    def step() -> None:
+        nonlocal gradient_mean, previous_step
+        before = params.detach().clone()
+        optimizer.zero_grad()
+        loss = rosenbrock(params)
+        (gradient,) = torch.autograd.grad(loss.sum(), params, create_graph=True)
+        row_x = torch.autograd.grad(gradient[:, 0].sum(), params, retain_graph=True)[0]
+        row_y = torch.autograd.grad(gradient[:, 1].sum(), params)[0]
+        true_gradient = gradient.detach()
+        params.grad = true_gradient + torch.randn((PARTICLES, 2), dtype=dtype)
+        optimizer.step()
+        with torch.no_grad():
+            # the same telemetry: eigenvalues, step, step size, effective lr, averages, regime tests
+            a, b, c = row_x[:, 0], row_x[:, 1], row_y[:, 1]
+            half = (a - c) * 0.5
+            spread = torch.sqrt(half * half + b * b)
+            mean = (a + c) * 0.5
+            lam_min, lam_max = mean - spread, mean + spread
+            step_vector = params - before
+            step_size = torch.linalg.vector_norm(step_vector, dim=1)
+            lr = step_size / torch.linalg.vector_norm(params.grad, dim=1)
+            gradient_mean = 0.78 * gradient_mean + 0.22 * true_gradient
+            norm = torch.linalg.vector_norm(true_gradient, dim=1)
+            flips = (step_vector * previous_step).sum(dim=1) < 0
+            previous_step = step_vector
+            settled = (norm < 1e-3) & (step_size < 1e-3)
+            codes = torch.zeros(PARTICLES, dtype=torch.int8)
+            codes[settled & (lam_min > 0)] = 1
+            codes[settled & (lam_min < 0)] = 2
+            codes[flips & (0.01 * lam_max > 2)] = 5
+            torch.bincount(codes.to(torch.int64), minlength=7)
+            loss.detach().median(), loss.detach().mean(), lr.mean()
+
+    for _ in range(5):
+        step()
+    median, best = timed(step, 50)
+    print(f"2. the same with torch {torch.__version__} autograd + torch.optim.Adam "
+          f"({torch.get_num_threads()} threads): {median:.2f} ms per step (fastest {best:.2f}); "
+          f"Downhill is {median / numpy_ms:.1f}x faster (target >= 5x)")
+
+
+def bench_balls() -> None:
+    optimizers = [("gd", {"lr": 0.001}), ("momentum", {"lr": 0.001}), ("nesterov", {"lr": 0.001}),
+                  ("adam", {"lr": 0.02}), ("rmsprop", {"lr": 0.003}), ("adagrad", {"lr": 0.1}),
+                  ("rprop", {"lr": 0.01}), ("newton", {})]
+    surface = preset_surface("rosenbrock")
+    for count in (1, 2, 4, 8):
+        balls = [BallSpec(f"ball {i}", "#1f77b4", name, tuple(hyper.items()), (-1.2 + 0.1 * i, 1.0),
+                          NoiseSettings(sigma=0.01 if i % 2 else 0.0))
+                 for i, (name, hyper) in enumerate(optimizers[:count])]
+        simulation = Simulation(surface, balls, seed=0, capacity=8192)
+        simulation.step(10)
+        median, best = timed(simulation.step, 2000)
+        print(f"3. {count} ball{'s' if count > 1 else ' '}: {median * 1e3:6.0f} us per step of all of them "
+              f"(fastest {best * 1e3:.0f} us; target well under 1000 us)")
+
+
+def main() -> None:
+    print(f"Downhill physics benchmark (numpy {np.__version__}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f})")
+    numpy_ms = bench_swarm()
+    bench_torch(numpy_ms)
+    bench_balls()
+
+
+if __name__ == "__main__":
+    main()

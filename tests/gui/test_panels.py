@@ -1,0 +1,401 @@
+"""The telemetry panels against the real SceneController and Simulation.
+
+After the simulation steps, each panel's curves must hold exactly the history physics recorded
+(the right ball, the right series), log panels must drop what a log axis cannot show, the
+stability bound must sit at the value worked out by hand from the update rule, hidden balls must
+not be drawn, a reset must empty the curves and a new scene re-create them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gui.controller import SceneController
+from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
+from gui.panels.decimation import DEFAULT_MAX_BUCKETS, RAW_TAIL
+from gui.panels.numbers import format_number, format_pair
+from gui.panels.readout_panel import LAMBDA_MAX, LAMBDA_MIN, LOSS, POSITION, REGIME
+from physics.balls import BallSpec
+from physics.noise import NoiseSettings
+from physics.scenes import Scene
+
+RAVINE = "0.5*(x^2 + 25*y^2)"  # Hessian diag(1, 25) everywhere: lambda_min = 1, lambda_max = 25
+SADDLE = "x^2 + y^4/4 - y^2/2"  # a saddle at the origin (curvature +2 along x, -1 along y)
+
+PLOT_PANELS = (EigenvaluePanel, StepPanel, LossPanel, GradientPanel)
+#: (panel class, series key, history field, dropped where <= 0)
+SERIES = (
+    (EigenvaluePanel, "lambda_min", "lambda_min", False),
+    (EigenvaluePanel, "lambda_max", "lambda_max", False),
+    (StepPanel, "step_size", "step_size", True),
+    (StepPanel, "lr", "lr", True),
+    (LossPanel, "loss", "loss", False),
+    (GradientPanel, "gradient_norm", "gradient_norm", True),
+)
+
+
+def ball(name: str, color: str, optimizer: str = "gd", start=(2.0, 1.0), **options) -> BallSpec:
+    hyper = options.pop("hyper", {"lr": 0.03})
+    return BallSpec(name=name, color=color, optimizer=optimizer, hyperparameters=tuple(hyper.items()),
+                    start=start, **options)
+
+
+@pytest.fixture
+def make_controller(qtbot):
+    made: list[SceneController] = []
+
+    def make(formula: str, *balls: BallSpec, seed: int = 0) -> SceneController:
+        controller = SceneController(Scene(formula=formula, balls=tuple(balls), seed=seed))
+        made.append(controller)
+        return controller
+
+    yield make
+    for controller in made:
+        controller.pause()
+        controller.wait_for_build()
+
+
+@pytest.fixture
+def show_panel(qtbot):
+    """Make, show and return a panel; it stays referenced until closed after the test.
+
+    qtbot holds widgets weakly: a shown panel whose last reference went with the test function
+    would be left to the cyclic garbage collector, which may delete it in the middle of a paint.
+    """
+    panels: list = []
+
+    def show(panel_class, controller):
+        panel = panel_class(controller)
+        qtbot.addWidget(panel)
+        panels.append(panel)
+        panel.resize(700, 450)
+        panel.show()
+        qtbot.waitExposed(panel)
+        return panel
+
+    yield show
+    for panel in panels:
+        panel.close()
+
+
+def advance(controller: SceneController, steps: int) -> None:
+    """What one animation frame does: step the simulation, then announce it."""
+    controller.simulation.step(steps)
+    controller.stepped.emit()
+
+
+def history_values(controller, index: int, name: str, positive: bool) -> tuple[np.ndarray, np.ndarray]:
+    history = controller.history(index)
+    values = np.array(getattr(history, name), dtype=float)
+    keep = np.isfinite(values) & (values > 0) if positive else np.isfinite(values)
+    values[~keep] = np.nan
+    return np.asarray(history.steps, dtype=float), values
+
+
+@pytest.mark.parametrize("panel_class, key, field, positive", SERIES)
+def test_curves_hold_each_balls_history(qtbot, make_controller, show_panel, panel_class, key, field, positive):
+    controller = make_controller(
+        SADDLE,
+        ball("plain", "#ff3b30", start=(1.5, 0.0)),
+        ball("noisy", "#4dc3ff", start=(1.5, 0.0), noise=NoiseSettings(sigma=0.05)),
+        ball("momentum", "#c8ff00", "momentum", start=(-1.0, 0.5), hyper={"lr": 0.02}),
+        seed=3,
+    )
+    panel = show_panel(panel_class, controller)
+    advance(controller, 150)
+    for index in range(3):
+        x, y = panel.curve_data(index, key)
+        steps, values = history_values(controller, index, field, positive)
+        assert len(x) == len(steps) == 151  # short runs are drawn point for point
+        np.testing.assert_array_equal(x, steps)
+        np.testing.assert_allclose(y, values, rtol=1e-12, equal_nan=True)
+    # The balls are told apart: the noisy ball left the saddle's stable manifold, the plain one did not.
+    if field in ("lambda_min", "loss", "gradient_norm"):
+        assert not np.allclose(panel.curve_data(0, key)[1], panel.curve_data(1, key)[1], equal_nan=True)
+
+
+def test_each_ball_is_drawn_in_its_colour(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"), ball("b", "#4dc3ff", start=(-2.0, 0.5)))
+    panel = show_panel(EigenvaluePanel, controller)
+    for index, color in enumerate(("#ff3b30", "#4dc3ff")):
+        assert panel.curve(index, "lambda_max").opts["pen"].color().name() == color
+        dashed = panel.curve(index, "lambda_min").opts["pen"]
+        assert dashed.style() != panel.curve(index, "lambda_max").opts["pen"].style()
+    assert panel.legend_labels == ["a", "b", "λmax", "λmin"]
+
+
+def test_log_panels_drop_non_positive_values(qtbot, make_controller, show_panel):
+    # Step 0 has no step (size 0, rate NaN); at the saddle gd stops dead (step sizes underflow to 0).
+    controller = make_controller(SADDLE, ball("stuck", "#ff3b30", start=(1.0, 0.0), hyper={"lr": 0.5}))
+    panels = {cls: show_panel(cls, controller) for cls in (StepPanel, GradientPanel)}
+    advance(controller, 300)
+    history = controller.history(0)
+    assert history.step_size[0] == 0.0 and (history.step_size[1:] == 0.0).any()
+    for panel_class, key, field in ((StepPanel, "step_size", "step_size"), (StepPanel, "lr", "lr"),
+                                    (GradientPanel, "gradient_norm", "gradient_norm")):
+        _, raw = panels[panel_class].curve(0, key).getData()  # plot coordinates: log10 of the value
+        assert np.all(np.isfinite(raw) | np.isnan(raw))  # no -inf from log10(0)
+        _, y = panels[panel_class].curve_data(0, key)
+        values = np.asarray(getattr(history, field), dtype=float)
+        dropped = ~(np.isfinite(values) & (values > 0))
+        assert dropped.any()
+        np.testing.assert_array_equal(np.isnan(y), dropped)
+        np.testing.assert_allclose(y[~dropped], values[~dropped], rtol=1e-12)
+
+
+def test_stability_bound_sits_at_c_over_lambda_max(qtbot, make_controller, show_panel):
+    controller = make_controller(
+        RAVINE,
+        ball("gd 0.07", "#ff3b30", hyper={"lr": 0.07}),
+        ball("gd 0.09", "#ff9f0a", hyper={"lr": 0.09}, start=(0.5, 0.01)),
+        ball("heavy ball", "#ff2dd4", "momentum", hyper={"lr": 0.01, "momentum": 0.9}),
+        ball("adam", "#4dc3ff", "adam", hyper={"lr": 0.05}),
+    )
+    panel = show_panel(StepPanel, controller)
+    advance(controller, 40)
+    # Gradient descent on a quadratic: stable while lr * lambda_max < 2, lambda_max = 25 => 0.08.
+    for index in (0, 1):
+        _, bound = panel.curve_data(index, "bound")
+        np.testing.assert_allclose(bound, 2.0 / 25.0, rtol=1e-12)
+    # Heavy ball: the recurrence matrix [[1 - h, -m], [h, m]] (h = lr lambda) is stable while
+    # h < 2 (1 + m): the bound is 2 (1 + 0.9) / 25 = 0.152.
+    _, bound = panel.curve_data(2, "bound")
+    np.testing.assert_allclose(bound, 2.0 * 1.9 / 25.0, rtol=1e-12)
+    assert panel.curve(3, "bound") is None  # Adam has no such bound
+    labels = {index: label.toPlainText() for index, label in panel._bound_labels.items()}
+    assert labels == {0: "2/λmax", 1: "2/λmax", 2: "3.8/λmax"}
+    # Each label sits on its line (plot coordinates are log10); the two gd balls share one.
+    shown_labels = [label for label in panel._bound_labels.values() if label.isVisible()]
+    assert len(shown_labels) == 2
+    assert panel._bound_labels[0].pos().y() == pytest.approx(np.log10(0.08))
+    assert panel._bound_labels[2].pos().y() == pytest.approx(np.log10(0.152))
+    # The rate above the bound is marked at every step taken (0.09 > 0.08; row 0, the start, has no
+    # step), the one below nowhere.
+    _, over = panel.curve_data(1, "unstable")
+    assert np.isnan(over[0])
+    np.testing.assert_allclose(over[1:], 0.09)
+    _, under = panel.curve_data(0, "unstable")
+    assert np.isnan(under).all()
+    assert panel.legend_labels == ["gd 0.07", "gd 0.09", "heavy ball", "adam", "bound c/λmax", "lr above it"]
+
+
+def test_hidden_balls_are_not_drawn(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("seen", "#ff3b30"), ball("hidden", "#4dc3ff", visible=False))
+    panels = [show_panel(cls, controller) for cls in PLOT_PANELS]
+    readout = show_panel(ReadoutPanel, controller)
+    advance(controller, 10)
+    for panel in panels:
+        assert {index for index, _key in panel.curve_keys()} == {0}
+        assert "hidden" not in panel.legend_labels and "seen" in panel.legend_labels
+    assert readout.text(1, LOSS) is None and readout.text(0, LOSS) is not None
+    # Showing it again draws its whole history.
+    controller.update_ball(1, ball("hidden", "#4dc3ff", visible=True))
+    for panel in panels:
+        assert {index for index, _key in panel.curve_keys()} == {0, 1}
+    x, y = panels[2].curve_data(1, "loss")
+    np.testing.assert_array_equal(y, controller.history(1).loss)
+
+
+def test_reset_empties_the_curves_and_a_new_scene_recreates_them(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"), ball("b", "#4dc3ff", start=(-1.0, 0.3)))
+    panels = [show_panel(cls, controller) for cls in PLOT_PANELS]
+    advance(controller, 50)
+    assert len(panels[2].curve_data(0, "loss")[0]) == 51
+    controller.reset()
+    for panel in panels:
+        for index, key in panel.curve_keys():
+            x, _ = panel.curve_data(index, key)
+            assert len(x) == len(controller.history(index).steps) == 1  # only the start remains
+    before = panels[0].curve(0, "lambda_max")
+    scene = Scene(formula=SADDLE, balls=(ball("only", "#c8ff00", start=(0.5, 0.5)),))
+    with qtbot.waitSignal(controller.sceneChanged, timeout=20_000):
+        controller.load_scene(scene)
+    advance(controller, 5)
+    assert panels[0].curve(0, "lambda_max") is not before
+    for panel in panels:
+        assert {index for index, _key in panel.curve_keys()} == {0}
+        assert "only" in panel.legend_labels and "a" not in panel.legend_labels and "b" not in panel.legend_labels
+    np.testing.assert_array_equal(panels[0].curve_data(0, "lambda_min")[1], controller.history(0).lambda_min)
+
+
+def test_a_restarted_ball_is_redrawn_from_its_new_start(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"), ball("b", "#4dc3ff", start=(-1.0, 0.3)))
+    panel = show_panel(LossPanel, controller)
+    advance(controller, 30)
+    controller.set_ball_start(0, (0.5, -0.5))
+    advance(controller, 10)
+    for index in (0, 1):
+        np.testing.assert_array_equal(panel.curve_data(index, "loss")[1], controller.history(index).loss)
+    assert len(panel.curve_data(0, "loss")[0]) == 11 and len(panel.curve_data(1, "loss")[0]) == 41
+
+
+def test_swarms_plot_the_series_physics_gives(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("swarm", "#ff2dd4", particles=200, spread=0.3,
+                                              noise=NoiseSettings(sigma=0.1)), seed=5)
+    panels = {cls: show_panel(cls, controller) for cls in (LossPanel, EigenvaluePanel)}
+    readout = show_panel(ReadoutPanel, controller)
+    advance(controller, 20)
+    history = controller.history(0)
+    np.testing.assert_array_equal(panels[LossPanel].curve_data(0, "loss")[1], history.loss)
+    np.testing.assert_array_equal(panels[EigenvaluePanel].curve_data(0, "lambda_max")[1], history.lambda_max)
+    readout.refresh()
+    assert "200" in readout.text(0, 0)  # the name cell says it is a swarm (and the values its means)
+
+
+def test_long_runs_are_decimated_but_keep_extremes_and_the_latest_value(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30", hyper={"lr": 0.078}, start=(2.0, 1.0),
+                                              noise=NoiseSettings(sigma=0.5)), seed=2)
+    panel = show_panel(LossPanel, controller)
+    for _ in range(5):
+        advance(controller, 600)
+    history = controller.history(0)
+    x, y = panel.curve_data(0, "loss")
+    assert len(history.steps) == 3001
+    assert len(x) <= 2 * DEFAULT_MAX_BUCKETS + RAW_TAIL
+    assert y.max() == history.loss.max() and y.min() == history.loss.min()
+    assert x[-1] == history.steps[-1] and y[-1] == history.loss[-1]
+    # Every drawn point is a real point of the history.
+    np.testing.assert_array_equal(y, history.loss[x.astype(int)])
+
+
+def test_eigenvalues_that_span_decades_get_an_asinh_axis(qtbot, make_controller, show_panel):
+    rosenbrock = "(1 - x)^2 + 100*(y - x^2)^2"
+    controller = make_controller(rosenbrock, ball("gd", "#ff3b30", start=(-1.2, 1.0), hyper={"lr": 0.001}))
+    panel = show_panel(EigenvaluePanel, controller)
+    assert panel.scale is None  # at the start: 1508 and 22, under two decades apart
+    advance(controller, 300)  # in the valley lambda_min falls below 1 while lambda_max stays near 1000
+    for _ in range(3):
+        advance(controller, 200)
+    assert len(controller.history(0).steps) <= 2 * DEFAULT_MAX_BUCKETS  # still drawn point for point
+    assert panel.scale is not None
+    _, plotted = panel.curve(0, "lambda_max").getData()
+    np.testing.assert_allclose(plotted, np.arcsinh(controller.history(0).lambda_max / panel.scale.width))
+    np.testing.assert_allclose(panel.curve_data(0, "lambda_min")[1], controller.history(0).lambda_min, rtol=1e-9)
+    # Honest tick labels: at 0 and at powers of ten of the eigenvalue itself.
+    low = min(0.0, float(np.nanmin(panel.curve(0, "lambda_min").getData()[1])))
+    (_, majors), _minors = panel.axis.tickValues(low, float(np.nanmax(plotted)), 400)
+    labels = panel.axis.tickStrings(majors, 1.0, None)
+    assert "0" in labels and "1000" in labels and "1" in labels
+    np.testing.assert_allclose(panel.scale.inverse(np.array(majors)[np.array(labels) == "1000"]), 1000.0)
+    panel.scale_actions["linear"].trigger()  # the right-click menu's choice
+    assert panel.scale is None and panel.scale_mode == "linear"
+    np.testing.assert_array_equal(panel.curve(0, "lambda_max").getData()[1], controller.history(0).lambda_max)
+
+
+def test_the_zero_line_is_always_in_view(qtbot, make_controller, show_panel):
+    # A bowl: both eigenvalues positive. The zero line must still show, so "all positive" can be seen.
+    controller = make_controller("x^2 + 3*y^2", ball("a", "#ff3b30"))
+    panel = show_panel(EigenvaluePanel, controller)
+    advance(controller, 20)
+    panel.plot_items[0].getViewBox().autoRange()
+    low, high = panel.plot_items[0].getViewBox().viewRange()[1]
+    assert low <= 0.0 < 2.0 <= 6.0 <= high
+
+
+def test_readout_shows_physics_words_and_numbers(qtbot, make_controller, show_panel):
+    controller = make_controller(
+        SADDLE,
+        ball("on the saddle", "#ff3b30", start=(1.5, 0.0), hyper={"lr": 0.1}),
+        ball("too fast", "#ff9f0a", start=(0.5, 0.5), hyper={"lr": 1.05}),
+    )
+    panel = show_panel(ReadoutPanel, controller)
+    advance(controller, 200)
+    panel.refresh()
+    for index in range(2):
+        state = controller.state(index)
+        history = controller.history(index)
+        assert panel.text(index, REGIME) == state.regime_detail
+        assert panel.text(index, POSITION) == format_pair(*history.positions[-1])
+        assert panel.text(index, LOSS) == format_number(history.loss[-1])
+        assert panel.text(index, LAMBDA_MIN) == format_number(history.lambda_min[-1], signed=True)
+        assert panel.text(index, LAMBDA_MAX) == format_number(history.lambda_max[-1], signed=True)
+    assert controller.state(0).regime == "saddle"
+    assert panel.text(0, REGIME).startswith("saddle: curvature -1.0 and +2.0")
+    # Regime badges are coloured by regime (gui.palette).
+    row = 2 * panel.model.row_of_ball(0) + 1
+    from PyQt6.QtCore import Qt
+
+    assert panel.model.index(row, 0).data(Qt.ItemDataRole.UserRole) == "saddle"
+
+
+def test_readout_updates_cells_without_rebuilding(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"), ball("b", "#4dc3ff", start=(-1.0, 0.3)))
+    panel = show_panel(ReadoutPanel, controller)
+    rebuilt: list[int] = []
+    changes: list[int] = []
+    panel.model.rowsInserted.connect(lambda *_: rebuilt.append(1))
+    panel.model.rowsRemoved.connect(lambda *_: rebuilt.append(1))
+    panel.model.dataChanged.connect(lambda *_: changes.append(1))
+    items = [panel.model.item(row, column) for row in range(4) for column in range(3)]
+    for _ in range(5):
+        advance(controller, 3)
+        panel.refresh()
+        assert panel.text(0, LOSS) == format_number(controller.history(0).loss[-1])
+    assert rebuilt == [] and len(changes) >= 5
+    assert items == [panel.model.item(row, column) for row in range(4) for column in range(3)]  # the same cells
+    # Throttled while running: a burst of frames gives one update now and one when the interval ends.
+    changes.clear()
+    for _ in range(10):
+        advance(controller, 1)
+    assert len(changes) <= 1
+    qtbot.waitUntil(lambda: panel.text(0, LOSS) == format_number(controller.history(0).loss[-1]), timeout=2000)
+
+
+def test_readout_row_selects_the_ball(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"), ball("b", "#4dc3ff", start=(-1.0, 0.3)))
+    panel = show_panel(ReadoutPanel, controller)
+    panel.table.selectRow(2)  # ball b's numbers line
+    assert controller.selected == 1
+    controller.select(0)
+    assert panel.table.selectionModel().selectedRows()[0].row() == 0
+
+
+def test_a_panel_in_a_closed_dock_does_no_work_and_catches_up(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"))
+    panel = show_panel(LossPanel, controller)
+    panel.hide()
+    advance(controller, 25)
+    assert len(panel.curve_data(0, "loss")[0]) == 1  # still the state when it was hidden
+    panel.show()
+    np.testing.assert_array_equal(panel.curve_data(0, "loss")[1], controller.history(0).loss)
+
+
+def test_log_axes_label_narrow_and_wide_ranges_with_values(qtbot):
+    from gui.panels.axes import LogAxis
+
+    axis = LogAxis("left")
+    # A learning rate between 0.078 and 0.082: evenly spaced labels at their logarithms.
+    (spacing, majors), *_ = axis.tickValues(np.log10(0.0775), np.log10(0.0825), 300)
+    labels = axis.tickStrings(majors, 1.0, spacing)
+    assert len(labels) >= 3 and "0.08" in labels
+    np.testing.assert_allclose(10.0 ** np.array(majors)[labels.index("0.08")], 0.08)
+    # Twelve decades: powers of ten, as many as fit, written as numbers.
+    (spacing, majors), (_, minors) = axis.tickValues(-9.0, 3.0, 240)
+    labels = axis.tickStrings(majors, 1.0, spacing)
+    assert spacing == 2.0 and labels == ["1e\u22128", "1e\u22126", "1e\u22124", "0.01", "1", "100"]
+    assert axis.tickStrings(minors, 1.0, None) == [""] * len(minors)
+
+
+def test_a_low_step_panel_shows_one_plot_at_a_time(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("gd", "#ff3b30", hyper={"lr": 0.09}))
+    panel = show_panel(StepPanel, controller)
+    advance(controller, 20)
+    panel.resize(500, 600)
+    qtbot.waitUntil(lambda: not panel.compact)
+    assert all(plot.isVisible() for plot in panel.plot_items) and not panel.switch.isVisible()
+    panel.resize(500, 260)
+    qtbot.waitUntil(lambda: panel.compact)
+    assert [plot.isVisible() for plot in panel.plot_items] == [False, True]  # the bound's plot first
+    assert panel.switch.isVisible()
+    panel.switch_buttons[0].click()
+    assert [plot.isVisible() for plot in panel.plot_items] == [True, False]
+    # The hidden plot does no work; shown again, it catches up.
+    advance(controller, 5)
+    assert len(panel.curve_data(0, "lr")[0]) == 21
+    np.testing.assert_allclose(panel.curve_data(0, "step_size")[1][1:], controller.history(0).step_size[1:])
+    panel.switch_buttons[1].click()
+    np.testing.assert_allclose(panel.curve_data(0, "lr")[1][1:], controller.history(0).lr[1:])
+    panel.resize(500, 600)
+    qtbot.waitUntil(lambda: not panel.compact)
+    assert all(plot.isVisible() for plot in panel.plot_items)

@@ -1,0 +1,169 @@
+"""The 3D view (gui.views.landscape3d) on the real SceneController; needs OpenGL (run under xvfb-run).
+
+Skipped, with the reason, where no OpenGL context can be made (e.g. QT_QPA_PLATFORM=offscreen).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PyQt6 import QtGui
+
+from gui import palette
+from gui.controller import SceneController
+from gui.views import gl_status
+from physics.balls import BallSpec
+from physics.scenes import Scene
+from surfaces.surface import Domain
+
+pytestmark = pytest.mark.gl
+
+
+@pytest.fixture(autouse=True)
+def need_gl(qapp):
+    available, reason = gl_status()
+    if not available:
+        pytest.skip(f"no OpenGL here: {reason}")
+
+
+def ball(index: int, start: tuple[float, float], optimizer: str = "gd", **options) -> BallSpec:
+    hyper = options.pop("hyper", {"lr": 0.02} if optimizer == "gd" else {})
+    return BallSpec(name=f"Ball {index + 1}", color=palette.ball_color(index), optimizer=optimizer,
+                    hyperparameters=tuple(hyper.items()), start=start, **options)
+
+
+def make_view(qtbot, formula: str, domain: Domain | None = None, balls=()):
+    from gui.views.landscape3d import Landscape3DView
+
+    controller = SceneController(Scene(formula=formula, domain=domain, balls=tuple(balls)))
+    view = Landscape3DView(controller)
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.reset_view()
+    QtGui.QGuiApplication.processEvents()
+    return controller, view
+
+
+def test_mesh_vertices_are_the_surface_under_the_display_scale(qtbot):
+    controller, view = make_view(qtbot, "rosenbrock")
+    sample, frame = view.sample, view.frame
+    meshdata = view.surface_item.opts["meshdata"]
+    nx, ny = sample.heights.shape
+    vertexes = meshdata.vertexes().reshape(nx, ny, 3)
+    f = controller.surface.value_grid(sample.xs, sample.ys)       # independent evaluation
+    np.testing.assert_allclose(vertexes[..., 2], frame.world_z(sample.scale.apply(f)), rtol=1e-5, atol=1e-5)
+    assert "compressed" in view.display_note and view.note_label.isVisible()
+    assert len(meshdata.faces()) == 2 * (nx - 1) * (ny - 1)
+
+
+def test_a_nan_region_is_a_hole_in_the_mesh(qtbot):
+    _controller, view = make_view(qtbot, "sqrt(1 - x^2 - y^2)", Domain(-1.5, 1.5, -1.5, 1.5))
+    sample = view.sample
+    meshdata = view.surface_item.opts["meshdata"]
+    gx, gy = np.meshgrid(sample.xs, sample.ys, indexing="ij")
+    defined = (gx**2 + gy**2 <= 1.0).ravel()
+    faces = meshdata.faces()
+    assert defined[faces].all() and 0 < len(faces) < 2 * (len(sample.xs) - 1) * (len(sample.ys) - 1)
+    # The corner of the domain, outside the disc, shows the background through the hole.
+    image = view.render_image()
+    corner = view.project(tuple(view.frame.world_points(np.array([[1.45, 1.45]]), np.array([0.5]))[0]))
+    colour = image.pixelColor(int(corner.x()), int(corner.y()))
+    assert abs(colour.red() - 0x1b) < 12 and abs(colour.blue() - 0x1f) < 12
+
+
+def test_the_note_is_shown_for_steep_surfaces_only(qtbot):
+    notes = {}
+    for name in ("bowl", "x^2 - y^2", "rosenbrock", "goldstein-price"):
+        _controller, view = make_view(qtbot, name)
+        notes[name] = view.display_note
+        assert view.note_label.isVisible() == bool(view.display_note)
+        view.close()
+    assert notes["bowl"] == "" and notes["x^2 - y^2"] == ""
+    assert "compressed" in notes["rosenbrock"] and "compressed" in notes["goldstein-price"]
+
+
+def test_balls_rest_on_the_surface(qtbot):
+    balls = [ball(0, (1.5, 0.3)), ball(1, (-1.0, -1.2))]
+    controller, view = make_view(qtbot, "x^2 - y^2", Domain(-2, 2, -2, 2), balls)
+    controller.simulation.step(10)
+    controller.stepped.emit()
+    from gui.views.landscape3d import BALL_RADIUS, SELECTED_SCALE
+
+    frame, scale = view.frame, view.sample.scale
+    surface = controller.surface
+    for index in range(2):
+        state = controller.state(index)
+        position = state.positions[0]
+        centre = view.ball_centres[index]
+        radius = BALL_RADIUS * (SELECTED_SCALE if index == controller.selected else 1.0)
+        contact = frame.world_points(position[None], scale.apply(surface.value(position[None])))[0]
+        # The sphere touches the displayed surface at the ball's point: one radius away, along the
+        # normal. The normal from finite differences of f, independently of the view's gradient.
+        assert np.linalg.norm(centre - contact) == pytest.approx(radius, rel=1e-4)
+        h = 1e-5
+        du = (surface.value(position[None] + [h, 0]) - surface.value(position[None] - [h, 0]))[0] / (2 * h)
+        dv = (surface.value(position[None] + [0, h]) - surface.value(position[None] - [0, h]))[0] / (2 * h)
+        slope = frame.relief / (frame.d_max - frame.d_min) / frame.k * np.array([du, dv])
+        normal = np.array([-slope[0], -slope[1], 1.0]) / np.hypot(np.hypot(*slope), 1.0)
+        np.testing.assert_allclose((centre - contact) / radius, normal, atol=1e-4)
+        assert centre[2] > contact[2]
+
+
+def test_stepping_updates_items_without_creating_new_ones(qtbot):
+    controller, view = make_view(qtbot, "bowl", None, [ball(0, (2.0, 1.0)), ball(1, (-2.0, 2.0))])
+    items = list(view.gl_widget.items)
+    first = view.ball_centres.copy()
+    controller.simulation.step(15)
+    controller.stepped.emit()
+    assert view.gl_widget.items == items
+    assert not np.allclose(view.ball_centres, first)
+    trail = view._trails[0].pos
+    history = controller.history(0)
+    np.testing.assert_allclose(trail[:, :2], view.frame.world_xy(history.positions), rtol=1e-5, atol=1e-5)
+    # A change of the ball list is what creates items.
+    controller.add_ball(ball(2, (0.5, -2.5)))
+    assert len(view.gl_widget.items) == len(items) + 2
+
+
+def test_the_picture_shows_the_landscape_and_each_ball_in_its_colour(qtbot):
+    controller, view = make_view(qtbot, "bowl", None, [ball(0, (2.0, 1.0)), ball(1, (-2.0, 2.0))])
+    controller.simulation.step(3)
+    controller.stepped.emit()
+    image = view.render_image().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    array = pg.imageToArray(image, copy=True)
+    assert array[..., :3].std() > 20
+    for index in range(2):
+        where = view.project(tuple(view.ball_centres[index]))
+        colour = np.array(pg.mkColor(controller.balls[index].color).getRgb()[:3], dtype=float)
+        patch = [image.pixelColor(int(where.x()) + dx, int(where.y()) + dy) for dx in range(-4, 5)
+                 for dy in range(-4, 5)]
+        # Lit spheres: some pixel near the centre has the ball's hue (shading scales its brightness).
+        assert min(_chromaticity_distance(c, colour) for c in patch) < 0.08, index
+    labels = [text for _point, text in view.axis_labels]
+    assert {"x", "y", "f"} <= set(labels) and "0" in labels
+
+
+def _chromaticity_distance(color: QtGui.QColor, reference: np.ndarray) -> float:
+    rgb = np.array([color.red(), color.green(), color.blue()], dtype=float)
+    return float(np.linalg.norm(rgb / (rgb.sum() + 1) - reference / (reference.sum() + 1)))
+
+
+def test_camera_default_framing_and_round_trip(qtbot):
+    _controller, view = make_view(qtbot, "himmelblau")
+    camera = view.camera()
+    assert camera["elevation"] == pytest.approx(32.0) and camera["azimuth"] == pytest.approx(-60.0)
+    # The whole domain is in the picture: its four corners project inside the widget.
+    frame = view.frame
+    width, height = view.gl_widget.width(), view.gl_widget.height()
+    d = view.sample.domain
+    for x, y in ((d.xmin, d.ymin), (d.xmin, d.ymax), (d.xmax, d.ymin), (d.xmax, d.ymax)):
+        for w in (0.0, frame.relief):
+            u, v = frame.world_xy(np.array([[x, y]]))[0]
+            point = view.project((u, v, w))
+            assert 0 <= point.x() <= width and 0 <= point.y() <= height
+    view.set_camera(azimuth=10.0, elevation=50.0, distance=30.0)
+    assert view.camera() == pytest.approx({"azimuth": 10.0, "elevation": 50.0, "distance": 30.0})
+
