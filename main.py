@@ -15,34 +15,50 @@ Headless subcommands never import Qt.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from surfaces.errors import DownhillError
 
-#: Options whose value may start with '-' (a negative coordinate): "--start -1.2,0.8".
-_OPTIONS_WITH_SIGNED_VALUES = {"--start", "--domain", "--param", "--betas", "--etas", "--step-sizes"}
+if TYPE_CHECKING:  # imported where used: 'presets' and --help need no SymPy
+    from surfaces.surface import Domain, Surface
+
+#: Options whose value may start with '-': a negative coordinate ("--start -1.2,0.8") or a formula
+#: ("--surface -x^2 - y^2"). argparse would take such a value for an unknown option.
+_OPTIONS_WITH_SIGNED_VALUES = {"--surface", "--start", "--domain", "--param", "--betas", "--etas", "--step-sizes"}
 
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line and exit with status 2."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: The subcommands' parsers by name (filled by build_parser), for their own error messages.
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
     def error(self, message: str) -> NoReturn:
+        message = " ".join(message.split())  # argparse may wrap its own messages: keep one line
         self.exit(2, f"downhill: {message} (see 'python main.py {self.prog.split()[-1]} --help')\n"
                   if " " in self.prog else f"downhill: {message} (see 'python main.py --help')\n")
 
 
 def _join_signed_values(argv: Sequence[str]) -> list[str]:
-    """Glue '--start' and a value such as '-1.2,0.8' so argparse does not read it as an option."""
+    """Glue '--start' and a value such as '-1.2,0.8' so argparse does not read it as an option.
+
+    A value that starts with a single '-' is glued; one that starts with '--' is left alone: it is
+    the next option, and the missing value gets argparse's own message.
+    """
     result: list[str] = []
     index = 0
     while index < len(argv):
         item = argv[index]
-        if item in _OPTIONS_WITH_SIGNED_VALUES and index + 1 < len(argv) and argv[index + 1].startswith("-") \
-                and len(argv[index + 1]) > 1 and (argv[index + 1][1].isdigit() or argv[index + 1][1] == "."):
-            result.append(f"{item}={argv[index + 1]}")
+        following = argv[index + 1] if index + 1 < len(argv) else ""
+        if item in _OPTIONS_WITH_SIGNED_VALUES and len(following) > 1 and following.startswith("-") \
+                and not following.startswith("--"):
+            result.append(f"{item}={following}")
             index += 2
             continue
         result.append(item)
@@ -50,35 +66,45 @@ def _join_signed_values(argv: Sequence[str]) -> list[str]:
     return result
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _optional_command(module: str, function: str) -> Callable[..., object] | None:
+    """``module.function`` of a command that may not be built yet, or None if its module does not exist.
+
+    Only the module's own absence hides the command; any other import error inside it (a bug)
+    is raised, rather than making the command silently disappear from the command line.
+    """
+    try:
+        return getattr(importlib.import_module(module), function)
+    except ModuleNotFoundError as error:
+        if error.name is not None and (module == error.name or module.startswith(error.name + ".")):
+            return None
+        raise
+
+
+def build_parser() -> _Parser:
     parser = _Parser(prog="downhill", description="A ball rolling down a loss landscape.")
     parser.add_argument("--scene", metavar="FILE_OR_PRESET", help="open the app on this scene")
     parser.add_argument("--screenshot", metavar="FILE.png",
                         help="open the scene, run it briefly, save a screenshot of the window and quit")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    commands.add_parser("presets", help="list the preset surfaces and scenes")
+    parser.commands["presets"] = commands.add_parser("presets", help="list the preset surfaces and scenes")
 
     critical = commands.add_parser("critical", help="find and classify the critical points of a surface")
+    parser.commands["critical"] = critical
     critical.add_argument("--surface", required=True, metavar="EXPR_OR_PRESET")
     critical.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX")
     critical.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                           help="value of a named parameter of the formula (repeatable)")
     critical.add_argument("--json", action="store_true", help="print a JSON list")
 
-    try:
-        from physics.cli import add_run_arguments
-    except ImportError:  # the physics command is not built yet
-        add_run_arguments = None
+    add_run_arguments = _optional_command("physics.cli", "add_run_arguments")
     if add_run_arguments is not None:
-        add_run_arguments(commands.add_parser("run", help="run optimisers headless and print CSV telemetry"))
-
-    try:
-        from gui.export_cli import add_export_arguments
-    except ImportError:
-        add_export_arguments = None
+        parser.commands["run"] = commands.add_parser("run", help="run optimisers headless and print CSV telemetry")
+        add_run_arguments(parser.commands["run"])
+    add_export_arguments = _optional_command("gui.export_cli", "add_export_arguments")
     if add_export_arguments is not None:
-        add_export_arguments(commands.add_parser("export", help="render a clip (mp4, gif, webm or png)"))
+        parser.commands["export"] = commands.add_parser("export", help="render a clip (mp4, gif, webm or png)")
+        add_export_arguments(parser.commands["export"])
     return parser
 
 
@@ -122,8 +148,14 @@ def command_presets(out: TextIO) -> int:
         return 0
     out.write("\nPreset scenes (use the name with --scene NAME):\n")
     width = max(len(name) for name in PRESET_SCENES) + 2
+    indent = " " * (2 + width)
     for name, scene in PRESET_SCENES.items():
-        out.write(f"  {name:<{width}}{scene.title}: {scene.note}\n")
+        balls = ", ".join(f"{ball.name} ({ball.optimizer}"
+                          + (f", {ball.particles} particles" if ball.particles > 1 else "") + ")"
+                          for ball in scene.balls)
+        out.write(f"  {name:<{width}}{scene.title}\n")
+        for line in (f"on {scene.formula}: {balls}", scene.note):
+            out.write(textwrap.fill(line, width=110, initial_indent=indent, subsequent_indent=indent) + "\n")
     return 0
 
 
@@ -134,7 +166,10 @@ def command_critical(args: argparse.Namespace, out: TextIO) -> int:
     from surfaces.surface import Domain
 
     surface = resolve_surface(args.surface, parameters=parse_parameters(args.param))
-    domain = Domain.parse(args.domain) if args.domain else surface.domain
+    try:
+        domain = Domain.parse(args.domain) if args.domain else surface.domain
+    except DownhillError as error:
+        raise DownhillError(f"--domain: {error.message}") from None
     points = find_critical_points(surface, domain)
     if args.json:
         rows = [{"x": p.x, "y": p.y, "f": p.value, "kind": p.kind,
@@ -142,7 +177,8 @@ def command_critical(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(rows, indent=2) + "\n")
         return 0
     xmin, xmax, ymin, ymax = domain.as_tuple()
-    what = f"{surface.name}, f = {surface.text}" if surface.name else f"f = {surface.text}"
+    text = " ".join(surface.text.split())  # a formula typed over several lines still titles one line
+    what = f"{surface.name}, f = {text}" if surface.name else f"f = {text}"
     out.write(f"{len(points)} critical point{'s' if len(points) != 1 else ''} of {what}\n"
               f"in [{xmin:g}, {xmax:g}] x [{ymin:g}, {ymax:g}]")
     plurals = {"minimum": "minima", "maximum": "maxima", "saddle": "saddles", "degenerate": "degenerate"}
@@ -162,9 +198,23 @@ def command_critical(args: argparse.Namespace, out: TextIO) -> int:
         low, high = (0.0 if abs(v) < tiny_curvature else v for v in p.eigenvalues)
         out.write(f"  {p.kind:<11} {x:>12.7g} {y:>12.7g} {value:>14.9g} {low:>12.5g} {high:>12.5g}\n")
     if counts["degenerate"]:
-        out.write(f"degenerate: an eigenvalue is about zero (|lambda| <= {DEGENERATE_RTOL:g} x the typical curvature), "
-                  "so the second-derivative test cannot tell its kind\n")
+        out.write(f"degenerate: an eigenvalue is about zero (|lambda| <= {DEGENERATE_RTOL:g} x the curvature around "
+                  "the point), so the second-derivative test cannot tell its kind\n")
+    if not points:
+        out.write(_why_none(surface, domain))
     return 0
+
+
+def _why_none(surface: Surface, domain: Domain) -> str:
+    """A line explaining an empty list when the reason is not 'there are none': '' otherwise."""
+    import numpy as np
+
+    if all(derivative == 0 for derivative in surface.gradient):
+        return "f is constant: every point is critical, and none is isolated\n"
+    xs, ys = domain.grid(41)
+    if np.isnan(surface.value_grid(xs, ys)).all():
+        return "f is undefined (not a real number) everywhere in this domain\n"
+    return ""
 
 
 def open_app(args: argparse.Namespace) -> int:
@@ -185,7 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``downhill`` console script; returns the exit status."""
     arguments = _join_signed_values(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:  # named by the subcommand, whose --help lists what it takes
+        parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     out = sys.stdout
     try:
         if args.command == "presets":

@@ -4,9 +4,9 @@ It wraps the current :class:`physics.scenes.Scene`, the live :class:`surfaces.su
 its critical points and the :class:`physics.simulation.Simulation`, and adds what a window
 needs around them:
 
-- **Background builds.** ``set_formula``, ``load_scene`` and ``open_file`` build the surface
-  with SymPy on a pool thread (``gui.workers.LatestOnlyRunner``); the critical points follow on
-  a second one. Every request carries a generation number and only the newest result is
+- **Background builds.** ``set_formula``, ``load_preset``, ``load_scene`` and ``open_file`` build
+  the surface with SymPy on a pool thread (``gui.workers.LatestOnlyRunner``); the critical points
+  follow on a second one. Every request carries a generation number and only the newest result is
   applied, so a half-typed formula never overwrites a newer one. A failed build emits
   ``formulaError`` and the previous surface stays live. The UI thread never waits on SymPy.
 - **One animation clock.** A single ``QTimer`` ticks at the display rate (16 ms). Each tick
@@ -41,7 +41,7 @@ from physics.telemetry import FULL_HISTORY_PARTICLES
 from surfaces.critical import find_critical_points
 from surfaces.errors import DownhillError, FormulaError
 from surfaces.parsing import X, Y
-from surfaces.presets import preset_name, preset_surface, resolve_surface
+from surfaces.presets import PRESETS, preset_name, preset_surface, resolve_surface
 from surfaces.surface import Surface, build_surface
 
 #: Animation tick (ms): the display rate.
@@ -65,6 +65,8 @@ SUMMARY_STEP_BYTES = 200
 REST_CHECK_FRAMES = 8
 #: A step shorter than this fraction of the domain's diagonal counts as standing still.
 REST_STEP_FRACTION = 1e-9
+#: What ``activity`` says while a surface is built, and while its critical points are searched.
+ACTIVITIES = ("Building the surface…", "Finding the critical points…")
 #: Grid on which a ball whose start became undefined looks for the nearest defined point.
 RELOCATION_GRID = 61
 
@@ -135,6 +137,7 @@ class SceneController(QObject):
         elif isinstance(scene, str):
             scene = resolve_scene(scene)
         self._scene: Scene = scene
+        self._scene_file = ""
         self._surface: Surface = surface if surface is not None else scene.surface()
         self._view: ViewSettings = scene.view
         self._critical_points: list = []
@@ -169,6 +172,14 @@ class SceneController(QObject):
     def scene(self) -> Scene:
         """The scene last loaded (its title, note and description); ``current_scene()`` is the live one."""
         return self._scene
+
+    @property
+    def scene_file(self) -> str:
+        """The file the scene was opened from ("" for a preset or a scene given as a value).
+
+        Set before ``sceneChanged`` is emitted, so a window can tell a file from a gallery scene.
+        """
+        return self._scene_file
 
     @property
     def surface(self) -> Surface:
@@ -218,9 +229,9 @@ class SceneController(QObject):
     @property
     def activity(self) -> str:
         if self._activity["surface"]:
-            return "Building the surface…"
+            return ACTIVITIES[0]
         if self._activity["critical"]:
-            return "Finding the critical points…"
+            return ACTIVITIES[1]
         return ""
 
     @property
@@ -270,6 +281,24 @@ class SceneController(QObject):
         parameters = self._surface.parameter_values
         domain = self._surface.domain
         self._builder.submit(lambda: ("formula", build_surface_for(text, parameters, domain)))
+
+    def load_preset(self, name: str) -> None:
+        """Load the preset surface ``name`` in the background and put the balls on its suggested starts.
+
+        The preset comes with its own domain and parameter values; ball ``i`` moves to the
+        preset's start ``i`` (cycling when there are more balls than starts) and every ball
+        restarts there, in the same switch as the surface (one restart, not one per ball). A
+        preset without suggested starts keeps the balls' starts. ``surfaceChanged`` follows, then
+        ``notice`` with the preset's teaching note; a failure emits ``formulaError``.
+
+        Raises:
+            FormulaError: no preset has that name (case, spaces and underscores are forgiven;
+                the message names the closest preset).
+        """
+        key = preset_name(name)
+        if key is None:
+            preset_surface(name)  # raises the FormulaError that suggests the closest preset
+        self._builder.submit(lambda: ("preset", preset_surface(key)))
 
     def set_parameter(self, name: str, value: float) -> None:
         """Change a named parameter live: no rebuild; running balls continue on the new surface.
@@ -346,27 +375,39 @@ class SceneController(QObject):
             self.sceneFileFailed.emit(path, error)
         elif kind == "scene":
             scene, surface, path = payload  # type: ignore[misc]
-            self._apply_scene(scene, surface)
+            self._apply_scene(scene, surface, path)
             if path:
                 self.sceneFileOpened.emit(path)
+        elif kind == "preset":
+            surface = payload
+            if self._apply_formula(surface, preset_starts(surface.name, self.balls)):  # type: ignore[union-attr]
+                note = PRESETS[surface.name].note  # type: ignore[union-attr]
+                if note:
+                    self.notice.emit(note)
         else:
             self._apply_formula(payload)  # type: ignore[arg-type]
 
-    def _apply_formula(self, surface: Surface) -> None:
+    def _apply_formula(self, surface: Surface, balls: tuple[BallSpec, ...] | None = None) -> bool:
+        """Switch to ``surface`` with ``balls`` (the current ones by default); False if it was refused."""
+        moved = balls is not None and balls != self.balls
         try:
-            self._restart_on(surface, self.balls)
+            self._restart_on(surface, self.balls if balls is None else balls, announce=moved)
         except DownhillError as error:
             self.formulaError.emit(error)  # e.g. f undefined over the whole domain: keep the old surface
-            return
+            return False
         self._surface = surface
         self._critical_points = []
         self.surfaceChanged.emit(surface)
         self.criticalPointsChanged.emit([])
         self._request_critical_points()
         self.stepped.emit()
+        return True
 
-    def _restart_on(self, surface: Surface, balls: tuple[BallSpec, ...]) -> None:
-        """A fresh simulation on ``surface``; balls that cannot run there are adapted and announced.
+    def _restart_on(self, surface: Surface, balls: tuple[BallSpec, ...], announce: bool = False) -> None:
+        """A fresh simulation on ``surface`` with ``balls``; those that cannot run there are adapted.
+
+        ``ballsChanged`` follows when the balls differ from those given (adapted, with the
+        changes in words as a ``notice``) or when ``announce`` says the caller changed them.
 
         Raises:
             DownhillError: the balls cannot be made to run there (f undefined over the whole domain).
@@ -374,14 +415,16 @@ class SceneController(QObject):
         adapted, changes = adapt_balls(surface, balls)
         self._simulation = self._install(Simulation(surface, adapted, seed=self.seed))
         self._step_limit = history_step_limit(adapted)
-        if changes:
+        if changes or announce:
             self.ballsChanged.emit()
+        if changes:
             self.notice.emit("; ".join(changes))
 
-    def _apply_scene(self, scene: Scene, surface: Surface) -> None:
+    def _apply_scene(self, scene: Scene, surface: Surface, path: str = "") -> None:
         was_playing = self._playing
         self._set_playing(False)
         self._scene = scene
+        self._scene_file = path
         self._surface = surface
         self._view = scene.view
         self._critical_points = []
@@ -646,7 +689,7 @@ class SceneController(QObject):
             return False
         tiny = REST_STEP_FRACTION * simulation.surface.domain.diameter
         for index in range(len(simulation.balls)):
-            state = simulation.state(index)
+            state = self.state(index)  # the one the views already asked for this frame
             moving = state.active & (state.step_size > tiny)
             if moving.any():
                 return False
@@ -680,6 +723,19 @@ def adapt_balls(surface: Surface, balls: tuple[BallSpec, ...]) -> tuple[tuple[Ba
     return tuple(adapted), changes
 
 
+def preset_starts(name: str, balls: tuple[BallSpec, ...]) -> tuple[BallSpec, ...]:
+    """The balls moved to the suggested starts of preset ``name``: ball i to start i, cycling.
+
+    A preset without suggested starts leaves the balls where they are.
+    """
+    starts = [(float(x), float(y)) for x, y in PRESETS[name].starts]
+    if not starts:
+        return balls
+    return tuple(ball if tuple(ball.start) == starts[index % len(starts)]
+                 else replace(ball, start=starts[index % len(starts)])
+                 for index, ball in enumerate(balls))
+
+
 def nearest_defined_point(surface: Surface, point: tuple[float, float]) -> tuple[float, float]:
     """The grid point of the domain nearest ``point`` where f, grad f and H are all finite.
 
@@ -710,4 +766,4 @@ def _clamp_speed(speed: object) -> int:
     return int(max(1, min(round(value), MAX_SPEED)))
 
 
-__all__ = ["SceneController", "SPEEDS", "MAX_BALLS", "build_surface_for", "adapt_balls"]
+__all__ = ["SceneController", "SPEEDS", "MAX_BALLS", "ACTIVITIES", "build_surface_for", "adapt_balls", "preset_starts"]

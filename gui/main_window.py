@@ -19,13 +19,25 @@ turns menu commands and map clicks into controller commands, and reads and write
 from __future__ import annotations
 
 import html
+import math
 import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from PyQt6.QtCore import QPoint, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPainter, QShowEvent
+from PyQt6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QResizeEvent,
+    QShowEvent,
+)
 from PyQt6.QtWidgets import (
     QApplication,
     QDialog,
@@ -43,6 +55,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gui.controller import ACTIVITIES
 from gui.persistence import AppSettings, Autosaver
 from gui.transport import SHORTCUTS, Transport
 from surfaces.errors import DownhillError
@@ -57,6 +70,11 @@ OVERLAYS = (
     ("critical", "critical_points", "&Critical points"),
 )
 DEFAULT_SIZE = QSize(1600, 900)
+#: Height of the row of panels under the views (pixels): at 900 pixels the editors on the left
+#: keep room for the formula and most of a ball's settings.
+PANELS_HEIGHT = 245
+#: Most of the left column's height the Formula dock takes when fitted to its contents.
+FORMULA_SHARE = 0.55
 #: Set this environment variable (to anything but 0) to open without the 3D view, e.g. on a
 #: machine whose OpenGL driver misbehaves.
 NO_3D_VARIABLE = "DOWNHILL_NO_3D"
@@ -161,11 +179,16 @@ class MainWindow(QMainWindow):
         self.gl_note.setMinimumWidth(220)
         return self.gl_note
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._formula_fit.start()  # a taller or shorter column: the formula keeps what it needs
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
             self.focus_views()  # so that Space plays at once, not types into the formula field
+            self._formula_fit.start()
         if self.view3d is not None and not self._gl_checked:
             self._gl_checked = True
             # The context is made when the 3D widget is first painted; look once that had time to happen.
@@ -228,9 +251,41 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
         self.resizeDocks([self.formula_dock], [440], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.formula_dock, self.balls_dock], [300, 300], Qt.Orientation.Vertical)
-        self.resizeDocks([self.eigenvalue_dock], [270], Qt.Orientation.Vertical)
+        # The Formula dock takes the height its contents want (again whenever they change: sliders,
+        # derivatives folded away); the Balls dock below takes the rest, for the ball's settings.
+        self._formula_fit = QTimer(self)
+        self._formula_fit.setSingleShot(True)
+        self._formula_fit.setInterval(0)  # after the layouts have taken the change in
+        self._formula_fit.timeout.connect(self.fit_formula_dock)
+        self.formula_editor.contentHeightChanged.connect(self._formula_fit.start)
+        self.resizeDocks([self.eigenvalue_dock], [PANELS_HEIGHT], Qt.Orientation.Vertical)
         self.resizeDocks(list(self.docks[3:]), [300, 300, 300, 300, 400], Qt.Orientation.Horizontal)
+
+    def fit_formula_dock(self) -> None:
+        """Make the Formula dock as tall as its contents want, and give the Balls dock below the rest.
+
+        The formula takes at most FORMULA_SHARE of the two docks' height, so that long derivatives
+        (they scroll) never squeeze the ball's settings out of sight. Nothing happens while the
+        docks float or have been moved elsewhere by the teacher.
+        """
+        formula = self.formula_dock
+        area = self.dockWidgetArea(formula)
+        if formula.isFloating() or area not in (Qt.DockWidgetArea.LeftDockWidgetArea,
+                                                Qt.DockWidgetArea.RightDockWidgetArea):
+            return
+        # The dock below: Balls, or Presets when its tab is the one shown.
+        below = next((dock for dock in (self.balls_dock, self.presets_dock)
+                      if dock.isVisible() and not dock.isFloating() and self.dockWidgetArea(dock) == area), None)
+        if below is None:
+            return
+        total = formula.height() + below.height()
+        if total <= 0:
+            return  # before the window is first laid out (showEvent fits it again)
+        # Asking for the share is enough: the editor's size policy stops the dock at the height it
+        # wants, exactly (a request of that height itself lands some pixels off, as Qt shares out
+        # the space of the tab bar and the separator in proportion).
+        share = max(formula.minimumSizeHint().height(), int(FORMULA_SHARE * total))
+        self.resizeDocks([formula, below], [share, total - share], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -255,22 +310,15 @@ class MainWindow(QMainWindow):
         self.activity_label = QLabel()
         self.activity_label.setObjectName("activityLabel")
         self.activity_label.setStyleSheet("QLabel { color: #8a5a00; font-weight: bold; padding: 0 6px; }")
-        self.display_note_label = QLabel()
-        self.display_note_label.setToolTip("How the height is drawn (the physics always uses the true f)")
-        self.display_note_label.hide()
-        bar.addPermanentWidget(self.display_note_label)
+        # A fixed size: a label that grew with its text would relayout (and repaint) the whole window.
+        bold = QFont(self.activity_label.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        widest = max(ACTIVITIES, key=metrics.horizontalAdvance)
+        self.activity_label.setFixedSize(metrics.horizontalAdvance(f"⏳ {widest}") + 16, metrics.height() + 4)
         bar.addPermanentWidget(self.activity_label)
-        self._connect_display_note()
+        # The note on clipped or compressed heights is not repeated here: each view shows it in its corner.
         self.show_message(HINT, timeout=0)
-
-    def _connect_display_note(self) -> None:
-        """Show the views' note about clipped or compressed heights in the status bar."""
-        for view in (self.view3d, self.map_view):
-            signal = getattr(view, "displayNoteChanged", None)
-            if signal is not None:
-                signal.connect(self._on_display_note)
-                self._on_display_note(getattr(view, "display_note", ""))
-                return
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
@@ -420,9 +468,10 @@ class MainWindow(QMainWindow):
             overlays[scene_name] = self.overlay_actions[name].isChecked()
         changes: dict[str, object] = {"overlays": tuple(overlays.items()), "layout": self._layout()}
         if self.view3d is not None:
-            camera = self.view3d.gl_widget.opts
+            camera = self.view3d.camera()  # distance in surface units, as the scene file keeps it
+            distance = camera["distance"]
             changes.update(azimuth=_angle(camera["azimuth"], 360.0), elevation=_angle(camera["elevation"], 90.0),
-                           distance=float(camera["distance"]) if camera["distance"] > 0 else None)
+                           distance=distance if math.isfinite(distance) and distance > 0 else None)
         self.controller.set_view(replace(view, **changes))
 
     def apply_view(self) -> None:
@@ -443,10 +492,10 @@ class MainWindow(QMainWindow):
         self._show_layout()
         if self.view3d is not None:
             self.view3d.reset_view()
-            options = {"azimuth": view.azimuth, "elevation": view.elevation}
+            # The scene's angles, framed for them; then its own distance (surface units), if it has one.
+            self.view3d.set_camera(azimuth=view.azimuth, elevation=view.elevation, distance=None)
             if view.distance is not None:
-                options["distance"] = view.distance
-            self.view3d.gl_widget.setCameraPosition(**options)
+                self.view3d.set_camera(distance=view.distance)
 
     def _layout(self) -> str:
         """The scene file's name for which views are shown: "both", "3d" or "2d"."""
@@ -476,6 +525,8 @@ class MainWindow(QMainWindow):
         self.splitter.restoreState(self._default_splitter)
         for dock in self.docks:
             dock.show()
+        self.formula_editor.set_typeset_shown(True)
+        self._formula_fit.start()
 
     def _on_start_dragged(self, index: int, x: float, y: float) -> None:
         """A start marker was dragged to (x, y): that ball runs again from there."""
@@ -542,8 +593,6 @@ class MainWindow(QMainWindow):
     def open_preset_scene(self, name: str) -> None:
         from physics.scenes import PRESET_SCENES
 
-        self.scene_path = None
-        self._saved_json = None
         self.controller.load_scene(PRESET_SCENES[name])
 
     def save_scene(self) -> bool:
@@ -628,6 +677,7 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.splitter.restoreState(splitter)
         self.controller.set_speed(self.settings.speed(self.controller.speed))
+        self.formula_editor.set_typeset_shown(self.settings.typeset_shown())
 
     def restore_last_formula(self) -> None:
         """Rebuild the formula of the last session (when the app was opened without --scene)."""
@@ -640,6 +690,7 @@ class MainWindow(QMainWindow):
         if not self.remember_layout:
             return
         self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
+        self.settings.set_typeset_shown(self.formula_editor.typeset_shown)
         self.settings.set_speed(self.controller.speed)
         self.settings.sync()
 
@@ -682,14 +733,14 @@ class MainWindow(QMainWindow):
             else:
                 QApplication.restoreOverrideCursor()
 
-    def _on_display_note(self, text: str) -> None:
-        self.display_note_label.setText(text)
-        self.display_note_label.setVisible(bool(text))
-
     def _on_formula_error(self, error: object) -> None:
         self.show_message(f"Formula not accepted: {error}", error=True)
 
     def _on_scene_changed(self, scene: object) -> None:
+        if not self.controller.scene_file:
+            # A preset scene (gallery, menu): Save must ask where, not overwrite the file open before.
+            self.scene_path = None
+            self._saved_json = None
         # After every view has taken the new surface (the 3D view reframes on a new domain).
         QTimer.singleShot(0, self.apply_view)
         self._update_title()

@@ -79,6 +79,11 @@ NEGATIVE_CURVATURE_COLOR = "#ff2dd4"   # eigen-direction with lambda < 0 (curves
 OUTLINE_COLOR = "#101010"          # dark edge drawn under lines and markers for contrast
 NAN_HATCH_COLOR = "#8a8a8a"        # hatching of regions where f is undefined
 
+#: The small note in a view's corner saying how heights are drawn ("heights above 16.5 compressed").
+DISPLAY_NOTE_STYLE = ("QLabel { background: rgba(20, 20, 24, 200); color: #ffd54f; padding: 2px 6px;"
+                      " border: 1px solid #5a5a5a; border-radius: 3px; font-size: 10pt; }")
+DISPLAY_NOTE_TIP = "How the heights are drawn; the physics always uses the true f"
+
 
 def ball_color(index: int) -> str:
     """The colour of ball ``index`` (0-based) as "#rrggbb"; the palette repeats after 8 balls."""
@@ -101,6 +106,19 @@ def contrast_color(color: str) -> str:
     linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
     luminance = float(linear @ np.array([0.2126, 0.7152, 0.0722]))
     return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def readable_on_dark(color: str, lightness: float = 0.6) -> str:
+    """``color`` ("#rrggbb") mixed towards white until its HSL lightness is at least ``lightness``, so
+    words written in it read on a dark patch; a colour light enough already is returned as it is."""
+    qcolor = pg.mkColor(color)
+    current = qcolor.lightnessF()
+    if current >= lightness:
+        return qcolor.name()
+    r, g, b, _alpha = qcolor.getRgbF()
+    # Mixing by m moves the lightness (max + min) / 2 of the channels linearly: L' = L + m (1 - L).
+    mix = (lightness - current) / (1.0 - current)
+    return pg.mkColor(tuple(round(255 * (c + (1.0 - c) * mix)) for c in (r, g, b))).name()
 
 
 def height_colormap() -> pg.ColorMap:

@@ -4,7 +4,8 @@ Everything lives in two places (both overridable with ``DOWNHILL_CONFIG_DIR``, w
 so that they never touch the real user configuration):
 
 - the settings file ``Downhill/Downhill.ini`` (QSettings, INI format) in the configuration
-  directory: window geometry and dock layout, the last formula, the speed, recent files
+  directory: window geometry and dock layout (and whether the derivatives are shown), the last
+  formula, the speed, recent files
   (and the formula editor's recent formulas);
 - the data directory: ``autosave.json`` (the current scene, written atomically by
   ``physics.scenes.save_scene`` a moment after each change) and ``session.lock`` (a QLockFile
@@ -139,6 +140,13 @@ class AppSettings:
 
     def set_last_formula(self, text: str) -> None:
         self._settings.setValue("formula/last", text)
+
+    def typeset_shown(self) -> bool:
+        """Whether the formula dock shows the typeset f, grad f and H (a teacher may fold them away)."""
+        return self._bool("window/typeset_shown", True)
+
+    def set_typeset_shown(self, shown: bool) -> None:
+        self._settings.setValue("window/typeset_shown", bool(shown))
 
     def speed(self, default: int) -> int:
         return self._int("simulation/speed", default, 1, 100_000)

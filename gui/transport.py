@@ -58,11 +58,11 @@ class Transport(QObject):
 
         self.speed_label = QLabel()
         self.speed_label.setToolTip("Simulation steps per animation frame (+ and - change it)")
-        self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("1000 steps/frame") + 12)
         self.speed_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        _fix_width(self.speed_label, "1000 steps/frame")
         self.step_label = QLabel()
         self.step_label.setToolTip("Steps taken since the start")
-        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("step 200,000") + 12)
+        _fix_width(self.step_label, "step 200,000")
 
         controller.playingChanged.connect(self._show_playing)
         controller.speedChanged.connect(self._show_speed)
@@ -126,7 +126,22 @@ class Transport(QObject):
                                              else QStyle.StandardPixmap.SP_MediaPlay))
 
     def _show_speed(self, speed: int) -> None:
-        self.speed_label.setText(f"{speed} step{'s' if speed != 1 else ''}/frame")
+        _set_text(self.speed_label, f"{speed} step{'s' if speed != 1 else ''}/frame")
 
     def _show_step(self) -> None:
-        self.step_label.setText(f"step {self.controller.step_index:,}")
+        _set_text(self.step_label, f"step {self.controller.step_index:,}")
+
+
+def _fix_width(label: QLabel, widest: str) -> None:
+    """Give ``label`` a fixed size that holds ``widest``.
+
+    The step count changes every frame; a label of fixed size does not ask the toolbar (and
+    through it the whole window) to lay itself out again each time its text changes.
+    """
+    metrics = label.fontMetrics()
+    label.setFixedSize(metrics.horizontalAdvance(widest) + 12, metrics.height() + 8)
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)

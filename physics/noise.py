@@ -23,6 +23,9 @@ Randomness: one :class:`numpy.random.Generator` per ball and purpose, derived fr
 seed and the ball's index with :class:`numpy.random.SeedSequence` (the ``spawn_key`` mechanism
 of ``SeedSequence.spawn``). The same scene and seed give the same numbers bit for bit; adding a
 ball after the others leaves their streams unchanged; each particle's row of a draw is its own.
+A draw of noise for n particles takes the x components of all n first, then the y components
+(the (n, 2) array is column-major, as the simulation keeps its particle arrays); for one
+particle that is simply (x, y).
 """
 
 from __future__ import annotations
@@ -130,12 +133,17 @@ class NoiseStream:
         self._next: Future[np.ndarray] | None = None
 
     def draw(self) -> np.ndarray:
-        """The next (n, 2) array of independent N(0, 1) numbers (a new array)."""
+        """The next (n, 2) array of independent N(0, 1) numbers (a new column-major array)."""
         if not self.prefetch:
-            return self.rng.standard_normal(self.shape)
-        current = self._next.result() if self._next is not None else self.rng.standard_normal(self.shape)
-        self._next = helper_thread().submit(self.rng.standard_normal, self.shape)
+            return standard_normal_points(self.rng, self.shape)
+        current = self._next.result() if self._next is not None else standard_normal_points(self.rng, self.shape)
+        self._next = helper_thread().submit(standard_normal_points, self.rng, self.shape)
         return current
+
+
+def standard_normal_points(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Independent N(0, 1) numbers of ``shape`` (n, k), drawn column after column (a column-major array)."""
+    return rng.standard_normal(shape[::-1]).T
 
 
 def add_gaussian_noise(gradient: np.ndarray, sigma: float, rng: np.random.Generator | NoiseStream) -> np.ndarray:
@@ -145,7 +153,7 @@ def add_gaussian_noise(gradient: np.ndarray, sigma: float, rng: np.random.Genera
     """
     if sigma == 0.0:
         return np.array(gradient, dtype=np.float64, copy=True)
-    noisy = rng.draw() if isinstance(rng, NoiseStream) else rng.standard_normal(gradient.shape)
+    noisy = rng.draw() if isinstance(rng, NoiseStream) else standard_normal_points(rng, gradient.shape)
     noisy *= sigma
     noisy += gradient
     return noisy

@@ -14,7 +14,10 @@ from physics.balls import BallSpec
 from physics.noise import NoiseSettings
 from physics.scenes import Scene, ViewSettings
 
-BLUE, ORANGE, GREEN, RED, PURPLE = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"
+# Ball colours from the app's palette (gui/palette.py BALL_COLORS; physics cannot import gui):
+# saturated hues that viridis, the colormap of the heights, does not contain, so a ball reads on
+# the dark valleys and the bright peaks alike.
+RED, ORANGE, MAGENTA, SKY, LIME = "#ff3b30", "#ff9f0a", "#ff2dd4", "#4dc3ff", "#c8ff00"
 
 
 def _ball(name: str, color: str, optimizer: str, start: tuple[float, float], **options) -> BallSpec:
@@ -32,7 +35,7 @@ _SCENES = (
         note="the noiseless ball stops on the saddle (curvature -1 and +2); noise escapes in ~ln(1/sigma)/lr steps",
         formula="saddle-between-minima",
         balls=(
-            _ball("no noise", BLUE, "gd", (1.5, 0.0), hyper={"lr": 0.1}),
+            _ball("no noise", SKY, "gd", (1.5, 0.0), hyper={"lr": 0.1}),
             _ball("noise 0.01", ORANGE, "gd", (1.5, 0.0), hyper={"lr": 0.1}, noise=NoiseSettings(sigma=0.01)),
         ),
         seed=1,
@@ -47,7 +50,7 @@ _SCENES = (
         note="gradient 4.5e-4, loss 0.9999, curvature ~0: plain descent crawls while Adam walks off",
         formula="plateau",
         balls=(
-            _ball("gradient descent", BLUE, "gd", (-1.0, -0.5), hyper={"lr": 0.1}),
+            _ball("gradient descent", SKY, "gd", (-1.0, -0.5), hyper={"lr": 0.1}),
             _ball("Adam", ORANGE, "adam", (-1.0, -0.5), hyper={"lr": 0.05}),
         ),
         view=ViewSettings(azimuth=-60.0, elevation=30.0),
@@ -61,7 +64,7 @@ _SCENES = (
         note="lr x lambda_max = 1.95 converges; 2.05 oscillates and diverges",
         formula="ravine",
         balls=(
-            _ball("lr 0.078", BLUE, "gd", (-2.5, 1.0), hyper={"lr": 0.078}),
+            _ball("lr 0.078", SKY, "gd", (-2.5, 1.0), hyper={"lr": 0.078}),
             _ball("lr 0.082", RED, "gd", (-2.5, 1.0), hyper={"lr": 0.082}),
         ),
         view=ViewSettings(azimuth=30.0, elevation=40.0),
@@ -74,9 +77,9 @@ _SCENES = (
         note="same lr 0.03: momentum 0.8 contracts ~11% a step, plain descent 3%",
         formula="ravine",
         balls=(
-            _ball("gradient descent", BLUE, "gd", (-2.5, 1.0), hyper={"lr": 0.03}),
+            _ball("gradient descent", SKY, "gd", (-2.5, 1.0), hyper={"lr": 0.03}),
             _ball("momentum", ORANGE, "momentum", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
-            _ball("Nesterov", GREEN, "nesterov", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
+            _ball("Nesterov", LIME, "nesterov", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
         ),
         view=ViewSettings(azimuth=30.0, elevation=40.0),
     ),
@@ -90,7 +93,7 @@ _SCENES = (
         formula="saddle-between-minima",
         balls=(
             _ball("Newton", RED, "newton", (1.0, 0.3)),
-            _ball("saddle-free Newton", GREEN, "saddle-free-newton", (1.0, 0.3)),
+            _ball("saddle-free Newton", LIME, "saddle-free-newton", (1.0, 0.3)),
         ),
         view=ViewSettings(azimuth=60.0, elevation=35.0),
     ),
@@ -102,8 +105,8 @@ _SCENES = (
         note="in 1500 steps Adam reaches (1, 1), RMSProp gets near, SGD (lr 0.001) still crawls along the floor",
         formula="rosenbrock",
         balls=(
-            _ball("SGD", BLUE, "sgd", (-1.2, 1.0), hyper={"lr": 0.001}),
-            _ball("RMSProp", GREEN, "rmsprop", (-1.2, 1.0), hyper={"lr": 0.003}),
+            _ball("SGD", SKY, "sgd", (-1.2, 1.0), hyper={"lr": 0.001}),
+            _ball("RMSProp", LIME, "rmsprop", (-1.2, 1.0), hyper={"lr": 0.003}),
             _ball("Adam", ORANGE, "adam", (-1.2, 1.0), hyper={"lr": 0.05}),
         ),
         view=ViewSettings(azimuth=-120.0, elevation=45.0, height_clip=(0.0, 600.0)),
@@ -120,7 +123,7 @@ _SCENES = (
         formula="cliff",
         balls=(
             _ball("no clipping", RED, "gd", (-2.5, 1.5), hyper={"lr": 0.3}),
-            _ball("clip 1", GREEN, "gd", (-2.5, 1.5), hyper={"lr": 0.3}, clip=1.0),
+            _ball("clip 1", LIME, "gd", (-2.5, 1.5), hyper={"lr": 0.3}, clip=1.0),
         ),
         view=ViewSettings(azimuth=-90.0, elevation=30.0),
     ),
@@ -128,14 +131,15 @@ _SCENES = (
         title="Mini-batches on a sigmoid neuron",
         description="The loss of one sigmoid neuron is a sum over its six examples. SGD on one example at a "
                     "time follows a noisy but unbiased estimate of the gradient; three examples make it less "
-                    "noisy; the full batch is exact. All three find the minimum (0.572, 0); the mini-batch "
-                    "balls keep jittering around it, and the regime still calls them settled in its bowl.",
+                    "noisy; the full batch is exact. From (-2, -2) all three find the minimum (0.572, 0); the "
+                    "mini-batch balls keep jittering around it, and the regime still calls them settled in "
+                    "its bowl.",
         note="batch 1 and batch 3 jitter around the minimum (0.572, 0) that the full batch reaches exactly",
         formula="sigmoid-neuron",
         balls=(
             _ball("batch 1", RED, "sgd", (-2.0, -2.0), hyper={"lr": 0.5}, noise=NoiseSettings(batch_size=1)),
             _ball("batch 3", ORANGE, "sgd", (-2.0, -2.0), hyper={"lr": 0.5}, noise=NoiseSettings(batch_size=3)),
-            _ball("full batch", BLUE, "sgd", (-2.0, -2.0), hyper={"lr": 0.5}),
+            _ball("full batch", SKY, "sgd", (-2.0, -2.0), hyper={"lr": 0.5}),
         ),
         seed=3,
         view=ViewSettings(azimuth=-45.0, elevation=40.0),
@@ -148,7 +152,7 @@ _SCENES = (
         note="1000 particles with gradient noise 0.01: the saddle (curvature -2.1) splits the swarm in two",
         formula="tiny-network",
         balls=(
-            _ball("swarm", PURPLE, "gd", (0.0, 0.0), hyper={"lr": 0.1}, noise=NoiseSettings(sigma=0.01),
+            _ball("swarm", MAGENTA, "gd", (0.0, 0.0), hyper={"lr": 0.1}, noise=NoiseSettings(sigma=0.01),
                   particles=1000, spread=0.0),
         ),
         seed=7,

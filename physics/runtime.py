@@ -19,6 +19,8 @@ from physics.particles import ParticleArrays, finite_rows
 from physics.regime import REGIMES, describe, describe_swarm, format_number
 from physics.telemetry import (
     BallHistory,
+    RegimeNames,
+    StepValues,
     SwarmStatistics,
     append_statistics,
     particle_history,
@@ -50,15 +52,17 @@ class BallRuntime:
         self.updates = 0
         self.state: Any = None
         self.all_active = True
+        self.started = 0  # the simulation step at which the ball (re)started
+        self.noise_power: float | None = 0.0  # the Gaussian noise power 2 sigma_t^2; None if measured per particle
         self.slice = slice(0, 0)
         self.particles = particle_record(self.n, capacity) if self.n == 1 or self.n <= full_history else None
         self.summary = summary_record(capacity) if self.n > 1 else None
-        self.names: list[str] = []
+        self.median_bracket: tuple[float, float] | None = None  # where the last median of the loss was
 
     def initial_positions(self, surface: Surface) -> np.ndarray:
         """Start positions (n, 2): the start plus the scatter; a particle scattered where f is undefined
         starts at the ball's start instead."""
-        positions = np.empty((self.n, 2))
+        positions = np.empty((self.n, 2), order="F")
         positions[:] = self.spec.start
         if self.spec.spread > 0.0:
             positions += self.spec.spread * self.scatter_rng.standard_normal((self.n, 2))
@@ -66,11 +70,11 @@ class BallRuntime:
         return positions
 
     def append_statistics(self, step: int, row: SwarmStatistics) -> None:
-        """Append a row of swarm statistics, and its regime's name."""
+        """Append a row of swarm statistics (and keep its median's bracket for the next step)."""
         append_statistics(self.summary, step, row)
-        self.names.append(REGIMES[row.regime])
+        self.median_bracket = row.median_bracket
 
-    def record_particles(self, p: ParticleArrays, step: int) -> None:
+    def record_particles(self, p: StepValues, step: int) -> None:
         """Append every particle's values of this step to the particle record (if the ball keeps one)."""
         record = self.particles
         if record is None:
@@ -82,16 +86,15 @@ class BallRuntime:
         a["positions"][row] = p.positions[sl]
         a["loss"][row] = p.loss[sl]
         a["gradient"][row] = p.gradient[sl]
+        a["gradient_norm"][row] = p.gradient_norm[sl]
         a["step_size"][row] = p.step_size[sl]
         a["lr"][row] = p.lr[sl]
         a["eigenvalues"][row] = p.eigenvalues[sl]
         a["regime"][row] = p.codes[sl]
         a["active"][row] = p.active[sl]
-        if self.n == 1:
-            self.names.append(REGIMES[p.codes[sl.start]])
 
     def history(self) -> BallHistory:
-        """The per-step series of the ball since it (re)started (views of its records)."""
+        """The per-step series of the ball since it (re)started (views of its records: O(1))."""
         runtime = self
         particles = particle_history(runtime.particles) if runtime.particles is not None else None
         summary = swarm_summary(runtime.summary) if runtime.summary is not None else None
@@ -105,7 +108,7 @@ class BallRuntime:
             step_size = record.view("step_size")[:, 0]
             lr = record.view("lr")[:, 0]
             codes = record.view("regime")[:, 0]
-            gradient_norm = np.sqrt(gradient[:, 0] ** 2 + gradient[:, 1] ** 2)
+            gradient_norm = record.view("gradient_norm")[:, 0]
         else:
             record = runtime.summary
             steps = record.view("step")
@@ -120,7 +123,7 @@ class BallRuntime:
         return BallHistory(
             steps=steps, positions=positions, loss=loss, gradient=gradient, gradient_norm=gradient_norm,
             step_size=step_size, lr=lr, lambda_min=eigenvalues[:, 0], lambda_max=eigenvalues[:, 1],
-            regime_codes=codes, regimes=list(runtime.names), particles=particles, summary=summary)
+            regime_codes=codes, regimes=RegimeNames(codes), particles=particles, summary=summary)
 
     def describe(self, p: ParticleArrays, box: float) -> tuple[str, str, float]:
         """The ball's regime, its words for a student, and the lambda_max they refer to.

@@ -23,9 +23,14 @@ All particles live in shared (N, ...) arrays (physics.particles; N = the particl
 balls); a ball owns a contiguous slice. The only Python loop is over balls (noise and optimiser
 update); everything else is one NumPy operation over all N particles.
 
-Large swarms (physics.helper.HELPER_PARTICLES particles or more) use the machine's second core:
-their next Gaussian noise is drawn, and their summary statistics (with the median loss) are
-computed, on a helper thread while the main thread goes on. The numbers are the same either way.
+Steps 1-4 are the dynamics; 5 and 6 are telemetry, which nothing in the dynamics reads. The main
+thread does the dynamics, the eigen-decomposition and the flip counts; the rest of the telemetry
+(step size, rate, gradient norm, averages, regime, records and a swarm's statistics) is one job
+per step. When the balls have HELPER_PARTICLES particles or more (physics.helper), the machine's
+second core does that job while the main thread already takes the next step, and draws the next
+Gaussian noise; every query (``state``, ``history``, ``floor``) first waits for the jobs still
+pending. The work, its order and so every number are the same either way; only the thread that
+does it differs.
 
 Randomness: each ball's generators derive from (seed, ball index) (physics.noise.ball_generator),
 so the same balls and seed give the same run bit for bit, and adding a ball leaves the others
@@ -41,6 +46,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,7 +63,14 @@ from physics.noise import (
 )
 from physics.optimizers.clipping import clip_by_norm
 from physics.oracle import SurfaceOracle
-from physics.particles import ParticleArrays, finite_rows, inside_box, swings
+from physics.particles import (
+    ParticleArrays,
+    all_inside_box,
+    finite_rows,
+    inside_box,
+    row_dot,
+    swings,
+)
 from physics.regime import WINDOW_WEIGHT, RegimeScales, diagnose
 from physics.runtime import (
     BAD_STEP,
@@ -71,7 +84,7 @@ from physics.telemetry import (
     FULL_HISTORY_PARTICLES,
     BallHistory,
     BallState,
-    SwarmStatistics,
+    StepValues,
     swarm_statistics,
 )
 from surfaces.errors import DownhillError
@@ -81,10 +94,6 @@ __all__ = ["NoiseSettings", "BallSpec", "BallState", "BallHistory", "Simulation"
 
 #: A particle farther from the domain's centre than this many domain sizes (in x or y) is stopped.
 DIVERGENCE_FACTOR = 1e3
-
-#: The step count kept per particle for the regime's averages saturates here.
-_COUNT_CAP = 1 << 20
-
 
 class Simulation:
     """Balls descending a surface; ``step()`` advances every ball, vectorised over all particles.
@@ -116,7 +125,8 @@ class Simulation:
         self.balls: tuple[BallSpec, ...] = ()
         self._runtime: list[BallRuntime] = []
         self._p = ParticleArrays(0)
-        self._pending: list[tuple[BallRuntime, int, Future[SwarmStatistics]]] = []
+        self._pending: list[Future[None]] = []  # telemetry jobs on the helper thread, in order
+        self._floor = 0.0
         self._oracle = SurfaceOracle(surface)
         self._measure_surface()
         self._install(tuple(balls), keep={})
@@ -181,7 +191,7 @@ class Simulation:
         p.hessian = np.where(keep[:, None, None], evaluation.hessian, p.hessian)
         self._derive()
         if p.n:
-            self.floor = min(self.floor, float(p.loss.min()))
+            self._floor = min(self._floor, float(p.loss.min()))
         p.codes = self._diagnose()
         self._emit("surface")
 
@@ -214,6 +224,12 @@ class Simulation:
     def particle_count(self) -> int:
         return self._p.n
 
+    @property
+    def floor(self) -> float:
+        """The lowest loss known: the scales' grid minimum, lowered by every loss a particle had."""
+        self._collect()
+        return self._floor
+
     def state(self, ball: int) -> BallState:
         """The latest telemetry of ball ``ball`` (all its particles; copies)."""
         self._collect()
@@ -224,7 +240,7 @@ class Simulation:
         bound = runtime.stability / lam_max if math.isfinite(runtime.stability) and lam_max > 0 else math.nan
         velocity = None
         if runtime.optimizer_spec.velocity is not None and runtime.state is not None:
-            v = runtime.optimizer_spec.velocity(runtime.state)
+            v = runtime.optimizer_spec.velocity(runtime.state, runtime.settings)
             velocity = None if v is None else np.array(v, dtype=np.float64, copy=True)
         return BallState(
             step_index=self.step_index,
@@ -252,7 +268,7 @@ class Simulation:
 
     def _measure_surface(self) -> None:
         self.scales = RegimeScales.of_surface(self.surface)
-        self.floor = self.scales.floor
+        self._floor = self.scales.floor
         domain = self.surface.domain
         self._centre = ((domain.xmin + domain.xmax) / 2, (domain.ymin + domain.ymax) / 2)
         self._box = DIVERGENCE_FACTOR * max(domain.width, domain.height)
@@ -282,6 +298,10 @@ class Simulation:
             runtimes.append(runtime)
         old = self._p
         self._p = ParticleArrays(sum(runtime.n for runtime in runtimes))
+        # Work space of the step (never handed out, so it is reused from step to step).
+        self._scratch = np.empty(self._p.n)
+        self._telemetry_scratch = np.empty(self._p.n)
+        self._scratch_points = np.empty((self._p.n, 2), order="F")
         offset = 0
         for runtime in runtimes:
             target = slice(offset, offset + runtime.n)
@@ -295,8 +315,11 @@ class Simulation:
             self._start(runtime)
         self._derive()
         self._p.codes = self._diagnose()
+        p = self._p
+        values = StepValues(p.positions, p.loss, p.gradient, p.gradient_norm, p.step_size, p.lr, p.eigenvalues,
+                            p.codes, p.active)
         for runtime in fresh:
-            self._record(runtime)
+            self._record(runtime, values, self.step_index, runtime.all_active)
 
     def _start(self, runtime: BallRuntime) -> None:
         """Put a fresh ball at its start: positions, first evaluation, optimiser state, averages."""
@@ -320,12 +343,13 @@ class Simulation:
         p.gradient_mean[sl] = evaluation.gradient
         p.noise_power[sl] = 0.0
         p.step_power[sl] = 0.0
-        p.window_count[sl] = 1
         p.bound_rate[sl] = runtime.bound_rate
-        runtime.state = runtime.optimizer.init(positions.copy())
+        runtime.state = runtime.optimizer.init(positions.copy(order="K"))
         runtime.updates = 0
+        runtime.started = self.step_index
+        runtime.noise_power = 0.0
         runtime.all_active = True
-        self.floor = min(self.floor, float(np.min(evaluation.value)))
+        self._floor = min(self._floor, float(np.min(evaluation.value)))
 
     # ----------------------------------------------------------------------------------------- one step
 
@@ -342,9 +366,13 @@ class Simulation:
             if sigma > 0.0:
                 estimate = add_gaussian_noise(estimate, sigma, runtime.noise)
             self._measure_noise(runtime, estimate - gradient)
+            runtime.noise_power = None  # measured per particle
         elif sigma > 0.0:
             estimate = add_gaussian_noise(estimate, sigma, runtime.noise)
-            self._p.noise_power[runtime.slice] = 2.0 * sigma * sigma
+            power = 2.0 * sigma * sigma
+            if power != runtime.noise_power:  # (constant unless the noise anneals)
+                self._p.noise_power[runtime.slice] = power
+                runtime.noise_power = power
         return estimate
 
     def _measure_noise(self, runtime: BallRuntime, noise: np.ndarray) -> None:
@@ -363,16 +391,14 @@ class Simulation:
         p = self._p
         n = p.n
         single = len(self._runtime) == 1
-        new_step = None if single else np.empty((n, 2))
-        estimate_norm = np.empty(n)
+        new_step = None if single else np.empty((n, 2), order="F")
+        estimate_norm = np.empty(n)  # |estimated gradient|, then (divided into the step size) the new lr
         for runtime in self._runtime:
             sl = runtime.slice
             positions = p.positions[sl]
             gradient = p.gradient[sl]
             estimate = self._estimate(runtime, positions, gradient)
-            norm = np.multiply(estimate[:, 0], estimate[:, 0], out=estimate_norm[sl])
-            norm += estimate[:, 1] * estimate[:, 1]
-            np.sqrt(norm, out=norm)
+            row_dot(estimate, estimate, estimate_norm[sl], self._scratch[sl])
             fed = clip_by_norm(estimate, runtime.spec.clip) if runtime.spec.clip is not None else estimate
             self._oracle.remember(positions, Evaluation(p.loss[sl], gradient, p.hessian[sl]))
             with np.errstate(all="ignore"):
@@ -382,7 +408,9 @@ class Simulation:
                 step = np.where(moving[:, None], step, 0.0)
                 state = merge_state(state, runtime.state, moving)
             if single:
-                new_step = step  # the optimiser's own array: from here on it is replaced, never written
+                # The optimiser's own array (from here on it is replaced, never written), column-major
+                # like every particle array (a copy only for an optimiser that made it otherwise).
+                new_step = np.asfortranarray(step)
             else:
                 new_step[sl] = step
             runtime.state = state
@@ -390,46 +418,91 @@ class Simulation:
         self._oracle.forget()
         self.step_index += 1
 
-        flips, swing, previous_swing = swings(new_step, p.step, p.top, p.flips)
+        previous_step = p.step
         with np.errstate(all="ignore"):
             moved = p.positions + new_step
-        evaluation = self.surface.evaluate(moved)
-        ok = finite_rows(evaluation)
-        ok &= inside_box(moved, self._centre, self._box)
-        stopping = ~ok
-        stopping &= p.active
-        if stopping.any():
-            bad_step = ~np.isfinite(new_step).all(axis=1)
-            in_box = inside_box(moved, self._centre, self._box)
-            self._stop(stopping & bad_step, BAD_STEP)
-            self._stop(stopping & ~bad_step & ~in_box, LEFT_BOX)
-            self._stop(stopping & ~bad_step & in_box, UNDEFINED)
-        if not p.active.all():
+        evaluation, finite = self.surface.evaluate_checked(moved)
+        # Almost always every particle is fine: the evaluator and two reductions say so without a mask.
+        if not (finite and all_inside_box(moved, self._centre, self._box)):
+            self._stop_failures(moved, new_step, evaluation)
+        if not self._all_active():
             frozen = ~p.active
             moved[frozen] = p.positions[frozen]
-            new_step = np.where(frozen[:, None], 0.0, new_step)
+            new_step = np.asfortranarray(np.where(frozen[:, None], 0.0, new_step))
             evaluation.value[frozen] = p.loss[frozen]
             evaluation.gradient[frozen] = p.gradient[frozen]
             evaluation.hessian[frozen] = p.hessian[frozen]
         # Every telemetry array is a new one (see physics.particles): readers keep what they took.
         p.positions, p.loss, p.gradient, p.hessian = moved, evaluation.value, evaluation.gradient, evaluation.hessian
-        p.step, p.flips, p.swing, p.previous_swing = new_step, flips, swing, previous_swing
-        square = new_step[:, 0] * new_step[:, 0]
-        square += new_step[:, 1] * new_step[:, 1]
-        p.step_size = np.sqrt(square)
-        undefined = estimate_norm == 0.0
+        p.step = new_step
+        # The flips along the top eigenvector (where this step was taken) and the new eigen-decomposition
+        # are telemetry too, done here to share the work between the two cores.
+        p.flips, p.swing, p.previous_swing = swings(new_step, previous_step, p.top, p.flips, self._scratch)
+        p.eigenvalues, p.top = np.empty((n, 2), order="F"), np.empty((n, 2), order="F")
+        eigen_and_top(p.hessian, p.eigenvalues, p.top)
+        frame = _Frame(self.step_index, p.positions, p.loss, p.gradient, new_step, estimate_norm, p.active,
+                       p.eigenvalues, p.top, p.flips, p.swing, p.previous_swing, self._noise_power(copy=True),
+                       self._window_count(), tuple(runtime.all_active for runtime in self._runtime))
+        if n >= HELPER_PARTICLES:
+            while len(self._pending) > 1:  # (at most one step of telemetry waits behind the running one)
+                self._pending.pop(0).result()
+            self._pending.append(helper_thread().submit(self._telemetry, frame))
+        else:
+            self._telemetry(frame)
+
+    def _telemetry(self, frame: _Frame) -> None:
+        """The rest of the telemetry of one step (physics.simulation's 5 and 6), from the step's own
+        arrays: step size, effective rate, gradient norm, the moving averages, the regime, the records.
+        Runs on the helper thread for large swarms, one step after another."""
+        p = self._p
+        n = p.n
+        scratch = self._telemetry_scratch
+        square = row_dot(frame.step, frame.step, np.empty(n), scratch)
+        step_size = np.sqrt(square)
+        norm = np.sqrt(frame.estimate_square, out=frame.estimate_square)
+        undefined = norm == 0.0 if n and not norm.min() > 0.0 else None
         with np.errstate(divide="ignore", invalid="ignore"):
-            p.lr = np.divide(p.step_size, estimate_norm, out=estimate_norm)
-        if undefined.any():
-            p.lr[undefined] = math.nan
-        self._derive()
-        self._push_averages(square)
+            lr = np.divide(step_size, norm, out=norm)
+        if undefined is not None:
+            lr[undefined] = math.nan  # no rate where the estimate was zero
+        gradient_norm = row_dot(frame.gradient, frame.gradient, np.empty(n), scratch)
+        np.sqrt(gradient_norm, out=gradient_norm)
+        p.gradient_mean *= 1.0 - WINDOW_WEIGHT
+        p.gradient_mean += np.multiply(frame.gradient, WINDOW_WEIGHT, out=self._scratch_points)
+        p.step_power *= 1.0 - WINDOW_WEIGHT
+        square *= WINDOW_WEIGHT
+        p.step_power += square
         if n:
-            self.floor = min(self.floor, float(p.loss.min()))
-        p.codes = self._diagnose()
-        self._collect()
-        for runtime in self._runtime:
-            self._record(runtime)
+            self._floor = min(self._floor, float(frame.loss.min()))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            codes = diagnose(active=frame.active, loss=frame.loss, gradient_norm=gradient_norm, step_size=step_size,
+                             mean_gradient=p.gradient_mean, noise_power=frame.noise_power, step_power=p.step_power,
+                             window_count=frame.window_count, eigenvalues=frame.eigenvalues, top=frame.top,
+                             flips=frame.flips, swing=frame.swing, previous_swing=frame.previous_swing,
+                             bound_rate=p.bound_rate, scales=self.scales, floor=self._floor)
+        p.step_size, p.lr, p.gradient_norm, p.codes = step_size, lr, gradient_norm, codes
+        values = StepValues(frame.positions, frame.loss, frame.gradient, gradient_norm, step_size, lr,
+                            frame.eigenvalues, codes, frame.active)
+        for runtime, all_active in zip(self._runtime, frame.all_active, strict=True):
+            self._record(runtime, values, frame.step_index, all_active)
+
+    def _stop_failures(self, moved: np.ndarray, new_step: np.ndarray, evaluation: Evaluation) -> None:
+        """Stop the active particles whose new position is undefined or out of the box, or whose step
+        is not finite (each for its reason)."""
+        p = self._p
+        in_box = inside_box(moved, self._centre, self._box)
+        stopping = finite_rows(evaluation)
+        stopping &= in_box
+        np.logical_not(stopping, out=stopping)
+        stopping &= p.active
+        if stopping.any():
+            bad_step = ~np.isfinite(new_step).all(axis=1)
+            self._stop(stopping & bad_step, BAD_STEP)
+            self._stop(stopping & ~bad_step & ~in_box, LEFT_BOX)
+            self._stop(stopping & ~bad_step & in_box, UNDEFINED)
+
+    def _all_active(self) -> bool:
+        return all(runtime.all_active for runtime in self._runtime)
 
     def _stop(self, mask: np.ndarray, reason: int) -> None:
         """Stop the particles in ``mask`` (n,) for ``reason``."""
@@ -447,54 +520,73 @@ class Simulation:
     def _derive(self) -> None:
         """Eigenvalues, top eigenvector and gradient norm of every particle (new arrays)."""
         p = self._p
-        p.eigenvalues = np.empty((p.n, 2))
-        p.top = np.empty((p.n, 2))
+        p.eigenvalues = np.empty((p.n, 2), order="F")
+        p.top = np.empty((p.n, 2), order="F")
         eigen_and_top(p.hessian, p.eigenvalues, p.top)
-        g = p.gradient
-        norm = g[:, 0] * g[:, 0]
-        norm += g[:, 1] * g[:, 1]
+        norm = row_dot(p.gradient, p.gradient, np.empty(p.n), self._scratch)
         p.gradient_norm = np.sqrt(norm, out=norm)
-
-    def _push_averages(self, step_square: np.ndarray) -> None:
-        """Fold this step's true gradient and squared step length (n,) into their moving averages."""
-        p = self._p
-        p.gradient_mean *= 1.0 - WINDOW_WEIGHT
-        p.gradient_mean += WINDOW_WEIGHT * p.gradient
-        p.step_power *= 1.0 - WINDOW_WEIGHT
-        step_square *= WINDOW_WEIGHT
-        p.step_power += step_square
-        if self.step_index < _COUNT_CAP:
-            p.window_count += 1
 
     def _diagnose(self) -> np.ndarray:
         p = self._p
         with np.errstate(divide="ignore", invalid="ignore"):
             return diagnose(active=p.active, loss=p.loss, gradient_norm=p.gradient_norm, step_size=p.step_size,
-                            mean_gradient=p.gradient_mean, noise_power=p.noise_power,
-                            step_power=p.step_power, window_count=p.window_count,
+                            mean_gradient=p.gradient_mean, noise_power=self._noise_power(),
+                            step_power=p.step_power, window_count=self._window_count(),
                             eigenvalues=p.eigenvalues, top=p.top, flips=p.flips, swing=p.swing,
                             previous_swing=p.previous_swing, bound_rate=p.bound_rate, scales=self.scales,
-                            floor=self.floor)
+                            floor=self._floor)
+
+    def _noise_power(self, copy: bool = False) -> np.ndarray | float:
+        """The noise power the regime reads: one number when every ball's is the same (Gaussian noise
+        of one scale, or none), else the per-particle array (a copy with ``copy``: the next step
+        writes into it while the telemetry of this one may still read it)."""
+        powers = {runtime.noise_power for runtime in self._runtime}
+        if len(powers) == 1 and None not in powers:
+            return float(powers.pop())
+        return self._p.noise_power.copy() if copy else self._p.noise_power
+
+    def _window_count(self) -> np.ndarray | int:
+        """How many steps each particle's averages hold: one number when the balls started together."""
+        counts = [self.step_index - runtime.started + 1 for runtime in self._runtime]
+        if len(set(counts)) <= 1:
+            return counts[0] if counts else 1
+        return np.repeat(np.array(counts, dtype=np.int64), [runtime.n for runtime in self._runtime])
 
     # ----------------------------------------------------------------------------------------- records
 
-    def _record(self, runtime: BallRuntime) -> None:
-        """Append this step to the ball's records (a large swarm's statistics on the helper thread)."""
-        p = self._p
+    def _record(self, runtime: BallRuntime, values: StepValues, step: int, all_active: bool) -> None:
+        """Append one step to the ball's records: its particles' values, or a swarm's statistics."""
         sl = runtime.slice
-        runtime.record_particles(p, self.step_index)
+        runtime.record_particles(values, step)
         if runtime.summary is None:
             return
-        arguments = (p.positions[sl], p.gradient[sl], p.eigenvalues[sl], p.loss[sl], p.gradient_norm[sl],
-                     p.step_size[sl], p.lr[sl], p.codes[sl], None if runtime.all_active else p.active[sl])
-        if runtime.n >= HELPER_PARTICLES:
-            self._pending.append((runtime, self.step_index, helper_thread().submit(swarm_statistics, *arguments)))
-        else:
-            runtime.append_statistics(self.step_index, swarm_statistics(*arguments))
+        runtime.append_statistics(step, swarm_statistics(
+            values.positions[sl], values.gradient[sl], values.eigenvalues[sl], values.loss[sl],
+            values.gradient_norm[sl], values.step_size[sl], values.lr[sl], values.codes[sl],
+            None if all_active else values.active[sl], runtime.median_bracket))
 
     def _collect(self) -> None:
-        """Write the statistics computed on the helper thread into their records, in order."""
+        """Wait for the telemetry pending on the helper thread (in order; its errors are raised here)."""
         pending, self._pending = self._pending, []
-        for runtime, step, future in pending:
-            runtime.append_statistics(step, future.result())
+        for job in pending:
+            job.result()
 
+
+class _Frame(NamedTuple):
+    """What the telemetry of one step reads: that step's own arrays (never written again)."""
+
+    step_index: int
+    positions: np.ndarray
+    loss: np.ndarray
+    gradient: np.ndarray
+    step: np.ndarray
+    estimate_square: np.ndarray  # |estimated gradient|^2 (n,), the telemetry's to use up
+    active: np.ndarray
+    eigenvalues: np.ndarray
+    top: np.ndarray
+    flips: np.ndarray
+    swing: np.ndarray
+    previous_swing: np.ndarray
+    noise_power: np.ndarray | float
+    window_count: np.ndarray | int
+    all_active: tuple[bool, ...]

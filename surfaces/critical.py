@@ -9,23 +9,32 @@ The search (:func:`find_critical_points`), vectorised over all starts at once:
 
 1. *Survey*: f, grad f and H on a 201 x 201 grid of the rectangle give the surface's scales and
    seeds. The typical gradient is the larger of the 90th percentile of |grad f| and the spread
-   of f (1st to 99th percentile) over the diameter; the typical curvature, the scale of
-   :func:`classify`, is the median spectral radius of H. The seeds are every grid cell where both
-   df/dx and df/dy change sign (a critical point may sit there), every grid point where
-   |grad f| is a local minimum, and a regular 40 x 40 grid of starts.
+   of f (1st to 99th percentile) over the diameter; the typical curvature is the median spectral
+   radius of H. The seeds are every grid cell where both df/dx and df/dy change sign (a critical
+   point may sit there), every grid point where |grad f| is a local minimum, and a regular
+   40 x 40 grid of starts.
 2. *Exact seeds*: when f is a polynomial of low degree, the real zeros of a resultant give
    seeds for every isolated critical point (:mod:`surfaces.resultant`), under a time limit.
 3. *Solve*: Newton's method on grad f = 0 with the exact Hessian, safeguarded: a step is kept
    only if it lowers |grad f|; a failed Newton step falls back to Levenberg-Marquardt steps on
-   |grad f|^2 (damping scaled to |H|^2); steps are capped in length, NaN regions are refused,
+   |grad f|^2 (damping scaled to |H|^2); each 2 x 2 system is divided by its largest entry
+   first, so that neither exp(exp(r^2)) (|H|^2 beyond 1e308) nor a far tail (|H|^2 below the
+   smallest double) breaks it; steps are capped in length, NaN regions are refused,
    and starts that wander far outside the rectangle are dropped. Degenerate points, where Newton
    converges only linearly (the step ratio tends to 1 - 1/m for a zero of multiplicity m), are
    accelerated by Aitken extrapolation of successive parallel steps.
 4. *Accept*: a point counts when |grad f| <= 1e-6 x the typical gradient, the Newton step left
    is below 1e-6 x the rectangle's diameter, it lies in the rectangle (to 1e-9 of its size) and
-   the gradient does not vanish on a whole neighbourhood (a numerically flat region, where the
-   gradient has underflowed, is not an isolated critical point). Points closer than 1e-4 x the
-   diameter are merged.
+   it is not in a numerically flat region (the far plain of tanh(r^2), where the gradient has
+   underflowed): there, on a circle of radius 1% of the diameter, |grad f| is negligible beside
+   the typical gradient *and* the change of f it implies is lost in the rounding of f. (Either
+   test alone fails: x^2 + y^2 + x^30 has a typical gradient of 1e14, beside which the honest
+   slopes around its minimum are negligible.) Points closer than 1e-4 x the diameter are merged.
+5. *Classify* (:func:`classify`): an eigenvalue is about zero when it is below 1e-6 x the
+   curvature scale of the point, the smaller of the typical curvature and the largest spectral
+   radius of H on that circle. The local scale matters on surfaces of huge range: on
+   Goldstein-Price over [-10, 10]^2 the typical curvature is 9e8, and the minimum (0, -1), with
+   eigenvalues 403 and 965, is no less a minimum for it.
 
 A curve of critical points (the ring of minima of (x^2 + y^2 - 1)^2, the axes of x^2 y^2) is not
 a set of isolated points: every start lands somewhere on it. Its samples are all degenerate (the
@@ -65,7 +74,9 @@ STEP_RTOL = 1e-6           # ... and a remaining Newton step <= this x the diame
 INSIDE_RTOL = 1e-9         # points this far (x the size) outside the rectangle still count
 MERGE_RTOL = 1e-4          # points closer than this x the diameter are one point
 CURVE_LINK_RTOL = 0.015    # degenerate points on touching cells of this size x the diameter: one curve
-FLAT_RTOL = 1e-12          # |grad f| below this x the typical gradient all around: a flat region
+FLAT_RTOL = 1e-12          # |grad f| below this x the typical gradient all around: a flat region ...
+ROUNDING_RTOL = 1e-13      # ... if also the change of f across the circle is below this x |f| (lost in rounding)
+NEIGHBOURHOOD_RTOL = 0.01  # radius of the circle around a point (x the diameter) for the two tests above
 EXACT_SHARE = 0.3          # share of the time limit the exact polynomial route may use
 WANDER_MARGIN = 0.5        # a start this far outside the rectangle (x its size) is heading elsewhere: dropped
 
@@ -122,7 +133,6 @@ class _Scales:
     gradient: float   # typical |grad f| over the domain
     curvature: float  # typical spectral radius of H over the domain
     diameter: float
-    value: float      # spread of f over the domain (1st to 99th percentile)
 
 
 def find_critical_points(surface: Surface, domain: Domain | None = None,
@@ -132,8 +142,10 @@ def find_critical_points(surface: Surface, domain: Domain | None = None,
     Args:
         surface: the landscape (its parameter values are used).
         domain: the rectangle searched; the surface's default domain if None.
-        time_limit: seconds the whole search may take; when it runs out the points already
-            confirmed are returned (the exact polynomial route gets at most 30% of it).
+        time_limit: seconds the search may take; when they have passed the Newton iterations
+            stop and the points already converged are returned (the exact polynomial route gets
+            at most 30% of it). The survey before and the book-keeping after are not cut short:
+            they are bounded by the grid and the number of starts (about 0.1 s).
 
     Returns:
         The critical points, sorted by kind (minimum, maximum, saddle, degenerate), then by
@@ -141,17 +153,20 @@ def find_critical_points(surface: Surface, domain: Domain | None = None,
     """
     domain = domain or surface.domain
     deadline = time.monotonic() + time_limit
-    survey = _survey(surface, domain)
-    if survey is None:
-        return []
-    scales, seeds = survey
-    exact = _exact_seeds(surface, domain, deadline, time_limit)
-    if exact is not None and exact.size:
-        seeds = np.concatenate([exact, seeds])
-    points = _solve(surface, seeds, domain, scales, deadline)
-    points = _accept(surface, points, domain, scales)
-    points = _merge(surface, points, scales)
-    return _describe(surface, points, scales)
+    # Overflow to inf in a norm or a product is expected on huge surfaces (exp(exp(x^2))) and
+    # handled by the finiteness tests; it must not print warnings.
+    with np.errstate(all="ignore"):
+        survey = _survey(surface, domain)
+        if survey is None:
+            return []
+        scales, seeds = survey
+        exact = _exact_seeds(surface, domain, deadline, time_limit)
+        if exact is not None and exact.size:
+            seeds = np.concatenate([exact, seeds])
+        points = _solve(surface, seeds, domain, scales, deadline)
+        points = _accept(surface, points, domain, scales)
+        points = _merge(surface, points, scales)
+        return _describe(surface, points, scales)
 
 
 def _survey(surface: Surface, domain: Domain) -> tuple[_Scales, np.ndarray] | None:
@@ -162,7 +177,7 @@ def _survey(surface: Surface, domain: Domain) -> tuple[_Scales, np.ndarray] | No
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     evaluation = surface.evaluate(grid)
     gradient = evaluation.gradient
-    norm = np.linalg.norm(gradient, axis=1)
+    norm = _norm(gradient)
     finite = np.isfinite(evaluation.value) & np.isfinite(norm)
     if not finite.any():
         return None
@@ -177,13 +192,18 @@ def _survey(surface: Surface, domain: Domain) -> tuple[_Scales, np.ndarray] | No
     curvature = float(np.median(radius)) if radius.size else 0.0
     if not curvature > 0:
         curvature = float(radius.max()) if radius.size and radius.max() > 0 else 1.0
-    scales = _Scales(gradient_scale, curvature, domain.diameter, max(float(high - low), 1e-300))
+    scales = _Scales(gradient_scale, curvature, domain.diameter)
 
     fx = gradient[:, 0].reshape(resolution, resolution)
     fy = gradient[:, 1].reshape(resolution, resolution)
     magnitude = np.where(finite, norm, np.inf).reshape(resolution, resolution)
     seeds = [_sign_change_cells(fx, fy, gx, gy), _local_minima(magnitude, gx, gy), _regular_starts(domain)]
     return scales, np.concatenate(seeds)
+
+
+def _norm(vectors: np.ndarray) -> np.ndarray:
+    """Euclidean norms of vectors (n, 2) -> (n,), without the overflow of squaring (finite up to 1e308)."""
+    return np.hypot(vectors[:, 0], vectors[:, 1])
 
 
 def _spectral_radius(hessian: np.ndarray) -> np.ndarray:
@@ -244,10 +264,18 @@ def _newton_step(gradient: np.ndarray, hessian: np.ndarray, damping: np.ndarray,
     With damping 0 the pure Newton step -H^-1 g is solved directly (squaring H would square its
     condition number); a positive damping gives the Levenberg-Marquardt step on |g|^2 / 2,
     whose Jacobian is H.
+
+    Each system is first divided by s, the largest |entry| of its H: the step is unchanged
+    (H / s and g / s give the same Newton step, and mu / s^2 the same damped one), but the
+    products H^2 and det H stay near 1 instead of overflowing to inf (exp(exp(r^2)), where
+    |H| ~ 1e96, would otherwise get a zero step and pass for converged) or underflowing to 0.
     """
-    g0, g1 = gradient[:, 0], gradient[:, 1]
-    h00, h01, h11 = hessian[:, 0, 0], hessian[:, 0, 1], hessian[:, 1, 1]
     with np.errstate(all="ignore"):
+        size = np.max(np.abs(hessian.reshape(-1, 4)), axis=1)
+        size = np.where((size > 0) & np.isfinite(size), size, 1.0)
+        g0, g1 = gradient[:, 0] / size, gradient[:, 1] / size
+        h00, h01, h11 = hessian[:, 0, 0] / size, hessian[:, 0, 1] / size, hessian[:, 1, 1] / size
+        floor = floor / size**2
         determinant = h00 * h11 - h01 * h01
         newton = np.column_stack([-(h11 * g0 - h01 * g1) / determinant, -(h00 * g1 - h01 * g0) / determinant])
         a = h00 * h00 + h01 * h01
@@ -272,7 +300,7 @@ def _solve(surface: Surface, seeds: np.ndarray, domain: Domain, scales: _Scales,
     converged_step = 1e-13 * diameter
     points = seeds.copy()
     evaluation = surface.evaluate(points)
-    residual = np.sum(evaluation.gradient**2, axis=1)
+    residual = _norm(evaluation.gradient)  # |grad f| (not its square, which overflows beyond 1e154)
     active = np.isfinite(residual) & np.isfinite(evaluation.hessian).all(axis=(1, 2))
     gradient, hessian = evaluation.gradient, evaluation.hessian
     damping = np.zeros(len(points))
@@ -294,7 +322,7 @@ def _solve(surface: Surface, seeds: np.ndarray, domain: Domain, scales: _Scales,
         trial_step[too_long] *= (max_step / trial_length[too_long])[:, None]
         trial = points[index] + trial_step
         trial_evaluation = surface.evaluate(trial)
-        trial_residual = np.sum(trial_evaluation.gradient**2, axis=1)
+        trial_residual = _norm(trial_evaluation.gradient)
         finite = np.isfinite(trial_residual) & np.isfinite(trial_evaluation.hessian).all(axis=(1, 2))
         accepted = finite & (trial_residual < residual[index]) & ~done
         # Aitken: successive parallel steps shrinking by a ratio rho mean linear convergence
@@ -343,7 +371,7 @@ def _accept(surface: Surface, points: np.ndarray, domain: Domain, scales: _Scale
     _, first = np.unique(key, axis=0, return_index=True)
     points = points[np.sort(first)]
     evaluation = surface.evaluate(points)
-    norm = np.linalg.norm(evaluation.gradient, axis=1)
+    norm = _norm(evaluation.gradient)
     step = _newton_step(evaluation.gradient, evaluation.hessian, np.full(len(points), 1e-14), 0.0)
     ok = (np.isfinite(evaluation.value) & np.isfinite(evaluation.hessian).all(axis=(1, 2))
           & (norm <= GRADIENT_RTOL * scales.gradient)
@@ -354,22 +382,30 @@ def _accept(surface: Surface, points: np.ndarray, domain: Domain, scales: _Scale
     return points[~_flat(surface, points, scales)]
 
 
-def _flat(surface: Surface, points: np.ndarray, scales: _Scales) -> np.ndarray:
-    """True where |grad f| is negligible on a whole circle around the point (radius 1% of the diameter)."""
-    radius = 0.01 * scales.diameter
+def _circle(points: np.ndarray, scales: _Scales) -> np.ndarray:
+    """8 points on a circle of radius NEIGHBOURHOOD_RTOL x the diameter around each point: (n * 8, 2)."""
     angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
-    ring = np.column_stack([np.cos(angles), np.sin(angles)]) * radius
-    around = (points[:, None, :] + ring[None, :, :]).reshape(-1, 2)
-    norm = np.linalg.norm(surface.evaluate(around).gradient, axis=1).reshape(len(points), len(angles))
-    with np.errstate(invalid="ignore"):
-        return np.all(norm <= FLAT_RTOL * scales.gradient, axis=1)
+    ring = np.column_stack([np.cos(angles), np.sin(angles)]) * (NEIGHBOURHOOD_RTOL * scales.diameter)
+    return (points[:, None, :] + ring[None, :, :]).reshape(-1, 2)
+
+
+def _flat(surface: Surface, points: np.ndarray, scales: _Scales) -> np.ndarray:
+    """True where f is numerically flat all round the point (the two tests of the module docstring)."""
+    radius = NEIGHBOURHOOD_RTOL * scales.diameter
+    around = surface.evaluate(_circle(points, scales))
+    norm = _norm(around.gradient).reshape(len(points), -1)
+    level = np.maximum(np.abs(surface.value(points)), np.max(np.abs(around.value).reshape(len(points), -1), axis=1))
+    with np.errstate(invalid="ignore", over="ignore"):
+        negligible = np.all(norm <= FLAT_RTOL * scales.gradient, axis=1)
+        lost = np.all(norm * radius <= ROUNDING_RTOL * level[:, None], axis=1)
+    return negligible & lost
 
 
 def _merge(surface: Surface, points: np.ndarray, scales: _Scales) -> np.ndarray:
     """One representative (the smallest |grad f|) per group of points chained closer than MERGE_RTOL x diameter."""
     if len(points) == 0:
         return points
-    norm = np.linalg.norm(surface.evaluate(points).gradient, axis=1)
+    norm = _norm(surface.evaluate(points).gradient)
     points = points[np.argsort(norm, kind="stable")]
     radius = MERGE_RTOL * scales.diameter
     cells = np.floor(points / radius).astype(np.int64)
@@ -399,21 +435,48 @@ def _describe(surface: Surface, points: np.ndarray, scales: _Scales) -> list[Cri
         return []
     evaluation: Evaluation = surface.evaluate(points)
     eigenvalues = np.linalg.eigvalsh(evaluation.hessian)
+    curvature = _curvature_scales(surface, points, evaluation, scales)
+    # Values and positions are compared on a grid far coarser than rounding noise, so that equal
+    # values (four minima with f = 0 but computed as 0 and 4e-27) order by position instead. The
+    # grid of values is set by the points' own values, not by f's range over the domain, which
+    # can be 1e10 (Goldstein-Price on [-10, 10]^2) and would tie the minima f = 3 and f = 30.
+    value_step = 1e-9 * max(float(np.max(np.abs(evaluation.value))), 1e-300)
+    position_step = 1e-9 * scales.diameter
     # Adding 0.0 turns -0.0 into 0.0.
     result = sorted((
         CriticalPoint(x=float(p[0]) + 0.0, y=float(p[1]) + 0.0, value=float(v) + 0.0,
-                      kind=classify(e, scales.curvature), eigenvalues=(float(e[0]) + 0.0, float(e[1]) + 0.0))
-        for p, v, e in zip(points, evaluation.value, eigenvalues, strict=True)
-    ), key=lambda point: _sort_key(point, scales))
+                      kind=classify(e, c), eigenvalues=(float(e[0]) + 0.0, float(e[1]) + 0.0))
+        for p, v, e, c in zip(points, evaluation.value, eigenvalues, curvature, strict=True)
+    ), key=lambda point: _sort_key(point, value_step, position_step))
     isolated = [p for p in result if p.kind != "degenerate"]
-    return isolated + _one_per_curve([p for p in result if p.kind == "degenerate"], scales)
+    degenerate = [p for p in result if p.kind == "degenerate"]
+    norms = _norm(surface.evaluate(np.array([(p.x, p.y) for p in degenerate]).reshape(-1, 2)).gradient)
+    return isolated + _one_per_curve(degenerate, norms, scales)
 
 
-def _one_per_curve(points: list[CriticalPoint], scales: _Scales) -> list[CriticalPoint]:
-    """The first point (in sort order) of each group of degenerate points on touching grid cells.
+def _curvature_scales(surface: Surface, points: np.ndarray, evaluation: Evaluation, scales: _Scales) -> np.ndarray:
+    """The curvature scale of each point (n,) for :func:`classify`: the typical curvature, or less.
+
+    Less where the curvature around the point (the largest spectral radius of H at it and on the
+    circle of :func:`_circle`) is smaller: the median over the domain can be larger by many
+    orders of magnitude on a surface of huge range, and then a sound minimum would pass for
+    degenerate.
+    """
+    around = _spectral_radius(surface.evaluate(_circle(points, scales)).hessian).reshape(len(points), -1)
+    radii = np.column_stack([_spectral_radius(evaluation.hessian), around])
+    local = np.max(radii, axis=1, initial=0.0, where=np.isfinite(radii))  # NaN where f is undefined: skipped
+    return np.where(local > 0, np.minimum(local, scales.curvature), scales.curvature)
+
+
+def _one_per_curve(points: list[CriticalPoint], norms: np.ndarray, scales: _Scales) -> list[CriticalPoint]:
+    """One point of each group of degenerate points on touching grid cells, in sort order.
 
     The grid has spacing CURVE_LINK_RTOL x the diameter; cells touching by a side or a corner
-    are linked, so the samples of one curve of critical points form one group.
+    are linked, so the samples of one curve of critical points form one group. A group's point
+    is its sample with the smallest |grad f| (``norms``, one per point; the first in sort order
+    among equals): around an isolated but very flat point, such as the origin of
+    (x^2 + y^2)^3 - x^2 (where f ~ y^6 along y), a few nearly-converged neighbours join it, and
+    the best of them is the point itself.
     """
     if len(points) < 2:
         return points
@@ -432,18 +495,15 @@ def _one_per_curve(points: list[CriticalPoint], scales: _Scales) -> list[Critica
                 if neighbour not in group and neighbour in occupied:
                     group[neighbour] = label
                     frontier.append(neighbour)
-    seen: set[int] = set()
-    result = []
-    for point, cell in zip(points, cells, strict=True):
-        if group[cell] not in seen:
-            seen.add(group[cell])
-            result.append(point)
-    return result
+    best: dict[int, int] = {}
+    for index, cell in enumerate(cells):
+        label = group[cell]
+        if label not in best or norms[index] < norms[best[label]]:
+            best[label] = index
+    return [points[index] for index in sorted(best.values())]
 
 
-def _sort_key(point: CriticalPoint, scales: _Scales) -> tuple:
-    # Values and positions are compared on a grid far coarser than rounding noise, so that equal
-    # values (four minima with f = 0 but computed as 0 and 4e-27) order by position instead.
-    value = round(point.value / (1e-9 * scales.value))
-    step = 1e-9 * scales.diameter
-    return (KINDS.index(point.kind), value, round(point.x / step), round(point.y / step))
+def _sort_key(point: CriticalPoint, value_step: float, position_step: float) -> tuple:
+    """Kind, then value, x and y, each rounded to its step (see :func:`_describe`)."""
+    return (KINDS.index(point.kind), round(point.value / value_step), round(point.x / position_step),
+            round(point.y / position_step))

@@ -73,6 +73,18 @@ def numeric_ready(expression: sympy.Expr) -> sympy.Expr:
     return expression
 
 
+def _renamed(symbols: Sequence[sympy.Symbol],
+             outputs: sympy.Expr | list[sympy.Expr]) -> tuple[list[sympy.Symbol], sympy.Expr | list[sympy.Expr]]:
+    """The outputs with the symbols renamed to safe argument names (see :func:`compile_outputs`)."""
+    safe = {symbol: sympy.Symbol(f"_argument{index}") for index, symbol in enumerate(symbols)}
+    # Renaming changes no structure, so nothing needs evaluating again (re-evaluating a nested
+    # max would flatten it and compare all pairs of its arguments).
+    with sympy.evaluate(False):
+        if isinstance(outputs, list):
+            return list(safe.values()), [o.xreplace(safe) for o in outputs]
+        return list(safe.values()), outputs.xreplace(safe)
+
+
 def compile_outputs(symbols: Sequence[sympy.Symbol], outputs: sympy.Expr | list[sympy.Expr]) -> Callable:
     """lambdify with common-subexpression elimination, arguments in the order of ``symbols``.
 
@@ -80,15 +92,31 @@ def compile_outputs(symbols: Sequence[sympy.Symbol], outputs: sympy.Expr | list[
     namespace, so a parameter called like a NumPy function the printer uses (maximum, sign) or
     like a common subexpression (x0, x1) would shadow it. A name starting with '_' cannot be typed.
     """
-    safe = {symbol: sympy.Symbol(f"_argument{index}") for index, symbol in enumerate(symbols)}
-    # Renaming changes no structure, so nothing needs evaluating again (re-evaluating a nested
-    # max would flatten it and compare all pairs of its arguments).
-    with sympy.evaluate(False):
-        if isinstance(outputs, list):
-            renamed: sympy.Expr | list[sympy.Expr] = [o.xreplace(safe) for o in outputs]
-        else:
-            renamed = outputs.xreplace(safe)
-    return lambdify(list(safe.values()), renamed, modules="numpy", cse=True)
+    arguments, renamed = _renamed(symbols, outputs)
+    return lambdify(arguments, renamed, modules="numpy", cse=True)
+
+
+def compile_with_first(symbols: Sequence[sympy.Symbol], outputs: list[sympy.Expr]) -> tuple[Callable, Callable]:
+    """:func:`compile_outputs` of all the outputs, and a function of the first output alone that
+    computes it by the very same operations, so that both give the same number to the last bit.
+
+    Compiled separately, the first output would be simplified differently: the common
+    subexpressions of all outputs reorder its products and sums (pi*x*y becomes x*(pi*y) when
+    pi*y is the derivative in x), which changes its last bit. Here the second function keeps
+    just the common subexpressions the first output needs, in the same order.
+    """
+    arguments, renamed = _renamed(symbols, outputs)
+    replacements, reduced = sympy.cse(renamed, list=False)
+    full = lambdify(arguments, renamed, modules="numpy", cse=lambda _: (replacements, reduced))
+    needed = set(reduced[0].free_symbols)
+    kept = []
+    for symbol, expression in reversed(replacements):
+        if symbol in needed:
+            kept.append((symbol, expression))
+            needed |= expression.free_symbols
+    kept.reverse()
+    first = lambdify(arguments, renamed[0], modules="numpy", cse=lambda _: (kept, reduced[0]))
+    return full, first
 
 
 def node_count(expression: sympy.Expr, limit: int) -> int:

@@ -167,8 +167,9 @@ CATALOGUE: tuple[Preset, ...] = (
         "cliff", "Cliff", "(x - 3)^2/4 + y^2/10 + 20 sigmoid(30(x - 1))",
         "A gentle slope running into a wall 20 high and 0.2 thick at x = 1 (slope up to 150), "
         "with a minimum at its foot (0.790, 0) and a terrace beyond.",
-        "Gradient descent at lr 0.2 that touches the wall is thrown about 9 units back, and at "
-        "lr 0.3 it diverges; clipping the gradient norm at 1 caps every step at lr and it settles.",
+        "At lr 0.2 descent that touches the wall is thrown 9 units back; at lr 0.3 it diverges. "
+        "Clipped at norm 1 every step is at most lr: never thrown, yet at lr 0.3 it bounces at the "
+        "foot (curvature 33: lr x lambda = 10 > 2); below lr 0.06 it settles.",
         Domain(-3, 3.5, -2, 2), ((-2.5, 1.5),), PLATEAUS),
     Preset(
         "winding-valley", "Winding valley", "0.05x^2 + 5(y - sin(x))^2",

@@ -18,6 +18,7 @@ from surfaces.errors import FormulaError
 from surfaces.parsing import parse_formula
 from surfaces.preset_catalogue import CATALOGUE, Preset, PresetParameter
 from surfaces.surface import Surface, build_surface, surface_from_expression
+from surfaces.vocabulary import CONSTANTS, FUNCTIONS, VARIABLES
 
 __all__ = ["PRESETS", "Preset", "PresetParameter", "preset_surface", "resolve_surface", "preset_name"]
 
@@ -73,13 +74,33 @@ def resolve_surface(text_or_name: str, parameters: Mapping[str, float] | None = 
         surface = preset_surface(name)
         return surface.with_parameters(parameters) if parameters else surface
     try:
-        return build_surface(text_or_name, parameters=dict(parameters) if parameters else None)
+        surface = build_surface(text_or_name, parameters=dict(parameters) if parameters else None)
     except FormulaError as error:
         suggestion = _closest_preset(text_or_name) if isinstance(text_or_name, str) else None
         if suggestion is None:
             raise
         raise FormulaError(f"'{text_or_name.strip()}' is not a preset and not a valid formula ({error.message}); "
                            f"did you mean the preset '{suggestion}'?", column=error.column) from None
+    _check_all_used(parameters or {}, surface)
+    return surface
+
+
+def _check_all_used(parameters: Mapping[str, float], surface: Surface) -> None:
+    """Refuse a given parameter the formula does not use (a typo, or a leftover), as a preset does.
+
+    The parser would otherwise drop it silently: ``--param A=2`` for ``a x^2`` would be ignored.
+    """
+    for name in parameters:
+        if name in surface.parameter_names:
+            continue
+        known = ", ".join(surface.parameter_names) or "none"
+        if name in VARIABLES:
+            why = f"{name} is one of its variables"
+        elif name in CONSTANTS or name in FUNCTIONS:
+            why = f"'{name}' is a {'constant' if name in CONSTANTS else 'function'} of the formula language"
+        else:
+            why = "it does not use that name"
+        raise FormulaError(f"the formula has no parameter '{name}': {why} (its parameters: {known})")
 
 
 def _closest_preset(text: str) -> str | None:

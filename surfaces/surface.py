@@ -30,6 +30,7 @@ from surfaces.derivatives import (
     Gradient,
     Hessian,
     compile_outputs,
+    compile_with_first,
     derivative,
     gradient_and_hessian,
     node_count,
@@ -123,6 +124,10 @@ class Evaluation(NamedTuple):
         value: (n,) f(x, y).
         gradient: (n, 2) [df/dx, df/dy].
         hessian: (n, 2, 2) [[fxx, fxy], [fxy, fyy]] (symmetric).
+
+    :meth:`Surface.evaluate` stores the gradient and the Hessian column by column (Fortran order:
+    ``gradient[:, 0]`` is one contiguous block): the evaluator computes each component separately,
+    and the per-component arithmetic that follows (norms, eigenvalues) reads it without striding.
     """
 
     value: np.ndarray
@@ -239,27 +244,44 @@ class Surface:
 
         NaN wherever f or a derivative is undefined or not finite.
         """
+        return self.evaluate_checked(points)[0]
+
+    def evaluate_checked(self, points: np.ndarray) -> tuple[Evaluation, bool]:
+        """:meth:`evaluate`, and True when every number of it is finite.
+
+        The evaluator learns that anyway (it is how it knows that nothing needs marking NaN), so a
+        caller that must stop particles at undefined points needs no pass of its own when all is
+        well, which is almost always. False means: some number is NaN, or (rarely) a sum of huge
+        finite numbers overflowed; look row by row.
+        """
         arguments, n = self._arguments(points)
         with np.errstate(all="ignore"):
-            outputs = self._compiled.full(*arguments)
-            value = np.empty(n)
-            gradient = np.empty((n, 2))
-            hessian = np.empty((n, 2, 2))
-            value[:] = _real(outputs[0])
-            gradient[:, 0] = _real(outputs[1])
-            gradient[:, 1] = _real(outputs[2])
-            hessian[:, 0, 0] = _real(outputs[3])
-            hessian[:, 0, 1] = _real(outputs[4])
-            hessian[:, 1, 1] = _real(outputs[5])
-            hessian[:, 1, 0] = hessian[:, 0, 1]
-            for array in (value, gradient, hessian):
-                _undefined_to_nan(array)
-            # Where f itself is undefined its derivatives are too (1/x is no slope for log(x) at x < 0).
-            undefined = np.isnan(value)
-            if undefined.any():
-                gradient[undefined] = np.nan
-                hessian[undefined] = np.nan
-        return Evaluation(value, gradient, hessian)
+            outputs = [_real(output) for output in self._compiled.full(*arguments)]
+            value = outputs[0]
+            if not (isinstance(value, np.ndarray) and value.shape == (n,) and value.dtype == np.float64
+                    and value.flags.owndata and value.flags.writeable):
+                value = np.empty(n)  # (a fresh array of f is taken as it is: no copy)
+                value[:] = outputs[0]
+            gradient = np.empty((n, 2), order="F")
+            hessian = np.empty((n, 2, 2), order="F")
+            gradient[:, 0] = outputs[1]
+            gradient[:, 1] = outputs[2]
+            hessian[:, 0, 0] = outputs[3]
+            hessian[:, 0, 1] = outputs[4]
+            hessian[:, 1, 0] = outputs[4]
+            hessian[:, 1, 1] = outputs[5]
+            # One cheap test first: a sum of finite numbers is finite (or overflows, a false alarm that
+            # only costs the full check). Sums of the compiled outputs, which are contiguous (or scalars).
+            finite = all(math.isfinite(np.add.reduce(output, axis=None)) for output in outputs)
+            if not finite:
+                for array in (value, gradient, hessian):
+                    _undefined_to_nan(array)
+                # Where f itself is undefined its derivatives are too (1/x is no slope for log(x) at x < 0).
+                undefined = np.isnan(value)
+                if undefined.any():
+                    gradient[undefined] = np.nan
+                    hessian[undefined] = np.nan
+        return Evaluation(value, gradient, hessian), finite
 
     def value(self, points: np.ndarray) -> np.ndarray:
         """f at points (n, 2) -> (n,), NaN where undefined or not finite."""
@@ -375,8 +397,8 @@ def surface_from_expression(expression: sympy.Expr, *, text: str | None = None,
         with hard_time_limit(time_limit, "building the surface"):
             gradient, hessian = gradient_and_hessian(expression)
             outputs = [expression, gradient[0], gradient[1], hessian[0][0], hessian[0][1], hessian[1][1]]
-            full = compile_outputs(symbols, [numeric_ready(o) for o in outputs])
-            value = compile_outputs(symbols, numeric_ready(expression))
+            # f computed alone by exactly the operations of the full evaluator: the same number.
+            full, value = compile_with_first(symbols, [numeric_ready(o) for o in outputs])
             term_list = tuple(terms) if terms is not None else tuple(sympy.Add.make_args(expression))
             latex, gradient_latex, hessian_latex = _latex(expression, gradient, hessian)
     except RecursionError:

@@ -15,19 +15,10 @@ from dataclasses import replace
 from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSpinBox, QWidget
 
 from gui.editors.elided_label import ElidedLabel
+from gui.editors.field_grid import FieldGrid
 from gui.editors.number_spin_box import NumberSpinBox
 from gui.editors.optimizer_form import HyperParameterForm, OptimizerCombo
 from physics.noise import MAX_DECAY, MAX_SIGMA, SCHEDULES, NoiseSettings
@@ -91,20 +82,14 @@ class BallForm(QWidget):
         self.description.setStyleSheet("color: palette(placeholder-text);")
         self.hyperparameters = HyperParameterForm()
         self.hyperparameters.valueChanged.connect(self._on_hyperparameter)
-        self.clip_enabled = QCheckBox("Clip the gradient norm at")
+        self.clip_enabled = QCheckBox("clip ‖∇f‖ at")
         self.clip_enabled.setToolTip(CLIP_TIP)
         self.clip = NumberSpinBox(*CLIP_RANGE, log_scale=True)
         self.clip.setValue(1.0)
         self.clip.setAccessibleName("clipping norm")
+        self.clip.setToolTip(CLIP_TIP)
         self.clip_enabled.toggled.connect(self._on_clip)
         self.clip.valueChanged.connect(lambda _value: self._on_clip())
-        clip_row = _row(self.clip_enabled, self.clip)
-        optimizer_box = QGroupBox("Optimiser")
-        optimizer_layout = QVBoxLayout(optimizer_box)
-        optimizer_layout.addWidget(self.optimizer)
-        optimizer_layout.addWidget(self.description)
-        optimizer_layout.addWidget(self.hyperparameters)
-        optimizer_layout.addLayout(clip_row)
 
         # Noise.
         self.sigma = NumberSpinBox(0.0, MAX_SIGMA, log_scale=True, smallest=0.01)
@@ -115,24 +100,19 @@ class BallForm(QWidget):
         for name in SCHEDULES:
             self.schedule.addItem(SCHEDULE_LABELS.get(name, name), name)
         self.schedule.setToolTip("How σ shrinks with the step number t (annealing)")
+        self.schedule.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.schedule.setMinimumContentsLength(6)
         self.decay = NumberSpinBox(0.0, MAX_DECAY, log_scale=True, smallest=1e-4)
         self.decay.setToolTip("The schedule's rate per step")
-        self.batch_enabled = QCheckBox("Mini-batches of")
+        self.batch_enabled = QCheckBox("batch")
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 1)
         self.batch_size.setKeyboardTracking(False)
-        self.batch_terms = QLabel()
         self.sigma.valueChanged.connect(lambda _value: self._on_noise())
         self.schedule.currentIndexChanged.connect(lambda _index: self._on_noise())
         self.decay.valueChanged.connect(lambda _value: self._on_noise())
         self.batch_enabled.toggled.connect(lambda _checked: self._on_noise())
         self.batch_size.valueChanged.connect(lambda _value: self._on_noise())
-        noise_box = QGroupBox("Gradient noise")
-        noise_layout = QFormLayout(noise_box)
-        noise_layout.addRow("σ", self.sigma)
-        noise_layout.addRow("schedule", self.schedule)
-        noise_layout.addRow("decay", self.decay)
-        noise_layout.addRow(_row(self.batch_enabled, self.batch_size, self.batch_terms))
 
         # Start and swarm.
         self.start_x = NumberSpinBox(-MAX_COORDINATE, MAX_COORDINATE, step=0.1)
@@ -151,18 +131,24 @@ class BallForm(QWidget):
         self.spread = NumberSpinBox(0.0, MAX_SPREAD, step=0.05)
         self.spread.setToolTip("Standard deviation of the swarm's scatter around the start")
         self.spread.valueChanged.connect(lambda _value: self._on_swarm())
-        start_box = QGroupBox("Start and swarm")
-        start_layout = QFormLayout(start_box)
-        start_layout.addRow("start", _row(QLabel("x"), self.start_x, QLabel("y"), self.start_y))
-        start_layout.addRow("particles", self.particles)
-        start_layout.addRow("spread", self.spread)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for box in (optimizer_box, noise_box, start_box):
-            box.layout().setSpacing(6)
-            layout.addWidget(box)
-        layout.addStretch(1)
+        # Two label-and-field pairs a row, in three groups a gap apart (see gui.editors.field_grid).
+        grid = FieldGrid(self)
+        grid.add_row(self.optimizer)
+        grid.add_row(self.description)
+        grid.add_row(self.hyperparameters)
+        grid.add_row(_row(self.clip_enabled, self.clip, stretch=True))
+        grid.add_gap()
+        grid.add_pair("noise σ", self.sigma)
+        grid.add_pair("schedule", self.schedule)
+        grid.add_pair("decay", self.decay)
+        grid.add_pair(self.batch_enabled, self.batch_size)
+        grid.add_gap()
+        grid.add_pair("start x", self.start_x)
+        grid.add_pair("start y", self.start_y)
+        grid.add_pair("particles", self.particles)
+        grid.add_pair("spread", self.spread)
+        grid.setRowStretch(grid.rowCount(), 1)
         self._silent = False
         self.setEnabled(False)
 
@@ -220,7 +206,7 @@ class BallForm(QWidget):
         self.decay.setEnabled(noise.schedule != "constant")
         terms = self._term_count()
         finite_sum = terms > 1
-        for widget in (self.batch_enabled, self.batch_size, self.batch_terms):
+        for widget in (self.batch_enabled, self.batch_size):
             widget.setEnabled(finite_sum)
         self.batch_size.blockSignals(True)
         self.batch_size.setRange(1, max(terms, 1))
@@ -232,13 +218,13 @@ class BallForm(QWidget):
         self.batch_enabled.blockSignals(False)
         self.batch_size.setEnabled(finite_sum and noise.batch_size is not None)
         if finite_sum:
-            self.batch_terms.setText(f"of the {terms} terms")
-            tip = (f"Each step uses the gradient of a random batch of the surface's {terms} terms, "
+            self.batch_size.setSuffix(f" of {terms}")
+            tip = (f"Mini-batches: each step uses the gradient of a random batch of the surface's {terms} terms, "
                    "scaled to be unbiased: true stochastic-gradient noise")
         else:
-            self.batch_terms.setText("(sums of terms only)")
+            self.batch_size.setSuffix("")
             tip = "Mini-batches need a surface that is a sum of terms, such as the sigmoid-neuron loss"
-        for widget in (self.batch_enabled, self.batch_size, self.batch_terms):
+        for widget in (self.batch_enabled, self.batch_size):
             widget.setToolTip(tip)
 
     def _term_count(self) -> int:
@@ -319,10 +305,13 @@ def _set_silently(box: QWidget, value: float | int) -> None:
         box.blockSignals(False)
 
 
-def _row(*widgets: QWidget) -> QHBoxLayout:
+def _row(*widgets: QWidget, stretch: bool = False) -> QHBoxLayout:
+    """The widgets side by side; number boxes share the width (or, with ``stretch``, the rest is left empty)."""
     layout = QHBoxLayout()
     layout.setContentsMargins(0, 0, 0, 0)
     for widget in widgets:
-        layout.addWidget(widget, 1 if isinstance(widget, NumberSpinBox | QSpinBox) else 0,
+        layout.addWidget(widget, 1 if isinstance(widget, NumberSpinBox | QSpinBox) and not stretch else 0,
                          Qt.AlignmentFlag.AlignVCenter)
+    if stretch:
+        layout.addStretch(1)
     return layout

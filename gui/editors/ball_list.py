@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PyQt6.QtCore import QModelIndex, QRect, QSize, Qt
-from PyQt6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPen, QPixmap
+from PyQt6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -41,6 +41,8 @@ from surfaces.errors import DownhillError
 
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 10
 SWATCH_SIZE = 18
+#: Rows the ball list shows before it scrolls: the settings form below needs the height more.
+MAX_LIST_ROWS = 4
 
 
 def swatch(color: str, size: int = SWATCH_SIZE) -> QIcon:
@@ -106,11 +108,11 @@ class _BallDelegate(QStyledItemDelegate):
 
 
 class _BallListView(QListWidget):
-    """The list, as tall as its rows (2 to 6 of them; it scrolls beyond), so the form gets the rest."""
+    """The list, as tall as its rows (2 to MAX_LIST_ROWS of them; it scrolls beyond), so the form gets the rest."""
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         row = self.sizeHintForRow(0) if self.count() else SWATCH_SIZE + 12
-        rows = min(max(self.count(), 2), 6)
+        rows = min(max(self.count(), 2), MAX_LIST_ROWS)
         return QSize(super().sizeHint().width(), rows * row + 2 * self.frameWidth() + 2)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
@@ -159,19 +161,17 @@ class BallListEditor(QWidget):
         self.message.setStyleSheet("color: #b00020; font-weight: bold;")
         self.message.hide()
 
-        self.heading = QLabel()
-        heading_font = QFont(self.heading.font())
-        heading_font.setBold(True)
-        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.15)
-        self.heading.setFont(heading_font)
+        # Only when no ball is selected: otherwise the highlighted row above says whose settings these are.
+        self.heading = QLabel("Select a ball to edit its settings")
+        self.heading.setStyleSheet("color: palette(placeholder-text);")
 
         self.form = BallForm()
         self.form.specEdited.connect(self._on_spec_edited)
-        scroll = QScrollArea()
-        scroll.setWidget(self.form)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -183,13 +183,15 @@ class BallListEditor(QWidget):
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addWidget(self.heading)
-        bottom_layout.addWidget(scroll, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        bottom_layout.addWidget(self.form_scroll, 1)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 0)  # the list is as tall as its balls; the form gets the rest
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        self._top = top
+        self._rows_fitted = -1
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -273,12 +275,32 @@ class BallListEditor(QWidget):
         finally:
             self._refreshing = False
         self.list.updateGeometry()
+        if len(balls) != self._rows_fitted:
+            self._fit_list()
         has_ball = 0 <= selected < len(balls)
         for button in (self.duplicate_button, self.remove_button, self.rename_button, self.color_button):
             button.setEnabled(has_ball)
         ball = balls[selected] if has_ball else None
-        self.heading.setText(f"Settings of {ball.name}" if ball is not None else "Select a ball to edit it")
+        self.heading.setVisible(ball is None)
         self.form.set_ball(ball)
+
+    def _fit_list(self) -> None:
+        """Make the list as tall as its rows again (a ball was added or removed); the form gets the rest.
+
+        Only when the number of balls changes: a height the teacher dragged the splitter to stays.
+        """
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return  # not laid out yet: the size hints decide
+        self._rows_fitted = self.list.count()
+        wanted = self._top.sizeHint().height()
+        self.splitter.setSizes([wanted, max(total - wanted, 0)])
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self._rows_fitted < 0:
+            self._fit_list()
 
     def _on_row(self, row: int) -> None:
         if not self._refreshing and row != self.selected:

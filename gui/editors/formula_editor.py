@@ -6,13 +6,16 @@ and answers with ``surfaceChanged`` or ``formulaError``; an error leaves the pre
 live, shows the message under the field and marks the column it names. Named parameters become
 sliders that call ``controller.set_parameter`` live (no rebuild: the balls keep rolling).
 Accepted formulas go to a recent list kept in QSettings; a Presets button opens the gallery's menu.
+The editor is as tall as its contents; the typeset block can be folded away (the "∇f, H" button)
+to give the dock below more height, and ``contentHeightChanged`` tells the window when the
+height it wants changes.
 """
 
 from __future__ import annotations
 
 import html
 
-from PyQt6.QtCore import QSettings, QStringListModel, Qt, QTimer
+from PyQt6.QtCore import QSettings, QSize, QStringListModel, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QCompleter,
@@ -36,6 +39,28 @@ from gui.editors.typeset_view import TypesetView
 
 #: Pause in typing (milliseconds) after which the formula is sent to be built.
 DEBOUNCE_MS = 350
+#: Shown beside the title while a build runs.
+BUSY_TEXT = "building…"
+
+
+class _FittedScrollArea(QScrollArea):
+    """A scroll area that asks for the height its height-for-width contents need at its width.
+
+    A plain QScrollArea hints a fixed size whatever it holds, so a dock would either cut the
+    derivatives off or leave space under them.
+    """
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        content = self.widget()
+        if content is None:
+            return hint
+        width = max(self.viewport().width(), 1) if self.isVisible() else max(self.width(), 1)
+        height = content.heightForWidth(width) if content.hasHeightForWidth() else -1
+        if height < 0:
+            height = content.sizeHint().height()
+        margins = self.contentsMargins()
+        return QSize(hint.width(), height + margins.top() + margins.bottom())
 
 
 class FormulaEditor(QWidget):
@@ -45,7 +70,13 @@ class FormulaEditor(QWidget):
         controller: the SceneController (signals surfaceChanged, formulaError, buildStarted,
             buildFinished; commands set_formula, set_parameter).
         settings: where the recent formulas live (QSettings() of the application by default).
+
+    Signals:
+        contentHeightChanged(): sliders or derivatives appeared, went or changed size; the
+            editor's size hint is the height it now wants.
     """
+
+    contentHeightChanged = pyqtSignal()
 
     def __init__(self, controller: object, parent: QWidget | None = None, settings: QSettings | None = None):
         super().__init__(parent)
@@ -94,9 +125,14 @@ class FormulaEditor(QWidget):
         self.error_label.linkActivated.connect(lambda _link: self.show_error_position())
         self.error_label.hide()
 
-        self.busy_label = QLabel("building the surface…")
+        # Its text comes and goes, its size stays: a label that appeared would make the window lay
+        # out the docks again and repaint them all, which with the 3D view in the window costs a
+        # software-OpenGL machine a frozen half second at the start of every build.
+        self.busy_label = QLabel()
         self.busy_label.setStyleSheet("color: palette(mid);")
-        self.busy_label.hide()
+        self.busy_label.setToolTip("The surface is being built in the background")
+        metrics = self.busy_label.fontMetrics()
+        self.busy_label.setFixedSize(metrics.horizontalAdvance(BUSY_TEXT) + 8, metrics.height() + 4)
 
         self.sliders = ParameterSliders()
         self.sliders.parameterChanged.connect(self._on_parameter)
@@ -106,29 +142,42 @@ class FormulaEditor(QWidget):
         self.parameters_box.hide()
 
         self.typeset_view = TypesetView()
-        scroll = QScrollArea()
-        scroll.setWidget(self.typeset_view)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the grids fit the width
-        scroll.viewport().setAutoFillBackground(False)
+        self.typeset_scroll = _FittedScrollArea()
+        self.typeset_scroll.setWidget(self.typeset_view)
+        self.typeset_scroll.setWidgetResizable(True)
+        self.typeset_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The grids fit the width; only a dock made shorter than the derivatives scrolls.
+        self.typeset_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.typeset_scroll.viewport().setAutoFillBackground(False)
         self.typeset_view.setAutoFillBackground(False)
-        scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        scroll.setToolTip("The surface, its gradient ∇f and its Hessian H, as SymPy derived them")
+        self.typeset_scroll.setToolTip("The surface, its gradient ∇f and its Hessian H, as SymPy derived them")
+        self.typeset_view.typeset.connect(self._on_typeset)
+
+        # The typeset block can be folded away to give the Balls dock below more height.
+        self.typeset_button = QToolButton()
+        self.typeset_button.setText("∇f, H")
+        self.typeset_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.typeset_button.setToolTip("Show or hide the typeset formula, its gradient ∇f and its Hessian H")
+        self.typeset_button.setAccessibleName("show the derivatives")
+        self.typeset_button.clicked.connect(lambda: self.set_typeset_shown(not self._typeset_shown))
 
         title_row = QHBoxLayout()
         title_row.addWidget(title)
         title_row.addStretch(1)
         title_row.addWidget(self.busy_label)
+        title_row.addWidget(self.typeset_button)
         title_row.addWidget(self.recent_button)
         title_row.addWidget(self.presets_button)
         layout = QVBoxLayout(self)
+        layout.setSpacing(5)
         layout.addLayout(title_row)
         layout.addWidget(self.field)
         layout.addWidget(self.error_label)
         layout.addWidget(self.parameters_box)
-        layout.addSpacing(4)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.typeset_scroll, 1)
+        # As tall as the contents and no taller: the dock below gets the rest of the height.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.set_typeset_shown(True)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -137,8 +186,8 @@ class FormulaEditor(QWidget):
 
         controller.surfaceChanged.connect(self._on_surface)
         controller.formulaError.connect(self._on_error)
-        controller.buildStarted.connect(self.busy_label.show)
-        controller.buildFinished.connect(self.busy_label.hide)
+        controller.buildStarted.connect(lambda: self.busy_label.setText(BUSY_TEXT))
+        controller.buildFinished.connect(self.busy_label.clear)
         if getattr(controller, "surface", None) is not None:
             self._on_surface(controller.surface)
 
@@ -158,6 +207,17 @@ class FormulaEditor(QWidget):
             return
         self._submitted = text
         self.controller.set_formula(text)
+
+    def set_typeset_shown(self, shown: bool) -> None:
+        """Show or fold away the typeset f, ∇f and H (the window keeps the choice with its layout)."""
+        self._typeset_shown = bool(shown)
+        self.typeset_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.typeset_scroll.setVisible(shown)
+        self._content_changed()
+
+    @property
+    def typeset_shown(self) -> bool:
+        return self._typeset_shown
 
     def show_error_position(self) -> None:
         """Put the cursor on the column the current error names."""
@@ -195,8 +255,20 @@ class FormulaEditor(QWidget):
         elif not rebuilt and _names(surface, self.field.text()):
             self._clear_error()
         self.sliders.set_parameters(surface.parameters)
+        had_parameters = self.parameters_box.isVisibleTo(self)
         self.parameters_box.setVisible(bool(surface.parameters))
         self.typeset_view.show_surface(surface)
+        if had_parameters != bool(surface.parameters):
+            self._content_changed()
+
+    def _on_typeset(self) -> None:
+        self.typeset_scroll.updateGeometry()  # the derivatives' height depends on the formula
+        self._content_changed()
+
+    def _content_changed(self) -> None:
+        """The height the editor wants changed (sliders, derivatives): the window may fit its dock to it."""
+        self.updateGeometry()
+        self.contentHeightChanged.emit()
 
     def _on_error(self, error: object) -> None:
         self._error = error

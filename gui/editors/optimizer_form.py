@@ -17,7 +17,6 @@ from PyQt6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QSpinBox,
@@ -27,6 +26,7 @@ from PyQt6.QtWidgets import (
 )
 
 from gui.editors.elided_label import ElidedLabel
+from gui.editors.field_grid import FieldGrid
 from gui.editors.number_spin_box import NumberSpinBox
 from physics.optimizers.base import HyperParameter, OptimizerSpec, registry
 
@@ -38,6 +38,8 @@ FAMILY_TITLES = {
     "quasi-newton": "Quasi-Newton and conjugate gradient",
 }
 INT_LIMIT = 2**31 - 1
+#: A hyper-parameter whose name is wider than this (pixels) gets a row of its own.
+LONG_LABEL_WIDTH = 110
 
 
 def grouped_specs(specs: Mapping[str, OptimizerSpec] | None = None) -> list[tuple[str, list[OptimizerSpec]]]:
@@ -121,21 +123,23 @@ class HyperParameterForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._layout = QFormLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._layout = FieldGrid(self)
         self.spec: OptimizerSpec | None = None
         self.editors: dict[str, Any] = {}
 
     def set_spec(self, spec: OptimizerSpec, values: Mapping[str, Any]) -> None:
-        """Show ``spec``'s hyper-parameters with ``values`` (a complete settings dict)."""
+        """Show ``spec``'s hyper-parameters with ``values`` (a complete settings dict).
+
+        Two to a row, in the spec's order; a pair of numbers (Adam's betas) or a long name takes a
+        whole row, after the half row it would have left empty is filled by the next one.
+        """
         if self.spec is not None and self.spec.name == spec.name:
             self.set_values(values)
             return
-        while self._layout.rowCount():
-            self._layout.removeRow(0)
+        self._layout.clear()
         self.spec = spec
         self.editors = {}
+        waiting: list[tuple[QLabel, QWidget]] = []  # wide rows held back until the half row is filled
         for parameter in spec.hyperparameters:
             editor = _make_editor(parameter)
             self.editors[parameter.name] = editor
@@ -145,9 +149,18 @@ class HyperParameterForm(QWidget):
             editor.widget.setAccessibleName(parameter.name)
             editor.set(values.get(parameter.name, parameter.default))
             editor.changed.connect(lambda value, n=parameter.name: self.valueChanged.emit(n, value))
-            self._layout.addRow(label, editor.widget)
+            if parameter.kind == "pair" or label.sizeHint().width() > LONG_LABEL_WIDTH:
+                waiting.append((label, editor.widget))
+            else:
+                self._layout.add_pair(label, editor.widget)
+            if not self._layout.half_row_open:
+                for held in waiting:
+                    self._layout.add_pair(*held, wide=True)
+                waiting.clear()
+        for held in waiting:
+            self._layout.add_pair(*held, wide=True)
         if not spec.hyperparameters:
-            self._layout.addRow(QLabel("This method has no hyper-parameters."))
+            self._layout.add_row(QLabel("This method has no hyper-parameters."))
 
     def set_values(self, values: Mapping[str, Any]) -> None:
         """Show new values without announcing them."""

@@ -2,10 +2,9 @@
 
 A teacher types a word ("saddle", "plateau", "Rosenbrock") into the filter; the lists keep the
 presets whose title, name, note, description or formula contain every typed word. Activating a
-surface (double-click, Enter or the Load button) sends its name to ``controller.set_formula``
-(the controller resolves a preset's name with the preset's own domain); once that surface is
-live, :class:`PresetLoader` moves the balls to the preset's suggested starts. Activating a scene
-calls ``controller.load_scene`` with it.
+surface (double-click, Enter or the Load button) calls ``controller.load_preset`` with its name: the
+controller brings the preset with its own domain and moves the balls to its suggested starts.
+Activating a scene calls ``controller.load_scene`` with it.
 
 :func:`presets_menu` builds the same catalogue as a menu (the formula editor's Presets button).
 """
@@ -14,11 +13,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
-from PyQt6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QTextOption
 from PyQt6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +25,7 @@ from PyQt6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -43,6 +43,8 @@ NAME_ROLE = Qt.ItemDataRole.UserRole
 TITLE_ROLE = Qt.ItemDataRole.UserRole + 1
 NOTE_ROLE = Qt.ItemDataRole.UserRole + 2
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
+#: Lines of the selected entry's details shown under the lists (more scroll).
+DETAILS_LINES = 4
 
 
 def matches(query: str, haystack: str) -> bool:
@@ -51,60 +53,16 @@ def matches(query: str, haystack: str) -> bool:
     return all(word in text for word in query.casefold().split())
 
 
-class PresetLoader(QObject):
-    """Loads a preset surface by name and, once it is live, puts the balls on its suggested starts.
-
-    One per controller (see :func:`preset_loader`), shared by the gallery and the Presets menu.
-    """
-
-    def __init__(self, controller: QObject):
-        super().__init__(controller)
-        self.controller = controller
-        self._pending: str | None = None
-        controller.surfaceChanged.connect(self._on_surface)
-        controller.formulaError.connect(self._on_error)
-
-    def load(self, name: str) -> None:
-        self._pending = name
-        self.controller.set_formula(name)
-
-    def _on_surface(self, surface: object) -> None:
-        if self._pending is None or surface.name != self._pending:
-            return
-        name, self._pending = self._pending, None
-        # After every view has seen the new surface, not in the middle of its announcement.
-        QTimer.singleShot(0, lambda: self._place_balls(name))
-
-    def _on_error(self, _error: object) -> None:
-        self._pending = None
-
-    def _place_balls(self, name: str) -> None:
-        starts = [tuple(float(v) for v in start) for start in PRESETS[name].starts]
-        if not starts or getattr(self.controller.surface, "name", None) != name:
-            return
-        for index, ball in enumerate(self.controller.balls):
-            start = starts[index % len(starts)]
-            if tuple(ball.start) != start:
-                self.controller.update_ball(index, replace(ball, start=start))
-
-
-def preset_loader(controller: QObject) -> PresetLoader:
-    """The controller's PresetLoader (made on first use, owned by the controller)."""
-    loader = controller.findChild(PresetLoader)
-    return loader if loader is not None else PresetLoader(controller)
-
-
 def presets_menu(controller: QObject, parent: QWidget | None = None) -> QMenu:
     """A menu of the preset surfaces (title; the teaching note as tooltip) that loads the chosen one."""
     menu = QMenu("Preset surfaces", parent)
     menu.setToolTipsVisible(True)
-    loader = preset_loader(controller)
     for name, preset in PRESETS.items():
         action = menu.addAction(preset.title)
         action.setToolTip(preset.note)
         action.setStatusTip(preset.note)
         action.setData(name)
-        action.triggered.connect(lambda _checked=False, n=name: loader.load(n))
+        action.triggered.connect(lambda _checked=False, n=name: controller.load_preset(n))
     return menu
 
 
@@ -215,7 +173,6 @@ class PresetsGallery(QWidget):
     def __init__(self, controller: QObject, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.loader = preset_loader(controller)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: saddle, plateau, ravine, Rosenbrock…")
@@ -248,8 +205,14 @@ class PresetsGallery(QWidget):
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
-        self.details.setMinimumHeight(60)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # The details scroll beyond a few lines, so that the list above keeps room for several entries.
+        self.details_scroll = QScrollArea()
+        self.details_scroll.setWidget(self.details)
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_scroll.setFixedHeight(self.details.fontMetrics().lineSpacing() * DETAILS_LINES + 6)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020;")
@@ -261,15 +224,14 @@ class PresetsGallery(QWidget):
         for view in (self.surfaces, self.scenes):
             view.currentItemChanged.connect(lambda *_: self._update_details())
 
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.load_button)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.load_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.search)
+        layout.addLayout(search_row)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.details)
+        layout.addWidget(self.details_scroll)
         layout.addWidget(self.message)
-        layout.addLayout(buttons)
         for view in (self.surfaces, self.scenes):
             view.setCurrentRow(0)
         self._update_details()
@@ -307,7 +269,12 @@ class PresetsGallery(QWidget):
 
     def load_surface(self, name: str) -> None:
         self.message.hide()
-        self.loader.load(name)
+        try:
+            self.controller.load_preset(name)
+        except DownhillError as error:
+            self.message.setText(str(error))
+            self.message.show()
+            return
         self.loaded.emit(name)
 
     def load_scene(self, name: str) -> None:

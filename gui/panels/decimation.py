@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Default number of buckets: a curve holds at most 2 * 512 + 3 points, about two per pixel of a wide panel.
-DEFAULT_MAX_BUCKETS = 512
+#: Default number of buckets: a long curve holds at most 2 * 256 + RAW_TAIL points, two or more per pixel
+#: of a panel docked beside others (stroking each point costs painting time, so no more than that).
+DEFAULT_MAX_BUCKETS = 256
 #: An incomplete bucket of up to this many points is drawn point for point.
 RAW_TAIL = 64
 
@@ -51,13 +52,15 @@ def bucket_extremes(x: np.ndarray, y: np.ndarray, stride: int) -> tuple[np.ndarr
         stride: bucket length.
 
     Returns:
-        (xd, yd): for ``stride == 1`` the points themselves; otherwise two points per bucket, the
+        (xd, yd): for ``stride <= 2`` the points themselves; otherwise two points per bucket, the
         positions of its finite minimum and maximum in step order (the first and last point when
         the bucket is constant, so a flat stretch is drawn exactly). A bucket without a finite
         value contributes its first and last points, both NaN, which breaks the line.
     """
     buckets = len(y) // stride
-    if stride == 1 or buckets == 0:
+    if stride <= 2 or buckets == 0:
+        # Two display points per bucket: with buckets of one or two points, those are all of them
+        # (gaps included, which choosing extremes would drop).
         return x[: buckets * stride], y[: buckets * stride]
     block = y[: buckets * stride].reshape(buckets, stride)
     finite = np.isfinite(block)

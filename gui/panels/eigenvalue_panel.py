@@ -2,9 +2,11 @@
 
 Both eigenvalues positive: the ball sits in a bowl. λ_min below zero while λ_max is above: a
 saddle (one direction curves up, one curves down). The panel makes that sign the first thing one
-sees: the zero line is drawn thick and labelled "0: flat direction", everything below it is
-shaded in the colour the contour map uses for negative curvature, and the axis always includes
-zero. λ_max is the ball's solid line, λ_min the same colour lighter and dashed.
+sees: the zero line is drawn thick, everything below it is shaded in the colour the contour map
+uses for negative curvature, and the axis always includes zero. Their meaning ("0: flat",
+"λ<0: curves down") is written in the legend strip above the plot, with the key to the line
+styles, where no word ever covers a curve. λ_max is the ball's solid line, λ_min the same colour
+lighter and dashed.
 
 Eigenvalues of one run can span decades (Rosenbrock: 0.4 along the valley, 1000 across it).
 Then the axis switches to the symmetric-log ``asinh`` display of gui.panels.axes (linear
@@ -45,6 +47,9 @@ LAMBDA_MIN_LIGHTEN = 0.35
 NEGATIVE_SHADE_ALPHA = 38
 #: Colour of the line-style key in the legend.
 KEY_COLOR = "#c8c8c8"
+#: How strongly the legend's sample of the shading mixes the negative-curvature colour into the
+#: background (stronger than the shading itself, which a small legend swatch would not show).
+LEGEND_SHADE_MIX = 0.45
 
 
 class EigenvaluePanel(HistoryPlotPanel):
@@ -85,19 +90,6 @@ class EigenvaluePanel(HistoryPlotPanel):
                                          pen=pg.mkPen(plot_style.FOREGROUND, width=3.5))
         self.zero_line.setZValue(-10)
         plot.addItem(self.zero_line)
-        # Labels ride on the zero line (above it on the left, below it on the right), on a translucent
-        # patch of background so a curve passing behind does not cross out the words.
-        backing = QColor(plot_style.BACKGROUND)
-        backing.setAlpha(170)
-        self.zero_label = pg.InfLineLabel(self.zero_line, "0: flat direction", position=0.02, anchors=[(0, 1), (0, 1)],
-                                          color=plot_style.FOREGROUND, fill=pg.mkBrush(backing))
-        negative = QColor(NEGATIVE_CURVATURE_COLOR).lighter(130)
-        self.negative_label = pg.InfLineLabel(self.zero_line, "negative curvature ▼", position=0.98,
-                                              anchors=[(1, 0), (1, 0)], color=negative, fill=pg.mkBrush(backing))
-        font = plot_style.tick_font()
-        for label in (self.zero_label, self.negative_label):
-            label.setFont(font)
-            label.setZValue(10)  # over the curves (a child item stacks among its line's siblings)
 
     def _add_scale_menu(self) -> None:
         """"Eigenvalue axis" in the plot's right-click menu: automatic, linear or symmetric log."""
@@ -126,8 +118,11 @@ class EigenvaluePanel(HistoryPlotPanel):
         ]
 
     def legend_extras(self) -> list[tuple[str, str]]:
+        shade = plot_style.mix(NEGATIVE_CURVATURE_COLOR, plot_style.BACKGROUND, LEGEND_SHADE_MIX)
         return [(plot_style.legend_sample(KEY_COLOR), "λmax"),
-                (plot_style.legend_sample(KEY_COLOR, dashed=True), "λmin")]
+                (plot_style.legend_sample(KEY_COLOR, dashed=True), "λmin"),
+                (plot_style.legend_sample(plot_style.FOREGROUND), "0: flat"),
+                (plot_style.legend_sample(shade, band=True), "λ<0: curves down")]
 
     def display_transform(self, plot: int) -> Callable[[np.ndarray], np.ndarray] | None:
         return self.scale.forward if self.scale is not None else None

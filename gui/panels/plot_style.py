@@ -99,6 +99,14 @@ def style_plot(plot: pg.PlotItem, y_label: str, x_label: str | None = "step") ->
         plot.getAxis("bottom").setHeight(6)
 
 
+def mix(color: str, ground: str, amount: float) -> str:
+    """``color`` laid over ``ground`` at opacity ``amount`` (0..1), as "#rrggbb"."""
+    top, bottom = QColor(color), QColor(ground)
+    channels = (round(amount * a + (1.0 - amount) * b) for a, b in
+                zip((top.red(), top.green(), top.blue()), (bottom.red(), bottom.green(), bottom.blue()), strict=True))
+    return QColor(*channels).name()
+
+
 def legend_sample(color: str, dashed: bool = False, band: bool = False) -> str:
     """Rich text drawing a short line in ``color``: solid, dashed, or a wide translucent band."""
     if band:

@@ -5,8 +5,14 @@ the values are its means), position (x, y), loss, gradient norm, λ_min and λ_m
 second, across the whole width so the words are never cut short in a narrow dock: the regime as a
 badge in the regime's colour (gui.palette) carrying physics' own words, ``BallState.regime_detail``:
 "saddle: curvature -1.0 and +2.0", "plateau: gradient 1e-4 but loss still 0.9", ... The numbers
-are the last row of the ball's history (the same series the plots draw), the words its state. In a
-dock too narrow for every column the position is left out (the map shows where the ball is).
+are the last row of the ball's history (the same series the plots draw), the words its state.
+
+The table always fits its dock's width, never cut off on the right: columns are as wide as their
+texts (numbers measured with equal-width digits, so changing digits do not move them), the font
+shrinks from TABLE_POINT_SIZE towards MIN_POINT_SIZE as the dock narrows, a long ball name is
+elided (its tooltip has it whole), and columns are left out when even that is not enough, the
+position first (the map shows where the ball is), then the gradient norm and λ_min (the badge
+says in words what they say in numbers).
 
 Built for a lecture hall: a large font, a few significant digits (gui.panels.numbers). Cheap:
 an update re-formats the numbers and sets only the cell texts that changed (nothing is rebuilt,
@@ -21,7 +27,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PyQt6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRectF, QSize, Qt, QTimer
+from PyQt6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer
 from PyQt6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QStandardItem, QStandardItemModel
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -43,22 +49,33 @@ from gui.panels.numbers import format_number, format_pair
 UPDATE_INTERVAL_S = 0.1
 
 #: The last, unnamed column only fills the width (the badge line spans it too).
-COLUMNS = ("Ball", "Position (x, y)", "Loss f", "‖∇f‖", "λmin", "λmax", "")
+COLUMNS = ("Ball", "(x, y)", "Loss", "‖∇f‖", "λmin", "λmax", "")
 BALL, POSITION, LOSS, GRADIENT, LAMBDA_MIN, LAMBDA_MAX, FILLER = range(len(COLUMNS))
+#: Columns left out, in this order, while the table does not fit at the smallest font.
+DROP_ORDER = (POSITION, GRADIENT, LAMBDA_MIN)
 #: Not a column: the regime text, shown on the ball's second line.
 REGIME = len(COLUMNS)
 _NUMERIC = (POSITION, LOSS, GRADIENT, LAMBDA_MIN, LAMBDA_MAX)
-#: Pixels of padding added to a column's widest text.
-COLUMN_PADDING = 18
+#: Pixels of padding added to a column's widest text (Qt keeps 3 on each side of a cell's text).
+COLUMN_PADDING = 12
 #: Pixels around a badge, and between its edge and its words.
 BADGE_MARGIN = 3
 BADGE_PADDING = 12
+#: Pixels a badge's words must leave free to count as fitting on one line (text measured in whole
+#: pixels may be a fraction wider when drawn, and would then be elided).
+BADGE_SLACK = 4
 #: The most of the table's width a ball's name may take (longer names are elided; the tooltip has them).
 MAX_NAME_SHARE = 0.3
-#: Every character a formatted number may hold (gui.panels.numbers): the widest sizes a number column.
+#: The least room (in average characters) a ball's name keeps beside its colour swatch.
+MIN_NAME_CHARACTERS = 4
+#: Every character a formatted number may hold (gui.panels.numbers).
 NUMBER_CHARACTERS = "0123456789.e+\u2212(), —∞"
+DIGITS = "0123456789"
 #: The smallest font the table shrinks to in a narrow dock (points).
 MIN_POINT_SIZE = 10
+#: Down to this font size names are shown whole (up to their share); below it, numbers keep the
+#: larger font and a long name is elided instead.
+ELIDE_NAMES_BELOW = 13
 #: Row height in lines of the table font.
 ROW_HEIGHT = 1.6
 HEADER_COLOR = "#262a31"
@@ -148,8 +165,8 @@ class ReadoutModel(QStandardItemModel):
 class RegimeBadgeDelegate(QStyledItemDelegate):
     """Paints the regime cell as a rounded badge in the regime's colour, text in black or white for contrast.
 
-    Words too long for one line wrap onto a second (the panel makes such rows taller); beyond
-    that they are elided (the tooltip holds them all).
+    Words too long for one line wrap (the panel makes such rows as tall as they need); a row
+    too short for them (never, once the panel has fitted it) elides them (the tooltip holds them all).
     """
 
     def __init__(self, parent: Any = None):
@@ -181,7 +198,7 @@ class RegimeBadgeDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(rect, radius, radius)
         painter.setPen(QColor(contrast_color(fill.name())))
         inner = rect.adjusted(BADGE_PADDING, 0, -BADGE_PADDING, 0)
-        if metrics.horizontalAdvance(text) <= inner.width() or rect.height() < 2 * metrics.lineSpacing():
+        if metrics.horizontalAdvance(text) <= inner.width() - BADGE_SLACK or rect.height() < 2 * metrics.lineSpacing():
             elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width()))
             painter.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), elided)
         else:
@@ -206,7 +223,11 @@ class ReadoutPanel(QWidget):
         # Set on the badge rows only (in refresh): the number rows keep Qt's own C++ delegate.
         self._badge_delegate = RegimeBadgeDelegate(self.table)
         self._point_size = 0
-        self._metrics_cache: dict[int, tuple[QFontMetrics, QFontMetrics, int]] = {}
+        self._metrics_cache: dict[int, tuple[QFontMetrics, QFontMetrics, dict[str, int]]] = {}
+        self._hidden: set[int] = set()
+        self._fitting = False
+        self._refit = False
+        self._line_counts: dict[tuple[int, str, int], int] = {}
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -322,8 +343,9 @@ class ReadoutPanel(QWidget):
         self.table.horizontalHeader().setFont(bold)
         self.table.verticalHeader().setDefaultSectionSize(int(QFontMetrics(font).height() * ROW_HEIGHT))
 
-    def _metrics(self, size: int) -> tuple[QFontMetrics, QFontMetrics, int]:
-        """(regular, bold) font metrics at ``size`` points and the widest character a number uses."""
+    def _metrics(self, size: int) -> tuple[QFontMetrics, QFontMetrics, dict[str, int]]:
+        """(regular, bold) font metrics at ``size`` points, and the advance of each character a number
+        uses, every digit counted as wide as the widest (so 0.0123 and 0.0987 take the same room)."""
         known = self._metrics_cache.get(size)
         if known is None:
             font = QFont(self.table.font())
@@ -331,69 +353,139 @@ class ReadoutPanel(QWidget):
             bold = QFont(font)
             bold.setBold(True)
             metrics = QFontMetrics(font)
-            widest = max(metrics.horizontalAdvance(c) for c in NUMBER_CHARACTERS)
-            known = self._metrics_cache[size] = (metrics, QFontMetrics(bold), widest)
+            advances = {c: metrics.horizontalAdvance(c) for c in NUMBER_CHARACTERS}
+            digit = max(advances[c] for c in DIGITS)
+            advances.update(dict.fromkeys(DIGITS, digit))
+            known = self._metrics_cache[size] = (metrics, QFontMetrics(bold), advances)
         return known
 
     def _column_widths(self, size: int) -> list[int]:
-        """Pixels each column needs for its widest text at font size ``size`` (the filler: 0).
-
-        Numbers are measured as their length times the widest character a number uses: an upper
-        bound, cheap, and the same for 0.0123 and 0.0987, so changing digits do not move columns.
-        """
-        metrics, bold_metrics, widest = self._metrics(size)
+        """Pixels each column needs for its widest text at font size ``size`` (the filler: 0)."""
+        metrics, bold_metrics, advances = self._metrics(size)
+        widest = max(advances.values())
         widths = []
         for column, title in enumerate(COLUMNS[:-1]):
             texts = self.model.column_texts(column)
             if column == BALL:
                 text_width = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+                text_width += self.table.iconSize().width() + 8
             else:
-                text_width = widest * max((len(text) for text in texts), default=0)
-            width = max(text_width, bold_metrics.horizontalAdvance(title)) + COLUMN_PADDING
-            if column == BALL:
-                width = min(width + self.table.iconSize().width() + 8,
-                            int(self.table.viewport().width() * MAX_NAME_SHARE))
-            widths.append(width)
+                text_width = max((sum(advances.get(c, widest) for c in text) for text in texts), default=0)
+            widths.append(max(text_width, bold_metrics.horizontalAdvance(title)) + COLUMN_PADDING)
         return [*widths, 0]
 
-    def _fit_columns(self, shrink: bool) -> None:
-        """Fit the columns to their texts, never scrolling sideways.
+    def _name_limits(self, size: int, available: int) -> tuple[int, int]:
+        """(least, most) pixels the ball column may take: the swatch and a few letters, and its share."""
+        metrics = self._metrics(size)[0]
+        least = self.table.iconSize().width() + 8 + MIN_NAME_CHARACTERS * metrics.averageCharWidth() + COLUMN_PADDING
+        return least, max(least, int(available * MAX_NAME_SHARE))
 
-        The largest font from TABLE_POINT_SIZE down to MIN_POINT_SIZE with which every column
-        but the position fits is used; the position is shown if it fits too (the map shows it
-        anyway). Columns only widen between changes of the balls, so changing numbers do not make
-        the table jitter.
-        """
-        available = self.table.viewport().width()
-        for size in range(plot_style.TABLE_POINT_SIZE, MIN_POINT_SIZE - 1, -1):
-            widths = self._column_widths(size)
-            if sum(widths) - widths[POSITION] <= available:
+    def _layout_for(self, size: int, available: int) -> tuple[list[int], set[int]] | None:
+        """Column widths and the columns left out at font ``size`` so the table fits ``available`` pixels,
+        or None if at this size it would have to leave out more than the position (try a smaller font)."""
+        widths = self._column_widths(size)
+        least, most = self._name_limits(size, available)
+        name = min(widths[BALL], most)
+        least = min(least, name)
+
+        def others(hidden: set[int]) -> int:
+            return sum(width for column, width in enumerate(widths) if column != BALL and column not in hidden)
+
+        # At a large font the whole name (up to its share) must fit: a smaller font before eliding it.
+        needed = name if size >= ELIDE_NAMES_BELOW else least
+        hidden: set[int] = set()
+        for column in DROP_ORDER:
+            if others(hidden) + needed <= available:
                 break
-        shrink = shrink or size != self._point_size
+            if column != POSITION and size > MIN_POINT_SIZE:
+                return None
+            hidden.add(column)
+        widths[BALL] = max(least, min(name, available - others(hidden)))  # a long name gives way (elided)
+        return widths, hidden
+
+    def _fit_columns(self, shrink: bool) -> None:
+        """Fit the columns to their texts and the table to its dock, never scrolling sideways (module docstring).
+
+        The largest font from TABLE_POINT_SIZE down to MIN_POINT_SIZE with which every column but
+        the position fits is used; the position is shown if it fits too. Columns only widen
+        between changes of the balls, so changing numbers do not make the table jitter.
+
+        Fitting changes row heights, which may show or hide the vertical scroll bar and so change
+        the width available while fitting (Qt reports it at once, from inside the fit): the fit
+        is then made again for the new width, until the width stays put.
+        """
+        if self._fitting:
+            self._refit = True
+            return
+        self._fitting = True
+        try:
+            for _attempt in range(4):
+                self._refit = False
+                self._fit_columns_to(self.table.viewport().width(), shrink)
+                shrink = True
+                if not self._refit:
+                    break
+        finally:
+            self._fitting = False
+
+    def _fit_columns_to(self, available: int, shrink: bool) -> None:
+        layout = None
+        for size in range(plot_style.TABLE_POINT_SIZE, MIN_POINT_SIZE - 1, -1):
+            layout = self._layout_for(size, available - 1)  # (the filler keeps at least one pixel)
+            if layout is not None:
+                break
+        widths, hidden = layout
+        shrink = shrink or size != self._point_size or hidden != self._hidden
         self._set_point_size(size)
+        self._hidden = hidden
         header = self.table.horizontalHeader()
         for column, width in enumerate(widths[:-1]):
-            if shrink or width > header.sectionSize(column):
+            if self.table.isColumnHidden(column) != (column in hidden):
+                self.table.setColumnHidden(column, column in hidden)
+            if shrink or width > header.sectionSize(column) or column == BALL:
                 header.resizeSection(column, width)
-        hide = sum(widths) > available  # (a hidden section's size reads 0, so the texts decide)
-        if self.table.isColumnHidden(POSITION) != hide:
-            self.table.setColumnHidden(POSITION, hide)
+        # Widened columns may now overflow: give the excess back from the widest number columns' slack.
+        used = sum(header.sectionSize(c) for c in range(FILLER) if c not in hidden)
+        if used > available:
+            for column in range(FILLER):
+                if column not in hidden and column != BALL:
+                    header.resizeSection(column, widths[column])
+            used = sum(header.sectionSize(c) for c in range(FILLER) if c not in hidden)
         # The filler takes exactly the rest, so the badge lines end at the right edge.
-        used = sum(header.sectionSize(c) for c in range(FILLER) if not self.table.isColumnHidden(c))
         header.resizeSection(FILLER, max(1, available - used))
         self._fit_badges()
 
+    @property
+    def hidden_columns(self) -> set[int]:
+        """The columns left out now to fit the dock."""
+        return set(self._hidden)
+
     def _fit_badges(self) -> None:
-        """A badge row is two lines tall when its words do not fit on one."""
+        """A badge row is as many lines tall as its words need, wrapped at the table's width."""
         rows = self.table.verticalHeader()
         line = rows.defaultSectionSize()
-        metrics, bold_metrics, _ = self._metrics(self._point_size)
-        room = self.table.viewport().width() - 2 * (BADGE_MARGIN + BADGE_PADDING)
+        _metrics, bold_metrics, _ = self._metrics(self._point_size)
+        room = self.table.viewport().width() - 2 * (BADGE_MARGIN + BADGE_PADDING) - BADGE_SLACK
         for entry, text in enumerate(self.model.column_texts(REGIME)):
-            one_line = bold_metrics.horizontalAdvance(text) <= room
-            height = line if one_line else line + metrics.lineSpacing()
+            lines = self._badge_lines(bold_metrics, text, room)
+            height = line + (lines - 1) * bold_metrics.lineSpacing()
             if rows.sectionSize(2 * entry + 1) != height:
                 rows.resizeSection(2 * entry + 1, height)
+
+    def _badge_lines(self, metrics: QFontMetrics, text: str, room: int) -> int:
+        """How many lines ``text`` takes wrapped at ``room`` pixels (remembered: the words change rarely)."""
+        key = (metrics.lineSpacing(), text, room)
+        lines = self._line_counts.get(key)
+        if lines is None:
+            if metrics.horizontalAdvance(text) <= room:
+                lines = 1
+            else:
+                box = metrics.boundingRect(QRect(0, 0, max(room, 1), 100_000), int(Qt.TextFlag.TextWordWrap), text)
+                lines = max(1, round(box.height() / metrics.lineSpacing()))
+            if len(self._line_counts) > 256:
+                self._line_counts.clear()
+            self._line_counts[key] = lines
+        return lines
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt's name)
         # The table's viewport (not this panel) knows the width left once scroll bars are placed.

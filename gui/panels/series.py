@@ -64,6 +64,8 @@ class HistorySeries:
         count: the number of history rows processed.
         magnitude: with ``track_magnitude``, the largest |value| among the finite values
             processed (0 if none), for panels that choose a scale; else 0.
+        low, high: the smallest and largest finite value processed (+inf and -inf if none):
+            the curve's vertical extent, which peak decimation keeps (gui.panels.decimation).
         latest: the newest value as drawn (NaN if dropped).
     """
 
@@ -75,6 +77,8 @@ class HistorySeries:
         self._decimator = PeakDecimator(max_buckets)
         self.count = 0
         self.magnitude = 0.0
+        self.low = math.inf
+        self.high = -math.inf
         self._last_step = math.nan
         self._last_value = math.nan
         self.latest = math.nan
@@ -85,6 +89,8 @@ class HistorySeries:
         self._decimator.clear()
         self.count = 0
         self.magnitude = 0.0
+        self.low = math.inf
+        self.high = -math.inf
         self.latest = math.nan
 
     def sync(self, history: Any) -> bool:
@@ -130,8 +136,13 @@ class HistorySeries:
                                     sanitize(self.extract(history, 0), self.positive))
         self.latest = value
         self._ends_in_gap = self._new_all_gap = value != value  # NaN
-        if self.track_magnitude and value == value:
-            self.magnitude = max(self.magnitude, abs(value))
+        if value == value:
+            if value < self.low:
+                self.low = value
+            if value > self.high:
+                self.high = value
+            if self.track_magnitude:
+                self.magnitude = max(self.magnitude, abs(value))
         self.count += 1
         self._last_step = step
         self._last_value = raw
@@ -145,8 +156,11 @@ class HistorySeries:
         if not self._decimator.extend(np.asarray(steps[start:], dtype=float), values):
             everything = values if start == 0 else sanitize(self.extract(history, 0), self.positive)
             self._decimator.rebuild(np.asarray(steps, dtype=float), everything)
-        if self.track_magnitude and not self._new_all_gap:
-            self.magnitude = max(self.magnitude, float(np.nanmax(np.abs(values))))
+        if not self._new_all_gap:
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+            self.low, self.high = min(self.low, low), max(self.high, high)
+            if self.track_magnitude:
+                self.magnitude = max(self.magnitude, abs(low), abs(high))
         self.count = len(steps)
         self._last_step = float(steps[-1])
         self._last_value = float(raw[-1])

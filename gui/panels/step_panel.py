@@ -237,7 +237,9 @@ class StepPanel(HistoryPlotPanel):
         self._place_labels()
 
     def after_refresh(self) -> None:
-        self._place_labels()
+        # The labels follow the bounds' latest values (a change of view moves them by itself).
+        if any(key == "bound" for _index, key in self.changed_keys):
+            self._place_labels()
 
     def _place_labels(self, *_ignored: Any) -> None:
         """Each label at the right edge of the view, on its bound's latest value, stacked downwards

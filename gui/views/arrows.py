@@ -31,6 +31,7 @@ class ArrowLayer(pg.GraphicsObject):
     def __init__(self, color: str, width: float = 4.0, head: float = 18.0, dash: bool = False,
                  extend: float = 0.0):
         super().__init__()
+        self._rect: QtCore.QRectF | None = None
         self._extend = float(extend)
         self._color = pg.mkColor(color)
         self._width = float(width)
@@ -47,6 +48,7 @@ class ArrowLayer(pg.GraphicsObject):
         tips = np.asarray(tips, dtype=float).reshape(-1, 2)
         keep = np.isfinite(tails).all(axis=1) & np.isfinite(tips).all(axis=1)
         self.prepareGeometryChange()
+        self._rect = None
         self._tails, self._tips = tails[keep], tips[keep]
         if len(self._tails):
             both = np.vstack([self._tails, self._tips])
@@ -73,6 +75,15 @@ class ArrowLayer(pg.GraphicsObject):
 
     # -- QGraphicsItem -------------------------------------------------------------------------
     def boundingRect(self) -> QtCore.QRectF:
+        # Qt asks for it many times a frame; it changes only with the data and the view's transform.
+        rect = self._rect
+        if rect is None:
+            rect = self._bounding_rect()
+            if self.getViewBox() is not None:   # (outside a view there are no pixels to pad by yet)
+                self._rect = rect
+        return QtCore.QRectF(rect)
+
+    def _bounding_rect(self) -> QtCore.QRectF:
         if self._bounds.isNull() and not len(self._tails):
             return QtCore.QRectF()
         # Grow by the pixel extent of heads and outlines, converted to data units.
@@ -85,6 +96,7 @@ class ArrowLayer(pg.GraphicsObject):
 
     def viewTransformChanged(self) -> None:
         self.prepareGeometryChange()
+        self._rect = None
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         if not len(self._tails):

@@ -30,6 +30,14 @@ Overlays at each ball (not at each particle of a swarm), switched with :meth:`se
   (lambda > 0), magenta where it curves down (lambda < 0); a flat direction has no segment.
 - ``trails``, ``critical`` (the critical points) and ``contours`` (lines and labels).
 
+The map stays framed on the domain whatever the balls do (nothing a ball draws counts for the
+view's range). A ball that leaves the domain, by a learning rate past its bound or a catapult off
+a cliff, is not followed: its trail is cut where it crosses the edge (gui.views.off_map), its
+arrows are not drawn, and an arrowhead on the edge where it last left, labelled "left the map"
+in its colour, stands for it (gui.views.edge_markers); one the simulation stopped as diverging
+is labelled "diverged" (at the edge, or beside its marker if it stopped inside the map). Such a
+mark can be clicked to select the ball.
+
 Mouse (every marker lets clicks through; the ViewBox decides by distance in pixels): a left
 click on the map emits ``pointClicked(x, y)``; a click on a ball or its start
 selects that ball; pressing on a start marker (hollow circle) and dragging moves it with live
@@ -48,10 +56,21 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui import palette
 from gui.views.arrows import ArrowLayer
+from gui.views.bounded_curve import BoundedCurve
 from gui.views.contours import ContourSet, contours_for
+from gui.views.edge_markers import EdgeMark, EdgeMarkerLayer
 from gui.views.map_legend import MapLegend
 from gui.views.map_mouse import MapViewBox, PassiveScatter
 from gui.views.markers import MarkerLayer
+from gui.views.off_map import (
+    DIVERGED,
+    LEFT_THE_MAP,
+    ExitTracker,
+    clip_segments,
+    inside_box,
+    outward_direction,
+    segment_parameters,
+)
 from gui.views.overlay_geometry import eigen_segments, scaled_vectors
 from gui.views.point_cloud import PointCloudItem
 from gui.views.sampling import SurfaceSample, sample_surface
@@ -93,7 +112,7 @@ class ContourMapView(QtWidgets.QWidget):
         self._contours: ContourSet | None = None
         self._display_note = ""
         self._balls: tuple = ()
-        self._trails: list[pg.PlotCurveItem] = []
+        self._trails: list[BoundedCurve] = []
         self._swarms: dict[int, PointCloudItem] = {}
         self._label_items: list[pg.TextItem] = []
         self._labels_shown = 0
@@ -102,6 +121,7 @@ class ContourMapView(QtWidgets.QWidget):
         self._starts = np.empty((0, 2))
         self._has_velocity = False
         self._trail_buffers: list[TrailBuffer] = []
+        self._exits: list[ExitTracker] = []
         self._marker_order = np.empty(0, dtype=int)
 
         self._build_plot()
@@ -115,6 +135,8 @@ class ContourMapView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.view_box = MapViewBox(self)
+        # The map frames the domain (reset_view) and follows only the user's pan and zoom.
+        self.view_box.disableAutoRange()
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setBackground("#1b1b1f")
         layout.addWidget(self.plot_widget)
@@ -187,13 +209,16 @@ class ContourMapView(QtWidgets.QWidget):
         self.ball_markers.setZValue(30)
         plot.addItem(self.ball_markers, ignoreBounds=True)
 
+        self.edge_markers = EdgeMarkerLayer()
+        self.edge_markers.setZValue(32)
+        plot.addItem(self.edge_markers, ignoreBounds=True)
+
         self.legend = MapLegend(FONT_POINT_SIZE)
         self.plot_widget.addItem(self.legend, row=1, col=0)
 
         self.note_label = QtWidgets.QLabel(self.plot_widget)
-        self.note_label.setStyleSheet(
-            f"QLabel {{ background: rgba(20, 20, 24, 210); color: #ffd54f; padding: 4px 8px;"
-            f" border: 1px solid #808080; font-size: {FONT_POINT_SIZE}pt; }}")
+        self.note_label.setStyleSheet(palette.DISPLAY_NOTE_STYLE)
+        self.note_label.setToolTip(palette.DISPLAY_NOTE_TIP)
         self.note_label.hide()
         self.view_box.sigResized.connect(self._place_note)
 
@@ -291,7 +316,31 @@ class ContourMapView(QtWidgets.QWidget):
         self._set_note(sample.scale.note)
         if previous is None or previous.domain != d:
             self.reset_view()
+            self._set_boxes()
         self._on_stepped()
+
+    def _domain_box(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(lo, hi) corners of the domain, or None before the first surface."""
+        if self._sample is None:
+            return None
+        d = self._sample.domain
+        return np.array([d.xmin, d.ymin]), np.array([d.xmax, d.ymax])
+
+    def _set_boxes(self) -> None:
+        """Trails are cut, and balls count as off the map, at the domain's edge.
+
+        So every trail lies in the domain: that is its extent, told to the curve once (pyqtgraph
+        would otherwise scan its points for it after every step).
+        """
+        box = self._domain_box()
+        self._exits = [ExitTracker(*box) for _ in self._balls] if box is not None else []
+        for buffer in self._trail_buffers:
+            buffer.set_box(*(box or (None, None)))
+        for trail in self._trails:
+            if box is None:
+                trail.forget_bounds()
+            else:
+                trail.set_bounds((box[0][0], box[1][0]), (box[0][1], box[1][1]))
 
     def _draw_contours(self, sample: SurfaceSample) -> None:
         contours = self._contours = contours_for(sample)
@@ -336,7 +385,7 @@ class ContourMapView(QtWidgets.QWidget):
     def _place_note(self) -> None:
         """Keep the note in the top-left corner of the plotting area."""
         corner = self.plot_widget.mapFromScene(self.view_box.sceneBoundingRect().topLeft())
-        self.note_label.move(corner.x() + 8, corner.y() + 8)
+        self.note_label.move(corner.x() + 6, corner.y() + 6)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -365,19 +414,20 @@ class ContourMapView(QtWidgets.QWidget):
         self._trail_buffers = [TrailBuffer(2, MAX_TRAIL_POINTS, np.float64) for _ in balls]
         self._swarms = {}
         for index, ball in enumerate(balls):
-            trail = pg.PlotCurveItem(pen=pg.mkPen(ball.color, width=3.0),
-                                     shadowPen=pg.mkPen(palette.OUTLINE_COLOR, width=5.5))
+            trail = BoundedCurve(pen=pg.mkPen(ball.color, width=3.0),
+                                 shadowPen=pg.mkPen(palette.OUTLINE_COLOR, width=5.5))
             trail.setZValue(10)
             trail.setProperty("ball_visible", bool(ball.visible))
             trail.setVisible(self._overlays["trails"] and ball.visible)
             self.plot_item.addItem(trail, ignoreBounds=True)
             self._trails.append(trail)
             if ball.particles > 1:
-                cloud = PointCloudItem(ball.color, size=4.0)
+                cloud = PointCloudItem(ball.color)
                 cloud.setZValue(12)
                 cloud.setVisible(ball.visible)
                 self.plot_item.addItem(cloud, ignoreBounds=True)
                 self._swarms[index] = cloud
+        self._set_boxes()
         self._starts = np.array([ball.start for ball in balls], dtype=float).reshape(-1, 2)
         self.start_markers.set_style([ball.color for ball in balls], [START_SIZE] * len(balls))
         self._draw_starts(self._starts)
@@ -414,6 +464,7 @@ class ContourMapView(QtWidgets.QWidget):
         balls = self._balls
         if not balls or self._sample is None:
             self.ball_markers.set_positions(np.empty((0, 2)))
+            self.edge_markers.set_marks(())
             for layer in (self.descent_arrows, self.step_arrows, self.velocity_arrows,
                           self.eigen_positive, self.eigen_negative):
                 layer.clear()
@@ -425,6 +476,8 @@ class ContourMapView(QtWidgets.QWidget):
         velocities = np.full((n, 2), np.nan)
         eigenvalues = np.full((n, 2), np.nan)
         eigenvectors = np.full((n, 2, 2), np.nan)
+        clickable = np.full((n, 2), np.nan)   # where a click selects the ball: its marker, or its mark on the edge
+        marks: list[EdgeMark] = []
         has_velocity = False
         for index, ball in enumerate(balls):
             try:
@@ -439,9 +492,24 @@ class ContourMapView(QtWidgets.QWidget):
             if ball.particles > 1:
                 self._swarms[index].set_points(state.positions)
                 continue
-            positions[index] = state.positions[0]
-            if not bool(np.asarray(state.active).reshape(-1)[0]):
-                continue  # a diverged ball: no arrows from infinity
+            position = state.positions[0]
+            active = bool(state.active[0])
+            exits = self._exits[index] if index < len(self._exits) else None
+            if exits is not None:
+                exits.update(history.positions)
+            if exits is not None and exits.outside:
+                # Off the map: an arrowhead where it left stands for it; no marker, no arrows from far away.
+                where = exits.marker_point()
+                out = outward_direction(where, exits.lo, exits.hi)
+                marks.append(EdgeMark(float(where[0]), float(where[1]), float(out[0]), float(out[1]), ball.color,
+                                      LEFT_THE_MAP if active else DIVERGED))
+                clickable[index] = where
+                continue
+            positions[index] = clickable[index] = position
+            if not active:
+                # Stopped inside the map (f undefined there): its marker stays, with the word.
+                marks.append(EdgeMark(float(position[0]), float(position[1]), 0.0, 0.0, ball.color, DIVERGED))
+                continue
             gradients[index] = state.gradient[0]
             steps[index] = state.step[0]
             eigenvalues[index] = state.eigenvalues[0]
@@ -449,19 +517,36 @@ class ContourMapView(QtWidgets.QWidget):
             if state.velocity is not None:
                 velocities[index] = state.velocity[0]
                 has_velocity = True
-        self._ball_positions = positions
+        self._ball_positions = clickable
         if has_velocity != self._has_velocity:
             self._has_velocity = has_velocity
             self._update_legend()
         self._draw_balls(positions)
+        self.edge_markers.set_marks(marks)
         self._draw_overlays(positions, gradients, steps, velocities, eigenvalues, eigenvectors)
 
+    @property
+    def off_map_marks(self) -> tuple[EdgeMark, ...]:
+        """The marks of the balls drawn off the map or diverged now (for tests and tools)."""
+        return self.edge_markers.marks
+
     def _update_trail(self, index: int, positions: np.ndarray) -> None:
-        """Extend a trail by the ball's new steps (a resting ball costs nothing per frame)."""
-        points = self._trail_buffers[index].update(positions, positions[:, 0], _positions_only)
-        if points is not None:
+        """Extend a trail by the ball's new steps (a resting ball costs nothing per frame).
+
+        A trail that ever left the domain is cut to it (drawn as separate segments); one that
+        stayed inside is handed over as it is.
+        """
+        buffer = self._trail_buffers[index]
+        points = buffer.update(positions, positions[:, 0], _positions_only)
+        if points is None:
+            return
+        trail = self._trails[index]
+        if buffer.leaves and buffer.box is not None:
+            pairs = clip_segments(points, *buffer.box)
+            trail.setData(pairs[:, 0], pairs[:, 1], connect="pairs", skipFiniteCheck=True)
+        else:
             # The simulation never records a non-finite position, so the finiteness scan is skipped.
-            self._trails[index].setData(points[:, 0], points[:, 1], skipFiniteCheck=True)
+            trail.setData(points[:, 0], points[:, 1], connect="all", skipFiniteCheck=True)
 
     def _draw_balls(self, positions: np.ndarray) -> None:
         shown = np.array([ball.visible and ball.particles == 1 for ball in self._balls], dtype=bool)
@@ -477,7 +562,14 @@ class ContourMapView(QtWidgets.QWidget):
             self.descent_arrows.set_arrows(positions, positions + scaled_vectors(-gradients, sample.gradient_scale,
                                                                                  ARROW_FRACTION * diagonal))
         if self._overlays["step"]:
-            self.step_arrows.set_arrows(positions - steps, positions)
+            # A step that brought the ball back onto the map is drawn from where it came in, not from far outside.
+            tails = positions - steps
+            lo, hi = self._domain_box()
+            outside = np.isfinite(tails).all(axis=1) & ~inside_box(tails, lo, hi)
+            if outside.any():
+                t_in, _t_out = segment_parameters(tails[outside], positions[outside], lo, hi)
+                tails[outside] += t_in[:, None] * (positions[outside] - tails[outside])
+            self.step_arrows.set_arrows(tails, positions)
         if self._overlays["velocity"]:
             # The velocity of SGD momentum, Nesterov, RMSProp and Adam is a running mean of gradients:
             # the ball is pushed against it, so -v is drawn, pointing the way it carries the ball.

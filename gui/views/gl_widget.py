@@ -12,6 +12,8 @@ import pyqtgraph.opengl as gl
 from PyQt6 import QtCore, QtGui, QtWidgets
 from pyqtgraph.opengl import shaders
 
+from gui.palette import readable_on_dark
+
 #: A shader for lit spheres: a headlight above the viewer's left shoulder, diffuse plus a
 #: specular highlight, in eye coordinates, so a ball looks round from every camera angle.
 LIT_SHADER = shaders.ShaderProgram("downhill-lit", [
@@ -48,6 +50,11 @@ LIT_SHADER = shaders.ShaderProgram("downhill-lit", [
 ])
 
 
+#: Words about balls ("left the map"): size (points) and the dark patch under them.
+MARK_POINT_SIZE = 11
+MARK_BACKING = QtGui.QColor(15, 15, 20, 215)
+
+
 class LabelledGLView(gl.GLViewWidget):
     """A GLViewWidget that tells its label overlay to follow the camera after every repaint."""
 
@@ -79,12 +86,22 @@ class LabelOverlay(QtWidgets.QWidget):
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoSystemBackground)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TranslucentBackground)
         self.labels: list[tuple[QtGui.QVector4D, str, QtGui.QFont, bool]] = []
+        self.marks: list[tuple[QtGui.QVector4D, str, QtGui.QColor]] = []
+        self._mark_font = QtGui.QFont()
+        self._mark_font.setPointSize(MARK_POINT_SIZE)
+        self._mark_font.setBold(True)
         self.setGeometry(view.rect())
 
     def set_labels(self, labels: list[tuple[tuple[float, float, float], str, QtGui.QFont, bool]]) -> None:
         """Labels as (world point, text, font, right-aligned); centred on the point otherwise."""
         self.labels = [(QtGui.QVector4D(float(x), float(y), float(z), 1.0), text, font, right)
                        for (x, y, z), text, font, right in labels]
+        self.update()
+
+    def set_marks(self, marks: list[tuple[tuple[float, float, float], str, str]]) -> None:
+        """Words about balls, (world point, text, "#rrggbb") each: over the point, in the colour, on a dark patch."""
+        self.marks = [(QtGui.QVector4D(float(x), float(y), float(z), 1.0), text, QtGui.QColor(readable_on_dark(color)))
+                      for (x, y, z), text, color in marks]
         self.update()
 
     def project(self, point: tuple[float, float, float]) -> QtCore.QPointF | None:
@@ -113,7 +130,25 @@ class LabelOverlay(QtWidgets.QWidget):
             x = where.x() - box.width() if right else where.x() - box.width() / 2
             painter.drawText(QtCore.QPointF(x, where.y() + box.height() / 2 - QtGui.QFontMetricsF(font).descent()),
                              text)
+        if self.marks:
+            self._paint_marks(painter)
         painter.end()
+
+    def _paint_marks(self, painter: QtGui.QPainter) -> None:
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setFont(self._mark_font)
+        metrics = QtGui.QFontMetricsF(self._mark_font)
+        for point, text, color in self.marks:
+            where = self._project(point)
+            if where is None:
+                continue
+            width, height = metrics.horizontalAdvance(text) + 12.0, metrics.height() + 4.0
+            # The patch's bottom edge on the point: the words sit just above the ball.
+            rect = QtCore.QRectF(where.x() - width / 2, where.y() - height, width, height)
+            painter.setPen(QtGui.QPen(color, 1.2))
+            painter.setBrush(MARK_BACKING)
+            painter.drawRoundedRect(rect, 4.0, 4.0)
+            painter.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter), text)
 
 
 def sphere_mesh(radius: float) -> gl.MeshData:

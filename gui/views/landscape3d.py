@@ -16,6 +16,12 @@ Heights are drawn through the surface's HeightScale (the same as the map's) and 
 displayed range stands 0.6 times the domain's width tall; ``display_note`` and
 ``displayNoteChanged`` say when heights are compressed, and the note is shown in the corner.
 
+Everything a ball draws stays in the displayed box (the domain, from the lowest to the highest
+displayed height): a trail that leaves it is cut where it crosses a face (gui.views.off_map),
+swarm particles outside it are not drawn, and a ball off the map rests on the domain's edge where
+it last left it, labelled "left the map" (or "diverged", once the simulation stopped it) in its
+colour, as on the contour map.
+
 A ball rests on the displayed surface: its centre is the surface point under it raised by one
 radius along the surface normal there (the normal comes from the exact gradient in
 BallState.gradient, mapped through the display scale), so on a steep wall the sphere touches
@@ -30,13 +36,15 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.opengl as gl
+from OpenGL import GL
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui import palette
 from gui.views.contours import choose_levels, contours_for, format_height, round_step
 from gui.views.gl_widget import LIT_SHADER, LabelledGLView, sphere_mesh
 from gui.views.mesh import BOX, WorldFrame, surface_mesh
-from gui.views.point_cloud import MAX_DRAWN_POINTS
+from gui.views.off_map import DIVERGED, LEFT_THE_MAP, ExitTracker, clip_segments, inside_box
+from gui.views.point_cloud import MAX_DRAWN_POINTS, cloud_layers
 from gui.views.sampling import SurfaceSample, sample_surface
 from gui.views.trail_buffer import TrailBuffer
 
@@ -47,6 +55,9 @@ SELECTED_SCALE = 1.35
 #: so they do not flicker in and out of it (z-fighting).
 LIFT = 0.012 * BOX
 MAX_TRAIL_POINTS = 3000
+#: The displayed box reaches this fraction of the relief below the lowest and above the highest
+#: displayed height: trails are cut at it.
+BOX_HEIGHT_MARGIN = 0.05
 #: Default camera: elevation and azimuth (degrees) and distance per world radius of the scene.
 ELEVATION = 32.0
 AZIMUTH = -60.0
@@ -73,7 +84,11 @@ class Landscape3DView(QtWidgets.QWidget):
         self._spheres: list[gl.GLMeshItem | None] = []
         self._trails: list[gl.GLLinePlotItem] = []
         self._trail_buffers: list[TrailBuffer] = []
-        self._clouds: dict[int, gl.GLScatterPlotItem] = {}
+        self._exits: list[ExitTracker] = []
+        self._edge_heights: dict[int, tuple[tuple[float, float], float, np.ndarray]] = {}
+        self._marks: list[tuple[tuple[float, float, float], str, str]] = []
+        self._placed: dict[int, tuple[float, ...]] = {}
+        self._clouds: dict[int, list[gl.GLScatterPlotItem]] = {}   # a swarm's layers: halo, edge, dot
         self._ball_centres = np.empty((0, 3))
         self._labels: list[tuple[tuple[float, float, float], str, QtGui.QFont, bool]] = []
         self._sphere_data = sphere_mesh(BALL_RADIUS)
@@ -95,9 +110,8 @@ class Landscape3DView(QtWidgets.QWidget):
             self.gl_widget.addItem(item)
 
         self.note_label = QtWidgets.QLabel(self.gl_widget)
-        self.note_label.setStyleSheet(
-            "QLabel { background: rgba(20, 20, 24, 210); color: #ffd54f; padding: 4px 8px;"
-            " border: 1px solid #808080; font-size: 12pt; }")
+        self.note_label.setStyleSheet(palette.DISPLAY_NOTE_STYLE)
+        self.note_label.setToolTip(palette.DISPLAY_NOTE_TIP)
         self.note_label.hide()
 
         self._axes_sides = (1, -1, -1, -1)
@@ -232,9 +246,9 @@ class Landscape3DView(QtWidgets.QWidget):
             return
         previous = self._sample
         sample = self._sample = sample_surface(surface)
-        frame = self._frame = WorldFrame.for_sample(sample)
-        for buffer in self._trail_buffers:
-            buffer.restart()  # new heights, new world frame: recompute the trails
+        self._frame = WorldFrame.for_sample(sample)
+        self._set_boxes()  # new heights, new world frame: recompute the trails
+        frame = self._frame
         mesh = surface_mesh(sample, frame)
         self.surface_item.setMeshData(vertexes=mesh.vertexes, faces=mesh.faces, vertexColors=mesh.colors)
         self._draw_contours(sample, frame)
@@ -326,7 +340,7 @@ class Landscape3DView(QtWidgets.QWidget):
     def _set_note(self, note: str) -> None:
         self.note_label.setText(note)
         self.note_label.adjustSize()
-        self.note_label.move(10, 10)
+        self.note_label.move(8, 8)
         self.note_label.setVisible(bool(note))
         if note != self._display_note:
             self._display_note = note
@@ -347,11 +361,13 @@ class Landscape3DView(QtWidgets.QWidget):
 
     # -- balls ---------------------------------------------------------------------------------
     def _on_balls_changed(self) -> None:
-        for item in [*(s for s in self._spheres if s is not None), *self._trails, *self._clouds.values()]:
+        layers = [item for cloud in self._clouds.values() for item in cloud]
+        for item in [*(s for s in self._spheres if s is not None), *self._trails, *layers]:
             self.gl_widget.removeItem(item)
         self._spheres, self._trails, self._clouds = [], [], {}
-        self._trail_buffers = [TrailBuffer(3, MAX_TRAIL_POINTS) for _ in (getattr(self.controller, "balls", ()) or ())]
         self._balls = tuple(getattr(self.controller, "balls", ()) or ())
+        self._trail_buffers = [TrailBuffer(3, MAX_TRAIL_POINTS) for _ in self._balls]
+        self._set_boxes()
         for index, ball in enumerate(self._balls):
             rgba = pg.mkColor(ball.color).getRgbF()
             trail = gl.GLLinePlotItem(color=rgba, width=3.0, antialias=True, mode="line_strip", glOptions="opaque")
@@ -359,10 +375,7 @@ class Landscape3DView(QtWidgets.QWidget):
             self.gl_widget.addItem(trail)
             self._trails.append(trail)
             if ball.particles > 1:
-                cloud = gl.GLScatterPlotItem(size=4.0, pxMode=True, color=rgba, glOptions="opaque")
-                cloud.setVisible(ball.visible)
-                self.gl_widget.addItem(cloud)
-                self._clouds[index] = cloud
+                self._clouds[index] = self._add_cloud(ball)
                 self._spheres.append(None)
             else:
                 sphere = gl.GLMeshItem(meshdata=self._sphere_data, smooth=True, shader=LIT_SHADER, color=rgba,
@@ -371,7 +384,56 @@ class Landscape3DView(QtWidgets.QWidget):
                 self.gl_widget.addItem(sphere)
                 self._spheres.append(sphere)
         self._ball_centres = np.full((len(self._balls), 3), np.nan)
+        self._placed = {}   # where each sphere was put last (centre, radius)
         self._on_stepped()
+
+    def world_box(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(lo, hi) world corners of the displayed box: the domain, from just under the lowest to just
+        over the highest displayed height (room for the lift of trails and for grid sampling)."""
+        if self._frame is None or self._sample is None:
+            return None
+        frame, d = self._frame, self._sample.domain
+        half_u, half_v = 0.5 * d.width * frame.k, 0.5 * d.height * frame.k
+        margin = BOX_HEIGHT_MARGIN * frame.relief
+        return (np.array([-half_u, -half_v, -margin]), np.array([half_u, half_v, frame.relief + LIFT + margin]))
+
+    def _set_boxes(self) -> None:
+        """Cut trails to the displayed box, and follow each ball's exits from the domain, from scratch."""
+        box = self.world_box()
+        for buffer in self._trail_buffers:
+            buffer.set_box(*(box or (None, None)))
+        self._edge_heights.clear()
+        if self._sample is None:
+            self._exits = []
+            return
+        d = self._sample.domain
+        self._exits = [ExitTracker(np.array([d.xmin, d.ymin]), np.array([d.xmax, d.ymax])) for _ in self._balls]
+
+    @property
+    def off_map_labels(self) -> list[tuple[tuple[float, float, float], str, str]]:
+        """The labels of balls off the map or diverged now: (world point, text, colour)."""
+        return list(self._marks)
+
+    def _add_cloud(self, ball: Any) -> list[gl.GLScatterPlotItem]:
+        """A swarm's point cloud, as on the map: light halos, then dark edges, then the dots on top.
+
+        The surface hides all three (depth test), but the halos and edges do not write depth, so
+        a nearer particle's halo never covers a farther particle's dot: a dense cluster shows as a
+        patch of the swarm's colour with a dark and a light rim. The dots, drawn last, write depth
+        again (and so restore the depth mask for the items after them).
+        """
+        layers = []
+        for rgba, width in cloud_layers(ball.color):
+            opaque = rgba[3] == 255
+            options = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: not opaque, GL.GL_CULL_FACE: False,
+                       "glDepthMask": (GL.GL_TRUE if opaque else GL.GL_FALSE,)}
+            if not opaque:
+                options["glBlendFunc"] = (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
+            item = gl.GLScatterPlotItem(size=width, pxMode=True, color=tuple(c / 255 for c in rgba), glOptions=options)
+            item.setVisible(ball.visible)
+            self.gl_widget.addItem(item)
+            layers.append(item)
+        return layers
 
     def _on_stepped(self) -> None:
         """Move spheres, trails and clouds to the latest state (setData / setTransform only)."""
@@ -380,7 +442,10 @@ class Landscape3DView(QtWidgets.QWidget):
             return
         selected = getattr(self.controller, "selected", -1)
         scale = sample.scale
+        d = sample.domain
+        lo, hi = np.array([d.xmin, d.ymin]), np.array([d.xmax, d.ymax])
         moved: list[tuple[int, np.ndarray, float, np.ndarray]] = []   # (ball, position, loss, gradient)
+        words: dict[int, str] = {}
         for index, ball in enumerate(self._balls):
             try:
                 state = self.controller.state(index)
@@ -393,33 +458,79 @@ class Landscape3DView(QtWidgets.QWidget):
                 # No trail: a swarm's history holds its mean position and mean loss, and the mean
                 # loss is not the height of the surface under the mean position.
                 stride = max(1, -(-len(state.positions) // MAX_DRAWN_POINTS))
-                self._clouds[index].setData(pos=frame.world_points(state.positions[::stride],
-                                                                   scale.apply(state.loss[::stride]),
-                                                                   lift=0.5 * LIFT))
+                shown, losses = state.positions[::stride], state.loss[::stride]
+                on_map = inside_box(shown, lo, hi)
+                if not on_map.all():
+                    shown, losses = shown[on_map], losses[on_map]
+                world = frame.world_points(shown, scale.apply(losses), lift=0.5 * LIFT)
+                for layer in self._clouds[index]:
+                    layer.setData(pos=world)
                 continue
-            points = self._trail_buffers[index].update(history.positions, history.loss, self._trail_world)
+            buffer = self._trail_buffers[index]
+            points = buffer.update(history.positions, history.loss, self._trail_world)
             if points is not None:   # None: the ball has not moved, its trail is not uploaded again
-                self._trails[index].setData(pos=points)
-            if self._spheres[index] is not None:
-                moved.append((index, state.positions[0], float(state.loss[0]), state.gradient[0]))
-        if not moved:
-            return
-        indices = [m[0] for m in moved]
-        radii = np.array([BALL_RADIUS * (SELECTED_SCALE if i == selected else 1.0) for i in indices])
-        centres = self.resting_centres(np.array([m[1] for m in moved]), np.array([m[2] for m in moved]),
-                                       np.array([m[3] for m in moved]), radii)
-        for index, centre in zip(indices, centres, strict=True):
-            self._ball_centres[index] = centre
-            sphere = self._spheres[index]
-            if not np.isfinite(centre).all():
-                sphere.setVisible(False)
+                if buffer.leaves and buffer.box is not None:
+                    self._trails[index].setData(pos=clip_segments(points, *buffer.box), mode="lines")
+                else:
+                    self._trails[index].setData(pos=points, mode="line_strip")
+            if self._spheres[index] is None:
                 continue
-            matrix = QtGui.QMatrix4x4()
-            matrix.translate(float(centre[0]), float(centre[1]), float(centre[2]))
-            if index == selected:
-                matrix.scale(SELECTED_SCALE)
-            sphere.setTransform(matrix)
-            sphere.setVisible(True)
+            active = bool(state.active[0])
+            exits = self._exits[index] if index < len(self._exits) else None
+            if exits is not None:
+                exits.update(history.positions)
+            if exits is not None and exits.outside:
+                where = exits.marker_point()
+                loss, gradient = self._edge_height(index, where)
+                moved.append((index, where, loss, gradient))
+                words[index] = LEFT_THE_MAP if active else DIVERGED
+                continue
+            moved.append((index, state.positions[0], float(state.loss[0]), state.gradient[0]))
+            if not active:
+                words[index] = DIVERGED
+        marks = []
+        if moved:
+            indices = [m[0] for m in moved]
+            radii = np.array([BALL_RADIUS * (SELECTED_SCALE if i == selected else 1.0) for i in indices])
+            centres = self.resting_centres(np.array([m[1] for m in moved]), np.array([m[2] for m in moved]),
+                                           np.array([m[3] for m in moved]), radii)
+            for index, centre, radius in zip(indices, centres.tolist(), radii.tolist(), strict=True):
+                self._ball_centres[index] = centre
+                sphere = self._spheres[index]
+                placed = (*centre, radius)
+                if placed == self._placed.get(index):
+                    pass   # a ball at rest: its sphere is where it was
+                elif not all(math.isfinite(c) for c in centre):
+                    sphere.setVisible(False)
+                    self._placed.pop(index, None)
+                    continue
+                else:
+                    matrix = QtGui.QMatrix4x4()
+                    matrix.translate(*centre)
+                    if radius != BALL_RADIUS:
+                        matrix.scale(radius / BALL_RADIUS)
+                    sphere.setTransform(matrix)
+                    sphere.setVisible(True)
+                    self._placed[index] = placed
+                if index in words:
+                    above = (centre[0], centre[1], centre[2] + 2.2 * radius)
+                    marks.append((above, words[index], self._balls[index].color))
+        if marks != self._marks:
+            self._marks = marks
+            self.gl_widget.labels.set_marks(marks)
+
+    def _edge_height(self, index: int, point: np.ndarray) -> tuple[float, np.ndarray]:
+        """f and grad f at the point of the edge where ball ``index`` is marked (to rest its sphere there).
+
+        Asked of the surface once per new point: the ball itself is far away, its state says
+        nothing about the edge.
+        """
+        key = (float(point[0]), float(point[1]))
+        known = self._edge_heights.get(index)
+        if known is None or known[0] != key:
+            evaluation = self.controller.surface.evaluate(np.asarray(point, dtype=float).reshape(1, 2))
+            known = self._edge_heights[index] = (key, float(evaluation.value[0]), evaluation.gradient[0].copy())
+        return known[1], known[2]
 
     def _trail_world(self, positions: np.ndarray, losses: np.ndarray) -> np.ndarray:
         return self._frame.world_points(positions, self._sample.scale.apply(losses), lift=LIFT)

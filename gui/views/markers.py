@@ -23,6 +23,7 @@ class MarkerLayer(pg.GraphicsObject):
 
     def __init__(self, hollow: bool = False, ring_width: float = 3.5, outline: str = "#101010"):
         super().__init__()
+        self._rect: QtCore.QRectF | None = None
         self._hollow = hollow
         self._ring_width = float(ring_width)
         self._outline = pg.mkColor(outline)
@@ -41,12 +42,15 @@ class MarkerLayer(pg.GraphicsObject):
         self._edges = [pg.mkColor(c) for c in edges] if edges is not None else [self._outline] * len(colors)
         self._sizes = np.asarray(sizes, dtype=float)
         self._indices = np.arange(len(colors)) if indices is None else np.asarray(indices, dtype=int)
+        self.prepareGeometryChange()   # the sizes pad the bounds
+        self._rect = None
         self.update()
 
     def set_positions(self, positions: np.ndarray) -> None:
         """(n, 2) data positions, one per styled marker; a non-finite row hides that marker."""
         p = np.asarray(positions, dtype=float).reshape(-1, 2)
         self.prepareGeometryChange()
+        self._rect = None
         self._positions = p.copy()
         finite = p[np.isfinite(p).all(axis=1)]
         if len(finite):
@@ -70,6 +74,15 @@ class MarkerLayer(pg.GraphicsObject):
         return self._sizes.copy()
 
     def boundingRect(self) -> QtCore.QRectF:
+        # Qt asks for it many times a frame; it changes only with the data and the view's transform.
+        rect = self._rect
+        if rect is None:
+            rect = self._bounding_rect()
+            if self.getViewBox() is not None:   # (outside a view there are no pixels to pad by yet)
+                self._rect = rect
+        return QtCore.QRectF(rect)
+
+    def _bounding_rect(self) -> QtCore.QRectF:
         v0, v1 = self.pixelVectors()
         if v0 is None or not len(self._positions):
             return QtCore.QRectF(self._bounds)
@@ -79,6 +92,7 @@ class MarkerLayer(pg.GraphicsObject):
 
     def viewTransformChanged(self) -> None:
         self.prepareGeometryChange()
+        self._rect = None
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         count = min(len(self._positions), len(self._colors))

@@ -7,6 +7,10 @@ rows 0, s, 2s, ... (s the stride) plus the newest row. When more than ``limit`` 
 every other one is dropped and s doubles, so a long run costs no more per frame than a short
 one, and the drawn path is always a subset of the true one that starts at the start and ends
 at the ball.
+
+Given a box (:meth:`TrailBuffer.set_box`, in the converted coordinates), the buffer also notes
+whether any point it converted lies outside it (``leaves``): only such a trail needs cutting to
+the box (gui.views.off_map.clip_segments), so one that stays on the map costs nothing more.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from gui.views.off_map import inside_box
 
 
 class TrailBuffer:
@@ -28,6 +34,8 @@ class TrailBuffer:
         self.columns = columns
         self.limit = limit
         self.points = np.empty((1024, columns), dtype=dtype)
+        self.box: tuple[np.ndarray, np.ndarray] | None = None
+        self._box_lists: tuple[list[float], list[float]] | None = None
         self.restart()
 
     def restart(self) -> None:
@@ -35,7 +43,14 @@ class TrailBuffer:
         self.stride = 1
         self.count = 0        # kept points (rows 0, s, 2s, ... of the history)
         self.covered = 0      # history rows looked at so far
-        self.first: np.ndarray | None = None
+        self.first: tuple[float, ...] | None = None
+        self.leaves = False   # some converted point lies outside the box
+
+    def set_box(self, lo: np.ndarray | None, hi: np.ndarray | None = None) -> None:
+        """The box (lo, hi), each (columns,), that ``leaves`` is about (None: no box); restarts the trail."""
+        self.box = None if lo is None else (np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+        self._box_lists = None if lo is None else (self.box[0].tolist(), self.box[1].tolist())
+        self.restart()
 
     def update(self, positions: np.ndarray, values: np.ndarray,
                convert: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray | None:
@@ -48,18 +63,20 @@ class TrailBuffer:
             convert: (rows (m, 2), values (m,)) -> (m, columns) points to draw.
         """
         k = len(positions)
-        restarted = self.first is None or k < self.covered or not np.array_equal(positions[0], self.first)
+        # (Plain floats: np.array_equal costs more than the rest of a quiet frame.)
+        first = (float(positions[0, 0]), float(positions[0, 1])) if k else None
+        restarted = self.first is None or k < self.covered or first != self.first
         if not restarted and k == self.covered:
             return None
         if restarted:
             self.restart()
             if k == 0:
                 return self.points[:0]
-            self.first = np.array(positions[0])
+            self.first = first
         start = -(-self.covered // self.stride) * self.stride
-        rows = np.arange(start, k, self.stride)
-        if len(rows):
-            self._append(convert(positions[rows], values[rows]))
+        if start < k:
+            # Every stride-th row from ``start``: a slice (a view) rather than an index array.
+            self._append(convert(positions[start:k:self.stride], values[start:k:self.stride]))
         self.covered = k
         while self.count > self.limit:
             kept = self.points[: self.count : 2]
@@ -70,10 +87,27 @@ class TrailBuffer:
             return self.points[: self.count]
         # The newest row is not a kept one: it goes in the spare row after them.
         self._reserve(self.count + 1)
-        self.points[self.count] = convert(positions[-1:], values[-1:])[0]
+        newest = convert(positions[-1:], values[-1:])
+        self._note_leaving(newest)
+        self.points[self.count] = newest[0]
         return self.points[: self.count + 1]
 
+    def _note_leaving(self, points: np.ndarray) -> None:
+        if self.box is None or self.leaves:
+            return
+        if len(points) == 1:
+            # One new point a frame: plain comparisons, no small arrays.
+            lo, hi = self._box_lists
+            row = points[0].tolist()
+            for axis in range(self.columns):
+                if not lo[axis] <= row[axis] <= hi[axis]:
+                    self.leaves = True
+                    return
+        else:
+            self.leaves = not inside_box(points, *self.box).all()
+
     def _append(self, points: np.ndarray) -> None:
+        self._note_leaving(points)
         self._reserve(self.count + len(points) + 1)
         self.points[self.count : self.count + len(points)] = points
         self.count += len(points)

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, column
+from physics.optimizers.arrays import as_points, column, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
 
@@ -49,7 +49,7 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
 
     def init(params: np.ndarray) -> AdagradState:
         n = as_points(params).shape[0]
-        return AdagradState(np.full((n, 2), float(initial_accumulator_value)), np.zeros(n, dtype=np.int64))
+        return AdagradState(zeros_like_points(params, float(initial_accumulator_value)), np.zeros(n, dtype=np.int64))
 
     def update(grads: np.ndarray, state: AdagradState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, AdagradState]:

@@ -16,8 +16,10 @@ Adam's update, per coordinate, in the order torch.optim.Adam computes it (step t
     step = -lr * m^_t / (sqrt(v^_t) + eps)
 
 eps is added after the square root of the bias-corrected v. The code evaluates the last line as
-torch's implementation does, -(lr / (1 - beta1^t)) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps),
-which is the same number up to rounding. On the first step m^ = g and v^ = g^2, so the step is
+-(lr sqrt(1 - beta2^t) / (1 - beta1^t)) * m_t / (sqrt(v_t) + eps sqrt(1 - beta2^t)), torch's
+-(lr / (1 - beta1^t)) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps) with the square root of the
+bias correction moved out of the denominator (one pass fewer over the arrays): the same number
+up to rounding. On the first step m^ = g and v^ = g^2, so the step is
 exactly -lr * g / (|g| + eps): about lr in each coordinate, whatever the gradient's size.
 
 AdamW (decoupled weight decay) differs in one line: instead of adding weight_decay * p to the
@@ -27,7 +29,8 @@ Adam's step with no weight decay. As a step: step = -lr * weight_decay * p_{t-1}
 Hyper-parameters (torch's names and defaults): ``lr`` = 1e-3, ``betas`` = (0.9, 0.999),
 ``eps`` = 1e-8, ``weight_decay`` = 0 (AdamW: 1e-2), ``amsgrad`` = False.
 
-``velocity`` is the bias-corrected first moment m^ (gradient units; the ball moves against it).
+``velocity`` is -lr * m^ / (sqrt(v^) + eps), the displacement the moments make (position units per
+step: the step less any weight decay); zero before the first step.
 
 References:
     D. P. Kingma, J. Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
@@ -44,7 +47,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, power
+from physics.optimizers.arrays import as_points, power, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
 
@@ -71,7 +74,8 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
 
     def init(params: np.ndarray) -> AdamState:
         n = as_points(params).shape[0]
-        return AdamState(np.zeros((n, 2)), np.zeros((n, 2)), np.zeros((n, 2)), np.zeros(n), np.zeros(n, dtype=np.int64))
+        return AdamState(zeros_like_points(params), zeros_like_points(params), zeros_like_points(params), np.zeros(n),
+                         np.zeros(n, dtype=np.int64))
 
     def update(grads: np.ndarray, state: AdamState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, AdamState]:
@@ -79,22 +83,27 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
         if weight_decay != 0.0 and not decoupled_weight_decay:
             g = g + weight_decay * as_points(params)
         step_count = state.step + 1
+        # One work array carries each temporary and finally becomes the step (a large swarm's step
+        # is memory-bound: fewer fresh arrays, less time). The operations are the formula's, in order.
+        work = np.multiply(g, 1.0 - beta1)
         exp_avg = beta1 * state.exp_avg
-        exp_avg += (1.0 - beta1) * g
+        exp_avg += work
+        np.multiply(g, g, out=work)
+        work *= 1.0 - beta2
         exp_avg_sq = beta2 * state.exp_avg_sq
-        exp_avg_sq += (1.0 - beta2) * (g * g)
+        exp_avg_sq += work
         bias_correction1 = 1.0 - power(beta1, step_count)
         bias_correction2_sqrt = np.sqrt(1.0 - power(beta2, step_count))
         if amsgrad:
             max_exp_avg_sq = np.maximum(state.max_exp_avg_sq, exp_avg_sq)
-            denom = np.sqrt(max_exp_avg_sq)
+            denom = np.sqrt(max_exp_avg_sq, out=work)
         else:
             max_exp_avg_sq = state.max_exp_avg_sq
-            denom = np.sqrt(exp_avg_sq)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        step = exp_avg / denom
-        step *= -lr / bias_correction1
+            denom = np.sqrt(exp_avg_sq, out=work)
+        # m / (sqrt(v) / s + eps) = s m / (sqrt(v) + eps s), s = sqrt(1 - beta2^t): one pass fewer.
+        denom += eps * bias_correction2_sqrt
+        step = np.divide(exp_avg, denom, out=work)
+        step *= -lr * bias_correction2_sqrt / bias_correction1
         if weight_decay != 0.0 and decoupled_weight_decay:
             step -= (lr * weight_decay) * as_points(params)
         bias_correction1 = np.broadcast_to(bias_correction1, (g.shape[0], 1))[:, 0].copy()
@@ -103,12 +112,17 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
     return Optimizer(init, update)
 
 
-def velocity(state: AdamState) -> np.ndarray:
-    """The bias-corrected first moment m^ (n, 2); zero before the first step."""
-    corrected = np.zeros_like(state.exp_avg)
-    np.divide(state.exp_avg, state.bias_correction1[:, None], out=corrected,
-              where=(state.bias_correction1 > 0.0)[:, None])
-    return corrected
+def velocity(state: AdamState, settings: Mapping[str, Any]) -> np.ndarray:
+    """-lr * m^ / (sqrt(v^) + eps) (n, 2) from the state (v^ of the running maximum with amsgrad);
+    zero before the first step."""
+    beta2 = float(settings["betas"][1])
+    started = state.step > 0
+    count = np.maximum(state.step, 1)[:, None]
+    second = state.max_exp_avg_sq if settings["amsgrad"] else state.exp_avg_sq
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denominator = np.sqrt(second) / np.sqrt(1.0 - np.power(beta2, count)) + settings["eps"]
+        moved = (-settings["lr"] / state.bias_correction1[:, None]) * state.exp_avg / denominator
+    return np.where(started[:, None], moved, 0.0)
 
 
 def _make_adam(settings: Mapping[str, Any]) -> Optimizer:

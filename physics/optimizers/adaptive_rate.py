@@ -59,7 +59,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, column, select_rows
+from physics.optimizers.arrays import as_points, column, select_rows, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
 
@@ -74,7 +74,7 @@ class AdaptiveRateState(NamedTuple):
 class MomentumAdaptiveRateState(NamedTuple):
     """Attributes:
         lr: (n,) each particle's current learning rate.
-        change: (n, 2) dX_prev, the previous change (position units per step).
+        change: (n, 2) dX_prev, the previous change (position units per step): the velocity.
         step: (n,) int, the number of updates made.
     """
 
@@ -117,7 +117,7 @@ def momentum_adaptive_lr(lr: float = 0.01, lr_inc: float = 1.05, lr_dec: float =
 
     def init(params: np.ndarray) -> MomentumAdaptiveRateState:
         n = as_points(params).shape[0]
-        return MomentumAdaptiveRateState(np.full(n, float(lr)), np.zeros((n, 2)), np.zeros(n, dtype=np.int64))
+        return MomentumAdaptiveRateState(np.full(n, float(lr)), zeros_like_points(params), np.zeros(n, dtype=np.int64))
 
     def update(grads: np.ndarray, state: MomentumAdaptiveRateState, params: np.ndarray,
                oracle: Oracle) -> tuple[np.ndarray, MomentumAdaptiveRateState]:
@@ -171,5 +171,5 @@ register(OptimizerSpec(
     make=_make_momentum_adaptive_lr,
     description="traingdx: momentum with an adaptive rate; a step that raises the loss too much is rejected",
     reference="MATLAB Deep Learning Toolbox traingdx; Hagan, Demuth and Beale, Neural Network Design, 1996",
-    velocity=lambda state: state.change,
+    velocity=lambda state, settings: state.change,  # dX_prev: already a displacement
 ))

@@ -19,6 +19,15 @@ def as_points(array: np.ndarray) -> np.ndarray:
     return points
 
 
+def zeros_like_points(params: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """A new (n, 2) float64 array of ``fill``, laid out in memory as ``params`` is.
+
+    The simulation keeps particle arrays column by column (Fortran order); a state of the other
+    layout would make every later operation between them stride through memory.
+    """
+    return np.full_like(as_points(params), fill, dtype=np.float64)
+
+
 def uniform(values: np.ndarray) -> bool:
     """Whether all entries of a per-particle array (n,) are equal (True for n = 0)."""
     return values.size == 0 or bool(values.min() == values.max())

@@ -13,6 +13,13 @@ freeze diverged particles with a mask); ``update`` never mutates its inputs.
 Hyper-parameters are bound when the pair is made: ``spec.create(lr=0.01, momentum=0.9)``.
 Names and defaults follow torch.optim (``lr``, ``momentum``, ``dampening``, ``nesterov``,
 ``betas``, ``eps``, ``alpha``, ``weight_decay``), so a trajectory can be checked against it.
+
+Velocity. A method with a memory of past gradients (a momentum buffer, a first moment, the last
+change) reports it as ``spec.velocity(state, settings)``, an (n, 2) array **in position units per
+step, pointing the way the memory moves the ball**: the displacement it alone would make next.
+Heavy-ball SGD and RMSProp with momentum: -lr * b (their whole step); Nesterov: -lr * b (the step
+adds the look-ahead -lr * g); Adam: -lr * m^ / (sqrt(v^) + eps) (its step, less weight decay);
+traingdx: its last change dX. Draw it as it is, from the ball, on the scale of the step.
 """
 
 from __future__ import annotations
@@ -115,7 +122,9 @@ class OptimizerSpec:
         stability_factor: for methods with a 2/lambda_max style bound, the constant c such that
             the rate is stable while lr * lambda_max < c (2 for GD, 2(1 + momentum) for heavy
             ball); a callable of the hyper-parameter dict, or None where no such bound applies.
-        velocity: extracts an (n, 2) velocity or first moment from the state, or None.
+        velocity: ``velocity(state, settings)``, the method's velocity (n, 2) in position units per
+            step, pointing the way it pushes the ball (see the module docstring), or None where
+            the state keeps no such memory; None for methods that never have one.
         defaults_override: defaults that differ from the hyper-parameters' own (optional; the
             aliases "gd", "momentum" and "nesterov" instead carry their own hyper-parameter tuples,
             with the defaults they change, so that forms and --help show the alias's defaults).
@@ -130,7 +139,7 @@ class OptimizerSpec:
     reference: str = ""
     needs_hessian: bool = False
     stability_factor: Callable[[Mapping[str, Any]], float] | None = None
-    velocity: Callable[[Any], np.ndarray | None] | None = None
+    velocity: Callable[[Any, Mapping[str, Any]], np.ndarray | None] | None = None
     defaults_override: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, dot, norm
+from physics.optimizers.arrays import as_points, dot, norm, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 from physics.optimizers.line_search import strong_wolfe
 from surfaces.errors import DownhillError
@@ -87,8 +87,8 @@ def bfgs(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.9) -> Optimizer:
 
     def init(params: np.ndarray) -> BFGSState:
         n = as_points(params).shape[0]
-        return BFGSState(np.broadcast_to(np.eye(2), (n, 2, 2)).copy(), np.zeros((n, 2)), np.zeros((n, 2)),
-                         np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+        return BFGSState(np.broadcast_to(np.eye(2), (n, 2, 2)).copy(), zeros_like_points(params),
+                         zeros_like_points(params), np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
 
     def update(grads: np.ndarray, state: BFGSState, params: np.ndarray,
                oracle: Oracle) -> tuple[np.ndarray, BFGSState]:
@@ -124,7 +124,7 @@ def bfgs(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.9) -> Optimizer:
         step = search.alpha[:, None] * direction
         # A non-finite gradient leaves the particle nowhere defined: let the simulation see NaN.
         step = np.where(np.isfinite(g).all(axis=1)[:, None], step, np.nan)
-        return step, BFGSState(inverse_hessian, p.copy(), g.copy(), np.ones(p.shape[0], dtype=bool),
+        return step, BFGSState(inverse_hessian, p.copy(order="K"), g.copy(order="K"), np.ones(p.shape[0], dtype=bool),
                                identity | failed)
 
     return Optimizer(init, update)

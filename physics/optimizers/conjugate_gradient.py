@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, dot, norm
+from physics.optimizers.arrays import as_points, dot, norm, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 from physics.optimizers.line_search import strong_wolfe
 from surfaces.errors import DownhillError
@@ -72,7 +72,7 @@ def conjugate_gradient(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.1, resta
 
     def init(params: np.ndarray) -> ConjugateGradientState:
         n = as_points(params).shape[0]
-        return ConjugateGradientState(np.zeros((n, 2)), np.zeros((n, 2)), np.zeros(n), np.zeros(n),
+        return ConjugateGradientState(zeros_like_points(params), zeros_like_points(params), np.zeros(n), np.zeros(n),
                                       np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool))
 
     def update(grads: np.ndarray, state: ConjugateGradientState, params: np.ndarray,
@@ -104,7 +104,7 @@ def conjugate_gradient(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.1, resta
         step = search.alpha[:, None] * direction
         step = np.where(np.isfinite(g).all(axis=1)[:, None], step, np.nan)
         since_restart = np.where(conjugate, state.since_restart + 1, 0)
-        return step, ConjugateGradientState(direction, g.copy(), search.alpha, slope, since_restart,
+        return step, ConjugateGradientState(direction, g.copy(order="K"), search.alpha, slope, since_restart,
                                             np.ones(p.shape[0], dtype=bool))
 
     return Optimizer(init, update)

@@ -40,9 +40,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from physics.eigen import Eigen, apply_spectral, symmetric_eigen
 from physics.optimizers.arrays import as_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
-from physics.optimizers.curvature import Eigen, apply_spectral, symmetric_eigen
 
 #: trainlm's floor for the damping after a success.
 MU_FLOOR = 1e-20

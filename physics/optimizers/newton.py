@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from physics.eigen import apply_spectral, symmetric_eigen
 from physics.optimizers.arrays import as_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
-from physics.optimizers.curvature import apply_spectral, symmetric_eigen
 
 #: Eigenvalues at most this fraction of the largest one (in magnitude) count as zero.
 RCOND = 1e-12

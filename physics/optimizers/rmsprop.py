@@ -24,8 +24,8 @@ arithmetic (the weights of the running averages sum to at most 1), but rounding 
 hair below zero after long runs of a constant gradient; it is clipped at 0 rather than turned
 into NaN by the square root. Everywhere torch's result is a number, this one is the same.
 
-``velocity`` is the momentum buffer b (gradient units per root-mean-square; the ball moves along
--lr * b), or None without momentum.
+``velocity`` is -lr * b, the displacement the momentum buffer makes (position units per step:
+the whole step), or None without momentum.
 
 References:
     T. Tieleman, G. Hinton, "Lecture 6.5 - rmsprop", COURSERA: Neural Networks for Machine
@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points
+from physics.optimizers.arrays import as_points, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
 
@@ -72,10 +72,9 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
     """The pure pair of torch.optim.RMSprop (see the module docstring for the rule)."""
 
     def init(params: np.ndarray) -> RMSpropState | RMSpropMomentumState:
-        n = as_points(params).shape[0]
         if momentum > 0.0:
-            return RMSpropMomentumState(np.zeros((n, 2)), np.zeros((n, 2)), np.zeros((n, 2)))
-        return RMSpropState(np.zeros((n, 2)), np.zeros((n, 2)))
+            return RMSpropMomentumState(zeros_like_points(params), zeros_like_points(params), zeros_like_points(params))
+        return RMSpropState(zeros_like_points(params), zeros_like_points(params))
 
     def update(grads: np.ndarray, state: RMSpropState | RMSpropMomentumState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, RMSpropState | RMSpropMomentumState]:
@@ -119,5 +118,6 @@ register(OptimizerSpec(
     make=_make,
     description="RMSProp: divide each coordinate's gradient by the root mean square of its recent values",
     reference="Tieleman and Hinton 2012; Graves 2013 (centred); torch.optim.RMSprop",
-    velocity=lambda state: getattr(state, "momentum_buffer", None),
+    velocity=lambda state, settings: (None if getattr(state, "momentum_buffer", None) is None
+                                      else -settings["lr"] * state.momentum_buffer),
 ))

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points
+from physics.optimizers.arrays import as_points, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 from surfaces.errors import DownhillError
 
@@ -58,8 +58,7 @@ def rprop(lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
         raise DownhillError(f"step_sizes = ({step_size_min:g}, {step_size_max:g}) must be (minimum, maximum)")
 
     def init(params: np.ndarray) -> RpropState:
-        n = as_points(params).shape[0]
-        return RpropState(np.zeros((n, 2)), np.full((n, 2), float(lr)))
+        return RpropState(zeros_like_points(params), zeros_like_points(params, float(lr)))
 
     def update(grads: np.ndarray, state: RpropState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, RpropState]:

@@ -27,9 +27,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from physics.eigen import apply_spectral, symmetric_eigen
 from physics.optimizers.arrays import as_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
-from physics.optimizers.curvature import apply_spectral, symmetric_eigen
 
 
 class SaddleFreeNewtonState(NamedTuple):

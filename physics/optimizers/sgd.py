@@ -37,8 +37,9 @@ a linear recurrence; with h = lr * lambda:
 
 With weight decay the curvature that counts is lambda + weight_decay.
 
-``velocity`` is the momentum buffer b (gradient units; the ball moves along -lr * b), or None
-without momentum (torch keeps no buffer then, and neither does the state).
+``velocity`` is -lr * b, the displacement the momentum buffer makes (position units per step;
+heavy ball's whole step, Nesterov's step less its look-ahead -lr * g), or None without momentum
+(torch keeps no buffer then, and neither does the state).
 
 References:
     torch.optim.SGD, https://pytorch.org/docs/stable/generated/torch.optim.SGD.html
@@ -57,7 +58,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, select_rows
+from physics.optimizers.arrays import as_points, select_rows, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 from surfaces.errors import DownhillError
 
@@ -113,7 +114,7 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_
 
     def init(params: np.ndarray) -> MomentumState:
         n = as_points(params).shape[0]
-        return MomentumState(np.zeros((n, 2)), np.zeros(n, dtype=np.int64))
+        return MomentumState(zeros_like_points(params), np.zeros(n, dtype=np.int64))
 
     def update(grads: np.ndarray, state: MomentumState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, MomentumState]:
@@ -146,9 +147,10 @@ def stability_factor(settings: Mapping[str, Any]) -> float:
     return math.inf if dampening >= 1.0 else 2.0 * (1.0 + momentum) / (1.0 - dampening)
 
 
-def velocity(state: Any) -> np.ndarray | None:
-    """The momentum buffer b (n, 2), or None without momentum."""
-    return getattr(state, "momentum_buffer", None)
+def velocity(state: Any, settings: Mapping[str, Any]) -> np.ndarray | None:
+    """-lr * b (n, 2), the momentum buffer as a displacement; None without momentum."""
+    buffer = getattr(state, "momentum_buffer", None)
+    return None if buffer is None else -settings["lr"] * buffer
 
 
 register(OptimizerSpec(

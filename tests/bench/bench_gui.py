@@ -17,11 +17,14 @@ gives; the app's own work per frame does not depend on it.
     Target: under 100 ms. The UI's own reaction to a new surface (the views resample and redraw
     it, on the UI thread by nature) is reported apart.
 
-(b) Frame time with 8 balls on a cheap polynomial (so the views sample it on a 200 x 200 grid),
-    all playing. Per frame it reports the app's own work (the animation tick: simulation steps
-    plus every view's and panel's update on ``stepped``), the repaint that follows (Qt painting,
-    the 3D view's OpenGL drawing measured apart, composition and flush), their total, and the
-    frame interval the real timer achieved. Target for the app's own work: under 4 ms.
+(b) Frame time with 8 balls on a cheap polynomial (so the views sample it on a 200 x 200 grid).
+    It reports one animation tick with every view and panel brought up to date (what a step by
+    hand costs: the worst case, as the panels refresh only a few times a second while playing),
+    where that time goes, and the app's own work per frame while the animation really plays at
+    60 Hz (the time the UI thread is awake per frame, with painting switched off); then the
+    repaint (Qt painting, the 3D view's OpenGL drawing measured apart, composition and flush),
+    and the frame interval the real timer achieved. Target for the app's own work while playing:
+    under 4 ms.
 """
 
 from __future__ import annotations
@@ -205,6 +208,38 @@ def _eight_ball_scene():
     return Scene(title="8 balls", formula="six-hump-camel", domain=Domain(-2.0, 2.0, -2.0, 2.0), balls=balls, seed=1)
 
 
+def bench_playing_work(window, controller, seconds: float = 4.0) -> None:
+    """The app's own work per frame while playing at the display's rate, drawing switched off.
+
+    The animation runs on its real 16 ms clock, with every timer of the views and panels (panels
+    refresh a few times a second while playing, not every frame); the window's updates are off,
+    so nothing is painted, and the CPU time of the UI thread (``time.thread_time``: work, not
+    waiting, and not the time other processes take the CPU away) per animation frame is the
+    app's own work: what a 60 Hz display leaves the GPU and the compositor the rest of.
+    """
+    controller.reset()
+    controller.set_speed(1)
+    frames = [0]
+    count = lambda: frames.__setitem__(0, frames[0] + 1)  # noqa: E731
+    controller.stepped.connect(count)
+    window.setUpdatesEnabled(False)
+    try:
+        controller.play()
+        settle(300)
+        frames[0] = 0
+        started = time.thread_time()
+        settle(int(seconds * 1000))
+        busy = time.thread_time() - started
+        controller.pause()
+    finally:
+        window.setUpdatesEnabled(True)
+        controller.stepped.disconnect(count)
+    per_frame = busy / max(frames[0], 1) * 1e3
+    verdict = "ok" if per_frame < FRAME_WORK_TARGET_MS else "OVER TARGET"
+    print(f"  playing at 60 Hz, drawing off: {frames[0]} frames in {seconds:.0f} s; the UI thread worked "
+          f"{per_frame:5.2f} ms of CPU per frame (steps, views, panels, timers, Qt's event handling) [{verdict}]")
+
+
 def bench_frames(window, controller) -> None:
     print(f"(b) frame cost, 8 balls, {MEASURED_FRAMES} frames (target for the app's own work < "
           f"{FRAME_WORK_TARGET_MS:.0f} ms)")
@@ -240,9 +275,9 @@ def bench_frames(window, controller) -> None:
         ms = sorted(v * 1e3 for v in values)
         return f"median {statistics.median(ms):6.2f} ms, 90th percentile {ms[int(0.9 * len(ms))]:6.2f} ms"
 
-    verdict = "ok" if statistics.median(work) * 1e3 < FRAME_WORK_TARGET_MS else "OVER TARGET"
-    print(f"  app's own work per frame (steps + every view's and panel's update): {describe(work)} [{verdict}]")
+    print(f"  one tick with every view and panel updated (a step by hand, the worst case): {describe(work)}")
     _print_breakdown(controller)
+    bench_playing_work(window, controller)
     total = [w + p for w, p in zip(work, paint, strict=True)]
     print(f"  repaint of the window (Qt painting, composition, flush):          {describe(paint)}")
     if gl_paint:

@@ -6,11 +6,25 @@
 - Without any display the tests use Qt's offscreen platform (2D widgets render; OpenGL does not).
 - ``require_gl`` skips a test cleanly when no OpenGL context can be made (offscreen, or an X
   server without GLX); the project's test command runs under Xvfb with Mesa, where it can.
-- ``controller`` is a real SceneController on a small preset scene, shut down after the test.
+- ``controller`` is a real SceneController, shut down after the test: on the plateau scene
+  (two balls), or on the scene a test module names in ``CONTROLLER_SCENE``.
+- ``show_widget`` shows a widget at a size and keeps it until the test is over.
+
+Memory and object lifetimes (``qt_object_lifetimes``, automatic). pyqtgraph's items refer to
+each other in cycles (an item and its view box, a plot and its signal slots), so a widget a test
+has stopped referring to is freed only by Python's cyclic garbage collector, which runs
+whenever allocations pass its threshold: possibly in the middle of a paint, deleting the C++
+object being painted, which crashes the process (it did, about one run in five). So while a GUI
+test runs the cyclic collector is off, and every SceneController the test makes and every
+window it opens is held strongly; at teardown the windows are closed and deleted, the
+controllers stopped (their timers and worker threads), the deletions processed, and only then,
+with no event loop running, the garbage is collected. The survivors are then frozen (gc.freeze),
+so that each collection costs what one test made, not the whole heap of SymPy and Qt.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -25,6 +39,9 @@ if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
 # Before the QApplication exists: OpenGL widgets share one context group (see gui.views).
 import gui.views  # noqa: E402,F401
 
+#: The preset scene the ``controller`` fixture opens unless the test module sets CONTROLLER_SCENE.
+DEFAULT_CONTROLLER_SCENE = "plateau-trap"
+
 
 @pytest.fixture(scope="session", autouse=True)
 def downhill_settings(qapp):
@@ -35,6 +52,85 @@ def downhill_settings(qapp):
     assert str(path).startswith(_CONFIG_DIRECTORY), path
     yield path
     shutil.rmtree(_CONFIG_DIRECTORY, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_heap():
+    """Collect once, then keep what exists out of later collections (see qt_object_lifetimes); undone at the end."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def qt_object_lifetimes(qapp, frozen_heap, monkeypatch):
+    """No cyclic garbage collection during a GUI test; orderly closing and collection after it.
+
+    Yields the list of objects kept alive until teardown (``keep_alive`` appends to it).
+    """
+    from PyQt6 import sip
+    from PyQt6.QtCore import QCoreApplication, QEvent
+
+    from gui.controller import SceneController
+
+    gc.disable()
+    windows_before = set(qapp.topLevelWidgets())
+    controllers: list[SceneController] = []
+    kept: list[object] = []
+    original_init = SceneController.__init__
+
+    def tracked_init(self, *arguments, **options):
+        original_init(self, *arguments, **options)
+        controllers.append(self)
+
+    monkeypatch.setattr(SceneController, "__init__", tracked_init)
+    try:
+        yield kept
+    finally:
+        monkeypatch.undo()
+        # Windows the test made (made from Python, without a parent): Qt's own (tooltips,
+        # popups) are left alone, as Qt holds pointers to them.
+        windows = [w for w in qapp.topLevelWidgets()
+                   if w not in windows_before and w.parent() is None and sip.ispyowned(w)]
+        widgets = [*windows, *(o for o in kept if hasattr(o, "close") and not isinstance(o, SceneController))]
+        for widget in widgets:
+            _quietly(widget.close)
+        for controller in controllers:
+            _quietly(controller.shutdown)  # timer stopped, worker threads finished
+        qapp.processEvents()
+        for widget in widgets:
+            _quietly(widget.deleteLater)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        qapp.processEvents()
+        for held in (windows, widgets, controllers, kept):
+            held.clear()
+        windows_before.clear()
+        gc.collect()
+        # What survives is long-lived (modules, caches): frozen, so that the next test's collection
+        # looks at that test's objects only (a full collection of SymPy's and Qt's heap takes 60 ms).
+        gc.freeze()
+        gc.enable()
+
+
+def _quietly(call) -> None:
+    """Call ``call``; an object whose C++ side is already gone (RuntimeError) needs nothing more."""
+    try:
+        call()
+    except RuntimeError:
+        pass
+
+
+@pytest.fixture
+def keep_alive(qt_object_lifetimes):
+    """``keep_alive(obj)`` holds ``obj`` (and returns it) until the test's teardown closes and deletes it."""
+
+    def keep(obj):
+        qt_object_lifetimes.append(obj)
+        return obj
+
+    return keep
 
 
 @pytest.fixture
@@ -54,10 +150,24 @@ def require_gl(qapp):
 
 
 @pytest.fixture
-def controller(qtbot):
-    """A real SceneController on the plateau scene (two balls), shut down after the test."""
+def controller(qtbot, request):
+    """A real SceneController on the module's CONTROLLER_SCENE (default: the plateau scene), shut down after."""
     from gui.controller import SceneController
 
-    controller = SceneController("plateau-trap")
+    controller = SceneController(getattr(request.module, "CONTROLLER_SCENE", DEFAULT_CONTROLLER_SCENE))
     yield controller
     controller.shutdown()
+
+
+@pytest.fixture
+def show_widget(qtbot, keep_alive):
+    """``show_widget(widget, width, height)``: resize and show ``widget``; it is closed after the test."""
+
+    def show(widget, width: int, height: int):
+        qtbot.addWidget(widget)
+        keep_alive(widget)
+        widget.resize(width, height)
+        widget.show()
+        return widget
+
+    return show

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, QSettings, Qt
 from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QLabel
 
 from gui.controller import SceneController
-from gui.main_window import MainWindow
+from gui.main_window import FORMULA_SHARE, MainWindow
 from gui.persistence import AppSettings
 from physics.scenes import load_scene
 
@@ -29,7 +30,7 @@ def window(qtbot, controller, tmp_path):
     qtbot.waitExposed(window)
     # Window shortcuts need the active window (a desktop's window manager makes it so; Xvfb has none).
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=BUILD_TIMEOUT)
     yield window
     window.close()
 
@@ -115,7 +116,7 @@ def test_space_runs_the_balls_right_steps_and_r_resets(qtbot, window, controller
     window.map_view.plot_widget.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert controller.playing
-    qtbot.waitUntil(lambda: controller.step_index >= 5, timeout=10_000)
+    qtbot.waitUntil(lambda: controller.step_index >= 5, timeout=BUILD_TIMEOUT)
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert not controller.playing
     steps = controller.step_index
@@ -174,7 +175,7 @@ def test_the_panels_receive_the_balls_data(qtbot, window, controller):
         qtbot.keyClick(window, Qt.Key.Key_Right)
     for panel, lengths in before.items():
         qtbot.waitUntil(lambda p=panel, n=lengths: any(len(p.curve_data(*key)[0]) > count for key, count in n.items()),
-                        timeout=5000)
+                        timeout=BUILD_TIMEOUT)
     assert window.readout_panel.isVisible()
 
 
@@ -193,7 +194,7 @@ def test_a_saved_scene_reopens_and_runs_identically(qtbot, window, controller, t
     try:
         with qtbot.waitSignal(other_controller.sceneFileOpened, timeout=BUILD_TIMEOUT):
             other.open_scene_file(path)
-        qtbot.waitUntil(lambda: not other.overlay_actions["eigen"].isChecked(), timeout=5000)
+        qtbot.waitUntil(lambda: not other.overlay_actions["eigen"].isChecked(), timeout=BUILD_TIMEOUT)
         assert not other.map_view.overlay("eigen")
         assert other_controller.balls == controller.balls
         controller.reset()
@@ -206,6 +207,97 @@ def test_a_saved_scene_reopens_and_runs_identically(qtbot, window, controller, t
     finally:
         other.close()
         other_controller.shutdown()
+
+
+def test_a_saved_camera_reopens_exactly(qtbot, window, controller, tmp_path, require_gl, keep_alive):
+    view = window.view3d
+    qtbot.waitUntil(lambda: view.gl_widget.isValid(), timeout=BUILD_TIMEOUT)
+    view.set_camera(azimuth=25.0, elevation=41.0, distance=7.25)  # distance in surface units
+    path = tmp_path / "camera.json"
+    assert window.save_scene_file(path)
+    saved = load_scene(path).view
+    assert (saved.azimuth, saved.elevation, saved.distance) == pytest.approx((25.0, 41.0, 7.25))
+
+    # Another window, of another size: the camera comes back as saved.
+    other_controller = SceneController()
+    other = keep_alive(MainWindow(other_controller, settings_in(tmp_path / "other.ini")))
+    qtbot.addWidget(other)
+    other.resize(1200, 760)
+    other.show()
+    qtbot.waitExposed(other)
+    with qtbot.waitSignal(other_controller.sceneFileOpened, timeout=BUILD_TIMEOUT):
+        other.open_scene_file(path)
+    expected = {"azimuth": 25.0, "elevation": 41.0, "distance": 7.25}
+    qtbot.waitUntil(lambda: other.view3d.camera() == pytest.approx(expected), timeout=BUILD_TIMEOUT)
+    other.sync_view()
+    assert (other_controller.view.azimuth, other_controller.view.elevation,
+            other_controller.view.distance) == pytest.approx((25.0, 41.0, 7.25))
+
+
+def test_the_height_note_is_in_the_views_not_in_the_status_bar(qtbot, window, controller):
+    with qtbot.waitSignal(controller.surfaceChanged, timeout=BUILD_TIMEOUT):
+        controller.set_formula("rosenbrock")
+    assert "compressed" in window.map_view.display_note
+    bar_texts = [label.text() for label in window.statusBar().findChildren(QLabel)]
+    assert not any("compressed" in text for text in bar_texts)
+    assert "compressed" not in window.statusBar().currentMessage()
+
+
+def test_the_formula_dock_fits_its_contents_and_folding_the_derivatives_gives_the_balls_room(qtbot, window,
+                                                                                             controller):
+    editor, formula_dock, balls_dock = window.formula_editor, window.formula_dock, window.balls_dock
+    form_scroll = window.ball_list.form_scroll
+    assert (window.width(), window.height()) == (1600, 900)
+
+    def typeset() -> bool:
+        view = editor.typeset_view
+        return not view.busy and view._shown == (controller.surface.latex, controller.surface.gradient_latex,
+                                                 controller.surface.hessian_latex)
+
+    # The plateau's derivatives are long: they scroll, and the formula takes at most its share of the column.
+    qtbot.waitUntil(typeset, timeout=BUILD_TIMEOUT)
+    share = FORMULA_SHARE + 0.05  # Qt lands a few pixels off a requested size
+    qtbot.waitUntil(lambda: formula_dock.height() <= share * (formula_dock.height() + balls_dock.height()),
+                    timeout=BUILD_TIMEOUT)
+    qtbot.waitUntil(lambda: editor.typeset_scroll.verticalScrollBar().maximum() > 0, timeout=BUILD_TIMEOUT)
+
+    # Short derivatives are shown whole, and the dock is no taller than they need.
+    with qtbot.waitSignal(controller.surfaceChanged, timeout=BUILD_TIMEOUT):
+        controller.set_formula("x^2 + y^4/4 - y^2/2")
+    qtbot.waitUntil(typeset, timeout=BUILD_TIMEOUT)
+    qtbot.waitUntil(lambda: formula_dock.height() == formula_dock.sizeHint().height(), timeout=BUILD_TIMEOUT)
+    assert editor.typeset_scroll.verticalScrollBar().maximum() == 0
+    # The Balls dock takes the rest: at 1600 x 900 the method, its settings and the noise show.
+    form = window.ball_list.form
+    for widget in (form.optimizer, form.hyperparameters.editors["lr"].widget, form.sigma):
+        corner = widget.mapTo(form_scroll.viewport(), widget.rect().bottomRight())
+        assert form_scroll.viewport().rect().contains(corner), widget.accessibleName()
+
+    before = balls_dock.height()
+    editor.typeset_button.click()
+    assert not editor.typeset_shown and not editor.typeset_scroll.isVisible()
+    qtbot.waitUntil(lambda: balls_dock.height() > before + 100, timeout=BUILD_TIMEOUT)
+    qtbot.waitUntil(lambda: form_scroll.verticalScrollBar().maximum() == 0, timeout=BUILD_TIMEOUT)  # all of it
+
+    # The choice is kept with the window's layout.
+    window.save_layout()
+    assert window.settings.typeset_shown() is False
+    editor.typeset_button.click()
+    qtbot.waitUntil(lambda: balls_dock.height() == before, timeout=BUILD_TIMEOUT)
+
+
+def test_a_gallery_scene_after_a_file_is_not_saved_over_that_file(qtbot, window, controller, tmp_path):
+    path = tmp_path / "mine.json"
+    assert window.save_scene_file(path)
+    with qtbot.waitSignal(controller.sceneChanged, timeout=BUILD_TIMEOUT):
+        window.presets_gallery.load_scene("rosenbrock-race")
+    assert window.scene_path is None
+    assert "mine.json" not in window.windowTitle() and "(modified)" not in window.windowTitle()
+    assert load_scene(path).formula != "rosenbrock"  # the file is untouched, and Save would ask where
+    # Reopening the file makes it the scene's file again.
+    with qtbot.waitSignal(controller.sceneFileOpened, timeout=BUILD_TIMEOUT):
+        window.open_scene_file(path)
+    assert window.scene_path == path.resolve() and window.windowTitle().startswith("Downhill — mine.json")
 
 
 def test_view_menu_overlays_switch_the_map_and_are_kept_in_the_scene(qtbot, window, controller):
@@ -227,14 +319,17 @@ def test_without_opengl_the_map_opens_with_a_note(qtbot, controller, tmp_path, m
 
 
 def test_the_window_image_includes_the_3d_view(qtbot, window, require_gl):
-    qtbot.waitUntil(lambda: window.view3d is not None and window.view3d.gl_widget.isValid(), timeout=5000)
-    qtbot.wait(200)
-    image = window.grab_window_image()
-    assert image.size() == window.size() * image.devicePixelRatio()
+    qtbot.waitUntil(lambda: window.view3d is not None and window.view3d.gl_widget.isValid(), timeout=BUILD_TIMEOUT)
     corner = window.view3d.gl_widget.mapTo(window, QPoint(0, 0))
     size = window.view3d.gl_widget.size()
-    region = image.copy(corner.x(), corner.y(), size.width(), size.height())
-    assert distinct_colours(region) > 200  # a shaded surface, not an empty black rectangle
+
+    def colours_in_the_3d_view() -> int:
+        image = window.grab_window_image()
+        assert image.size() == window.size() * image.devicePixelRatio()
+        return distinct_colours(image.copy(corner.x(), corner.y(), size.width(), size.height()))
+
+    # A shaded surface, not an empty black rectangle.
+    qtbot.waitUntil(lambda: colours_in_the_3d_view() > 200, timeout=BUILD_TIMEOUT)
 
 
 # -- the command line ----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QValidator
 from PyQt6.QtWidgets import QLineEdit
 
-from gui.controller import SceneController
 from gui.editors.ball_form import carried_over, overrides
 from gui.editors.ball_list import BallListEditor
 from gui.editors.number_spin_box import NumberSpinBox, format_number, ladder_step
@@ -17,23 +16,12 @@ from gui.editors.optimizer_form import FAMILY_TITLES, grouped_specs
 from physics.optimizers.base import get_optimizer, registry
 
 BUILD_TIMEOUT = 20_000
+CONTROLLER_SCENE = "saddle-noise"  # the conftest's controller fixture opens it
 
 
 @pytest.fixture
-def controller(qtbot):
-    controller = SceneController("saddle-noise")
-    yield controller
-    controller.pause()
-    controller.wait_for_build()
-
-
-@pytest.fixture
-def editor(qtbot, controller):
-    widget = BallListEditor(controller)
-    qtbot.addWidget(widget)
-    widget.resize(480, 820)
-    widget.show()
-    return widget
+def editor(show_widget, controller):
+    return show_widget(BallListEditor(controller), 480, 820)
 
 
 def select(editor, controller, index):
@@ -80,6 +68,43 @@ def test_add_duplicate_remove(editor, controller):
     assert editor.list.count() == len(controller.balls)
 
 
+def same_row(first, second) -> bool:
+    """Whether two widgets of a form stand side by side, the first on the left."""
+    return (abs(first.geometry().center().y() - second.geometry().center().y()) <= 2
+            and first.mapTo(first.window(), first.rect().topRight()).x()
+            < second.mapTo(second.window(), second.rect().topLeft()).x())
+
+
+def test_the_form_puts_two_settings_in_a_row(qtbot, editor, controller):
+    form = editor.form
+    controller.update_ball(0, replace(controller.balls[0], optimizer="adam", hyperparameters=()))
+    select(editor, controller, 0)
+    qtbot.waitUntil(lambda: form.hyperparameters.editors["lr"].widget.isVisible(), timeout=BUILD_TIMEOUT)
+    editors = form.hyperparameters.editors
+    assert same_row(editors["lr"].widget, editors["eps"].widget)  # betas, a pair, has a row of its own
+    assert editors["betas"].widget.width() > 1.5 * editors["lr"].widget.width()
+    assert same_row(editors["weight_decay"].widget, editors["amsgrad"].widget)
+    for left, right in ((form.sigma, form.schedule), (form.decay, form.batch_size), (form.start_x, form.start_y),
+                        (form.particles, form.spread)):
+        assert same_row(left, right), (left.accessibleName(), right.accessibleName())
+    # Short enough for the dock: every setting of Adam in about 12 rows.
+    assert form.sizeHint().height() < 12 * 36
+
+
+def test_the_list_grows_with_the_balls_up_to_four_rows(qtbot, editor, controller):
+    assert len(controller.balls) == 2
+    row = editor.list.sizeHintForRow(0)
+    for count in (3, 4):
+        editor.add_button.click()
+        assert editor.list.count() == count
+        # Every row shows without scrolling, and the form still has the rest of the height.
+        qtbot.waitUntil(lambda: editor.list.verticalScrollBar().maximum() == 0, timeout=BUILD_TIMEOUT)
+        assert editor.list.viewport().height() >= count * row
+    editor.add_button.click()  # a fifth: the list scrolls rather than push the form away
+    qtbot.waitUntil(lambda: editor.list.verticalScrollBar().maximum() > 0, timeout=BUILD_TIMEOUT)
+    assert editor.list.viewport().height() < 5 * row
+
+
 def test_rename_in_place(qtbot, editor, controller):
     select(editor, controller, 1)
     editor.rename_button.click()
@@ -88,7 +113,7 @@ def test_rename_in_place(qtbot, editor, controller):
     line.selectAll()
     qtbot.keyClicks(line, "Slow but sure")
     qtbot.keyClick(line, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: controller.balls[1].name == "Slow but sure", timeout=2_000)
+    qtbot.waitUntil(lambda: controller.balls[1].name == "Slow but sure", timeout=BUILD_TIMEOUT)
     editor.list.item(1).setText("   ")  # an empty name is refused and the old one comes back
     assert controller.balls[1].name == "Slow but sure"
     assert editor.list.item(1).text() == "Slow but sure"

@@ -7,20 +7,12 @@ import pytest
 from PyQt6.QtCore import QSettings, Qt
 from PyQt6.QtGui import QImage
 
-from gui.controller import SceneController
 from gui.editors.formula_editor import DEBOUNCE_MS, FormulaEditor
 from gui.editors.parameter_sliders import SLIDER_STEPS, nice_half_range
 from gui.editors.recent_formulas import SETTINGS_KEY, RecentFormulas
 
 BUILD_TIMEOUT = 20_000
-
-
-@pytest.fixture
-def controller(qtbot):
-    controller = SceneController("saddle-noise")
-    yield controller
-    controller.pause()
-    controller.wait_for_build()
+CONTROLLER_SCENE = "saddle-noise"  # the conftest's controller fixture opens it
 
 
 @pytest.fixture
@@ -29,11 +21,8 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def editor(qtbot, controller, settings):
-    widget = FormulaEditor(controller, settings=settings)
-    qtbot.addWidget(widget)
-    widget.resize(560, 640)
-    widget.show()
+def editor(show_widget, controller, settings):
+    widget = show_widget(FormulaEditor(controller, settings=settings), 560, 640)
     yield widget
     widget.typeset_view.wait()
 
@@ -70,7 +59,7 @@ def test_typing_sends_one_build_after_the_pause(qtbot, monkeypatch, editor, cont
     with qtbot.waitSignal(controller.surfaceChanged, timeout=BUILD_TIMEOUT) as changed:
         type_formula(qtbot, editor, "x^2 + 3*y^2")
         assert calls == []  # nothing is sent while the keys arrive
-        qtbot.waitUntil(lambda: len(calls) == 1, timeout=5 * DEBOUNCE_MS)
+        qtbot.waitUntil(lambda: len(calls) == 1, timeout=BUILD_TIMEOUT)
     qtbot.wait(2 * DEBOUNCE_MS)
     assert calls == [("x^2 + 3*y^2",)]  # one build for eleven keystrokes
     assert changed.args[0].text == "x^2 + 3*y^2"
@@ -120,10 +109,10 @@ def test_error_keeps_the_surface_shows_the_message_and_marks_the_column(qtbot, e
     assert left - 2 <= columns.min() and columns.max() <= right + 2
 
     editor.activateWindow()
-    qtbot.waitUntil(editor.isActiveWindow, timeout=5_000)
+    qtbot.waitUntil(editor.isActiveWindow, timeout=BUILD_TIMEOUT)
     editor.show_error_position()
     assert editor.field.cursorPosition() == 16
-    qtbot.waitUntil(editor.field.hasFocus, timeout=5_000)
+    qtbot.waitUntil(editor.field.hasFocus, timeout=BUILD_TIMEOUT)
 
     # The typeset derivatives still describe the live (previous) surface.
     editor.typeset_view.wait()
@@ -158,7 +147,8 @@ def test_derivatives_are_typeset(qtbot, editor, controller):
     assert len(view.gradient.cells) == 2 and len(view.hessian.cells) == 4
     cells = [*view.formula.cells, *view.gradient.cells, *view.hessian.cells]
     assert all(cell.image is not None and not cell.image.isNull() for cell in cells)
-    assert not any(view.gradient.drawn_as_text + view.hessian.drawn_as_text)
+    # Each drawn as an image once the layout has given the grids their new widths (a pass of the event loop).
+    qtbot.waitUntil(lambda: not any(view.gradient.drawn_as_text + view.hessian.drawn_as_text), timeout=BUILD_TIMEOUT)
     # The plain forms (tooltips) are the derivatives: d/dx (x^2 y + sin y) = 2xy, d2/dy2 = -sin(y).
     assert view.gradient.cells[0].plain == "2*x*y"
     assert view.hessian.cells[3].plain == "-sin(y)"
@@ -168,10 +158,10 @@ def test_derivatives_are_typeset(qtbot, editor, controller):
     gradient, hessian = view.gradient.geometry(), view.hessian.geometry()
     assert hessian.left() >= gradient.right() and hessian.top() < gradient.bottom()  # same row
     editor.resize(260, 640)
-    qtbot.waitUntil(lambda: view.side_by_side is False, timeout=2_000)
-    qtbot.waitUntil(lambda: view.hessian.geometry().top() >= view.gradient.geometry().bottom(), timeout=2_000)
+    qtbot.waitUntil(lambda: view.side_by_side is False, timeout=BUILD_TIMEOUT)
+    qtbot.waitUntil(lambda: view.hessian.geometry().top() >= view.gradient.geometry().bottom(), timeout=BUILD_TIMEOUT)
     editor.resize(560, 640)
-    qtbot.waitUntil(lambda: view.side_by_side, timeout=2_000)
+    qtbot.waitUntil(lambda: view.side_by_side, timeout=BUILD_TIMEOUT)
     # Something was drawn: the grids have a size and ink.
     for grid in (view.formula, view.gradient, view.hessian):
         assert grid.sizeHint().width() > 100 and grid.sizeHint().height() > 20
@@ -282,3 +272,18 @@ def test_scene_load_shows_its_formula(qtbot, editor, controller):
     with qtbot.waitSignal(controller.surfaceChanged, timeout=BUILD_TIMEOUT):
         controller.load_scene(scene)
     assert editor.field.text() == controller.surface.text
+
+
+def test_folding_the_derivatives_shrinks_the_editor_and_says_so(qtbot, editor, controller):
+    qtbot.waitUntil(lambda: not editor.typeset_view.busy and editor.typeset_view.formula.label is not None,
+                    timeout=BUILD_TIMEOUT)
+    unfolded = editor.sizeHint().height()
+    assert unfolded > editor.typeset_view.heightForWidth(editor.typeset_scroll.viewport().width())
+    with qtbot.waitSignal(editor.contentHeightChanged):
+        editor.typeset_button.click()
+    assert not editor.typeset_shown and not editor.typeset_scroll.isVisible()
+    assert editor.sizeHint().height() < unfolded - 100
+    with qtbot.waitSignal(editor.contentHeightChanged):
+        editor.typeset_button.click()
+    assert editor.typeset_shown and editor.typeset_scroll.isVisible()
+    assert editor.sizeHint().height() == unfolded

@@ -6,29 +6,17 @@ import html
 
 import pytest
 
-from gui.controller import SceneController
 from gui.editors.presets_gallery import NAME_ROLE, NOTE_ROLE, TITLE_ROLE, PresetsGallery, matches, presets_menu
 from physics.scenes import PRESET_SCENES
 from surfaces.presets import PRESETS
 
 BUILD_TIMEOUT = 20_000
+CONTROLLER_SCENE = "saddle-noise"  # the conftest's controller fixture opens it
 
 
 @pytest.fixture
-def controller(qtbot):
-    controller = SceneController("saddle-noise")
-    yield controller
-    controller.pause()
-    controller.wait_for_build()
-
-
-@pytest.fixture
-def gallery(qtbot, controller):
-    widget = PresetsGallery(controller)
-    qtbot.addWidget(widget)
-    widget.resize(440, 640)
-    widget.show()
-    return widget
+def gallery(show_widget, controller):
+    return show_widget(PresetsGallery(controller), 440, 640)
 
 
 def test_matches_every_word_in_any_order():
@@ -75,9 +63,10 @@ def test_activating_a_surface_loads_it_with_its_domain_and_starts(qtbot, gallery
     preset = PRESETS["himmelblau"]
     assert controller.surface.name == "himmelblau"
     assert controller.surface.domain == preset.domain
+    # The balls moved to the preset's suggested starts with the surface, and restarted there.
     starts = [tuple(map(float, s)) for s in preset.starts]
-    qtbot.waitUntil(lambda: all(tuple(ball.start) == starts[i % len(starts)]
-                                for i, ball in enumerate(controller.balls)), timeout=5_000)
+    assert [ball.start for ball in controller.balls] == starts[:len(controller.balls)]
+    assert controller.step_index == 0
 
 
 def test_load_button_loads_a_scene(qtbot, gallery, controller):
@@ -99,3 +88,4 @@ def test_presets_menu_lists_every_preset_with_its_note(qtbot, controller):
     with qtbot.waitSignal(controller.surfaceChanged, timeout=BUILD_TIMEOUT):
         actions[list(PRESETS).index("ravine")].trigger()
     assert controller.surface.name == "ravine"
+    assert {ball.start for ball in controller.balls} == {tuple(map(float, PRESETS["ravine"].starts[0]))}

@@ -8,14 +8,33 @@ not be drawn, a reset must empty the curves and a new scene re-create them.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
+from PyQt6.QtCore import QRect, Qt
+from PyQt6.QtGui import QFont, QFontMetrics
 
 from gui.controller import SceneController
 from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
 from gui.panels.decimation import DEFAULT_MAX_BUCKETS, RAW_TAIL
+from gui.panels.history_plot import REFRESH_INTERVAL_S
 from gui.panels.numbers import format_number, format_pair
-from gui.panels.readout_panel import LAMBDA_MAX, LAMBDA_MIN, LOSS, POSITION, REGIME
+from gui.panels.readout_panel import (
+    BADGE_MARGIN,
+    BADGE_PADDING,
+    BADGE_SLACK,
+    BALL,
+    COLUMNS,
+    FILLER,
+    GRADIENT,
+    LAMBDA_MAX,
+    LAMBDA_MIN,
+    LOSS,
+    MIN_POINT_SIZE,
+    POSITION,
+    REGIME,
+)
 from physics.balls import BallSpec
 from physics.noise import NoiseSettings
 from physics.scenes import Scene
@@ -122,7 +141,7 @@ def test_each_ball_is_drawn_in_its_colour(qtbot, make_controller, show_panel):
         assert panel.curve(index, "lambda_max").opts["pen"].color().name() == color
         dashed = panel.curve(index, "lambda_min").opts["pen"]
         assert dashed.style() != panel.curve(index, "lambda_max").opts["pen"].style()
-    assert panel.legend_labels == ["a", "b", "λmax", "λmin"]
+    assert panel.legend_labels == ["a", "b", "λmax", "λmin", "0: flat", "λ<0: curves down"]
 
 
 def test_log_panels_drop_non_positive_values(qtbot, make_controller, show_panel):
@@ -267,11 +286,13 @@ def test_eigenvalues_that_span_decades_get_an_asinh_axis(qtbot, make_controller,
     advance(controller, 300)  # in the valley lambda_min falls below 1 while lambda_max stays near 1000
     for _ in range(3):
         advance(controller, 200)
-    assert len(controller.history(0).steps) <= 2 * DEFAULT_MAX_BUCKETS  # still drawn point for point
     assert panel.scale is not None
-    _, plotted = panel.curve(0, "lambda_max").getData()
-    np.testing.assert_allclose(plotted, np.arcsinh(controller.history(0).lambda_max / panel.scale.width))
-    np.testing.assert_allclose(panel.curve_data(0, "lambda_min")[1], controller.history(0).lambda_min, rtol=1e-9)
+    history = controller.history(0)
+    steps, plotted = panel.curve(0, "lambda_max").getData()
+    drawn = steps.astype(int)            # the history is decimated: each drawn point is a row of it
+    np.testing.assert_allclose(plotted, np.arcsinh(history.lambda_max[drawn] / panel.scale.width))
+    steps, values = panel.curve_data(0, "lambda_min")
+    np.testing.assert_allclose(values, history.lambda_min[steps.astype(int)], rtol=1e-9)
     # Honest tick labels: at 0 and at powers of ten of the eigenvalue itself.
     low = min(0.0, float(np.nanmin(panel.curve(0, "lambda_min").getData()[1])))
     (_, majors), _minors = panel.axis.tickValues(low, float(np.nanmax(plotted)), 400)
@@ -280,7 +301,8 @@ def test_eigenvalues_that_span_decades_get_an_asinh_axis(qtbot, make_controller,
     np.testing.assert_allclose(panel.scale.inverse(np.array(majors)[np.array(labels) == "1000"]), 1000.0)
     panel.scale_actions["linear"].trigger()  # the right-click menu's choice
     assert panel.scale is None and panel.scale_mode == "linear"
-    np.testing.assert_array_equal(panel.curve(0, "lambda_max").getData()[1], controller.history(0).lambda_max)
+    steps, plotted = panel.curve(0, "lambda_max").getData()
+    np.testing.assert_array_equal(plotted, history.lambda_max[steps.astype(int)])
 
 
 def test_the_zero_line_is_always_in_view(qtbot, make_controller, show_panel):
@@ -399,3 +421,134 @@ def test_a_low_step_panel_shows_one_plot_at_a_time(qtbot, make_controller, show_
     panel.resize(500, 600)
     qtbot.waitUntil(lambda: not panel.compact)
     assert all(plot.isVisible() for plot in panel.plot_items)
+
+
+def test_the_eigenvalue_key_is_in_the_legend_strip_not_over_the_curves(qtbot, make_controller, show_panel):
+    import pyqtgraph as pg
+
+    controller = make_controller(SADDLE, ball("a", "#ff3b30", start=(1.5, 0.05), hyper={"lr": 0.1}))
+    panel = show_panel(EigenvaluePanel, controller)
+    advance(controller, 60)
+    # No words inside the plot, where they would cover a curve; the legend strip above says it.
+    view = panel.plot_items[0].getViewBox()
+    words = [item for item in view.allChildren() if isinstance(item, pg.TextItem | pg.InfLineLabel)]
+    assert words == []
+    assert "0: flat" in panel.legend_labels and "λ<0: curves down" in panel.legend_labels
+    assert panel.legend.geometry().bottom() <= panel.graphics.geometry().top()
+
+
+def _shown_width(panel: ReadoutPanel, column: int) -> int:
+    return 0 if panel.table.isColumnHidden(column) else panel.table.horizontalHeader().sectionSize(column)
+
+
+@pytest.mark.parametrize("width", [300, 390, 520, 760, 1100])
+def test_the_readout_table_fits_its_dock_and_cuts_no_number(qtbot, make_controller, show_panel, width):
+    controller = make_controller(
+        RAVINE,
+        ball("settling", "#4dc3ff", start=(-2.5, 1.0), hyper={"lr": 0.078}),
+        ball("a learning rate past the bound", "#ff3b30", start=(-2.5, 1.0), hyper={"lr": 0.082}),
+        ball("RMSProp", "#c8ff00", "rmsprop", start=(2.0, -1.0), hyper={"lr": 0.01}),
+    )
+    panel = show_panel(ReadoutPanel, controller)
+    advance(controller, 400)   # the second ball was stopped far away (loss ~1e8, gradient ~1e5), with long words
+    panel.resize(width, 300)
+    qtbot.waitUntil(lambda: panel.table.viewport().width() <= width)
+    panel.refresh()
+    table, header = panel.table, panel.table.horizontalHeader()
+    available = table.viewport().width()
+    # Never wider than the dock: the columns and the badge line end at its right edge.
+    assert sum(_shown_width(panel, c) for c in range(len(COLUMNS))) == available
+    assert table.visualRect(panel.model.index(1, 0)).right() < available
+    # No number is cut: each shown column is wider than its widest text.
+    metrics = table.fontMetrics()
+    for column in range(len(COLUMNS)):
+        if column in (BALL, FILLER) or table.isColumnHidden(column):
+            continue
+        texts = [panel.model.text(row, column) for row in range(3)] + [COLUMNS[column]]
+        assert max(metrics.horizontalAdvance(t) for t in texts) + 6 <= header.sectionSize(column), (column, texts)
+    # No badge is cut short: a row is as tall as its words wrapped at the badge's width.
+    assert "diverging" in panel.model.text(1, REGIME)
+    bold = QFont(table.font())
+    bold.setBold(True)
+    bold_metrics = QFontMetrics(bold)
+    room = available - 2 * (BADGE_MARGIN + BADGE_PADDING) - BADGE_SLACK
+    for entry in range(3):
+        words = panel.model.text(entry, REGIME)
+        height = table.verticalHeader().sectionSize(2 * entry + 1) - 2 * BADGE_MARGIN
+        wrapped = bold_metrics.boundingRect(QRect(0, 0, room, 10_000), int(Qt.TextFlag.TextWordWrap), words)
+        assert height >= wrapped.height(), (words, height, wrapped.height())
+    # Loss and the largest curvature always show; the position goes first, then ‖∇f‖ and λmin.
+    assert not table.isColumnHidden(LOSS) and not table.isColumnHidden(LAMBDA_MAX)
+    hidden = panel.hidden_columns
+    order = [POSITION, GRADIENT, LAMBDA_MIN]
+    assert hidden == set(order[: len(hidden)])
+    if width >= 390:
+        assert table.font().pointSize() >= 12 and hidden <= {POSITION}
+    if width >= 760:
+        assert hidden == set()
+    assert table.font().pointSize() >= MIN_POINT_SIZE
+
+
+def test_plots_refresh_at_most_twenty_times_a_second_while_playing_and_at_once_when_paused(
+        qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30", hyper={"lr": 0.001}))
+    panel = show_panel(LossPanel, controller)
+    refreshed: list[float] = []
+    frames: list[float] = []
+    original = panel.after_refresh
+    panel.after_refresh = lambda: (refreshed.append(time.perf_counter()), original())
+    controller.stepped.connect(lambda: frames.append(time.perf_counter()))
+    controller.play()
+    qtbot.waitUntil(lambda: len(frames) >= 30, timeout=10_000)
+    controller.pause()
+    playing = [t for t in refreshed if t <= frames[-1]]
+    assert len(playing) >= 2
+    # Every refresh while playing came at least REFRESH_INTERVAL_S after the one before.
+    assert min(np.diff(playing)) >= REFRESH_INTERVAL_S - 0.002
+    assert len(playing) <= (frames[-1] - frames[0]) / REFRESH_INTERVAL_S + 2
+    # Stopping shows the state it stopped on; so does a single step.
+    history = controller.history(0)
+    np.testing.assert_array_equal(panel.curve_data(0, "loss")[1], history.loss)
+    controller.step_once()
+    assert panel.curve_data(0, "loss")[0][-1] == controller.history(0).steps[-1]
+
+
+def test_a_frame_with_nothing_new_redraws_no_curve(qtbot, make_controller, show_panel):
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"), ball("b", "#4dc3ff", start=(-1.0, 0.3)))
+    panels = [show_panel(cls, controller) for cls in PLOT_PANELS]
+    advance(controller, 5)
+    assert all(panel.changed_keys for panel in panels)
+    drawn = {id(panel): {key: panel.curve(*key).getData() for key in panel.curve_keys()} for panel in panels}
+    controller.stepped.emit()            # a frame without a step (e.g. a repaint request)
+    for panel in panels:
+        assert panel.changed_keys == set()
+        for key, (x, _y) in drawn[id(panel)].items():
+            assert panel.curve(*key).getData()[0] is x
+
+
+def test_curves_report_the_extent_pyqtgraph_would_find_by_scanning(qtbot, make_controller, show_panel):
+    import pyqtgraph as pg
+
+    controller = make_controller(
+        SADDLE,
+        ball("plain", "#ff3b30", start=(1.5, 0.05)),
+        ball("noisy", "#4dc3ff", start=(1.5, 0.0), noise=NoiseSettings(sigma=0.3)),
+        ball("adam", "#c8ff00", "adam", start=(-1.0, 0.5), hyper={"lr": 0.05}),
+        seed=4,
+    )
+    panels = [show_panel(cls, controller) for cls in PLOT_PANELS]
+    for _ in range(4):
+        advance(controller, 333)            # long enough to be decimated, with rebuilds on the way
+    for panel in panels:
+        for key in panel.curve_keys():
+            item = panel.curve(*key)
+            x, y = item.getData()
+            reference = pg.PlotCurveItem(x=x, y=y, connect="finite")   # pyqtgraph scans the points
+            for axis in (0, 1):
+                expected = reference.dataBounds(axis)
+                if expected[0] is not None and np.isnan(expected[0]):
+                    expected = (None, None)         # nothing finite (pyqtgraph says NaN; it draws nothing either)
+                    assert "unstable" in key        # only the band marking a rate above its bound may be all gaps
+                    assert item.dataBounds(axis) == expected, (key, axis)
+                else:
+                    assert item.dataBounds(axis) == pytest.approx(expected, rel=1e-12), (key, axis)

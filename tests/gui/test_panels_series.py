@@ -192,6 +192,25 @@ def test_positive_series_drop_non_positive_values_and_track_magnitude():
     assert signed.magnitude == 30.0
 
 
+def test_series_keep_the_extremes_of_what_they_show_through_updates_and_restarts():
+    rng = np.random.default_rng(7)
+    values = np.exp(rng.normal(0.0, 2.0, 5000)) * rng.choice([1.0, -1.0, 0.0], 5000, p=[0.8, 0.15, 0.05])
+    values[rng.choice(5000, 40, replace=False)] = np.nan
+    series = HistorySeries(field_extractor("loss"), positive=True, max_buckets=64)
+    k = 0
+    for grow in [1, 1, 3, 1, 200, 1, 7, 1000, 1, 1, 2500]:   # single rows, a few, catch-ups; decimation rebuilds
+        k += grow
+        series.sync(history_of(values[:k]))
+        shown = values[:k][np.isfinite(values[:k]) & (values[:k] > 0)]
+        assert (series.low, series.high) == (shown.min(), shown.max())
+        _x, y = series.data()
+        assert (np.nanmin(y), np.nanmax(y)) == (series.low, series.high)   # peak decimation keeps them
+    series.sync(history_of(values[:2] * 0 + [3.0, 5.0]))                # a restart: extremes start again
+    assert (series.low, series.high) == (3.0, 5.0)
+    series.sync(history_of(np.array([np.nan, -1.0])))
+    assert series.low > series.high                                      # nothing finite to show
+
+
 def test_asinh_scale_is_linear_near_zero_logarithmic_far_and_invertible():
     scale = AsinhScale(0.1)
     values = np.array([-1e4, -3.0, -0.1, -1e-6, 0.0, 1e-6, 0.1, 3.0, 1e4])

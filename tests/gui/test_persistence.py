@@ -134,7 +134,7 @@ def test_the_autosaver_writes_after_a_change_and_skips_identical_scenes(qtbot, t
     try:
         autosaver = Autosaver(controller, guard, delay_ms=20)
         controller.add_ball(start=(0.5, 0.5))  # ballsChanged schedules a save
-        qtbot.waitUntil(guard.autosave_path.is_file, timeout=5000)
+        qtbot.waitUntil(guard.autosave_path.is_file, timeout=BUILD_TIMEOUT)
         saved = load_scene(guard.autosave_path)
         assert saved.balls == controller.balls and len(saved.balls) == 3
         stamp = guard.autosave_path.stat().st_mtime_ns

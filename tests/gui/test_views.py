@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -24,8 +26,28 @@ def ball(index: int, start: tuple[float, float], optimizer: str = "gd", **option
                     hyperparameters=tuple(hyper.items()), start=start, **options)
 
 
+_alive: list = []
+
+
+@pytest.fixture(autouse=True)
+def hold_until_teardown():
+    """Strong references to the widgets and controllers a test makes, until the test is over.
+
+    qtbot holds widgets weakly: a view whose last reference went with a helper's frame would be
+    left to the cyclic garbage collector, which may delete it in the middle of a paint (a crash
+    seen about once in five runs). Widgets are closed by qtbot while still referenced here;
+    controllers are shut down here.
+    """
+    yield _alive
+    for thing in reversed(_alive):
+        if isinstance(thing, SceneController):
+            thing.shutdown()
+    _alive.clear()
+
+
 def make_controller(qtbot, formula: str, domain: Domain | None, balls=(), critical: bool = True) -> SceneController:
     controller = SceneController(Scene(formula=formula, domain=domain, balls=tuple(balls)))
+    _alive.append(controller)
     if critical:
         qtbot.waitUntil(lambda: bool(controller.critical_points), timeout=20_000)
     return controller
@@ -33,6 +55,7 @@ def make_controller(qtbot, formula: str, domain: Domain | None, balls=(), critic
 
 def make_map(qtbot, controller: SceneController, size=(800, 760)) -> ContourMapView:
     view = ContourMapView(controller)
+    _alive.append(view)
     qtbot.addWidget(view)
     view.resize(*size)
     view.show()
@@ -376,3 +399,55 @@ def test_gl_status_is_a_cached_answer_with_a_reason(qapp):
     assert (reason == "") == available
     if QtGui.QGuiApplication.platformName() == "offscreen":
         assert not available and "OpenGL" in reason
+
+
+def test_a_swarm_shows_on_the_darkest_and_the_brightest_ground(qtbot):
+    # Each swarm is painted in the map's own colour where it sits: viridis' darkest at the bowl's
+    # bottom, its brightest in a corner. Only the dots' rims can make them visible.
+    table = palette.height_lookup_table(256)
+    darkest, brightest = ("#{:02x}{:02x}{:02x}".format(*table[i][:3]) for i in (0, 255))
+    swarms = [ball(0, (0.0, 0.0), particles=300, spread=0.3, hyper={"lr": 1e-4}),
+              ball(1, (-2.6, -2.6), particles=300, spread=0.3, hyper={"lr": 1e-4})]
+    swarms = [replace(swarm, color=color) for swarm, color in zip(swarms, (darkest, brightest), strict=True)]
+    controller = make_controller(qtbot, "x^2 + y^2", Domain(-3, 3, -3, 3), swarms, critical=False)
+    view = make_map(qtbot, controller)
+    view.set_overlay("contours", False)
+    controller.simulation.step(1)
+    controller.stepped.emit()
+    shot = grab(view)
+    for index, wanted in ((0, "light"), (1, "dark")):
+        start = view.data_to_widget(*controller.balls[index].start)
+        cloud = view._swarms[index].positions
+        # Pixels of the particles clear of the start marker (a ring with a dark edge of its own).
+        pixels = []
+        for x, y in cloud:
+            where = view.data_to_widget(x, y)
+            if 20 <= np.hypot(where.x() - start.x(), where.y() - start.y()) <= 60:
+                pixels += [pixel(shot, where + QtCore.QPoint(dx, dy)) for dx in range(-5, 6) for dy in range(-5, 6)]
+        assert len(pixels) > 200, index
+        if wanted == "light":
+            assert max(p.min() for p in pixels) > 150       # the light halo, on the dark valley floor
+        else:
+            assert min(p.max() for p in pixels) < 60        # the dark edge, on the bright corner
+    pens = view._swarms[0].pens
+    assert [pen.widthF() for pen in pens] == sorted((pen.widthF() for pen in pens), reverse=True)
+
+
+def test_overlay_bounds_follow_the_data_and_the_zoom(bowl):
+    controller, view = bowl
+    layers = [view.descent_arrows, view.ball_markers, view.start_markers]
+    before = [layer.boundingRect() for layer in layers]
+    view.view_box.scaleBy((0.5, 0.5))        # zoom in: the pixel padding shrinks in data units
+    QtGui.QGuiApplication.processEvents()
+    for layer, old in zip(layers, before, strict=True):
+        assert layer.boundingRect() == layer._bounding_rect()      # not a stale rectangle
+        assert layer.boundingRect().width() < old.width()
+    controller.simulation.step(30)
+    controller.stepped.emit()
+    assert view.descent_arrows.boundingRect() == view.descent_arrows._bounding_rect()
+    # A trail's extent is the domain (every point is cut to it), given to the curve, not scanned.
+    d = view.sample.domain
+    for trail in view._trails:
+        x, y = trail.getData()
+        assert trail.dataBounds(0) == (d.xmin, d.xmax) and trail.dataBounds(1) == (d.ymin, d.ymax)
+        assert d.xmin <= x.min() and x.max() <= d.xmax and d.ymin <= y.min() and y.max() <= d.ymax

@@ -5,6 +5,8 @@ Skipped, with the reason, where no OpenGL context can be made (e.g. QT_QPA_PLATF
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -27,6 +29,20 @@ def need_gl(qapp):
         pytest.skip(f"no OpenGL here: {reason}")
 
 
+_alive: list = []
+
+
+@pytest.fixture(autouse=True)
+def hold_until_teardown():
+    """Strong references to the views and controllers a test makes, until the test is over (qtbot
+    holds widgets weakly; a view left to the cyclic garbage collector may be deleted mid-paint)."""
+    yield _alive
+    for thing in reversed(_alive):
+        if isinstance(thing, SceneController):
+            thing.shutdown()
+    _alive.clear()
+
+
 def ball(index: int, start: tuple[float, float], optimizer: str = "gd", **options) -> BallSpec:
     hyper = options.pop("hyper", {"lr": 0.02} if optimizer == "gd" else {})
     return BallSpec(name=f"Ball {index + 1}", color=palette.ball_color(index), optimizer=optimizer,
@@ -38,6 +54,7 @@ def make_view(qtbot, formula: str, domain: Domain | None = None, balls=()):
 
     controller = SceneController(Scene(formula=formula, domain=domain, balls=tuple(balls)))
     view = Landscape3DView(controller)
+    _alive.extend([controller, view])
     qtbot.addWidget(view)
     view.resize(900, 700)
     view.show()
@@ -167,3 +184,76 @@ def test_camera_default_framing_and_round_trip(qtbot):
     view.set_camera(azimuth=10.0, elevation=50.0, distance=30.0)
     assert view.camera() == pytest.approx({"azimuth": 10.0, "elevation": 50.0, "distance": 30.0})
 
+
+
+def test_a_diverging_ball_stays_in_the_box_and_rests_on_the_edge_where_it_left(qtbot):
+    from gui.views.landscape3d import BALL_RADIUS, SELECTED_SCALE
+    from gui.views.off_map import DIVERGED, LEFT_THE_MAP
+
+    # lr 0.082 > 2/25 on the ravine: the swing across y grows 5% a step until the simulation stops it.
+    balls = [ball(0, (-2.5, 1.0), hyper={"lr": 0.082}), ball(1, (-2.5, 1.0), hyper={"lr": 0.078})]
+    controller, view = make_view(qtbot, "0.5*(x^2 + 25*y^2)", Domain(-3, 3, -1.5, 1.5), balls)
+    controller.simulation.step(90)
+    controller.stepped.emit()
+    history = controller.history(0).positions
+    assert abs(history[-1, 1]) > 15 and bool(controller.state(0).active[0])
+    # The trail is cut to the displayed box (drawn as separate segments); the settled ball's is whole.
+    lo, hi = view.world_box()
+    trail = view._trails[0]
+    assert trail.mode == "lines" and len(trail.pos) >= 4
+    assert np.all(trail.pos >= lo - 1e-5) and np.all(trail.pos <= hi + 1e-5)
+    assert view._trails[1].mode == "line_strip"
+    # Reference exit point: the last step from inside the domain to outside, cut at y = +-1.5 by hand.
+    inside = (np.abs(history[:, 0]) <= 3) & (np.abs(history[:, 1]) <= 1.5)
+    j = int(np.flatnonzero(inside[:-1] & ~inside[1:])[-1])
+    (x0, y0), (x1, y1) = history[j], history[j + 1]
+    side = 1.5 * np.sign(y1)
+    exit_point = np.array([x0 + (side - y0) / (y1 - y0) * (x1 - x0), side])
+    # The sphere rests on the surface there: within one radius of the edge point's surface point.
+    contact = view.frame.world_points(exit_point[None], view.sample.scale.apply(
+        controller.surface.value(exit_point[None])))[0]
+    radius = BALL_RADIUS * (SELECTED_SCALE if controller.selected == 0 else 1.0)
+    assert np.linalg.norm(view.ball_centres[0] - contact) == pytest.approx(radius, rel=1e-3)
+    (label,) = view.off_map_labels
+    point, text, color = label
+    assert text == LEFT_THE_MAP and color == controller.balls[0].color
+    assert np.linalg.norm(np.array(point)[:2] - view.ball_centres[0][:2]) < 1e-4 and point[2] > view.ball_centres[0][2]
+    controller.simulation.step(400)
+    controller.stepped.emit()
+    assert [text for _point, text, _color in view.off_map_labels] == [DIVERGED]
+    # The words are on the picture, over the ball, on a dark patch.
+    image = view.render_image().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    where = view.project(view.off_map_labels[0][0])
+    patch = [image.pixelColor(int(where.x()) + dx, int(where.y()) - dy) for dx in range(-30, 31, 3)
+             for dy in range(2, 18, 2)]
+    colour = np.array(pg.mkColor(palette.readable_on_dark(controller.balls[0].color)).getRgb()[:3])
+    assert min(np.abs(np.array([c.red(), c.green(), c.blue()]) - colour).sum() for c in patch) < 60
+
+
+def test_swarm_particles_have_a_rim_and_stay_in_the_box(qtbot):
+    from gui.views.point_cloud import cloud_layers
+
+    # A swarm in viridis' own darkest colour, resting in the bowl's dark bottom: only its rim can show it.
+    dark = palette.height_lookup_table(256)[0]
+    color = "#{:02x}{:02x}{:02x}".format(*dark[:3])
+    swarm = ball(0, (0.0, 0.0), particles=400, spread=0.15, hyper={"lr": 0.01})
+    far = ball(1, (2.8, 0.0), particles=50, spread=0.5, hyper={"lr": 0.01})
+    controller, view = make_view(qtbot, "bowl", Domain(-3, 3, -3, 3), [replace(swarm, color=color), far])
+    controller.simulation.step(2)
+    controller.stepped.emit()
+    layers = view._clouds[0]
+    expected = cloud_layers(color)
+    assert [item.size for item in layers] == [width for _rgba, width in expected]
+    assert layers[0].size > layers[1].size > layers[2].size          # halo, edge, dot
+    # The far swarm straddles the edge x = 3: only its particles inside the domain are drawn.
+    positions = controller.state(1).positions
+    inside = np.abs(positions).max(axis=1) <= 3.0
+    assert 0 < inside.sum() < len(positions)
+    assert all(len(item.pos) == inside.sum() for item in view._clouds[1])
+    # On screen: light grey rim pixels around the dark swarm, where the surface under it is dark (no
+    # other item there is grey: the minimum's marker is cyan, with no red at all).
+    image = view.render_image().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    centre = view.project(tuple(view.frame.world_points(np.zeros((1, 2)), view.sample.scale.apply(np.zeros(1)))[0]))
+    greyness = [min(image.pixelColor(int(centre.x()) + dx, int(centre.y()) + dy).getRgb()[:3])
+                for dx in range(-25, 26) for dy in range(-25, 26)]
+    assert max(greyness) > 150                                        # the light halo

@@ -35,6 +35,17 @@ def test_apply_is_identity_between_knees_and_asinh_beyond():
     assert np.isnan(d[5])
 
 
+def test_a_few_heights_are_transformed_as_a_whole_grid_would_be():
+    # The per-frame path (a few balls, plain floats) against the grid path (arrays), on every branch.
+    scale = HeightScale(low=-2.0, high=3.0, low_width=0.5, high_width=4.0)
+    h = np.array([-1e300, -50.0, -2.0, 0.7, 3.0, 12.0, 1e300, np.inf, -np.inf, np.nan] * 4)
+    whole = scale.apply(h)
+    assert h.size > 16
+    for start in range(0, h.size, 5):
+        np.testing.assert_allclose(scale.apply(h[start:start + 5]), whole[start:start + 5], rtol=1e-14)
+    assert scale.apply(np.float64(12.0)).shape == ()
+
+
 def test_invert_undoes_apply_and_order_is_kept():
     scale = HeightScale(low=-1.0, high=2.0, low_width=0.3, high_width=7.0)
     h = np.linspace(-1e4, 1e4, 20001)

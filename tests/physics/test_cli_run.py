@@ -224,6 +224,13 @@ def test_scene_cliff_clipping(capsys: pytest.CaptureFixture[str]) -> None:
     assert "diverging" not in _regimes(clipped)
     assert max(float(r["step_size"]) for r in clipped) <= 0.3 * (1 + 1e-12)
     assert abs(float(clipped[-1]["x"]) - 0.79) < 0.3
+    # ... but it bounces at the foot for ever (lr x lambda_max = 10 > 2), as the scene and the preset say,
+    assert min(float(r["step_size"]) for r in clipped[-50:]) > 0.2
+    # while below lr = 2 / 33 the clipped ball settles in the minimum (0.790, 0), as the preset's note says.
+    status, rows, err = run(capsys, "--surface", "cliff", "--optimizer", "gd", "--lr", "0.05", "--clip", "1",
+                            "--start=-2.5,1.5", "--steps", "1500")
+    assert status == 0, err
+    assert rows[-1]["regime"] == "minimum" and abs(float(rows[-1]["x"]) - 0.7902) < 1e-3
 
 
 def test_scene_minibatch_neuron(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import os
 from dataclasses import replace
@@ -10,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import main
 import physics.scenes
 from physics.balls import BallSpec
 from physics.noise import NoiseSettings
@@ -212,3 +215,18 @@ def test_a_scene_builds_its_simulation() -> None:
     assert simulation.surface.domain == Domain(-2.5, 2.5, -1.0, 1.0)
     simulation.step(3)
     assert np.isfinite(simulation.state(0).positions).all()
+
+
+def test_the_presets_command_lists_every_scene_wrapped_and_indented() -> None:
+    out = io.StringIO()
+    assert main.command_presets(out) == 0
+    text = out.getvalue()
+    scenes = text[text.index("Preset scenes"):].splitlines()[1:]
+    assert all(len(line) <= 112 for line in scenes)  # wrapped like the surfaces, not one long line each
+    for name, scene in PRESET_SCENES.items():
+        start = next(i for i, line in enumerate(scenes) if line.startswith(f"  {name} "))
+        assert scenes[start].endswith(scene.title)
+        entry = itertools.takewhile(lambda line: line.startswith(" " * 6), scenes[start + 1:])
+        block = " ".join(line.strip() for line in entry)
+        assert f"on {scene.formula}:" in block and all(ball.name in block for ball in scene.balls)
+        assert scene.note.split()[-1] in block

@@ -61,11 +61,34 @@ def test_telemetry_of_every_step() -> None:
     assert state.regime == h.regimes[-1] and state.active.all()
 
 
+def test_history_is_made_of_views_of_the_records_however_long_the_run() -> None:
+    surface = build_surface("x^2 - y^2 + y^4")
+    simulation = Simulation(surface, [ball(start=(1.0, 0.1), hyper={"lr": 0.05}),
+                                      ball(start=(0.5, 0.5), particles=50, spread=0.3, hyper={"lr": 0.05})],
+                            capacity=64)
+    simulation.step(3000)  # the records have doubled several times
+    for index in range(2):
+        first, second = simulation.history(index), simulation.history(index)
+        for name in ("positions", "loss", "gradient", "gradient_norm", "lr", "lambda_min", "regime_codes"):
+            # the same memory twice: nothing was recomputed or copied for the second call
+            assert np.shares_memory(getattr(first, name), getattr(second, name)), name
+        assert len(first.regimes) == len(first.steps) == 3001
+        assert list(first.regimes) == [REGIMES[code] for code in first.regime_codes]
+        assert first.regimes[-1] == REGIMES[first.regime_codes[-1]] and first.regimes[-3:] == list(first.regimes)[-3:]
+        assert first.regimes == second.regimes and first.regimes != ["saddle"]
+        assert first.regimes.count(first.regimes[-1]) == int(np.sum(first.regime_codes == first.regime_codes[-1]))
+    single = simulation.history(0)
+    assert np.allclose(single.gradient_norm, np.hypot(single.gradient[:, 0], single.gradient[:, 1]), rtol=1e-15, atol=0)
+    assert single.regimes[-200:] == ["minimum"] * 200  # (0, ±1/sqrt 2)
+
+
 def test_momentum_exposes_its_velocity() -> None:
     simulation = Simulation(build_surface("x^2 + y^2"), [ball("momentum", hyper={"lr": 0.1, "momentum": 0.9})])
     simulation.step(3)
-    velocity = simulation.state(0).velocity
-    assert velocity is not None and velocity.shape == (1, 2) and np.isfinite(velocity).all()
+    state = simulation.state(0)
+    assert state.velocity is not None and state.velocity.shape == (1, 2) and np.isfinite(state.velocity).all()
+    # position units per step, the way the ball is pushed: for the heavy ball, its very step
+    np.testing.assert_allclose(state.velocity, state.step, rtol=1e-15)
 
 
 def test_noiseless_descent_on_the_stable_manifold_stops_on_the_saddle() -> None:
@@ -302,19 +325,28 @@ def test_the_helper_thread_changes_no_number(monkeypatch: pytest.MonkeyPatch) ->
     import physics.noise
     import physics.simulation
 
-    def run() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def run() -> tuple[dict[str, object], dict[str, np.ndarray]]:
         swarm = ball("adam", (-1.0, 1.0), hyper={"lr": 0.05}, particles=25_000, spread=0.5,
                      noise=NoiseSettings(sigma=1.0))
-        simulation = Simulation(preset_surface("rosenbrock"), [swarm], seed=3)
-        simulation.step(6)
+        simulation = Simulation(preset_surface("rosenbrock"), [swarm, ball(start=(0.5, 0.5), hyper={"lr": 1e-3})],
+                                seed=3)
+        for count in (1, 5, 6):  # steps with telemetry pending on the helper, then queries
+            simulation.step(count)
+            state = simulation.state(0)
         summary = simulation.history(0).summary
-        return simulation.state(0).positions, {k: v.copy() for k, v in vars(summary).items()}
+        single = simulation.history(1)
+        return ({**vars(state), "floor": simulation.floor, "single": single.regime_codes.copy(),
+                 "single_lr": single.lr.copy()}, {k: v.copy() for k, v in vars(summary).items()})
 
-    positions, summary = run()  # large enough for the helper thread
+    state, summary = run()  # large enough for the helper thread
     monkeypatch.setattr(physics.noise, "HELPER_PARTICLES", 10 ** 9)
     monkeypatch.setattr(physics.simulation, "HELPER_PARTICLES", 10 ** 9)
-    alone_positions, alone_summary = run()  # everything on the main thread
-    assert np.array_equal(positions, alone_positions)
+    alone_state, alone_summary = run()  # everything on the main thread
+    for name, value in state.items():
+        if isinstance(value, np.ndarray):
+            assert np.array_equal(value, alone_state[name], equal_nan=True), name
+        else:
+            assert value == alone_state[name] or (value != value and alone_state[name] != alone_state[name]), name
     for name, values in summary.items():
         assert np.array_equal(values, alone_summary[name], equal_nan=True), name
-    assert len(summary["median_loss"]) == 7
+    assert len(summary["median_loss"]) == 13

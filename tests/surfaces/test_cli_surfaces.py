@@ -105,3 +105,91 @@ def test_critical_from_a_real_process():
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert failed.returncode == 2
     assert failed.stdout == "" and failed.stderr.count("\n") == 1
+
+
+# ------------------------------------------------------------------- found by using the command line
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["critical", "--surface", "x^2", "--domain", "5,-5,0,1"], "--domain: the domain needs XMIN < XMAX"),
+    (["critical", "--surface", "x^2", "--domain", "-inf,1,0,1"], "--domain: the domain needs four finite numbers"),
+    (["critical", "--surface", "a x^2", "--param", "a=1", "--param", "A=2"], "no parameter 'A'"),
+    (["critical", "--surface", "a x^2 + y^2", "--param", "a=1", "--param", "x=1"], "x is one of its variables"),
+    (["critical", "--surface", "x^2", "--param", "a=1"], "no parameter 'a'"),
+    (["critical", "--surface", "x^2", "--bogus"],
+     "unrecognized arguments: --bogus (see 'python main.py critical --help')"),
+    (["presets", "extra"], "(see 'python main.py presets --help')"),
+    (["critical", "--surface", "x" * 300_000], "300000 characters long; the limit is 2000"),
+    (["critical", "--surface", "x² + y²"], "the digit '²' (U+00B2) is not allowed"),
+    (["critical", "--surface", "(x + y)^10^6"], "exponents are limited"),
+])
+def test_more_errors_say_what_and_where_on_one_line(argv, words, capsys):
+    status, out, err = run(argv, capsys)
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("downhill: ")
+    assert words in err
+
+
+def test_a_formula_may_start_with_a_minus(capsys):
+    """argparse would take '-x^2-y^2' (no spaces) for an option; the value of --surface is glued to it."""
+    status, out, err = run(["critical", "--surface", "-x^2-y^2", "--json"], capsys)
+    assert (status, err) == (0, "")
+    assert [(row["kind"], row["eigenvalues"]) for row in json.loads(out)] == [("maximum", [-2.0, -2.0])]
+    status, _, err = run(["critical", "--surface", "--json"], capsys)  # a forgotten value is still one
+    assert status == 2 and "--surface: expected one argument" in err
+
+
+def test_a_parameter_the_formula_uses_is_applied(capsys):
+    status, out, _ = run(["critical", "--surface", "a x^2 + b y^2", "--param", "a=-1", "--param", "b=3", "--json"],
+                         capsys)
+    assert status == 0
+    assert [(row["kind"], row["eigenvalues"]) for row in json.loads(out)] == [("saddle", [-2.0, 6.0])]
+
+
+def test_constant_surface_says_why_nothing_is_listed(capsys):
+    status, out, _ = run(["critical", "--surface", "5"], capsys)
+    assert status == 0
+    assert out.splitlines()[0] == "0 critical points of f = 5"
+    assert out.splitlines()[-1] == "f is constant: every point is critical, and none is isolated"
+    _, out, _ = run(["critical", "--surface", "x"], capsys)
+    assert "constant" not in out  # no critical point, but not constant
+
+
+def test_a_formula_typed_over_lines_titles_one_line(capsys):
+    status, out, _ = run(["critical", "--surface", "x^2\n  + y^2"], capsys)
+    assert status == 0
+    assert out.splitlines()[0] == "1 critical point of f = x^2 + y^2"
+
+
+def test_huge_surfaces_print_no_warnings(capsys):
+    """Overflow inside the search (exp(exp(x^2 + y^2)) reaches 1e300) must not reach stderr."""
+    status, out, err = run(["critical", "--surface", "exp(exp(x^2 + y^2))", "--json"], capsys)
+    assert (status, err) == (0, "")
+    assert [row["kind"] for row in json.loads(out)] == ["minimum"]
+
+
+def test_an_absent_command_module_hides_the_command_but_a_broken_one_is_not_hidden(tmp_path, monkeypatch):
+    (tmp_path / "downhill_broken_command.py").write_text("import downhill_missing_dependency\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main._optional_command("downhill_absent_command", "add_arguments") is None
+    with pytest.raises(ModuleNotFoundError, match="downhill_missing_dependency"):
+        main._optional_command("downhill_broken_command", "add_arguments")
+    assert main._optional_command("physics.cli", "add_run_arguments") is not None
+
+
+def test_hostile_input_from_a_real_process_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+    result = subprocess.run([sys.executable, "main.py", "critical", "--surface",
+                             f"__import__('os').system('touch {marker}')"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("downhill: ")
+    assert not marker.exists()
+
+
+def test_a_surface_undefined_on_the_whole_domain_says_so(capsys):
+    status, out, _ = run(["critical", "--surface", "log(x)", "--domain", "-3,-1,-1,1"], capsys)
+    assert status == 0
+    assert out.splitlines()[-1] == "f is undefined (not a real number) everywhere in this domain"
+    _, out, _ = run(["critical", "--surface", "log(x)"], capsys)  # defined for x > 0: no such line
+    assert "undefined" not in out

@@ -112,6 +112,17 @@ def test_resolve_formula_and_parameters():
     assert tuned.value(np.array([[1.0, 1.0]]))[0] == 12.0
 
 
+@pytest.mark.parametrize(("parameters", "words"), [
+    ({"a": 1.0, "A": 2.0}, "no parameter 'A': it does not use that name (its parameters: a)"),
+    ({"a": 1.0, "y": 2.0}, "no parameter 'y': y is one of its variables"),
+    ({"a": 1.0, "e": 2.0}, "'e' is a constant"),
+])
+def test_resolve_refuses_a_parameter_a_typed_formula_does_not_use(parameters, words):
+    """As for a preset: a given value the formula ignores is a typo or a leftover, not to be dropped silently."""
+    with pytest.raises(FormulaError, match=re.escape(words)):
+        resolve_surface("a x^2 + y^2", parameters=parameters)
+
+
 @pytest.mark.parametrize(("text", "hint"), [("himmelblaw", "himmelblau"), ("rosenbrok", "rosenbrock"),
                                             ("six-hump-camle", "six-hump-camel"), ("Rastrigen", "rastrigin")])
 def test_resolve_misspelt_name_hints_the_preset(text, hint):

@@ -1,0 +1,54 @@
+"""Telemetry helpers: the bracketed median equals numpy.median exactly, regime counts, lazy regime names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from physics.regime import REGIMES, regime_counts
+from physics.telemetry import BRACKET_MEDIAN_MIN, RegimeNames, median
+
+
+@pytest.mark.parametrize("n", [BRACKET_MEDIAN_MIN, BRACKET_MEDIAN_MIN + 1, 50_000, 50_001])
+def test_the_bracketed_median_is_numpys_to_the_last_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    values = rng.lognormal(0.0, 2.0, n)
+    bracket = None
+    hits = 0
+    for step in range(60):
+        # a swarm's losses: drifting slowly, with now and then a jump that leaves the bracket behind
+        values = values * (1.0 - 0.01 * rng.random(n)) + (5.0 if step % 20 == 19 else 0.0)
+        expected = np.median(values)
+        value, next_bracket = median(values, bracket)
+        assert value == expected and isinstance(value, float)
+        if bracket is not None and bracket[0] - bracket[1] <= expected <= bracket[0] + bracket[1]:
+            hits += 1
+        bracket = next_bracket
+    assert hits > 40  # the bracket did the work most of the time (the fallback alone would also be exact)
+
+
+def test_the_median_of_ties_and_of_small_arrays() -> None:
+    tied = np.full(10_000, 2.5)
+    tied[:4000] = 1.0
+    value, bracket = median(tied)
+    assert value == 2.5 and median(tied, bracket)[0] == 2.5
+    even = np.concatenate([np.zeros(5000), np.ones(5000)])
+    assert median(even, (0.5, 0.1))[0] == np.median(even) == 0.5
+    small = np.array([3.0, 1.0, 2.0, 10.0])
+    assert median(small) == (2.5, None)
+
+
+def test_regime_counts_count_every_code() -> None:
+    codes = np.random.default_rng(1).integers(0, len(REGIMES), 10_001).astype(np.int8)
+    np.testing.assert_array_equal(regime_counts(codes), np.bincount(codes, minlength=len(REGIMES)))
+
+
+def test_regime_names_read_the_codes_lazily() -> None:
+    codes = np.array([0, 2, 2, 1], dtype=np.int8)
+    names = RegimeNames(codes)
+    assert names == ["descending", "saddle", "saddle", "minimum"] and names != ["descending"]
+    assert names[1] == "saddle" and names[-1] == "minimum" and names[1:3] == ["saddle", "saddle"]
+    assert len(names) == 4 and names.count("saddle") == 2 and names.count("nonsense") == 0
+    assert list(reversed(names))[0] == "minimum" and "minimum" in names and names.index("saddle") == 1
+    codes[0] = 6  # a view: a record written later shows through
+    assert names[0] == "diverging"
