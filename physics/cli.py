@@ -27,7 +27,7 @@ import argparse
 import csv
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from physics.balls import MAX_PARTICLES, BallSpec
 from physics.noise import SCHEDULES, NoiseSettings
@@ -41,6 +41,11 @@ SWARM_COLUMNS = ("step", "mean_x", "mean_y", "mean_loss", "median_loss", "min_lo
                  "mean_step_size", "mean_lr", "fraction_active", "regime",
                  *(f"n_{name}" for name in REGIMES))
 MAX_STEPS = 1_000_000
+#: The most particle-steps (particles of all balls times steps) one run may take: about 10 minutes
+#: or more of computing; a bigger run is refused as taking too long.
+MAX_PARTICLE_STEPS = 1_000_000_000
+#: Rows are written after every CHUNK steps, as the run proceeds.
+CHUNK = 1000
 #: The most rows a scene's run may write (its balls' histories are kept in memory until written).
 MAX_ROWS = 2_000_000
 NOISE_MODELS = ("gaussian", "minibatch")
@@ -264,7 +269,11 @@ def _surface(args: argparse.Namespace) -> Any:
         raise DownhillError("--surface EXPR_OR_PRESET is required (a formula such as 'x^2 - y^2', or a preset's name)")
     surface = resolve_surface(args.surface, parameters=_parameters(args.param))
     if args.domain:
-        surface = surface.with_domain(Domain.parse(args.domain))
+        try:
+            domain = Domain.parse(args.domain)
+        except DownhillError as error:
+            raise DownhillError(f"--domain: {error.message}") from None
+        surface = surface.with_domain(domain)
     return surface
 
 
@@ -276,10 +285,10 @@ def _text(value: float) -> str:
     return repr(float(value))
 
 
-def ball_rows(simulation: Simulation, ball: int) -> Iterator[list[str]]:
-    """One-ball rows (BALL_COLUMNS) of a single-particle ball's history."""
+def ball_rows(simulation: Simulation, ball: int, start: int = 0) -> Iterator[list[str]]:
+    """One-ball rows (BALL_COLUMNS) of a single-particle ball's history, from its record ``start`` on."""
     history = simulation.history(ball)
-    for k in range(len(history.steps)):
+    for k in range(start, len(history.steps)):
         x, y = history.positions[k]
         gx, gy = history.gradient[k]
         yield [str(int(history.steps[k])), _text(x), _text(y), _text(history.loss[k]), _text(gx), _text(gy),
@@ -287,11 +296,11 @@ def ball_rows(simulation: Simulation, ball: int) -> Iterator[list[str]]:
                _text(history.lambda_min[k]), _text(history.lambda_max[k]), history.regimes[k]]
 
 
-def swarm_rows(simulation: Simulation, ball: int) -> Iterator[list[str]]:
-    """Swarm rows (SWARM_COLUMNS) of a ball; a single particle is a swarm of one."""
+def swarm_rows(simulation: Simulation, ball: int, start: int = 0) -> Iterator[list[str]]:
+    """Swarm rows (SWARM_COLUMNS) of a ball from its record ``start`` on; a single particle is a swarm of one."""
     history = simulation.history(ball)
     summary = history.summary
-    for k in range(len(history.steps)):
+    for k in range(start, len(history.steps)):
         if summary is not None:
             x, y = summary.mean_position[k]
             values = [summary.mean_loss[k], summary.median_loss[k], summary.min_loss[k], summary.max_loss[k],
@@ -309,19 +318,45 @@ def swarm_rows(simulation: Simulation, ball: int) -> Iterator[list[str]]:
                *(str(int(c)) for c in counts)]
 
 
-def _run(simulation: Simulation, steps: int) -> None:
-    chunk = 1000
-    done = 0
-    while done < steps:
-        count = min(chunk, steps - done)
-        simulation.step(count)
-        done += count
+class _Plan(NamedTuple):
+    """A run ready to go: the simulation, the CSV header, and the rows of ball i from record k on."""
+
+    simulation: Simulation
+    header: tuple[str, ...]
+    rows: Callable[[int, int], Iterator[list[str]]]
+    balls: int
+    particles: int
 
 
-def _write(out: TextIO, header: Sequence[str], rows: Iterator[list[str]]) -> None:
+def _stream(plan: _Plan, steps: int, out: TextIO) -> None:
+    """Run ``steps`` updates in chunks of CHUNK, writing the first ball's new rows after each chunk
+    (so a long run shows progress and a reader such as ``head`` can stop it early), then the rows of
+    the other balls (they come ball after ball, so they can only follow the whole run)."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(plan.header)
+    written = done = 0
+    while True:
+        writer.writerows(plan.rows(0, written))
+        written = done + 1
+        out.flush()
+        if done >= steps:
+            break
+        count = min(CHUNK, steps - done)
+        plan.simulation.step(count)
+        done += count
+    for ball in range(1, plan.balls):
+        writer.writerows(plan.rows(ball, 0))
+
+
+def _open_csv(name: str) -> TextIO:
+    """The --csv file, opened for writing before the run (a bad name fails at once, not after it)."""
+    if not name.strip():
+        raise DownhillError("--csv: the file name is empty; give a file to write, or leave --csv out for "
+                            "standard output")
+    try:
+        return open(name, "w", newline="", encoding="utf-8")
+    except OSError as error:
+        raise DownhillError(f"--csv: cannot write {name}: {error.strerror or error}") from None
 
 
 # --------------------------------------------------------------------------------------------- command
@@ -330,34 +365,35 @@ def _write(out: TextIO, header: Sequence[str], rows: Iterator[list[str]]) -> Non
 def run_command(args: argparse.Namespace, out: TextIO) -> int:
     """Carry out ``main.py run``; returns the exit status (errors raise DownhillError)."""
     steps = _whole(args.steps, "--steps", 0, MAX_STEPS)
-    if args.scene is not None:
-        produce = _scene_output(args, steps)
-    else:
-        produce = _single_output(args, steps)
-    if args.csv:
-        try:
-            with open(args.csv, "w", newline="", encoding="utf-8") as stream:
-                produce(stream)
-        except OSError as error:
-            raise DownhillError(f"--csv: cannot write {args.csv}: {error.strerror or error}") from None
-    else:
-        produce(out)
+    plan = _scene_plan(args, steps) if args.scene is not None else _single_plan(args, steps)
+    if steps * plan.particles > MAX_PARTICLE_STEPS:
+        raise DownhillError(f"--steps: {steps:,} steps of {plan.particles:,} particles would take too long; a run "
+                            f"is limited to {MAX_PARTICLE_STEPS:,} particle-steps (use fewer steps or particles)")
+    if args.csv is None:
+        _stream(plan, steps, out)
+        return 0
+    stream = _open_csv(args.csv)
+    try:
+        with stream:
+            _stream(plan, steps, stream)
+    except OSError as error:
+        raise DownhillError(f"--csv: cannot write {args.csv}: {error.strerror or error}") from None
     return 0
 
 
-def _single_output(args: argparse.Namespace, steps: int) -> Callable[[TextIO], None]:
+def _single_plan(args: argparse.Namespace, steps: int) -> _Plan:
     surface = _surface(args)
     ball = _ball_from_arguments(args, surface)
     seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
     # The rows need a single particle's record or a swarm's summary, never every particle's record.
     simulation = Simulation(surface, [ball], seed=seed, capacity=steps + 1, full_history=1)
-    _run(simulation, steps)
     if ball.particles == 1:
-        return lambda stream: _write(stream, BALL_COLUMNS, ball_rows(simulation, 0))
-    return lambda stream: _write(stream, SWARM_COLUMNS, swarm_rows(simulation, 0))
+        return _Plan(simulation, BALL_COLUMNS, lambda index, start: ball_rows(simulation, index, start), 1, 1)
+    return _Plan(simulation, SWARM_COLUMNS, lambda index, start: swarm_rows(simulation, index, start), 1,
+                 ball.particles)
 
 
-def _scene_output(args: argparse.Namespace, steps: int) -> Callable[[TextIO], None]:
+def _scene_plan(args: argparse.Namespace, steps: int) -> _Plan:
     from physics.scenes import resolve_scene
 
     conflicting = [_flag(name) for name in ("surface", *_FIXED_OPTIONS) if getattr(args, name, None) is not None]
@@ -374,14 +410,13 @@ def _scene_output(args: argparse.Namespace, steps: int) -> Callable[[TextIO], No
         raise DownhillError(f"--steps: {steps} steps of {len(scene.balls)} balls would make more than "
                             f"{MAX_ROWS:,} rows; run fewer steps")
     simulation = Simulation(scene.surface(), scene.balls, seed=seed, capacity=steps + 1, full_history=1)
-    _run(simulation, steps)
     swarm = any(ball.particles > 1 for ball in scene.balls)
     header = ("ball", *(SWARM_COLUMNS if swarm else BALL_COLUMNS))
     rows_of = swarm_rows if swarm else ball_rows
 
-    def rows() -> Iterator[list[str]]:
-        for index, ball in enumerate(scene.balls):
-            for row in rows_of(simulation, index):
-                yield [ball.name, *row]
+    def rows(index: int, start: int) -> Iterator[list[str]]:
+        name = scene.balls[index].name
+        for row in rows_of(simulation, index, start):
+            yield [name, *row]
 
-    return lambda stream: _write(stream, header, rows())
+    return _Plan(simulation, header, rows, len(scene.balls), sum(ball.particles for ball in scene.balls))

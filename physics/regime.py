@@ -38,7 +38,10 @@ local quadratic model (Newton's step on the averaged gradient); lambda_min <= la
 3. settled: |g| <= CRITICAL_GRADIENT G and the last step was shorter than STILL D (at a critical
    point and not merely passing through one at speed); or, under noise, at least MIN_WINDOW steps
    averaged, |ḡ| <= NOISE_RATIO s (the true gradient's pull is below the noise) and either H is
-   positive definite (the ball jitters in a bowl) or d <= REACH r (the saddle or flat point it
+   positive definite and the ball is in the bottom of the bowl (|ḡ| <= NOISY_GRADIENT G, or
+   d <= BOWL_REACH r: strong noise must not turn a ball high on a bowl's wall, whose true pull is
+   large and whose minimum is hundreds of steps away, into a minimum just because the noise is
+   larger still), or d <= REACH r (the saddle or flat point it
    jitters around is within a few steps: a ball drifting down a long noisy slope whose Hessian is
    indefinite has that point far away). Then, with flat = FLAT_CURVATURE C:
    lambda_min > flat -> minimum; lambda_max < -flat -> maximum; lambda_min < -flat -> saddle;
@@ -80,6 +83,9 @@ STILL = 1e-3
 #: Under noise: |ḡ| below NOISE_RATIO times the noise, and the model's critical point within REACH mean steps.
 NOISE_RATIO = 1.0
 REACH = 2.0
+#: In a bowl under noise: |ḡ| below this fraction of G, or the minimum within BOWL_REACH mean steps.
+NOISY_GRADIENT = 0.3
+BOWL_REACH = 20.0
 #: |lambda| below this fraction of C counts as zero curvature.
 FLAT_CURVATURE = 1e-3
 #: A plateau: |g| below this fraction of G and every |lambda| below this fraction of C ...
@@ -133,6 +139,17 @@ class RegimeScales:
             floor=float(value.min()) if value.size else 0.0,
             length=domain.diameter,
         )
+
+
+def take_rows(array: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Rows ``index`` (an index array or a boolean mask) of a per-particle array (n,) or (n, k).
+
+    Column by column for (n, k): NumPy's fancy indexing of a column-major (n, k) array (the
+    simulation's layout) takes a generic path, about twice as slow as gathering each column.
+    """
+    if array.ndim == 1:
+        return array[index]
+    return np.stack([array[:, column][index] for column in range(array.shape[1])], axis=1)
 
 
 def _positive(value: float, fallback: float) -> float:
@@ -189,7 +206,7 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray,
         def pick(values: np.ndarray) -> np.ndarray:
             return values[chosen] if values.ndim else values
 
-        grad, step, lam = gradient_norm[chosen], step_size[chosen], eigenvalues[chosen]
+        grad, step, lam = gradient_norm[chosen], step_size[chosen], take_rows(eigenvalues, chosen)
         # Rule 3's critical point, rule 4's plateau, and the noise test of rule 3.
         still = grad <= CRITICAL_GRADIENT * scales.gradient
         still &= step <= STILL * scales.length
@@ -207,13 +224,13 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray,
         if keep.size:
             chosen = chosen[keep]
             codes[chosen] = _classify(
-                loss[chosen], grad[keep], step[keep], mean_gradient[chosen], np.sqrt(step_power[chosen]),
-                lam[keep], top[chosen], noisy[keep], scales, floor)
+                loss[chosen], grad[keep], step[keep], take_rows(mean_gradient, chosen), np.sqrt(step_power[chosen]),
+                lam[keep], take_rows(top, chosen), noisy[keep], scales, floor)
 
     swinging = np.flatnonzero(flips >= OSCILLATION_FLIPS)
     if swinging.size:
         rate = bound_rate[swinging]
-        bounded = rate * eigenvalues[swinging, 1] > 1.0  # NaN (no bound) compares False
+        bounded = rate * eigenvalues[:, 1][swinging] > 1.0  # NaN (no bound) compares False
         unbounded = np.isnan(rate)
         unbounded &= np.abs(swing[swinging]) >= STEADY_SWING * np.abs(previous_swing[swinging])
         unbounded &= codes[swinging] == DESCENDING
@@ -240,6 +257,12 @@ def _classify(loss: np.ndarray, gradient_norm: np.ndarray, step_size: np.ndarray
         near = model_distance(mean_gradient[doubtful], eigenvalues[doubtful], top[doubtful])
         noisy = noisy.copy()
         noisy[doubtful] = near <= REACH * step_level[doubtful]
+    # In a bowl, a large averaged pull whose minimum is many steps away: high on the wall, descending.
+    wall = np.flatnonzero(noisy & positive & (_norm(mean_gradient) > NOISY_GRADIENT * scales.gradient))
+    if wall.size:
+        near = model_distance(mean_gradient[wall], eigenvalues[wall], top[wall])
+        noisy = noisy.copy()
+        noisy[wall] = near <= BOWL_REACH * step_level[wall]
     settled |= noisy
 
     codes = np.zeros(loss.shape[0], dtype=np.int8)

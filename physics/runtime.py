@@ -16,7 +16,7 @@ import numpy as np
 from physics.balls import BallSpec
 from physics.noise import STREAM_BATCH, STREAM_NOISE, STREAM_SCATTER, NoiseStream, ball_generator
 from physics.particles import ParticleArrays, finite_rows
-from physics.regime import REGIMES, describe, describe_swarm, format_number
+from physics.regime import REGIMES, describe, describe_swarm, format_number, take_rows
 from physics.telemetry import (
     BallHistory,
     RegimeNames,
@@ -145,7 +145,7 @@ class BallRuntime:
         counts = np.bincount(p.codes[sl], minlength=len(REGIMES))
         code = int(np.argmax(counts))
         members = np.flatnonzero(p.codes[sl] == code) + sl.start
-        lam = p.eigenvalues[members].mean(axis=0)
+        lam = take_rows(p.eigenvalues, members).mean(axis=0)
         leading = describe(code, loss=float(p.loss[members].mean()),
                            gradient_norm=float(p.gradient_norm[members].mean()),
                            eigenvalues=(float(lam[0]), float(lam[1])), lr=runtime.lr, stability=runtime.stability,

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -236,7 +237,11 @@ def load_scene(path: str | os.PathLike[str]) -> Scene:
     """Read and validate a scene file. Raises SceneError (unreadable, too large, or invalid)."""
     target = Path(path)
     try:
-        size = target.stat().st_size
+        status = target.stat()
+        # A FIFO, a device or a directory is refused before opening: opening a named pipe blocks forever.
+        if not stat.S_ISREG(status.st_mode):
+            raise SceneError(f"{target} is not a regular file; a scene is a JSON file")
+        size = status.st_size
         if size > MAX_SCENE_BYTES:
             raise SceneError(f"{target} is {size} bytes; a scene is at most {MAX_SCENE_BYTES}")
         with open(target, "rb") as stream:

@@ -426,12 +426,13 @@ class Simulation:
         if not (finite and all_inside_box(moved, self._centre, self._box)):
             self._stop_failures(moved, new_step, evaluation)
         if not self._all_active():
+            # (masked copies: elementwise, where boolean indexing of column-major arrays takes a slow path)
             frozen = ~p.active
-            moved[frozen] = p.positions[frozen]
+            np.copyto(moved, p.positions, where=frozen[:, None])
             new_step = np.asfortranarray(np.where(frozen[:, None], 0.0, new_step))
-            evaluation.value[frozen] = p.loss[frozen]
-            evaluation.gradient[frozen] = p.gradient[frozen]
-            evaluation.hessian[frozen] = p.hessian[frozen]
+            np.copyto(evaluation.value, p.loss, where=frozen)
+            np.copyto(evaluation.gradient, p.gradient, where=frozen[:, None])
+            np.copyto(evaluation.hessian, p.hessian, where=frozen[:, None, None])
         # Every telemetry array is a new one (see physics.particles): readers keep what they took.
         p.positions, p.loss, p.gradient, p.hessian = moved, evaluation.value, evaluation.gradient, evaluation.hessian
         p.step = new_step

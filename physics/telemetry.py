@@ -24,7 +24,7 @@ from typing import NamedTuple, overload
 
 import numpy as np
 
-from physics.regime import REGIMES, regime_counts
+from physics.regime import REGIMES, regime_counts, take_rows
 
 #: Swarms up to this size keep every particle's history; larger ones keep summary statistics.
 FULL_HISTORY_PARTICLES = 32
@@ -372,7 +372,8 @@ def swarm_statistics(positions: np.ndarray, gradient: np.ndarray, eigenvalues: n
         alive = int(np.count_nonzero(active))
         fraction = alive / len(active)
         if alive:
-            positions, gradient, eigenvalues = positions[active], gradient[active], eigenvalues[active]
+            positions, gradient = take_rows(positions, active), take_rows(gradient, active)
+            eigenvalues = take_rows(eigenvalues, active)
             loss, gradient_norm, step_size, lr = loss[active], gradient_norm[active], step_size[active], lr[active]
     mean_lr = float(lr.mean())
     if not math.isfinite(mean_lr):

@@ -16,6 +16,11 @@ If a particle's budget of evaluations runs out, it takes the best step found tha
 Armijo condition (the bracket's ``lo``), which may be 0: no step. Non-finite f or slopes at a
 trial count as a failed Armijo test, so the search backs away from undefined regions.
 
+A step is never longer than MAX_STEP_RATIO * max(1, |x|) (alpha is capped at that over |d|): along
+a direction unbounded below (the downhill side of a saddle) the doubling would otherwise reach
+alpha_max in one step and throw the ball a million domain sizes away; capped, it heads off
+geometrically, step after step, as a student can watch.
+
 Reference:
     J. Nocedal, S. J. Wright, Numerical Optimization, 2nd ed., Springer 2006, section 3.5,
     algorithms 3.5 and 3.6, and equation 3.59 (cubic interpolation).
@@ -30,6 +35,8 @@ import numpy as np
 from physics.optimizers.arrays import dot
 from physics.optimizers.base import Oracle
 
+#: The longest step, as a multiple of max(1, |x|) (see the module docstring).
+MAX_STEP_RATIO = 10.0
 #: Searching particles (state machine phases).
 _BRACKET, _ZOOM, _DONE = 0, 1, 2
 
@@ -91,7 +98,7 @@ def strong_wolfe(oracle: Oracle, points: np.ndarray, direction: np.ndarray, valu
         alpha0: (n,) the first trial step lengths (> 0).
         c1, c2: the Wolfe constants, 0 < c1 < c2 < 1 (0.9 suits quasi-Newton, 0.1 conjugate gradient).
         max_evaluations: the budget of oracle evaluations per particle.
-        alpha_max: the longest step tried.
+        alpha_max: the longest step length tried (further capped so that |alpha d| <= MAX_STEP_RATIO max(1, |x|)).
 
     Rows whose direction is not a descent direction (or whose data are not finite) are not
     searched: their alpha is 0.
@@ -102,7 +109,9 @@ def strong_wolfe(oracle: Oracle, points: np.ndarray, direction: np.ndarray, valu
     g0 = np.asarray(gradient, dtype=np.float64)
     n = x.shape[0]
     s0 = dot(g0, d)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reach = MAX_STEP_RATIO * np.maximum(1.0, np.sqrt(dot(x, x)))
+        alpha_max = np.minimum(alpha_max, reach / np.sqrt(dot(d, d)))
         start = np.minimum(np.asarray(alpha0, dtype=np.float64) * np.ones(n), alpha_max)
         active = np.isfinite(f0) & np.isfinite(s0) & (s0 < 0.0) & np.isfinite(start) & (start > 0.0)
 
@@ -166,8 +175,8 @@ def strong_wolfe(oracle: Oracle, points: np.ndarray, direction: np.ndarray, valu
         phase[searching[uphill]] = _ZOOM
         # Still bracketing with a steep descent: try twice as far (up to alpha_max).
         growing = searching[expand]
-        trial[growing] = np.minimum(2.0 * a[expand], alpha_max)
-        capped = growing[a[expand] >= alpha_max]
+        trial[growing] = np.minimum(2.0 * a[expand], alpha_max[growing])
+        capped = growing[a[expand] >= alpha_max[growing]]
         phase[capped] = _DONE
         # A bracket that has shrunk to rounding cannot improve on lo.
         zoom_now = searching[phase[searching] == _ZOOM]

@@ -107,10 +107,10 @@ def bench_swarm() -> float:
         "surface f, grad f, H (Surface.evaluate)": lambda: surface.evaluate(points),
         "Adam update (physics.optimizers.adam)": lambda: adam.update(evaluation.gradient, adam_state, points, None),
         "eigenvalues + top eigenvector (closed form)": lambda: eigen_and_top(evaluation.hessian, values, top),
+        "flips along the top eigenvector (swings)": lambda: swings(step, step, top, flips, scratch),
     }
     helper_stages = {
         "Gaussian noise, 2n normals": stream.draw,
-        "flips along the top eigenvector (swings)": lambda: swings(step, step, top, flips, scratch),
         "regime diagnosis (physics.regime.diagnose)": simulation._diagnose,
         "swarm statistics incl. exact median": lambda: swarm_statistics(
             points, evaluation.gradient, values, state.loss, gradient_norm, state.step_size, state.lr,

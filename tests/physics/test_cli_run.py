@@ -262,3 +262,65 @@ def test_run_from_the_shell() -> None:
     bad = subprocess.run([sys.executable, "main.py", "run", "--surface", "saddle", "--optimizer", "gd", "--start",
                           "1,0", "--steps", "many"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.strip() == "downhill: --steps: 'many' is not a whole number"
+
+
+def test_domain_errors_name_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--surface", "x^2", "--optimizer", "gd", "--start", "0,0", "--steps", "1",
+                         "--domain", "5,-5,0,1")
+    assert status == 2 and err.startswith("downhill: --domain: ") and "XMIN < XMAX" in err
+
+
+@pytest.mark.parametrize("target", ["", "  ", "/nonexistent/dir/x.csv", "DIRECTORY"])
+def test_a_bad_csv_target_fails_before_the_run(target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    def never(self: Simulation, count: int = 1) -> None:
+        raise AssertionError("the simulation ran before the --csv target was checked")
+
+    monkeypatch.setattr(Simulation, "step", never)
+    status, _, err = run(capsys, "--surface", "x^2", "--optimizer", "gd", "--start", "1,0", "--steps", "1000000",
+                         "--csv", str(tmp_path) if target == "DIRECTORY" else target)
+    assert status == 2 and err.startswith("downhill: --csv: ") and err.count("\n") == 1
+    assert capsys.readouterr().out == ""  # nothing went to standard output instead
+
+
+def test_rows_are_written_as_the_run_proceeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from physics import cli
+
+    class Recorder(io.StringIO):
+        """Standard output that notes, at every flush, how many lines and simulated steps there were."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.flushes: list[tuple[int, int]] = []
+
+        def flush(self) -> None:
+            self.flushes.append((self.getvalue().count("\n"), simulation_steps[-1]))
+
+    simulation_steps = [0]
+    real_step = Simulation.step
+
+    def counting(self: Simulation, count: int = 1) -> None:
+        real_step(self, count)
+        simulation_steps.append(simulation_steps[-1] + count)
+
+    monkeypatch.setattr(Simulation, "step", counting)
+    out = Recorder()
+    monkeypatch.setattr(sys, "stdout", out)
+    steps = 2 * cli.CHUNK + 500
+    assert main.main(["run", "--surface", "x^2 + y^2", "--optimizer", "gd", "--start", "1,1", "--steps",
+                      str(steps)]) == 0
+    # header + rows 0..k after each chunk of k steps: written while the run goes on, not at its end
+    assert out.flushes == [(2, 0), (cli.CHUNK + 2, cli.CHUNK), (2 * cli.CHUNK + 2, 2 * cli.CHUNK),
+                           (steps + 2, steps)]
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [int(row["step"]) for row in rows] == list(range(steps + 1))
+
+
+def test_absurd_work_is_refused_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from physics.cli import MAX_PARTICLE_STEPS
+
+    particles = 5000
+    steps = MAX_PARTICLE_STEPS // particles + 1
+    status, _, err = run(capsys, "--surface", "x^2", "--optimizer", "gd", "--start", "1,0", "--steps", str(steps),
+                         "--particles", str(particles))
+    assert status == 2 and "would take too long" in err and f"{MAX_PARTICLE_STEPS:,}" in err

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 
 import numpy as np
 import pytest
 
+import main
 from physics.eigen import symmetric_eigenvalues, top_direction
 from physics.regime import (
     CODES,
@@ -176,7 +179,8 @@ def _reference(active, loss, gradient_norm, step_size, mean_gradient, noise_powe
         distance = np.linalg.norm(np.linalg.solve(h, mean_gradient)) if abs(np.linalg.det(h)) > 0 else math.inf
     settled = (gradient_norm <= r.CRITICAL_GRADIENT * scales.gradient and step_size <= r.STILL * scales.length) or (
         noise > 0 and window_count >= r.MIN_WINDOW and pull <= r.NOISE_RATIO * noise
-        and (lam_min > flat or distance <= r.REACH * reach))
+        and ((lam_min > flat and (pull <= r.NOISY_GRADIENT * scales.gradient or distance <= r.BOWL_REACH * reach))
+             or distance <= r.REACH * reach))
     if settled:
         if lam_max < -flat:
             code = MAXIMUM
@@ -219,3 +223,23 @@ def test_the_vectorised_diagnosis_follows_the_written_rules() -> None:
     expected = [_reference(*(inputs[k][i] for k in inputs), scales=scales, floor=-1.0) for i in range(n)]
     assert codes.tolist() == expected
     assert set(expected) == set(range(len(REGIMES)))  # every regime was reached
+
+
+def test_strong_noise_does_not_make_a_wall_a_minimum() -> None:
+    # High on a bowl's wall (|ḡ| = 0.5 G) under noise stronger still (s = 3 |ḡ|): still descending;
+    # the same noise around a small averaged gradient (0.05 G) in the bowl is a minimum.
+    # (H = diag(1, 2): the minimum is |H^-1 ḡ| = 0.36 away, 36 mean steps of 0.01.)
+    wall = dict(gradient_norm=0.5, mean_gradient=(0.3, 0.4), noise_level=1.5, step_level=0.01, top=(0.0, 1.0))
+    assert _diagnose(**wall)[0] == DESCENDING
+    assert _diagnose(**dict(wall, gradient_norm=0.05, mean_gradient=(0.03, 0.04)))[0] == MINIMUM
+    # ... and a large pull with the minimum a few steps away (fast steps) is the bowl's bottom too.
+    assert _diagnose(**dict(wall, step_level=0.05))[0] == MINIMUM
+
+
+def test_a_noisy_ball_high_on_a_bowl_is_descending(capsys: pytest.CaptureFixture[str]) -> None:
+    # The reported run: at about (0.98, 0.99) the true |grad f| is 2.8, half of G = 6.0 on x^2 + y^2.
+    assert main.main(["run", "--surface", "x^2+y^2", "--optimizer", "gd", "--start", "1,1", "--steps", "10",
+                      "--noise", "3"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert all(float(row["grad_norm"]) > 2.5 for row in rows)
+    assert [row["regime"] for row in rows] == ["descending"] * 11

@@ -230,3 +230,15 @@ def test_the_presets_command_lists_every_scene_wrapped_and_indented() -> None:
         block = " ".join(line.strip() for line in entry)
         assert f"on {scene.formula}:" in block and all(ball.name in block for ball in scene.balls)
         assert scene.note.split()[-1] in block
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+def test_a_named_pipe_or_a_directory_is_refused_without_blocking(tmp_path: Path) -> None:
+    pipe = tmp_path / "scene.json"
+    os.mkfifo(pipe)  # opening it for reading would block until a writer came: it must never be opened
+    for target in (pipe, tmp_path):
+        with pytest.raises(SceneError, match="not a regular file") as caught:
+            load_scene(target)
+        assert "\n" not in caught.value.message
+    with pytest.raises(SceneError, match="not a regular file"):
+        resolve_scene(str(pipe))

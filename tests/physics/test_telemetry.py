@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from physics.regime import REGIMES, regime_counts
+from physics.regime import REGIMES, regime_counts, take_rows
 from physics.telemetry import BRACKET_MEDIAN_MIN, RegimeNames, median
 
 
@@ -52,3 +52,13 @@ def test_regime_names_read_the_codes_lazily() -> None:
     assert list(reversed(names))[0] == "minimum" and "minimum" in names and names.index("saddle") == 1
     codes[0] = 6  # a view: a record written later shows through
     assert names[0] == "diverging"
+
+
+def test_take_rows_gathers_rows_of_either_layout() -> None:
+    data = np.arange(20.0).reshape(10, 2)
+    for array in (data, np.asfortranarray(data)):
+        np.testing.assert_array_equal(take_rows(array, np.array([7, 1, 1])), data[[7, 1, 1]])
+        mask = data[:, 0] > 9
+        np.testing.assert_array_equal(take_rows(array, mask), data[mask])
+        np.testing.assert_array_equal(take_rows(array[:, 0], mask), data[mask, 0])
+    assert take_rows(data, np.array([], dtype=np.intp)).shape == (0, 2)
