@@ -21,9 +21,9 @@ Overlays at each ball (not at each particle of a swarm), switched with :meth:`se
   99th percentile): each factor 10 less steep is a quarter shorter, so the crawl on a plateau
   (1e-4 of the steepest slope) is a stub and a wall does not draw across the map.
 - ``step``: the last step taken, at true scale (it is a displacement).
-- ``velocity``: the optimiser's velocity or first moment (BallState.velocity, a running mean of
-  gradients), drawn dashed as -v, the way it pushes the ball, by the gradient's length rule (it
-  is in gradient units).
+- ``velocity``: the optimiser's velocity (BallState.velocity: a displacement per step pointing
+  the way the method pushes the ball), drawn dashed as +v, its length by the gradient's logarithmic
+  rule with a displacement of 5 % of the diagonal as the large end.
 - ``eigen``: the Hessian's eigen-directions, segments through the ball reaching
   ``L' * clip(1 + log10(|lambda| / c0) / 4, 0, 1)`` beyond the edge of its marker (L' = 8 % of
   the diagonal, c0 the large end of |H| on this surface), cyan where the surface curves up
@@ -75,6 +75,9 @@ from gui.views.overlay_geometry import eigen_segments, scaled_vectors
 from gui.views.point_cloud import PointCloudItem
 from gui.views.sampling import SurfaceSample, sample_surface
 from gui.views.trail_buffer import TrailBuffer
+
+#: A displacement per step of this fraction of the domain diagonal gets a full-length velocity arrow.
+VELOCITY_REFERENCE = 0.05
 
 OVERLAYS = ("trails", "gradient", "step", "velocity", "eigen", "critical", "contours")
 #: The scene file's names for the same overlays (physics.scenes.OVERLAYS).
@@ -571,10 +574,11 @@ class ContourMapView(QtWidgets.QWidget):
                 tails[outside] += t_in[:, None] * (positions[outside] - tails[outside])
             self.step_arrows.set_arrows(tails, positions)
         if self._overlays["velocity"]:
-            # The velocity of SGD momentum, Nesterov, RMSProp and Adam is a running mean of gradients:
-            # the ball is pushed against it, so -v is drawn, pointing the way it carries the ball.
-            self.velocity_arrows.set_arrows(positions, positions + scaled_vectors(-velocities, sample.gradient_scale,
-                                                                                  ARROW_FRACTION * diagonal))
+            # BallState.velocity is a displacement per step pointing the way the method pushes the ball
+            # (physics/optimizers/base.py). Steps are small beside the map, so its length is drawn on the
+            # same logarithmic rule as the gradient, with a step of VELOCITY_REFERENCE x the diagonal as "long".
+            self.velocity_arrows.set_arrows(positions, positions + scaled_vectors(
+                velocities, VELOCITY_REFERENCE * diagonal, ARROW_FRACTION * diagonal))
         if self._overlays["eigen"]:
             up_tails, up_tips, down_tails, down_tips = eigen_segments(
                 positions, eigenvalues, eigenvectors, sample.curvature_scale, EIGEN_FRACTION * diagonal)

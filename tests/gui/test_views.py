@@ -205,12 +205,12 @@ def test_step_and_velocity_overlays(bowl):
         tails, tips = view.step_arrows.tails, view.step_arrows.tips
         row = int(np.argmin(np.hypot(*(tips - state.positions[0]).T)))
         np.testing.assert_allclose(tips[row] - tails[row], state.step[0], atol=1e-12)
-    # Only the momentum ball has a velocity; its arrow is -v, the way it pushes.
+    # Only the momentum ball has a velocity; its arrow is +v (a displacement), the way it pushes.
     assert controller.state(0).velocity is None
     velocity = controller.state(1).velocity[0]
     assert len(view.velocity_arrows.tails) == 1
     arrow = view.velocity_arrows.tips[0] - view.velocity_arrows.tails[0]
-    np.testing.assert_allclose(arrow / np.linalg.norm(arrow), -velocity / np.linalg.norm(velocity), atol=1e-9)
+    np.testing.assert_allclose(arrow / np.linalg.norm(arrow), velocity / np.linalg.norm(velocity), atol=1e-9)
     assert any("momentum" in text for text in view.legend.labels)
 
 
