@@ -14,9 +14,10 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
 from gui.palette import OUTLINE_COLOR
+from gui.views.cached_bounds import CachedBoundsItem
 
 
-class ArrowLayer(pg.GraphicsObject):
+class ArrowLayer(CachedBoundsItem):
     """Arrows from ``tails`` to ``tips`` (data coordinates), styled in pixels.
 
     Args:
@@ -74,15 +75,6 @@ class ArrowLayer(pg.GraphicsObject):
         return QtGui.QColor(self._color)
 
     # -- QGraphicsItem -------------------------------------------------------------------------
-    def boundingRect(self) -> QtCore.QRectF:
-        # Qt asks for it many times a frame; it changes only with the data and the view's transform.
-        rect = self._rect
-        if rect is None:
-            rect = self._bounding_rect()
-            if self.getViewBox() is not None:   # (outside a view there are no pixels to pad by yet)
-                self._rect = rect
-        return QtCore.QRectF(rect)
-
     def _bounding_rect(self) -> QtCore.QRectF:
         if self._bounds.isNull() and not len(self._tails):
             return QtCore.QRectF()
@@ -93,10 +85,6 @@ class ArrowLayer(pg.GraphicsObject):
         pad_pixels = self._head + self._width + self._extend + 4
         px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
         return self._bounds.adjusted(-pad_pixels * px, -pad_pixels * py, pad_pixels * px, pad_pixels * py)
-
-    def viewTransformChanged(self) -> None:
-        self.prepareGeometryChange()
-        self._rect = None
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         if not len(self._tails):

@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
 from gui.palette import OUTLINE_COLOR, readable_on_dark
+from gui.views.cached_bounds import CachedBoundsItem
 
 #: Arrowhead length and width (pixels).
 HEAD_LENGTH = 22.0
@@ -44,7 +45,7 @@ class EdgeMark(NamedTuple):
     text: str
 
 
-class EdgeMarkerLayer(pg.GraphicsObject):
+class EdgeMarkerLayer(CachedBoundsItem):
     """The marks of off-map and diverged balls (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -81,25 +82,12 @@ class EdgeMarkerLayer(pg.GraphicsObject):
             self._pad = 0.0
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:
-        # Qt asks for it many times a frame; it changes only with the data and the view's transform.
-        rect = self._rect
-        if rect is None:
-            rect = self._bounding_rect()
-            if self.getViewBox() is not None:   # (outside a view there are no pixels to pad by yet)
-                self._rect = rect
-        return QtCore.QRectF(rect)
-
     def _bounding_rect(self) -> QtCore.QRectF:
         v0, v1 = self.pixelVectors()
         if v0 is None or not self._marks:
             return QtCore.QRectF(self._bounds)
         px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
         return self._bounds.adjusted(-self._pad * px, -self._pad * py, self._pad * px, self._pad * py)
-
-    def viewTransformChanged(self) -> None:
-        self.prepareGeometryChange()
-        self._rect = None
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         if not self._marks:

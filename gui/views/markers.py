@@ -12,8 +12,10 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
+from gui.views.cached_bounds import CachedBoundsItem
 
-class MarkerLayer(pg.GraphicsObject):
+
+class MarkerLayer(CachedBoundsItem):
     """Circles at data positions: filled (balls) or hollow rings (start points).
 
     Args:
@@ -73,15 +75,6 @@ class MarkerLayer(pg.GraphicsObject):
     def sizes(self) -> np.ndarray:
         return self._sizes.copy()
 
-    def boundingRect(self) -> QtCore.QRectF:
-        # Qt asks for it many times a frame; it changes only with the data and the view's transform.
-        rect = self._rect
-        if rect is None:
-            rect = self._bounding_rect()
-            if self.getViewBox() is not None:   # (outside a view there are no pixels to pad by yet)
-                self._rect = rect
-        return QtCore.QRectF(rect)
-
     def _bounding_rect(self) -> QtCore.QRectF:
         v0, v1 = self.pixelVectors()
         if v0 is None or not len(self._positions):
@@ -89,10 +82,6 @@ class MarkerLayer(pg.GraphicsObject):
         pad = (float(self._sizes.max()) if len(self._sizes) else 0.0) / 2 + self._ring_width + 4
         px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
         return self._bounds.adjusted(-pad * px, -pad * py, pad * px, pad * py)
-
-    def viewTransformChanged(self) -> None:
-        self.prepareGeometryChange()
-        self._rect = None
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         count = min(len(self._positions), len(self._colors))

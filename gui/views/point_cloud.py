@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
 from gui import palette
+from gui.views.cached_bounds import CachedBoundsItem
 
 #: At most this many particles of a swarm are drawn (an evenly spread subset beyond it).
 MAX_DRAWN_POINTS = 20_000
@@ -43,7 +44,7 @@ def cloud_layers(color: str, size: float = DOT_SIZE) -> list[tuple[tuple[int, in
             ((dot.red(), dot.green(), dot.blue(), 255), size)]
 
 
-class PointCloudItem(pg.GraphicsObject):
+class PointCloudItem(CachedBoundsItem):
     """Dots of ``size`` pixels in ``color`` at (n, 2) data positions, with an edge and a halo (module docstring)."""
 
     def __init__(self, color: str, size: float = DOT_SIZE):
@@ -88,15 +89,6 @@ class PointCloudItem(pg.GraphicsObject):
         """The positions drawn (after subsampling and dropping non-finite rows), (m, 2)."""
         return self._positions
 
-    def boundingRect(self) -> QtCore.QRectF:
-        # Qt asks for it many times a frame; it changes only with the data and the view's transform.
-        rect = self._rect
-        if rect is None:
-            rect = self._bounding_rect()
-            if self.getViewBox() is not None:   # (outside a view there are no pixels to pad by yet)
-                self._rect = rect
-        return QtCore.QRectF(rect)
-
     def _bounding_rect(self) -> QtCore.QRectF:
         v0, v1 = self.pixelVectors()
         if v0 is None:
@@ -104,10 +96,6 @@ class PointCloudItem(pg.GraphicsObject):
         pad = self._pens[0].widthF()
         px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
         return self._bounds.adjusted(-pad * px, -pad * py, pad * px, pad * py)
-
-    def viewTransformChanged(self) -> None:
-        self.prepareGeometryChange()
-        self._rect = None
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         if len(self._polygon):
