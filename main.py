@@ -108,24 +108,6 @@ def build_parser() -> _Parser:
     return parser
 
 
-def parse_parameters(items: Sequence[str]) -> dict[str, float]:
-    """Parse repeated ``--param NAME=VALUE`` options."""
-    values: dict[str, float] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise DownhillError(f"--param '{item}' must look like NAME=VALUE, such as a=1.5")
-        try:
-            value = float(text)
-        except ValueError:
-            raise DownhillError(f"--param {name}: '{text}' is not a number") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise DownhillError(f"--param {name}: the value must be a finite number")
-        values[name] = value
-    return values
-
-
 def command_presets(out: TextIO) -> int:
     """List the preset surfaces by group (name, title, formula, teaching note), then the preset scenes."""
     import textwrap
@@ -162,10 +144,10 @@ def command_presets(out: TextIO) -> int:
 def command_critical(args: argparse.Namespace, out: TextIO) -> int:
     """Find, classify and print the critical points of a surface (a table, or JSON with --json)."""
     from surfaces.critical import DEGENERATE_RTOL, find_critical_points
-    from surfaces.presets import resolve_surface
+    from surfaces.presets import parse_parameter_options, resolve_surface
     from surfaces.surface import Domain
 
-    surface = resolve_surface(args.surface, parameters=parse_parameters(args.param))
+    surface = resolve_surface(args.surface, parameters=parse_parameter_options(args.param))
     try:
         domain = Domain.parse(args.domain) if args.domain else surface.domain
     except DownhillError as error:

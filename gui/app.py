@@ -127,7 +127,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
         wake = QTimer()  # Python runs signal handlers only between bytecodes: wake it now and then
         wake.timeout.connect(lambda: None)
         wake.start(SIGNAL_POLL_MS)
-        status = application.exec()
+        status = application.exec()  # safe: Qt's event loop; no text is evaluated
         return status
     finally:
         sys.excepthook = previous_hook
@@ -198,7 +198,7 @@ def _take_screenshot(application, window, controller, path: Path) -> int:
 
     # The critical points and the first frame arrive before the clock starts.
     QTimer.singleShot(SCREENSHOT_SETTLE_MS, start)
-    status = application.exec()
+    status = application.exec()  # safe: Qt's event loop; no text is evaluated
     window.close()
     return outcome.get("status", status)
 

@@ -779,7 +779,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(table)
         layout.addWidget(buttons)
         dialog.resize(620, 420)
-        dialog.exec()
+        dialog.exec()  # safe: QDialog.exec runs the dialog's event loop; no text is evaluated
 
     def show_about(self) -> None:
         QMessageBox.about(

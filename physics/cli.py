@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TextIO
 
 from physics.balls import MAX_PARTICLES, BallSpec
@@ -157,18 +157,6 @@ def _pair(text: str, option: str, example: str) -> tuple[float, float]:
     return (_number(parts[0].strip(), option), _number(parts[1].strip(), option))
 
 
-def _parameters(items: Sequence[str]) -> dict[str, float]:
-    """Repeated ``--param NAME=VALUE`` options -> {name: value}."""
-    values: dict[str, float] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise DownhillError(f"--param '{item}' must look like NAME=VALUE, such as a=1.5")
-        values[name] = _number(text.strip(), f"--param {name}")
-    return values
-
-
 def _given_hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
     """Hyper-parameter flags that were given, parsed by kind: name -> value."""
     values: dict[str, Any] = {}
@@ -262,12 +250,12 @@ def _start(args: argparse.Namespace, surface: Any) -> tuple[float, float]:
 
 
 def _surface(args: argparse.Namespace) -> Any:
-    from surfaces.presets import resolve_surface
+    from surfaces.presets import parse_parameter_options, resolve_surface
     from surfaces.surface import Domain
 
     if not args.surface:
         raise DownhillError("--surface EXPR_OR_PRESET is required (a formula such as 'x^2 - y^2', or a preset's name)")
-    surface = resolve_surface(args.surface, parameters=_parameters(args.param))
+    surface = resolve_surface(args.surface, parameters=parse_parameter_options(args.param))
     if args.domain:
         try:
             domain = Domain.parse(args.domain)

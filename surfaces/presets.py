@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from surfaces.errors import FormulaError
+from surfaces.errors import DownhillError, FormulaError
 from surfaces.parsing import parse_formula
 from surfaces.preset_catalogue import CATALOGUE, Preset, PresetParameter
 from surfaces.surface import Surface, build_surface, surface_from_expression
@@ -54,6 +55,24 @@ def preset_surface(name: str) -> Surface:
     terms = [parse_formula(term, parameters=tuple(values)).expression for term in preset.terms]
     return surface_from_expression(parsed.expression, text=preset.formula, parameters=values,
                                    domain=preset.domain, name=preset.name, terms=terms)
+
+
+def parse_parameter_options(items: Sequence[str]) -> dict[str, float]:
+    """Repeated command-line ``--param NAME=VALUE`` options -> {name: value} (finite floats)."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or not name:
+            raise DownhillError(f"--param '{item}' must look like NAME=VALUE, such as a=1.5")
+        try:
+            value = float(text)
+        except ValueError:
+            raise DownhillError(f"--param {name}: '{text}' is not a number") from None
+        if not math.isfinite(value):
+            raise DownhillError(f"--param {name}: the value must be a finite number")
+        values[name] = value
+    return values
 
 
 def resolve_surface(text_or_name: str, parameters: Mapping[str, float] | None = None) -> Surface:
