@@ -99,7 +99,9 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
 
     from gui.controller import SceneController
     from gui.main_window import MainWindow
+    from physics.compiled import warm_up
 
+    warm_up()  # the physics kernels loaded (compiled once per version) now, not at the first step
     controller = SceneController(scene)  # builds the first surface now, before any window exists
     settings = AppSettings()
     window = MainWindow(controller, settings, remember_layout=screenshot_path is None)

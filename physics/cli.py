@@ -374,7 +374,7 @@ def _single_plan(args: argparse.Namespace, steps: int) -> _Plan:
     ball = _ball_from_arguments(args, surface)
     seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
     # The rows need a single particle's record or a swarm's summary, never every particle's record.
-    simulation = Simulation(surface, [ball], seed=seed, capacity=steps + 1, full_history=1)
+    simulation = Simulation(surface, [ball], seed=seed, capacity=steps + 1, full_history=1, compile_surface=True)
     if ball.particles == 1:
         return _Plan(simulation, BALL_COLUMNS, lambda index, start: ball_rows(simulation, index, start), 1, 1)
     return _Plan(simulation, SWARM_COLUMNS, lambda index, start: swarm_rows(simulation, index, start), 1,
@@ -397,7 +397,8 @@ def _scene_plan(args: argparse.Namespace, steps: int) -> _Plan:
     if (steps + 1) * len(scene.balls) > MAX_ROWS:
         raise DownhillError(f"--steps: {steps} steps of {len(scene.balls)} balls would make more than "
                             f"{MAX_ROWS:,} rows; run fewer steps")
-    simulation = Simulation(scene.surface(), scene.balls, seed=seed, capacity=steps + 1, full_history=1)
+    simulation = Simulation(scene.surface(), scene.balls, seed=seed, capacity=steps + 1, full_history=1,
+                            compile_surface=True)
     swarm = any(ball.particles > 1 for ball in scene.balls)
     header = ("ball", *(SWARM_COLUMNS if swarm else BALL_COLUMNS))
     rows_of = swarm_rows if swarm else ball_rows

@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from physics.compiled import inlined, kernel
+
 
 class Eigen(NamedTuple):
     """Eigen-decompositions of n symmetric 2 x 2 matrices.
@@ -56,39 +58,51 @@ def eigen_and_top(hessian: np.ndarray, values: np.ndarray, top: np.ndarray | Non
     """Eigenvalues (into ``values`` (n, 2), ascending) and, if ``top`` (n, 2) is given, an
     unnormalised eigenvector of lambda_max into it, of symmetric matrices (n, 2, 2).
 
-    The formulas are the module's. The eigenvector is written without a masked select (which
-    costs more than the rest when the signs of a - c are mixed): with q = d + |h| >= d it is (q, b)
-    where h >= 0 and (b, q) where h < 0, blended arithmetically. The blend may round the last bit of
-    a component (q - (q - b) for b); it is a direction, good to the last bit of its angle.
+    The formulas are the module's, one pass over the particles (:func:`_eigen_kernel`).
     """
     hessian = np.asarray(hessian, dtype=np.float64)
     a, b, c = hessian_parts(hessian)
-    n = hessian.shape[0]
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        half_gap = np.subtract(a, c)
-        half_gap *= 0.5                                     # h
-        spread = np.multiply(half_gap, half_gap)
-        square = np.multiply(b, b)                          # b^2
-        spread += square
-        np.sqrt(spread, out=spread)                         # d
-        big = np.add(a, c)
-        big *= 0.5                                          # m
-        signed = np.copysign(spread, big)
-        big += signed                                       # m + sign(m) d
-        small = np.multiply(a, c, out=signed)
-        small -= square                                     # det
-        small /= big                                        # det / big (0 / 0 = NaN for H = 0)
-        np.fmin(big, small, out=values[:, 0])
-        np.fmax(big, small, out=values[:, 1])
-        if top is None:
-            return
-        upper = np.greater_equal(half_gap, 0.0, out=np.empty(n, dtype=np.bool_))
-        np.abs(half_gap, out=half_gap)
-        long_side = np.add(spread, half_gap, out=spread)    # q = d + |h|
-        difference = np.subtract(long_side, b, out=half_gap)  # q - b
-        np.multiply(difference, upper, out=difference)
-        np.add(b, difference, out=top[:, 0])                # q where h >= 0, else b
-        np.subtract(long_side, difference, out=top[:, 1])   # b where h >= 0, else q
+    if top is None:
+        top = np.empty((0, 2))
+    _eigen_kernel(a, b, c, values[:, 0], values[:, 1], top[:, 0], top[:, 1])
+
+
+@kernel
+def _eigen_kernel(a: np.ndarray, b: np.ndarray, c: np.ndarray, low: np.ndarray, high: np.ndarray,
+                  top_x: np.ndarray, top_y: np.ndarray) -> None:
+    """:func:`eigen_of` for each particle: eigenvalues into ``low``, ``high`` (n,) and, when
+    ``top_x``, ``top_y`` are (n,) rather than empty, the top eigenvector."""
+    with_top = top_x.shape[0] > 0
+    for i in range(a.shape[0]):
+        low[i], high[i], x, y = eigen_of(a[i], b[i], c[i])
+        if with_top:
+            top_x[i] = x
+            top_y[i] = y
+
+
+@inlined
+def eigen_of(a: float, b: float, c: float) -> tuple[float, float, float, float]:
+    """(lambda_min, lambda_max, top_x, top_y) of [[a, b], [b, c]] by the module's formulas (a
+    compiled function for other kernels). NaN-ignoring minimum and maximum, as numpy.fmin and
+    fmax: the zero matrix gives 0, 0; a NaN matrix gives NaN eigenvalues and a NaN eigenvector."""
+    h = 0.5 * (a - c)
+    square = b * b
+    d = np.sqrt(h * h + square)
+    m = 0.5 * (a + c)
+    big = m + np.copysign(d, m)
+    small = (a * c - square) / big                # 0 / 0 = NaN for H = 0
+    if small != small:
+        low = high = big
+    elif big != big:
+        low = high = small
+    else:
+        low, high = min(big, small), max(big, small)
+    q = d + abs(h)
+    if h >= 0.0:
+        return low, high, q, b
+    if h < 0.0:
+        return low, high, b, q
+    return low, high, h, h                        # h is NaN
 
 
 def symmetric_eigenvalues(hessian: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

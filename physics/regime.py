@@ -64,6 +64,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from physics.compiled import inlined, kernel
 from physics.eigen import symmetric_eigenvalues
 from surfaces.surface import Domain, Surface
 
@@ -164,11 +165,8 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray,
              floor: float) -> np.ndarray:
     """The regime code (n,) int8 of each particle (see the module docstring for the rules).
 
-    A few passes over all particles pick those that may be something other than descending, by the
-    most selective half of each test: rule 3's critical point needs |g| <= CRITICAL_GRADIENT G, rule
-    4's plateau flat curvature, rule 3's noise test |ḡ| <= NOISE_RATIO s. Only those are looked at
-    further (one picked that meets no rule stays descending), and rule 2 only for particles whose
-    step flipped at least OSCILLATION_FLIPS times; so a swarm rolling downhill costs little.
+    One compiled pass over the particles (:func:`regime_of` for each): the costlier tests (the
+    quadratic model's distance) only for the few particles that the cheap ones leave in doubt.
 
     Args:
         active: (n,) bool, False for particles stopped as diverging.
@@ -188,99 +186,117 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray,
         scales: the surface's scales.
         floor: the lowest loss known.
     """
-    codes = np.zeros(loss.shape[0], dtype=np.int8)  # descending
-    flat = PLATEAU_CURVATURE * scales.curvature
-    candidates = gradient_norm <= CRITICAL_GRADIENT * scales.gradient
-    curved = eigenvalues[:, 1] <= flat
-    curved &= eigenvalues[:, 0] >= -flat
-    candidates |= curved
-    noise_power = np.asarray(noise_power, dtype=np.float64)
-    window_count = np.asarray(window_count)
-    pull = None
-    if (noise_power > 0.0).any():
-        pull = mean_gradient[:, 0] * mean_gradient[:, 0]
-        pull += mean_gradient[:, 1] * mean_gradient[:, 1]
-        candidates |= pull <= (NOISE_RATIO * NOISE_RATIO) * noise_power
-    chosen = np.flatnonzero(candidates)
-    if chosen.size:
-        def pick(values: np.ndarray) -> np.ndarray:
-            return values[chosen] if values.ndim else values
+    return regime_codes(active=active, loss=loss, gradient_norm=gradient_norm, step_size=step_size,
+                        mean_gradient=mean_gradient, noise_power=noise_power, step_power=step_power,
+                        window_count=window_count, eigenvalues=eigenvalues, top=top, flips=flips, swing=swing,
+                        previous_swing=previous_swing, bound_rate=bound_rate,
+                        thresholds=regime_thresholds(scales, floor))
 
-        grad, step, lam = gradient_norm[chosen], step_size[chosen], take_rows(eigenvalues, chosen)
-        # Rule 3's critical point, rule 4's plateau, and the noise test of rule 3.
-        still = grad <= CRITICAL_GRADIENT * scales.gradient
-        still &= step <= STILL * scales.length
-        plateau = grad <= PLATEAU_GRADIENT * scales.gradient
-        plateau &= lam[:, 1] <= flat
-        plateau &= lam[:, 0] >= -flat
-        if pull is not None:
-            power = pick(noise_power)
-            noisy = (power > 0.0) & (pick(window_count) >= MIN_WINDOW)
-            noisy &= pull[chosen] <= (NOISE_RATIO * NOISE_RATIO) * power
-            noisy = np.broadcast_to(noisy, grad.shape)
-        else:
-            noisy = np.zeros(chosen.size, dtype=np.bool_)
-        keep = np.flatnonzero(still | plateau | noisy)
-        if keep.size:
-            chosen = chosen[keep]
-            codes[chosen] = _classify(
-                loss[chosen], grad[keep], step[keep], take_rows(mean_gradient, chosen), np.sqrt(step_power[chosen]),
-                lam[keep], take_rows(top, chosen), noisy[keep], scales, floor)
 
-    swinging = np.flatnonzero(flips >= OSCILLATION_FLIPS)
-    if swinging.size:
-        rate = bound_rate[swinging]
-        bounded = rate * eigenvalues[:, 1][swinging] > 1.0  # NaN (no bound) compares False
-        unbounded = np.isnan(rate)
-        unbounded &= np.abs(swing[swinging]) >= STEADY_SWING * np.abs(previous_swing[swinging])
-        unbounded &= codes[swinging] == DESCENDING
-        codes[swinging[bounded | unbounded]] = OSCILLATING
-    if not active.all():
-        codes[~active] = DIVERGING
+def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray, step_size: np.ndarray,
+                 mean_gradient: np.ndarray, noise_power: np.ndarray | float, step_power: np.ndarray,
+                 window_count: np.ndarray | int, eigenvalues: np.ndarray, top: np.ndarray, flips: np.ndarray,
+                 swing: np.ndarray, previous_swing: np.ndarray, bound_rate: np.ndarray,
+                 thresholds: tuple[float, ...], out: np.ndarray | None = None) -> np.ndarray:
+    """:func:`diagnose` with the limits already scaled (:func:`regime_thresholds`), into ``out`` (n,)
+    int8 if given."""
+    codes = np.empty(loss.shape[0], dtype=np.int8) if out is None else out
+    _diagnose_kernel(
+        np.asarray(active, dtype=np.bool_), loss, gradient_norm, step_size, mean_gradient[:, 0], mean_gradient[:, 1],
+        np.asarray(noise_power, dtype=np.float64).reshape(-1), step_power,
+        np.asarray(window_count, dtype=np.int64).reshape(-1), eigenvalues[:, 0], eigenvalues[:, 1],
+        top[:, 0], top[:, 1], np.asarray(flips), swing, previous_swing, bound_rate, thresholds, codes)
     return codes
 
 
-def _classify(loss: np.ndarray, gradient_norm: np.ndarray, step_size: np.ndarray, mean_gradient: np.ndarray,
-              step_level: np.ndarray, eigenvalues: np.ndarray, top: np.ndarray, noisy: np.ndarray,
-              scales: RegimeScales, floor: float) -> np.ndarray:
-    """Rules 3 and 4 for the particles that may be settled or on a plateau (arrays of those only)."""
-    lam_min = eigenvalues[:, 0]
-    lam_max = eigenvalues[:, 1]
-    flat = FLAT_CURVATURE * scales.curvature
-    high = loss > floor + HIGH_LOSS * scales.loss
+@kernel
+def _diagnose_kernel(active, loss, gradient_norm, step_size, mean_x, mean_y, noise_power, step_power,  # noqa: ANN001
+                     window_count, lam_min, lam_max, top_x, top_y, flips, swing, previous_swing, bound_rate,
+                     thresholds, codes) -> None:
+    """:func:`regime_of` for each particle i (arguments as :func:`diagnose`'s, per component;
+    ``noise_power`` and ``window_count`` (1,) or (n,)); the codes into ``codes`` (n,)."""
+    shared_noise = noise_power.shape[0] == 1
+    shared_window = window_count.shape[0] == 1
+    for i in range(loss.shape[0]):
+        codes[i] = regime_of(active[i], loss[i], gradient_norm[i], step_size[i], mean_x[i], mean_y[i],
+                             noise_power[0] if shared_noise else noise_power[i], step_power[i],
+                             window_count[0] if shared_window else window_count[i], lam_min[i], lam_max[i],
+                             top_x[i], top_y[i], flips[i], swing[i], previous_swing[i], bound_rate[i], thresholds)
+
+
+@inlined
+def regime_of(active, loss, gradient_norm, step_size, mean_x, mean_y, noise_power, step_power,  # noqa: ANN001
+              window_count, lam_min, lam_max, top_x, top_y, flips, swing, previous_swing, bound_rate,
+              thresholds) -> int:
+    """The rules of the module docstring for one particle (a compiled function for other kernels).
+
+    Arguments are :func:`diagnose`'s for this particle, vectors by component; ``thresholds``
+    holds the scaled limits in the order :func:`regime_thresholds` builds them.
+    """
+    if not active:
+        return DIVERGING
+    critical, still_step, plateau_gradient, plateau_curvature, flat, noisy_gradient, high_loss = thresholds
+    # Rule 3's critical point, rule 4's plateau, rule 3's noise test: may it be anything but descending?
+    # (& rather than `and`: no branch to mispredict for the many particles that are simply descending)
+    still = (gradient_norm <= critical) & (step_size <= still_step)
+    plateau = (gradient_norm <= plateau_gradient) & (lam_max <= plateau_curvature) & (lam_min >= -plateau_curvature)
+    pull = mean_x * mean_x + mean_y * mean_y
+    noisy = ((noise_power > 0.0) & (window_count >= MIN_WINDOW)
+             & (pull <= (NOISE_RATIO * NOISE_RATIO) * noise_power))
+    lifted = loss > high_loss
     positive = lam_min > flat
-
-    settled = gradient_norm <= CRITICAL_GRADIENT * scales.gradient
-    settled &= step_size <= STILL * scales.length
-    doubtful = np.flatnonzero(noisy & ~positive)  # noisy outside a bowl: is the critical point near?
-    if doubtful.size:
-        near = model_distance(mean_gradient[doubtful], eigenvalues[doubtful], top[doubtful])
-        noisy = noisy.copy()
-        noisy[doubtful] = near <= REACH * step_level[doubtful]
-    # In a bowl, a large averaged pull whose minimum is many steps away: high on the wall, descending.
-    wall = np.flatnonzero(noisy & positive & (_norm(mean_gradient) > NOISY_GRADIENT * scales.gradient))
-    if wall.size:
-        near = model_distance(mean_gradient[wall], eigenvalues[wall], top[wall])
-        noisy = noisy.copy()
-        noisy[wall] = near <= BOWL_REACH * step_level[wall]
-    settled |= noisy
-
-    codes = np.zeros(loss.shape[0], dtype=np.int8)
-    # max |lambda| = max(lambda_max, -lambda_min), as lambda_min <= lambda_max
-    plateau = np.maximum(lam_max, -lam_min) <= PLATEAU_CURVATURE * scales.curvature
-    plateau &= gradient_norm <= PLATEAU_GRADIENT * scales.gradient
-    plateau &= high
-    codes[plateau] = PLATEAU
-    # Settled: classify by curvature, each assignment overriding the one before.
-    codes[settled & ~positive & high] = PLATEAU
-    codes[settled & (positive | ~high)] = MINIMUM
-    codes[settled & (lam_min < -flat)] = SADDLE
-    codes[settled & (lam_max < -flat)] = MAXIMUM
-    return codes
+    if noisy:  # (rare: a short look at the quadratic model)
+        # Noisy outside a bowl: is the critical point near? In a bowl with a large averaged pull: is
+        # its minimum near, or is the ball high on the wall (descending)?
+        reach = -1.0
+        if not positive:
+            reach = REACH
+        elif np.sqrt(pull) > noisy_gradient:
+            reach = BOWL_REACH
+        if reach > 0.0:
+            noisy = _model_distance(mean_x, mean_y, lam_min, lam_max, top_x, top_y) <= reach * np.sqrt(step_power)
+    settled = still | noisy
+    # Settled: classified by curvature, each test overriding the one before (as selects, not branches:
+    # most particles of a swarm pass the cheap plateau test, and the outcome varies from one to the next).
+    code = PLATEAU if (plateau & lifted) | (settled & (not positive) & lifted) else DESCENDING
+    code = MINIMUM if settled & (positive | (not lifted)) else code
+    code = SADDLE if settled & (lam_min < -flat) else code
+    code = MAXIMUM if settled & (lam_max < -flat) else code
+    if flips >= OSCILLATION_FLIPS:
+        if bound_rate * lam_max > 1.0:  # past the stability bound (a NaN rate, no bound, compares False)
+            code = OSCILLATING
+        elif bound_rate != bound_rate and code == DESCENDING and abs(swing) >= STEADY_SWING * abs(previous_swing):
+            code = OSCILLATING
+    return code
 
 
-def _norm(vectors: np.ndarray) -> np.ndarray:
-    return np.sqrt(vectors[:, 0] * vectors[:, 0] + vectors[:, 1] * vectors[:, 1])
+def regime_thresholds(scales: RegimeScales, floor: float) -> tuple[float, ...]:
+    """The rules' limits scaled to the surface, as :func:`regime_of` takes them: CRITICAL_GRADIENT G,
+    STILL D, PLATEAU_GRADIENT G, PLATEAU_CURVATURE C, FLAT_CURVATURE C, NOISY_GRADIENT G, and the
+    loss above which it is high, floor + HIGH_LOSS L (a tuple: a kernel keeps it in registers)."""
+    return (float(CRITICAL_GRADIENT * scales.gradient), float(STILL * scales.length),
+            float(PLATEAU_GRADIENT * scales.gradient), float(PLATEAU_CURVATURE * scales.curvature),
+            float(FLAT_CURVATURE * scales.curvature), float(NOISY_GRADIENT * scales.gradient),
+            float(floor + HIGH_LOSS * scales.loss))
+
+
+@inlined
+def _model_distance(gx: float, gy: float, low: float, high: float, top_x: float, top_y: float) -> float:
+    """|H^-1 g| for one particle (see :func:`model_distance`)."""
+    length = np.sqrt(top_x * top_x + top_y * top_y)
+    if length > 0.0:
+        ux, uy = top_x / length, top_y / length
+    else:  # H a multiple of I (or NaN): any direction is an eigenvector
+        ux, uy = 1.0, 0.0
+    along = (ux * gx + uy * gy) / high
+    across = (ux * gy - uy * gx) / low
+    return np.sqrt(along * along + across * across)
+
+
+@kernel
+def _model_distances(gx, gy, low, high, top_x, top_y, out) -> None:  # noqa: ANN001
+    for i in range(gx.shape[0]):
+        out[i] = _model_distance(gx[i], gy[i], low[i], high[i], top_x[i], top_y[i])
 
 
 def model_distance(gradient: np.ndarray, eigenvalues: np.ndarray, top: np.ndarray) -> np.ndarray:
@@ -289,16 +305,9 @@ def model_distance(gradient: np.ndarray, eigenvalues: np.ndarray, top: np.ndarra
     With unit eigenvectors u (of lambda_max) and w (of lambda_min):
     |H^-1 g|^2 = (u.g / lambda_max)^2 + (w.g / lambda_min)^2.
     """
-    length = _norm(top)
-    isotropic = ~(length > 0.0)
-    length[isotropic] = 1.0
-    ux = top[:, 0] / length
-    uy = top[:, 1] / length
-    ux[isotropic] = 1.0
-    uy[isotropic] = 0.0
-    along = (ux * gradient[:, 0] + uy * gradient[:, 1]) / eigenvalues[:, 1]
-    across = (ux * gradient[:, 1] - uy * gradient[:, 0]) / eigenvalues[:, 0]
-    return np.sqrt(along * along + across * across)
+    out = np.empty(gradient.shape[0])
+    _model_distances(gradient[:, 0], gradient[:, 1], eigenvalues[:, 0], eigenvalues[:, 1], top[:, 0], top[:, 1], out)
+    return out
 
 
 def regime_counts(codes: np.ndarray) -> np.ndarray:

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from physics.balls import BallSpec
-from physics.noise import STREAM_BATCH, STREAM_NOISE, STREAM_SCATTER, NoiseStream, ball_generator
+from physics.noise import (
+    STREAM_BATCH,
+    STREAM_NOISE,
+    STREAM_NOISE_Y,
+    STREAM_SCATTER,
+    NoiseStream,
+    ball_generator,
+)
 from physics.particles import ParticleArrays, finite_rows
 from physics.regime import REGIMES, describe, describe_swarm, format_number, take_rows
 from physics.telemetry import (
@@ -46,7 +53,8 @@ class BallRuntime:
         factor = self.optimizer_spec.stability_factor
         self.stability = float(factor(self.settings)) if factor is not None else math.nan
         self.bound_rate = self.lr / self.stability if self.stability > 0 and math.isfinite(self.lr) else math.nan
-        self.noise = NoiseStream(ball_generator(seed, index, STREAM_NOISE), (self.n, 2))
+        self.noise = NoiseStream([ball_generator(seed, index, STREAM_NOISE),
+                                  ball_generator(seed, index, STREAM_NOISE_Y)], self.n)
         self.batch_rng = ball_generator(seed, index, STREAM_BATCH)
         self.scatter_rng = ball_generator(seed, index, STREAM_SCATTER)
         self.updates = 0

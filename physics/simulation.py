@@ -14,23 +14,23 @@ One step, for every ball at once:
    a point where f or a derivative is not finite, or got a non-finite step, are stopped where they
    were (their last finite position and values), marked inactive and diagnosed ``diverging``: no
    NaN or inf of theirs reaches another ball, a statistic or a history array;
-5. telemetry for every particle: the Hessian's eigenvalues (closed form, physics.eigen), gradient
-   norm, step size, effective learning rate |step| / |estimated gradient|, the moving averages and
-   sign flips the regime needs, and the regime (physics.regime.diagnose);
-6. each ball appends its record (physics.telemetry) and listeners hear "stepped".
+5. telemetry for every particle (physics.particles; compiled passes, physics.compiled): the
+   Hessian's eigenvalues and top eigenvector (closed form, physics.eigen) and the sign flips of
+   the step along it; then the gradient norm, step size, effective learning rate
+   |step| / |estimated gradient|, the moving averages, and the regime (physics.regime);
+6. each ball appends its record (physics.telemetry; a swarm, its statistics) and listeners hear
+   "stepped".
 
 All particles live in shared (N, ...) arrays (physics.particles; N = the particle count of all
 balls); a ball owns a contiguous slice. The only Python loop is over balls (noise and optimiser
-update); everything else is one NumPy operation over all N particles.
+update); everything else is one NumPy operation or compiled pass over all N particles.
 
-Steps 1-4 are the dynamics; 5 and 6 are telemetry, which nothing in the dynamics reads. The main
-thread does the dynamics, the eigen-decomposition and the flip counts; the rest of the telemetry
-(step size, rate, gradient norm, averages, regime, records and a swarm's statistics) is one job
+Steps 1-4 are the dynamics; 5 and 6 are telemetry, which nothing in the dynamics reads: one job
 per step. When the balls have HELPER_PARTICLES particles or more (physics.helper), the machine's
-second core does that job while the main thread already takes the next step, and draws the next
-Gaussian noise; every query (``state``, ``history``, ``floor``) first waits for the jobs still
-pending. The work, its order and so every number are the same either way; only the thread that
-does it differs.
+second core does that job while the main thread already takes the next step, and draws half of
+the next Gaussian noise (physics.noise.NoiseStream); every query (``state``, ``history``,
+``floor``) first waits for the jobs still pending. The work, its order and so every number are
+the same either way; only the thread that does it differs.
 
 Randomness: each ball's generators derive from (seed, ball index) (physics.noise.ball_generator),
 so the same balls and seed give the same run bit for bit, and adding a ball leaves the others
@@ -69,9 +69,9 @@ from physics.particles import (
     finite_rows,
     inside_box,
     row_dot,
-    swings,
+    step_telemetry,
 )
-from physics.regime import WINDOW_WEIGHT, RegimeScales, diagnose
+from physics.regime import WINDOW_WEIGHT, RegimeScales, diagnose, regime_thresholds
 from physics.runtime import (
     BAD_STEP,
     LEFT_BOX,
@@ -106,6 +106,10 @@ class Simulation:
         full_history: balls of up to this many particles keep every particle's record
             (physics.telemetry.FULL_HISTORY_PARTICLES by default); larger swarms keep summary
             statistics only. A single particle always keeps its record.
+        compile_surface: when the balls have HELPER_PARTICLES particles or more, evaluate the
+            surface with its compiled per-point kernel (surfaces.point_kernel: three times faster
+            for a polynomial, compiled once per formula in about half a second, holding the GIL).
+            The command line's runs ask for it; the app does not, as it must never freeze.
 
     Attributes:
         surface, balls, seed, step_index (updates made since the last reset), scales (the
@@ -113,10 +117,11 @@ class Simulation:
     """
 
     def __init__(self, surface: Surface, balls: Sequence[BallSpec], seed: int = 0, capacity: int = 4096,
-                 full_history: int = FULL_HISTORY_PARTICLES):
+                 full_history: int = FULL_HISTORY_PARTICLES, compile_surface: bool = False):
         self._check_seed(seed)
         keep_freed_memory()
         self.full_history = int(full_history)
+        self.compile_surface = bool(compile_surface)
         self.surface = surface
         self.seed = int(seed)
         self.capacity = int(capacity)
@@ -179,6 +184,7 @@ class Simulation:
         self.surface = surface
         self._oracle = SurfaceOracle(surface)
         self._measure_surface()
+        self._prepare_surface()
         p = self._p
         evaluation = surface.evaluate(p.positions)
         good = finite_rows(evaluation) | ~p.active
@@ -266,6 +272,11 @@ class Simulation:
         for callback in list(self._listeners):
             callback(event)
 
+    def _prepare_surface(self) -> None:
+        """Have the surface's per-point kernel compiled if asked for and worth it (see ``compile_surface``)."""
+        if self.compile_surface and self._p.n >= HELPER_PARTICLES:
+            self.surface.prepare_point_kernel()
+
     def _measure_surface(self) -> None:
         self.scales = RegimeScales.of_surface(self.surface)
         self._floor = self.scales.floor
@@ -300,8 +311,6 @@ class Simulation:
         self._p = ParticleArrays(sum(runtime.n for runtime in runtimes))
         # Work space of the step (never handed out, so it is reused from step to step).
         self._scratch = np.empty(self._p.n)
-        self._telemetry_scratch = np.empty(self._p.n)
-        self._scratch_points = np.empty((self._p.n, 2), order="F")
         offset = 0
         for runtime in runtimes:
             target = slice(offset, offset + runtime.n)
@@ -311,6 +320,7 @@ class Simulation:
             offset += runtime.n
         self.balls = balls
         self._runtime = runtimes
+        self._prepare_surface()
         for runtime in fresh:
             self._start(runtime)
         self._derive()
@@ -353,9 +363,11 @@ class Simulation:
 
     # ----------------------------------------------------------------------------------------- one step
 
-    def _estimate(self, runtime: BallRuntime, positions: np.ndarray, gradient: np.ndarray) -> np.ndarray:
-        """The noisy gradient estimate (n, 2) the ball's optimiser sees (before clipping); records the
-        noise power the regime reads: 2 sigma^2 for Gaussian noise, measured for mini-batches."""
+    def _estimate(self, runtime: BallRuntime, positions: np.ndarray, gradient: np.ndarray,
+                  square: np.ndarray) -> np.ndarray:
+        """The noisy gradient estimate (n, 2) the ball's optimiser sees (before clipping), and its
+        squared length into ``square`` (n,); records the noise power the regime reads: 2 sigma^2 for
+        Gaussian noise, measured for mini-batches."""
         noise = runtime.spec.noise
         estimate = gradient
         sigma = noise_scale(noise, runtime.updates)
@@ -368,11 +380,13 @@ class Simulation:
             self._measure_noise(runtime, estimate - gradient)
             runtime.noise_power = None  # measured per particle
         elif sigma > 0.0:
-            estimate = add_gaussian_noise(estimate, sigma, runtime.noise)
+            estimate = add_gaussian_noise(estimate, sigma, runtime.noise, square)
             power = 2.0 * sigma * sigma
             if power != runtime.noise_power:  # (constant unless the noise anneals)
                 self._p.noise_power[runtime.slice] = power
                 runtime.noise_power = power
+            return estimate
+        row_dot(estimate, estimate, square, self._scratch[runtime.slice])
         return estimate
 
     def _measure_noise(self, runtime: BallRuntime, noise: np.ndarray) -> None:
@@ -392,13 +406,12 @@ class Simulation:
         n = p.n
         single = len(self._runtime) == 1
         new_step = None if single else np.empty((n, 2), order="F")
-        estimate_norm = np.empty(n)  # |estimated gradient|, then (divided into the step size) the new lr
+        estimate_square = np.empty(n)  # |estimated gradient|^2 of every particle
         for runtime in self._runtime:
             sl = runtime.slice
             positions = p.positions[sl]
             gradient = p.gradient[sl]
-            estimate = self._estimate(runtime, positions, gradient)
-            row_dot(estimate, estimate, estimate_norm[sl], self._scratch[sl])
+            estimate = self._estimate(runtime, positions, gradient, estimate_square[sl])
             fed = clip_by_norm(estimate, runtime.spec.clip) if runtime.spec.clip is not None else estimate
             self._oracle.remember(positions, Evaluation(p.loss[sl], gradient, p.hessian[sl]))
             with np.errstate(all="ignore"):
@@ -436,14 +449,9 @@ class Simulation:
         # Every telemetry array is a new one (see physics.particles): readers keep what they took.
         p.positions, p.loss, p.gradient, p.hessian = moved, evaluation.value, evaluation.gradient, evaluation.hessian
         p.step = new_step
-        # The flips along the top eigenvector (where this step was taken) and the new eigen-decomposition
-        # are telemetry too, done here to share the work between the two cores.
-        p.flips, p.swing, p.previous_swing = swings(new_step, previous_step, p.top, p.flips, self._scratch)
-        p.eigenvalues, p.top = np.empty((n, 2), order="F"), np.empty((n, 2), order="F")
-        eigen_and_top(p.hessian, p.eigenvalues, p.top)
-        frame = _Frame(self.step_index, p.positions, p.loss, p.gradient, new_step, estimate_norm, p.active,
-                       p.eigenvalues, p.top, p.flips, p.swing, p.previous_swing, self._noise_power(copy=True),
-                       self._window_count(), tuple(runtime.all_active for runtime in self._runtime))
+        frame = _Frame(self.step_index, p.positions, p.loss, p.gradient, p.hessian, new_step, previous_step,
+                       estimate_square, p.active, self._noise_power(copy=True), self._window_count(),
+                       tuple(runtime.all_active for runtime in self._runtime))
         if n >= HELPER_PARTICLES:
             while len(self._pending) > 1:  # (at most one step of telemetry waits behind the running one)
                 self._pending.pop(0).result()
@@ -452,38 +460,24 @@ class Simulation:
             self._telemetry(frame)
 
     def _telemetry(self, frame: _Frame) -> None:
-        """The rest of the telemetry of one step (physics.simulation's 5 and 6), from the step's own
-        arrays: step size, effective rate, gradient norm, the moving averages, the regime, the records.
-        Runs on the helper thread for large swarms, one step after another."""
+        """The telemetry of one step (physics.simulation's 5 and 6) from the step's own arrays. On the
+        helper thread for large swarms, one step after another: it alone writes the telemetry arrays
+        of ParticleArrays (eigenvalues, top, flips, swings, step size, rate, gradient norm, averages,
+        codes), so it reads the top eigenvector and the flips of the step before as it left them."""
         p = self._p
-        n = p.n
-        scratch = self._telemetry_scratch
-        square = row_dot(frame.step, frame.step, np.empty(n), scratch)
-        step_size = np.sqrt(square)
-        norm = np.sqrt(frame.estimate_square, out=frame.estimate_square)
-        undefined = norm == 0.0 if n and not norm.min() > 0.0 else None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lr = np.divide(step_size, norm, out=norm)
-        if undefined is not None:
-            lr[undefined] = math.nan  # no rate where the estimate was zero
-        gradient_norm = row_dot(frame.gradient, frame.gradient, np.empty(n), scratch)
-        np.sqrt(gradient_norm, out=gradient_norm)
-        p.gradient_mean *= 1.0 - WINDOW_WEIGHT
-        p.gradient_mean += np.multiply(frame.gradient, WINDOW_WEIGHT, out=self._scratch_points)
-        p.step_power *= 1.0 - WINDOW_WEIGHT
-        square *= WINDOW_WEIGHT
-        p.step_power += square
-        if n:
+        if p.n:
             self._floor = min(self._floor, float(frame.loss.min()))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            codes = diagnose(active=frame.active, loss=frame.loss, gradient_norm=gradient_norm, step_size=step_size,
-                             mean_gradient=p.gradient_mean, noise_power=frame.noise_power, step_power=p.step_power,
-                             window_count=frame.window_count, eigenvalues=frame.eigenvalues, top=frame.top,
-                             flips=frame.flips, swing=frame.swing, previous_swing=frame.previous_swing,
-                             bound_rate=p.bound_rate, scales=self.scales, floor=self._floor)
-        p.step_size, p.lr, p.gradient_norm, p.codes = step_size, lr, gradient_norm, codes
-        values = StepValues(frame.positions, frame.loss, frame.gradient, gradient_norm, step_size, lr,
-                            frame.eigenvalues, codes, frame.active)
+        with np.errstate(all="ignore"):
+            measured = step_telemetry(
+                step=frame.step, previous_step=frame.previous_step, old_top=p.top, old_flips=p.flips,
+                hessian=frame.hessian, gradient=frame.gradient, loss=frame.loss, active=frame.active,
+                estimate_square=frame.estimate_square, gradient_mean=p.gradient_mean, step_power=p.step_power,
+                noise_power=frame.noise_power, window_count=frame.window_count, bound_rate=p.bound_rate,
+                weight=WINDOW_WEIGHT, thresholds=regime_thresholds(self.scales, self._floor))
+        (p.eigenvalues, p.top, p.flips, p.swing, p.previous_swing, p.step_size, p.lr, p.gradient_norm,
+         p.codes) = measured
+        values = StepValues(frame.positions, frame.loss, frame.gradient, p.gradient_norm, p.step_size, p.lr,
+                            p.eigenvalues, p.codes, frame.active)
         for runtime, all_active in zip(self._runtime, frame.all_active, strict=True):
             self._record(runtime, values, frame.step_index, all_active)
 
@@ -580,14 +574,11 @@ class _Frame(NamedTuple):
     positions: np.ndarray
     loss: np.ndarray
     gradient: np.ndarray
+    hessian: np.ndarray
     step: np.ndarray
-    estimate_square: np.ndarray  # |estimated gradient|^2 (n,), the telemetry's to use up
+    previous_step: np.ndarray
+    estimate_square: np.ndarray  # |estimated gradient|^2 (n,)
     active: np.ndarray
-    eigenvalues: np.ndarray
-    top: np.ndarray
-    flips: np.ndarray
-    swing: np.ndarray
-    previous_swing: np.ndarray
     noise_power: np.ndarray | float
     window_count: np.ndarray | int
     all_active: tuple[bool, ...]

@@ -24,7 +24,8 @@ from typing import NamedTuple, overload
 
 import numpy as np
 
-from physics.regime import REGIMES, regime_counts, take_rows
+from physics.compiled import kernel
+from physics.regime import REGIMES, regime_counts
 
 #: Swarms up to this size keep every particle's history; larger ones keep summary statistics.
 FULL_HISTORY_PARTICLES = 32
@@ -352,6 +353,78 @@ def _middle(low: float, high: float) -> float:
     return float(low) if low == high else float(np.mean(np.array([low, high])))
 
 
+#: The sums a swarm's statistics are made of (:func:`swarm_sums`): active particles counted, then
+#: the sums over them of x, y, grad_x, grad_y, lambda_min, lambda_max, loss, |grad|, step size,
+#: the finite rates and their number, and the least and greatest loss.
+SUMS = ("count", "x", "y", "gradient_x", "gradient_y", "lambda_min", "lambda_max", "loss", "gradient_norm",
+        "step_size", "lr", "lr_count", "min_loss", "max_loss")
+
+
+@kernel
+def _sums_kernel(x, y, gradient_x, gradient_y, lam_min, lam_max, loss, gradient_norm, step_size, lr,  # noqa: ANN001
+                 active, everyone, sums) -> None:
+    # Local accumulators (an array element updated in a loop goes through memory every time).
+    count = sx = sy = sgx = sgy = slow = shigh = sloss = snorm = sstep = slr = slr_count = 0.0
+    least, most = np.inf, -np.inf
+    for i in range(x.shape[0]):
+        if everyone or active[i]:
+            count += 1.0
+            sx += x[i]
+            sy += y[i]
+            sgx += gradient_x[i]
+            sgy += gradient_y[i]
+            slow += lam_min[i]
+            shigh += lam_max[i]
+            value = loss[i]
+            sloss += value
+            least = min(least, value)
+            most = max(most, value)
+            snorm += gradient_norm[i]
+            sstep += step_size[i]
+            rate = lr[i]
+            if rate - rate == 0.0:  # finite (the rate is NaN where the estimate was zero)
+                slr += rate
+                slr_count += 1.0
+    sums[0], sums[1], sums[2], sums[3], sums[4] = count, sx, sy, sgx, sgy
+    sums[5], sums[6], sums[7], sums[8], sums[9] = slow, shigh, sloss, snorm, sstep
+    sums[10], sums[11], sums[12], sums[13] = slr, slr_count, least, most
+
+
+def swarm_sums(positions: np.ndarray, gradient: np.ndarray, eigenvalues: np.ndarray, loss: np.ndarray,
+               gradient_norm: np.ndarray, step_size: np.ndarray, lr: np.ndarray,
+               active: np.ndarray | None) -> np.ndarray:
+    """The sums (len(SUMS),) over the active particles (every one when ``active`` is None), in one
+    compiled pass, in the order of SUMS (arguments as :func:`swarm_statistics`')."""
+    sums = np.empty(len(SUMS))
+    everyone = active is None
+    _sums_kernel(positions[:, 0], positions[:, 1], gradient[:, 0], gradient[:, 1], eigenvalues[:, 0],
+                 eigenvalues[:, 1], loss, gradient_norm, step_size, lr,
+                 np.empty(0, dtype=np.bool_) if everyone else active, everyone, sums)
+    return sums
+
+
+def statistics_from_sums(sums: np.ndarray, counts: np.ndarray, particles: int, loss: np.ndarray,
+                         median_bracket: tuple[float, float] | None = None) -> SwarmStatistics:
+    """A swarm's statistics from its sums (len(SUMS),) (:func:`swarm_sums`) and regime counts (7,).
+
+    Args:
+        particles: the swarm's size (the active fraction is sums' count over it).
+        loss: (m,) the losses the sums were taken over, for the median.
+        median_bracket: see :func:`median`.
+    """
+    count = sums[0]
+    middle, bracket = median(loss, median_bracket)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / count
+    return SwarmStatistics(
+        mean_position=(float(means[1]), float(means[2])), mean_gradient=(float(means[3]), float(means[4])),
+        mean_eigenvalues=(float(means[5]), float(means[6])), mean_loss=float(means[7]), median_loss=middle,
+        min_loss=float(sums[12]), max_loss=float(sums[13]), mean_gradient_norm=float(means[8]),
+        mean_step_size=float(means[9]), mean_lr=float(sums[10] / sums[11]) if sums[11] else math.nan,
+        fraction_active=float(count / particles) if particles else 1.0, regime=int(np.argmax(counts)),
+        regime_counts=counts.copy(), median_bracket=bracket)
+
+
 def swarm_statistics(positions: np.ndarray, gradient: np.ndarray, eigenvalues: np.ndarray, loss: np.ndarray,
                      gradient_norm: np.ndarray, step_size: np.ndarray, lr: np.ndarray, codes: np.ndarray,
                      active: np.ndarray | None, median_bracket: tuple[float, float] | None = None) -> SwarmStatistics:
@@ -364,31 +437,17 @@ def swarm_statistics(positions: np.ndarray, gradient: np.ndarray, eigenvalues: n
             see :func:`median`).
 
     ``mean_lr`` averages the particles where the rate is defined (NaN if it is nowhere); the most
-    common regime counts every particle, stopped ones included.
+    common regime counts every particle, stopped ones included; ``fraction_active`` is the active
+    share (0 once none is, the statistics then being over all particles).
     """
-    counts = regime_counts(codes)
-    fraction = 1.0
-    if active is not None:
-        alive = int(np.count_nonzero(active))
-        fraction = alive / len(active)
-        if alive:
-            positions, gradient = take_rows(positions, active), take_rows(gradient, active)
-            eigenvalues = take_rows(eigenvalues, active)
-            loss, gradient_norm, step_size, lr = loss[active], gradient_norm[active], step_size[active], lr[active]
-    mean_lr = float(lr.mean())
-    if not math.isfinite(mean_lr):
-        finite = lr[np.isfinite(lr)]
-        mean_lr = float(finite.mean()) if finite.size else math.nan
-    middle, bracket = median(loss, median_bracket)
-    # Column by column: NumPy reduces a long column far faster than an (n, 2) array along axis 0.
-    return SwarmStatistics(
-        mean_position=(float(positions[:, 0].mean()), float(positions[:, 1].mean())),
-        mean_gradient=(float(gradient[:, 0].mean()), float(gradient[:, 1].mean())),
-        mean_eigenvalues=(float(eigenvalues[:, 0].mean()), float(eigenvalues[:, 1].mean())),
-        mean_loss=float(loss.mean()), median_loss=middle, min_loss=float(loss.min()),
-        max_loss=float(loss.max()), mean_gradient_norm=float(gradient_norm.mean()),
-        mean_step_size=float(step_size.mean()), mean_lr=mean_lr, fraction_active=fraction,
-        regime=int(np.argmax(counts)), regime_counts=counts, median_bracket=bracket)
+    n = loss.shape[0]
+    alive = n if active is None else int(np.count_nonzero(active))
+    everyone = active is None or alive == 0
+    sums = swarm_sums(positions, gradient, eigenvalues, loss, gradient_norm, step_size, lr,
+                      None if everyone else active)
+    statistics = statistics_from_sums(sums, regime_counts(codes), n, loss if everyone else loss[active],
+                                      median_bracket)
+    return statistics._replace(fraction_active=alive / n if n else 1.0)
 
 
 def append_statistics(record: GrowingRecord, step: int, row: SwarmStatistics) -> None:

@@ -50,5 +50,7 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
     echo "downhill: pip could not install the project; see the log above" >&2
     exit 1
   fi
+  # Compile the physics kernels once now (Numba caches the machine code), not at the first step.
+  .venv/bin/python -m physics.compiled >/dev/null 2>&1 || echo "downhill: could not pre-compile the physics kernels" >&2
   touch "$STAMP"
 fi

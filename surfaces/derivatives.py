@@ -73,8 +73,8 @@ def numeric_ready(expression: sympy.Expr) -> sympy.Expr:
     return expression
 
 
-def _renamed(symbols: Sequence[sympy.Symbol],
-             outputs: sympy.Expr | list[sympy.Expr]) -> tuple[list[sympy.Symbol], sympy.Expr | list[sympy.Expr]]:
+def renamed_arguments(symbols: Sequence[sympy.Symbol], outputs: sympy.Expr | list[sympy.Expr]
+                      ) -> tuple[list[sympy.Symbol], sympy.Expr | list[sympy.Expr]]:
     """The outputs with the symbols renamed to safe argument names (see :func:`compile_outputs`)."""
     safe = {symbol: sympy.Symbol(f"_argument{index}") for index, symbol in enumerate(symbols)}
     # Renaming changes no structure, so nothing needs evaluating again (re-evaluating a nested
@@ -92,7 +92,7 @@ def compile_outputs(symbols: Sequence[sympy.Symbol], outputs: sympy.Expr | list[
     namespace, so a parameter called like a NumPy function the printer uses (maximum, sign) or
     like a common subexpression (x0, x1) would shadow it. A name starting with '_' cannot be typed.
     """
-    arguments, renamed = _renamed(symbols, outputs)
+    arguments, renamed = renamed_arguments(symbols, outputs)
     return lambdify(arguments, renamed, modules="numpy", cse=True)
 
 
@@ -105,7 +105,7 @@ def compile_with_first(symbols: Sequence[sympy.Symbol], outputs: list[sympy.Expr
     pi*y is the derivative in x), which changes its last bit. Here the second function keeps
     just the common subexpressions the first output needs, in the same order.
     """
-    arguments, renamed = _renamed(symbols, outputs)
+    arguments, renamed = renamed_arguments(symbols, outputs)
     replacements, reduced = sympy.cse(renamed, list=False)
     full = lambdify(arguments, renamed, modules="numpy", cse=lambda _: (replacements, reduced))
     needed = set(reduced[0].free_symbols)

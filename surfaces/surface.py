@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -38,11 +39,14 @@ from surfaces.derivatives import (
 )
 from surfaces.errors import DownhillError, FormulaError
 from surfaces.parsing import X, Y, parameter_symbol, parse_formula
+from surfaces.point_kernel import PointKernel, compile_point_kernel
 
 #: A gradient or Hessian entry larger than this (nodes) is shown in LaTeX by its symbol, such as
 #: \partial^2 f / \partial x^2: printed out it would be thousands of characters no one can read.
 MAX_LATEX_NODES = 1_500
 DEFAULT_TIME_LIMIT = 5.0  # seconds of SymPy work per build
+#: Batches of at least this many points use the per-point kernel once it is prepared.
+POINT_KERNEL_POINTS = 1024
 DEFAULT_DOMAIN_HALF_WIDTH = 3.0
 
 
@@ -139,12 +143,24 @@ class _Compiled:
     """The compiled NumPy functions of a surface (shared by surfaces that differ in parameters)."""
 
     def __init__(self, full: Callable, value: Callable, terms: Sequence[sympy.Expr],
-                 symbols: Sequence[sympy.Symbol]):
+                 symbols: Sequence[sympy.Symbol], outputs: Sequence[sympy.Expr] = ()):
         self.full = full
         self.value = value
         self._terms = tuple(terms)
         self._symbols = tuple(symbols)
+        self._outputs = tuple(outputs)
         self._term_function: Callable | None = None
+        self.point_kernel: PointKernel | None = None  # once prepared (see prepare_point_kernel)
+        self._kernel_tried = False
+        self._kernel_lock = threading.Lock()
+
+    def prepare_point_kernel(self) -> bool:
+        """Compile the per-point evaluator once (surfaces.point_kernel); True when it is in use."""
+        with self._kernel_lock:
+            if not self._kernel_tried and len(self._outputs) == 6:
+                self.point_kernel = compile_point_kernel(self._symbols, self._outputs)
+            self._kernel_tried = True
+        return self.point_kernel is not None
 
     def term_function(self) -> Callable:
         """Compiled on first use: values and gradients of every term, [t_1..t_m, dt_1/dx.., dt_1/dy..].
@@ -255,24 +271,15 @@ class Surface:
         finite numbers overflowed; look row by row.
         """
         arguments, n = self._arguments(points)
+        kernel = self._compiled.point_kernel if n >= POINT_KERNEL_POINTS else None
         with np.errstate(all="ignore"):
-            outputs = [_real(output) for output in self._compiled.full(*arguments)]
-            value = outputs[0]
-            if not (isinstance(value, np.ndarray) and value.shape == (n,) and value.dtype == np.float64
-                    and value.flags.owndata and value.flags.writeable):
-                value = np.empty(n)  # (a fresh array of f is taken as it is: no copy)
-                value[:] = outputs[0]
-            gradient = np.empty((n, 2), order="F")
-            hessian = np.empty((n, 2, 2), order="F")
-            gradient[:, 0] = outputs[1]
-            gradient[:, 1] = outputs[2]
-            hessian[:, 0, 0] = outputs[3]
-            hessian[:, 0, 1] = outputs[4]
-            hessian[:, 1, 0] = outputs[4]
-            hessian[:, 1, 1] = outputs[5]
-            # One cheap test first: a sum of finite numbers is finite (or overflows, a false alarm that
-            # only costs the full check). Sums of the compiled outputs, which are contiguous (or scalars).
-            finite = all(math.isfinite(np.add.reduce(output, axis=None)) for output in outputs)
+            if kernel is not None:
+                value, gradient, hessian = np.empty(n), np.empty((n, 2), order="F"), np.empty((n, 2, 2), order="F")
+                finite = kernel(arguments[0], arguments[1], tuple(float(a) for a in arguments[2:]), value,
+                                gradient[:, 0], gradient[:, 1], hessian[:, 0, 0], hessian[:, 0, 1], hessian[:, 1, 1])
+                hessian[:, 1, 0] = hessian[:, 0, 1]
+            else:
+                value, gradient, hessian, finite = self._evaluate_numpy(arguments, n)
             if not finite:
                 for array in (value, gradient, hessian):
                     _undefined_to_nan(array)
@@ -282,6 +289,34 @@ class Surface:
                     gradient[undefined] = np.nan
                     hessian[undefined] = np.nan
         return Evaluation(value, gradient, hessian), finite
+
+    def _evaluate_numpy(self, arguments: list, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """f, grad f, H by the NumPy evaluator, and whether every number is finite (see evaluate_checked)."""
+        outputs = [_real(output) for output in self._compiled.full(*arguments)]
+        value = outputs[0]
+        if not (isinstance(value, np.ndarray) and value.shape == (n,) and value.dtype == np.float64
+                and value.flags.owndata and value.flags.writeable):
+            value = np.empty(n)  # (a fresh array of f is taken as it is: no copy)
+            value[:] = outputs[0]
+        gradient = np.empty((n, 2), order="F")
+        hessian = np.empty((n, 2, 2), order="F")
+        gradient[:, 0] = outputs[1]
+        gradient[:, 1] = outputs[2]
+        hessian[:, 0, 0] = outputs[3]
+        hessian[:, 0, 1] = outputs[4]
+        hessian[:, 1, 0] = outputs[4]
+        hessian[:, 1, 1] = outputs[5]
+        # One cheap test first: a sum of finite numbers is finite (or overflows, a false alarm that
+        # only costs the full check). Sums of the compiled outputs, which are contiguous (or scalars).
+        finite = all(math.isfinite(np.add.reduce(output, axis=None)) for output in outputs)
+        return value, gradient, hessian, finite
+
+    def prepare_point_kernel(self) -> bool:
+        """Compile (once per formula, about half a second, holding the GIL) the per-point evaluator
+        that :meth:`evaluate_checked` then uses for batches of POINT_KERNEL_POINTS points or more
+        (surfaces.point_kernel); True when it is in use, False when the formula is too large or Numba
+        cannot compile it (the NumPy evaluator then stays in charge)."""
+        return self._compiled.prepare_point_kernel()
 
     def value(self, points: np.ndarray) -> np.ndarray:
         """f at points (n, 2) -> (n,), NaN where undefined or not finite."""
@@ -398,7 +433,8 @@ def surface_from_expression(expression: sympy.Expr, *, text: str | None = None,
             gradient, hessian = gradient_and_hessian(expression)
             outputs = [expression, gradient[0], gradient[1], hessian[0][0], hessian[0][1], hessian[1][1]]
             # f computed alone by exactly the operations of the full evaluator: the same number.
-            full, value = compile_with_first(symbols, [numeric_ready(o) for o in outputs])
+            ready = [numeric_ready(o) for o in outputs]
+            full, value = compile_with_first(symbols, ready)
             term_list = tuple(terms) if terms is not None else tuple(sympy.Add.make_args(expression))
             latex, gradient_latex, hessian_latex = _latex(expression, gradient, hessian)
     except RecursionError:
@@ -415,7 +451,7 @@ def surface_from_expression(expression: sympy.Expr, *, text: str | None = None,
         gradient_latex=gradient_latex,
         hessian_latex=hessian_latex,
         name=name,
-        _compiled=_Compiled(full, value, term_list, symbols),
+        _compiled=_Compiled(full, value, term_list, symbols, ready),
     )
     _try_once(surface)
     return surface

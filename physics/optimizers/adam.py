@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from physics.compiled import kernel
 from physics.optimizers.arrays import as_points, power, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
@@ -83,33 +84,59 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
         if weight_decay != 0.0 and not decoupled_weight_decay:
             g = g + weight_decay * as_points(params)
         step_count = state.step + 1
-        # One work array carries each temporary and finally becomes the step (a large swarm's step
-        # is memory-bound: fewer fresh arrays, less time). The operations are the formula's, in order.
-        work = np.multiply(g, 1.0 - beta1)
-        exp_avg = beta1 * state.exp_avg
-        exp_avg += work
-        np.multiply(g, g, out=work)
-        work *= 1.0 - beta2
-        exp_avg_sq = beta2 * state.exp_avg_sq
-        exp_avg_sq += work
         bias_correction1 = 1.0 - power(beta1, step_count)
         bias_correction2_sqrt = np.sqrt(1.0 - power(beta2, step_count))
-        if amsgrad:
-            max_exp_avg_sq = np.maximum(state.max_exp_avg_sq, exp_avg_sq)
-            denom = np.sqrt(max_exp_avg_sq, out=work)
-        else:
-            max_exp_avg_sq = state.max_exp_avg_sq
-            denom = np.sqrt(exp_avg_sq, out=work)
-        # m / (sqrt(v) / s + eps) = s m / (sqrt(v) + eps s), s = sqrt(1 - beta2^t): one pass fewer.
-        denom += eps * bias_correction2_sqrt
-        step = np.divide(exp_avg, denom, out=work)
-        step *= -lr * bias_correction2_sqrt / bias_correction1
+        # m / (sqrt(v) / s + eps) = s m / (sqrt(v) + eps s), s = sqrt(1 - beta2^t): one division fewer.
+        # The per-particle factors: one number when the particles share their step count.
+        eps_term = _per_particle(eps * bias_correction2_sqrt)
+        scale = _per_particle(-lr * bias_correction2_sqrt / bias_correction1)
+        exp_avg, exp_avg_sq, step = np.empty_like(g), np.empty_like(g), np.empty_like(g)
+        max_exp_avg_sq = np.empty_like(g) if amsgrad else state.max_exp_avg_sq
+        for k in range(2):
+            _adam_kernel(g[:, k], state.exp_avg[:, k], state.exp_avg_sq[:, k], state.max_exp_avg_sq[:, k],
+                         beta1, beta2, eps_term, scale, amsgrad, exp_avg[:, k], exp_avg_sq[:, k],
+                         max_exp_avg_sq[:, k] if amsgrad else _UNUSED, step[:, k])
         if weight_decay != 0.0 and decoupled_weight_decay:
             step -= (lr * weight_decay) * as_points(params)
         bias_correction1 = np.broadcast_to(bias_correction1, (g.shape[0], 1))[:, 0].copy()
         return step, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, step_count)
 
     return Optimizer(init, update)
+
+
+#: The kernel's v_max output without amsgrad (never written).
+_UNUSED = np.empty(0)
+
+
+def _per_particle(value: float | np.ndarray) -> np.ndarray:
+    """A factor as the kernel takes it: (1,) for one shared by all particles, else (n,)."""
+    return np.asarray(value, dtype=np.float64).reshape(-1)
+
+
+@kernel
+def _adam_kernel(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray,
+                 beta1: float, beta2: float, eps_term: np.ndarray, scale: np.ndarray, amsgrad: bool,
+                 new_avg: np.ndarray, new_avg_sq: np.ndarray, new_max: np.ndarray, step: np.ndarray) -> None:
+    """Adam's update of one coordinate of every particle (n,), torch's operations in torch's order:
+    m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, (v_max = max(v_max, v)),
+    step = scale * m / (sqrt(v) + eps_term), with ``eps_term`` = eps sqrt(1 - beta2^t) and ``scale`` =
+    -lr sqrt(1 - beta2^t) / (1 - beta1^t), each (1,) or (n,)."""
+    shared = eps_term.shape[0] == 1
+    for i in range(g.shape[0]):
+        gi = g[i]
+        m = beta1 * exp_avg[i] + gi * (1.0 - beta1)
+        v = beta2 * exp_avg_sq[i] + (gi * gi) * (1.0 - beta2)
+        new_avg[i] = m
+        new_avg_sq[i] = v
+        if amsgrad:
+            old = max_exp_avg_sq[i]
+            if old != old or v != v:  # NaN propagates, as numpy.maximum
+                v = old + v
+            elif old > v:
+                v = old
+            new_max[i] = v
+        j = 0 if shared else i
+        step[i] = m / (np.sqrt(v) + eps_term[j]) * scale[j]
 
 
 def velocity(state: AdamState, settings: Mapping[str, Any]) -> np.ndarray:

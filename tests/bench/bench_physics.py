@@ -5,8 +5,9 @@ Run: ``python tests/bench/bench_physics.py`` (prints figures; not collected by p
 1. 100 000 particles of Adam with Gaussian gradient noise on Rosenbrock, full telemetry every
    step (f, grad f and H; eigenvalues and top eigenvector; step, step size, effective learning
    rate; windowed averages; regime; the swarm's summary statistics with the exact median).
-   Target: <= 5 ms per step. The main thread does the dynamics and the eigen-decomposition; the
-   helper thread draws the next noise and does the telemetry of the step before (see
+   Target: <= 5 ms per step. The main thread does the dynamics (the surface evaluated by its
+   compiled point kernel, as ``main.py run`` does) and draws half of the next noise; the helper
+   thread draws the other half and does the telemetry of the step before (see
    physics.simulation), so the figures are: wall time per step, the main thread's CPU time, and
    the CPU time of the whole process (both threads). On a loaded machine (see the load average
    printed first) the wall time grows while the CPU times stay near their quiet values.
@@ -39,7 +40,8 @@ from physics.balls import BallSpec  # noqa: E402
 from physics.eigen import eigen_and_top  # noqa: E402
 from physics.noise import NoiseSettings, NoiseStream, ball_generator  # noqa: E402
 from physics.optimizers.base import get_optimizer  # noqa: E402
-from physics.particles import swings  # noqa: E402
+from physics.particles import step_telemetry  # noqa: E402
+from physics.regime import WINDOW_WEIGHT, regime_thresholds  # noqa: E402
 from physics.simulation import Simulation  # noqa: E402
 from physics.telemetry import median, swarm_statistics  # noqa: E402
 from surfaces.presets import preset_surface  # noqa: E402
@@ -61,7 +63,7 @@ def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
 def swarm() -> Simulation:
     ball = BallSpec("swarm", "#1f77b4", "adam", (("lr", 0.01),), (-1.2, 1.0), NoiseSettings(sigma=1.0),
                     particles=PARTICLES, spread=0.5)
-    return Simulation(preset_surface("rosenbrock"), [ball], seed=0, capacity=STEPS + 64)
+    return Simulation(preset_surface("rosenbrock"), [ball], seed=0, capacity=STEPS + 64, compile_surface=True)
 
 
 def bench_swarm() -> float:
@@ -95,23 +97,28 @@ def bench_swarm() -> float:
     evaluation = surface.evaluate(points)
     adam = get_optimizer("adam").create(lr=0.01)
     adam_state = adam.init(points)
-    stream = NoiseStream(ball_generator(0, 0, 0), points.shape, prefetch=False)
+    stream = NoiseStream([ball_generator(0, 0, 0), ball_generator(0, 0, 3)], PARTICLES, prefetch=False)
     values, top = np.empty((PARTICLES, 2), order="F"), np.empty((PARTICLES, 2), order="F")
     eigen_and_top(evaluation.hessian, values, top)
     step = np.asfortranarray(state.step)
     flips = np.zeros(PARTICLES, dtype=np.int32)
-    scratch = np.empty(PARTICLES)
     gradient_norm = np.hypot(state.gradient[:, 0], state.gradient[:, 1])
     bracket = median(state.loss)[1]
+    mean, power, square = np.asfortranarray(state.gradient), np.ones(PARTICLES), np.ones(PARTICLES)
+    thresholds = regime_thresholds(simulation.scales, simulation.floor)
     main_stages = {
-        "surface f, grad f, H (Surface.evaluate)": lambda: surface.evaluate(points),
+        "surface f, grad f, H (compiled point kernel)": lambda: surface.evaluate(points),
         "Adam update (physics.optimizers.adam)": lambda: adam.update(evaluation.gradient, adam_state, points, None),
-        "eigenvalues + top eigenvector (closed form)": lambda: eigen_and_top(evaluation.hessian, values, top),
-        "flips along the top eigenvector (swings)": lambda: swings(step, step, top, flips, scratch),
     }
     helper_stages = {
-        "Gaussian noise, 2n normals": stream.draw,
-        "regime diagnosis (physics.regime.diagnose)": simulation._diagnose,
+        "telemetry: eigen, flips, size, rate, averages, regime": lambda: step_telemetry(
+            step=step, previous_step=step, old_top=top, old_flips=flips,
+            hessian=evaluation.hessian, gradient=evaluation.gradient, loss=evaluation.value, active=state.active,
+            estimate_square=square, gradient_mean=mean, step_power=power, noise_power=2.0, window_count=20,
+            bound_rate=np.full(PARTICLES, np.nan), weight=WINDOW_WEIGHT, thresholds=thresholds),
+        "   of which eigenvalues + top eigenvector": lambda: eigen_and_top(evaluation.hessian, values, top),
+        "   of which the regime alone (physics.regime.diagnose)": simulation._diagnose,
+        "Gaussian noise, 2n normals (half on each thread)": stream.draw,
         "swarm statistics incl. exact median": lambda: swarm_statistics(
             points, evaluation.gradient, values, state.loss, gradient_norm, state.step_size, state.lr,
             state.regime_codes, None, bracket),

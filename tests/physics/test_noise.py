@@ -35,6 +35,19 @@ def test_gaussian_noise_has_the_requested_mean_and_spread() -> None:
     assert not np.shares_memory(noisy, gradient)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_estimate_is_the_gradient_plus_sigma_times_the_draw_with_its_square(order: str) -> None:
+    gradient = np.asarray(np.random.default_rng(5).normal(size=(1000, 2)), order=order)
+    square = np.empty(1000)
+    noisy = add_gaussian_noise(gradient, 0.3, ball_generator(3, 0, 0), square)
+    draw = ball_generator(3, 0, 0).standard_normal((2, 1000)).T  # the same stream, column by column
+    np.testing.assert_array_equal(noisy, draw * 0.3 + gradient)
+    np.testing.assert_allclose(square, noisy[:, 0] ** 2 + noisy[:, 1] ** 2, rtol=1e-15)
+    exact = add_gaussian_noise(gradient, 0.0, ball_generator(3, 0, 0), square)
+    np.testing.assert_array_equal(exact, gradient)
+    np.testing.assert_allclose(square, gradient[:, 0] ** 2 + gradient[:, 1] ** 2, rtol=1e-15)
+
+
 def test_zero_sigma_draws_nothing() -> None:
     rng = np.random.default_rng(1)
     before = rng.bit_generator.state

@@ -31,6 +31,7 @@ from physics.regime import (
     regime_counts,
 )
 from surfaces.surface import Domain, build_surface
+from tests.physics.regime_reference import diagnose_reference
 
 
 def test_model_distance_is_the_length_of_the_newton_step() -> None:
@@ -243,3 +244,36 @@ def test_a_noisy_ball_high_on_a_bowl_is_descending(capsys: pytest.CaptureFixture
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert all(float(row["grad_norm"]) > 2.5 for row in rows)
     assert [row["regime"] for row in rows] == ["descending"] * 11
+
+
+def _mixed_particles(seed: int, n: int) -> dict:
+    """Particles scattered across every rule's threshold (scales G = C = L = D = 1, floor 0)."""
+    rng = np.random.default_rng(seed)
+    low = rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-5, 1, n)
+    high = np.maximum(low, rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-5, 1, n))
+    angle = rng.uniform(0, 2 * np.pi, n)
+    top = np.column_stack([np.cos(angle), np.sin(angle)]) * rng.choice([0.0, 1.0, 3.0], n, p=[0.05, 0.5, 0.45])[:, None]
+    return dict(
+        active=rng.random(n) > 0.05, loss=10.0 ** rng.uniform(-3, 0.5, n) * (rng.random(n) > 0.1),
+        gradient_norm=10.0 ** rng.uniform(-6, 0, n), step_size=10.0 ** rng.uniform(-5, -1, n),
+        mean_gradient=rng.normal(size=(n, 2)) * 10.0 ** rng.uniform(-4, 0, (n, 1)),
+        noise_power=np.where(rng.random(n) < 0.3, 0.0, 10.0 ** rng.uniform(-4, 0, n)),
+        step_power=10.0 ** rng.uniform(-8, -1, n), window_count=rng.integers(1, 10, n),
+        eigenvalues=np.column_stack([low, high]), top=top, flips=rng.integers(0, 4, n).astype(np.int32),
+        swing=rng.normal(size=n), previous_swing=rng.normal(size=n),
+        bound_rate=np.where(rng.random(n) < 0.5, np.nan, 10.0 ** rng.uniform(-2, 1, n)),
+        scales=RegimeScales(gradient=1.0, curvature=1.0, loss=1.0, floor=0.0, length=1.0), floor=0.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_compiled_rules_agree_with_the_vectorised_transcription(seed: int) -> None:
+    particles = _mixed_particles(seed, 20_000)
+    codes = diagnose(**particles)
+    expected = diagnose_reference(**particles)
+    np.testing.assert_array_equal(codes, expected)
+    assert len(np.unique(codes)) == len(REGIMES)  # every rule was exercised
+    # one number for the noise power and window of all particles: the same codes as per-particle arrays
+    shared = dict(particles, noise_power=0.01, window_count=6)
+    expanded = dict(particles, noise_power=np.full(20_000, 0.01), window_count=np.full(20_000, 6))
+    np.testing.assert_array_equal(diagnose(**shared), diagnose(**expanded))
+    np.testing.assert_array_equal(diagnose(**shared), diagnose_reference(**shared))
