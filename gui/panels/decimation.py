@@ -27,6 +27,8 @@ become an extreme; a bucket with no finite value is shown as one NaN point, whic
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: Default number of buckets: a long curve holds at most 2 * 256 + RAW_TAIL points, two or more per pixel
@@ -89,6 +91,24 @@ def tail_extremes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return x[index], y[index]
 
 
+def _bucket_picks(values: list[float]) -> tuple[int, ...]:
+    """Which points of one complete bucket (its values, in order) :func:`bucket_extremes` shows."""
+    if len(values) <= 2:
+        return tuple(range(len(values)))
+    low = high = 0
+    lowest, highest = math.inf, -math.inf
+    isfinite = math.isfinite
+    for i, value in enumerate(values):
+        if isfinite(value):
+            if value < lowest:          # strictly: the first of equal lowest values, as argmin
+                lowest, low = value, i
+            if value > highest:
+                highest, high = value, i
+    if low == high:
+        return (low, len(values) - 1)
+    return (low, high) if low < high else (high, low)
+
+
 class PeakDecimator:
     """The decimated display points of one growing series (see the module docstring).
 
@@ -130,6 +150,35 @@ class PeakDecimator:
         self._append(x, y)
         return True
 
+    def push_many(self, xs: list[float], ys: list[float]) -> bool:
+        """Append a few raw points (the frames since the last refresh), as :meth:`push` one by one;
+        False if the caller must ``rebuild`` instead (the points pushed so far are then dropped by it)."""
+        new = len(ys)
+        if not new:
+            return True
+        if self.stride == 1:
+            end = self._filled + new
+            if end <= len(self._x):
+                self._x[self._filled:end] = xs
+                self._y[self._filled:end] = ys
+                self._filled = end
+                self.count += new
+                self._last = (xs[-1], ys[-1])
+                return True
+        elif self._tail + new < self.stride:
+            # They only lengthen the incomplete bucket.
+            held = self._tail
+            if held + new > len(self._tail_y):
+                self._tail_x = np.resize(self._tail_x, self.stride)
+                self._tail_y = np.resize(self._tail_y, self.stride)
+            self._tail_x[held:held + new] = xs
+            self._tail_y[held:held + new] = ys
+            self._tail = held + new
+            self.count += new
+            self._last = (xs[-1], ys[-1])
+            return True
+        return all(self.push(x, y) for x, y in zip(xs, ys, strict=True))
+
     def push(self, x: float, y: float) -> bool:
         """Append one raw point (the common case of one step per frame); False if the caller must
         ``rebuild`` instead."""
@@ -152,7 +201,22 @@ class PeakDecimator:
             self.count += 1
             self._last = (x, y)
             return True
-        return self.extend(np.array([x]), np.array([y]))
+        # The point completes the incomplete bucket: its extremes, in plain floats (a bucket is
+        # short, and array operations on a few values cost more than the loop).
+        if (self.count + 1) // self.stride > self.max_buckets or self._filled + 2 > len(self._x):
+            return False
+        xs = [*self._tail_x[:held].tolist(), x]
+        ys = [*self._tail_y[:held].tolist(), y]
+        end = self._filled
+        for i in _bucket_picks(ys):
+            self._x[end] = xs[i]
+            self._y[end] = ys[i]
+            end += 1
+        self._filled = end
+        self._tail = 0
+        self.count += 1
+        self._last = (x, y)
+        return True
 
     def _append(self, x: np.ndarray, y: np.ndarray) -> None:
         new = len(y)
@@ -192,8 +256,13 @@ class PeakDecimator:
 
         The last point is always the newest raw point, also when the buckets came out even.
         """
-        tx, ty = tail_extremes(self._tail_x[:self._tail], self._tail_y[:self._tail])
-        if not len(tx) and self._filled and self._x[self._filled - 1] != self._last[0]:
+        held, filled = self._tail, self._filled
+        if held > RAW_TAIL:
+            tx, ty = tail_extremes(self._tail_x[:held], self._tail_y[:held])
+        elif held:
+            tx, ty = self._tail_x[:held], self._tail_y[:held]   # a short tail is shown whole (tail_extremes)
+        elif filled and self._x[filled - 1] != self._last[0]:
             tx, ty = np.array([self._last[0]]), np.array([self._last[1]])
-        return (np.concatenate((self._x[: self._filled], tx)),
-                np.concatenate((self._y[: self._filled], ty)))
+        else:
+            return self._x[:filled].copy(), self._y[:filled].copy()
+        return (np.concatenate((self._x[:filled], tx)), np.concatenate((self._y[:filled], ty)))

@@ -8,23 +8,28 @@ pen). :class:`HistoryPlotPanel` does the rest, the same way for every panel:
   new, changed or recoloured are set up again; hidden balls get no curve at all),
   ``sceneChanged`` re-creates every curve, ``stepped`` and ``surfaceChanged`` bring the curves up
   to date.
-- While the animation plays, the curves are brought up to date at most every
-  ``REFRESH_INTERVAL_S`` (20 times a second: they are charts, read at a glance, while the views
-  keep the display's rate); a frame in between costs nothing, and a timer makes sure the frames
-  skipped are caught up. A single step, a reset, and the moment the animation stops
+- While the animation plays, the curves are brought up to date by the first frame at least
+  ``REFRESH_INTERVAL_S`` after the last update (every fourth frame at 60 Hz: about 15 times a
+  second; they are charts, read at a glance, while the views keep the display's rate); a frame in
+  between costs nothing. The update runs in the frame's own handling of ``stepped``, right after
+  the views, while the histories are fresh in the processor's caches, rather than on a timer of
+  its own between frames (a separate wake-up, with cold caches, costs much more; a timer only
+  catches up should no frame follow). A single step, a reset, and the moment the animation stops
   (``playingChanged(False)``) refresh at once, so the last state always shows.
 - ``controller.history(i)`` is asked once per ball and frame (the controller keeps each
   history until the simulation changes, so all panels share one).
-- Curve items are created once per ball and series and updated with ``setData``; each series is a
+- A curve is created once per ball and series and given new points at each update; the curves
+  of a plot at one stacking level are drawn by one item (gui.panels.curve_set), so Qt and the
+  view are told once per update of that item, not once per curve. Each series is a
   :class:`~gui.panels.series.HistorySeries`, which reads only the new steps and keeps the
   points decimated, so an update stays cheap at 10 000 steps (measured in tests/bench/bench_panels.py).
 - A panel that is not visible (its dock closed or tabbed away) does no work; it catches up when
   shown.
 - Curves are drawn without antialiasing. Qt paints widgets on the CPU, and an antialiased pen
   2.5 pixels wide costs milliseconds per noisy curve of a few hundred points (measured with eight
-  noisy balls: 40 to 60 ms to paint one panel, 13 to 18 ms without); without it pyqtgraph strokes
-  a solid curve as separate segments, which costs next to nothing, and at 2.5 pixels the
-  difference is hard to see.
+  noisy balls: 40 to 60 ms to paint one panel, 13 to 18 ms without); without it a solid curve is
+  stroked as separate segments (as pyqtgraph does), which costs next to nothing, and at 2.5
+  pixels the difference is hard to see.
 - Non-finite values never reach a curve as numbers: they are NaN and the curves are drawn with
   ``connect='finite'`` (a gap). On a log axis zero and negative values are dropped the same way,
   and the data are handed to pyqtgraph as log10 of the values, the axis being in log mode.
@@ -45,11 +50,16 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.panels import plot_style
 from gui.panels.axes import LogAxis
+from gui.panels.curve_set import CurveSet, SetCurve, pen_reach
 from gui.panels.series import Extractor, HistorySeries
-from gui.views.bounded_curve import BoundedCurve
 
-#: Seconds between two refreshes of a plot panel while the animation plays.
-REFRESH_INTERVAL_S = 0.05
+#: Least seconds between two refreshes of a plot panel while the animation plays: frames come every
+#: 16 ms, so every fourth frame passes it (about 15 refreshes a second, smooth for a chart read at a
+#: glance; the views keep the display's rate).
+REFRESH_INTERVAL_S = 0.06
+#: A refresh a frame skipped is caught up by a timer this long after it was due, unless a frame
+#: (which comes first at the display's rate) did it already.
+CATCH_UP_DELAY_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -87,14 +97,19 @@ class Trace:
 
 
 class _Curve:
-    """A trace drawn: its item and its series."""
+    """A trace drawn: its curve, the set that draws it, and its series (and the series' extent in
+    plot coordinates, kept until the extremes or the transform change: they change seldom, the
+    points every frame)."""
 
-    __slots__ = ("trace", "item", "series")
+    __slots__ = ("trace", "item", "set", "series", "extent_of", "extent")
 
-    def __init__(self, trace: Trace, item: BoundedCurve, series: HistorySeries):
+    def __init__(self, trace: Trace, curve_set: CurveSet, series: HistorySeries):
         self.trace = trace
-        self.item = item
+        self.set = curve_set
+        self.item = curve_set.add(trace.pen)
         self.series = series
+        self.extent_of: tuple = ()
+        self.extent: tuple[float, float] | None = None
 
 
 class HistoryPlotPanel(QWidget):
@@ -121,6 +136,7 @@ class HistoryPlotPanel(QWidget):
         self.changed_keys: set[tuple[int, str]] = set()  # the curves the last refresh redrew
         self.legend_labels: list[str] = []  # what the legend strip lists, in order
         self._curves: dict[tuple[int, str], _Curve] = {}
+        self._sets: dict[tuple[int, float, float], CurveSet] = {}   # (plot, z, pen reach) -> its curves' item
         self._specs: tuple[Any, ...] = ()  # the BallSpecs the curves were set up for
         self._stale = True
 
@@ -184,8 +200,9 @@ class HistoryPlotPanel(QWidget):
         """Hook run after the curves were brought up to date (e.g. to rescale an axis)."""
 
     # -- reading the panel (tests, read-outs) ------------------------------------------------------
-    def curve(self, index: int, key: str) -> pg.PlotCurveItem | None:
-        """The curve item of ball ``index`` and series ``key``, or None (hidden ball, no such series)."""
+    def curve(self, index: int, key: str) -> SetCurve | None:
+        """The curve of ball ``index`` and series ``key`` (read like a PlotCurveItem: ``getData``,
+        ``opts``, ``dataBounds``), or None (hidden ball, no such series)."""
         entry = self._curves.get((index, key))
         return entry.item if entry is not None else None
 
@@ -221,7 +238,7 @@ class HistoryPlotPanel(QWidget):
         self.refresh()
 
     def _on_stepped(self) -> None:
-        """A new state: refresh now, or (while playing, within REFRESH_INTERVAL_S of the last) a little later."""
+        """A new state: refresh now, or (while playing, within REFRESH_INTERVAL_S of the last) at a later frame."""
         if not self.controller.playing:
             self.refresh()
             return
@@ -229,7 +246,7 @@ class HistoryPlotPanel(QWidget):
         if wait <= 0:
             self.refresh()
         elif not self._catch_up.isActive():
-            self._catch_up.start(int(wait * 1000) + 1)
+            self._catch_up.start(int((wait + CATCH_UP_DELAY_S) * 1000) + 1)
 
     def _on_playing_changed(self, playing: bool) -> None:
         if not playing:
@@ -252,19 +269,17 @@ class HistoryPlotPanel(QWidget):
             index = key[0]
             entry = self._curves.get(key)
             unchanged = entry is not None and index < len(self._specs) and self._specs[index] == balls[index]
+            if entry is not None and not unchanged and self._set_for(trace) is not entry.set:
+                self._remove(key)   # (its pen reaches further now: it belongs to another set)
+                entry = None
             if entry is None:
-                # Not antialiased (see the module docstring): pyqtgraph then strokes solid pens as segments.
-                item = BoundedCurve(pen=trace.pen, connect="finite", antialias=False)
-                item.setZValue(trace.z)
-                self.plot_items[trace.plot].addItem(item)
-                self._curves[key] = _Curve(trace, item, self._new_series(trace))
+                self._curves[key] = _Curve(trace, self._set_for(trace), self._new_series(trace))
             elif not unchanged:
                 entry.trace = trace
-                entry.item.setPen(trace.pen)
-                entry.item.setZValue(trace.z)
+                entry.set.set_pen(entry.item, trace.pen)
                 entry.series = self._new_series(trace)
-                entry.item.set_bounds(None, None)
-                entry.item.setData([], [])
+                entry.set.set_curve(entry.item, np.empty(0), np.empty(0), None, None)
+                entry.set.changed()
         self._specs = balls
         self._fill_legend()
         self._stale = True
@@ -275,7 +290,17 @@ class HistoryPlotPanel(QWidget):
 
     def _remove(self, key: tuple[int, str]) -> None:
         entry = self._curves.pop(key)
-        self.plot_items[entry.trace.plot].removeItem(entry.item)
+        entry.set.remove(entry.item)
+
+    def _set_for(self, trace: Trace) -> CurveSet:
+        """The set drawing the curves of the trace's plot at its z whose pens reach as far as its pen
+        (made and added to the plot when first needed; never removed, an empty set draws nothing)."""
+        key = (trace.plot, trace.z, pen_reach(trace.pen))
+        curve_set = self._sets.get(key)
+        if curve_set is None:
+            curve_set = self._sets[key] = CurveSet(trace.z, key[2])
+            self.plot_items[trace.plot].addItem(curve_set)
+        return curve_set
 
     def _fill_legend(self) -> None:
         drawn = {index for index, _key in self._curves}
@@ -308,6 +333,7 @@ class HistoryPlotPanel(QWidget):
         shown = [plot.isVisible() for plot in self.plot_items]
         histories: dict[int, Any] = {}
         changed = self.changed_keys = set()
+        moved: dict[int, CurveSet] = {}   # the sets with a changed curve, by identity
         for key, entry in self._curves.items():
             if not shown[entry.trace.plot]:
                 continue
@@ -318,6 +344,10 @@ class HistoryPlotPanel(QWidget):
             if entry.series.sync(history):
                 self._show(entry, transforms[entry.trace.plot])
                 changed.add(key)
+                moved[id(entry.set)] = entry.set
+        # Qt and the views are told once per set of curves, not once per curve.
+        for curve_set in moved.values():
+            curve_set.changed()
         self.after_refresh()
         self.last_update_seconds = time.perf_counter() - started
 
@@ -326,9 +356,12 @@ class HistoryPlotPanel(QWidget):
         transforms = [self.display_transform(p) for p in range(len(self.plots))]
         for entry in self._curves.values():
             self._show(entry, transforms[entry.trace.plot])
+        for curve_set in self._sets.values():
+            curve_set.changed()
 
     @staticmethod
     def _show(entry: _Curve, transform: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        """Hand the series' points to its curve (shown once its set is told: CurveSet.changed)."""
         series = entry.series
         x, y = series.data()
         if transform is not None:
@@ -336,7 +369,9 @@ class HistoryPlotPanel(QWidget):
         # The extent is known (steps in order; the series keeps its extremes, which the transforms,
         # all increasing, keep too): pyqtgraph need not scan the points for it.
         low, high = series.low, series.high
-        if low <= high and transform is not None:
-            low, high = (float(v) for v in transform(np.array([low, high])))
-        entry.item.set_bounds((float(x[0]), float(x[-1])) if len(x) else None, (low, high) if low <= high else None)
-        entry.item.setData(x, y, connect="finite")
+        if entry.extent_of != (low, high, transform):
+            entry.extent_of = (low, high, transform)
+            if low <= high and transform is not None:
+                low, high = (float(v) for v in transform(np.array([low, high])))
+            entry.extent = (low, high) if low <= high else None
+        entry.set.set_curve(entry.item, x, y, (float(x[0]), float(x[-1])) if len(x) else None, entry.extent)

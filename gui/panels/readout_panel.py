@@ -18,8 +18,9 @@ Built for a lecture hall: a large font, a few significant digits (gui.panels.num
 an update re-formats the numbers and sets only the cell texts that changed (nothing is rebuilt,
 and the cells live in C++ items so painting runs no Python per cell); columns only ever widen while the
 balls stay the same, so numbers do not make the table jitter; and while the simulation runs it
-updates at most ``UPDATE_INTERVAL_S`` apart (ten times a second is as fast as anyone reads;
-the last state is always shown once stepping stops). Selecting a row selects the ball.
+updates at most ``UPDATE_INTERVAL_S`` apart (ten times a second is as fast as anyone reads), in
+the handling of a frame's ``stepped`` (the histories are fresh in the processor's caches then; a
+timer shows the last state once stepping stops). Selecting a row selects the ball.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from gui.palette import contrast_color, regime_color
 from gui.panels import plot_style
 from gui.panels.numbers import format_number, format_pair
 
-#: Seconds between two read-out updates while the simulation runs.
-UPDATE_INTERVAL_S = 0.1
+#: Least seconds between two read-out updates while the simulation runs (every sixth 16 ms frame).
+UPDATE_INTERVAL_S = 0.09
+#: A state no frame followed (a single step, the end of a run) is shown this long after it was due.
+CATCH_UP_DELAY_S = 0.02
 
 #: The last, unnamed column only fills the width (the badge line spans it too).
 COLUMNS = ("Ball", "(x, y)", "Loss", "‖∇f‖", "λmin", "λmax", "")
@@ -71,6 +74,9 @@ MIN_NAME_CHARACTERS = 4
 #: Every character a formatted number may hold (gui.panels.numbers).
 NUMBER_CHARACTERS = "0123456789.e+\u2212(), —∞"
 DIGITS = "0123456789"
+_DIGITS_AS_ZERO = str.maketrans(DIGITS, "0" * len(DIGITS))
+#: Kinds of text the table measures (ReadoutPanel._text_width).
+NAME, TITLE, NUMBER = range(3)
 #: The smallest font the table shrinks to in a narrow dock (points).
 MIN_POINT_SIZE = 10
 #: Down to this font size names are shown whole (up to their share); below it, numbers keep the
@@ -117,9 +123,16 @@ class ReadoutModel(QStandardItemModel):
                 self._append(entry)
             self._rows = rows
             return True
-        for number, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
-            if old != new:
-                self._update(number, old, new)
+        changed = [number for number, (old, new) in enumerate(zip(self._rows, rows, strict=True)) if old != new]
+        if changed:
+            # The views hear of the new texts once, for the rows that changed, not once per cell.
+            blocked = self.blockSignals(True)
+            try:
+                for number in changed:
+                    self._update(number, self._rows[number], rows[number])
+            finally:
+                self.blockSignals(blocked)
+            self.dataChanged.emit(self.index(2 * changed[0], 0), self.index(2 * changed[-1] + 1, len(COLUMNS) - 1))
         self._rows = rows
         return False
 
@@ -227,6 +240,8 @@ class ReadoutPanel(QWidget):
         self._hidden: set[int] = set()
         self._fitting = False
         self._refit = False
+        self._fitted: tuple | None = None   # what the columns were last fitted to (_fit_key)
+        self._text_widths: dict[tuple[int, int, str], int] = {}
         self._line_counts: dict[tuple[int, str, int], int] = {}
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
@@ -279,7 +294,8 @@ class ReadoutPanel(QWidget):
         if wait <= 0:
             self.refresh()
         elif not self._timer.isActive():
-            self._timer.start(int(wait * 1000) + 1)
+            # While playing, a frame comes first and updates (and stops this timer).
+            self._timer.start(int((wait + CATCH_UP_DELAY_S) * 1000) + 1)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -359,20 +375,50 @@ class ReadoutPanel(QWidget):
             known = self._metrics_cache[size] = (metrics, QFontMetrics(bold), advances)
         return known
 
-    def _column_widths(self, size: int) -> list[int]:
-        """Pixels each column needs for its widest text at font size ``size`` (the filler: 0)."""
-        metrics, bold_metrics, advances = self._metrics(size)
-        widest = max(advances.values())
+    def _column_widths(self, size: int, texts: list[tuple[int, set[str]]] | None = None) -> list[int]:
+        """Pixels each column needs for its widest text at font size ``size`` (the filler: 0).
+
+        ``texts``: what :meth:`_column_texts` gives (when asked for several sizes, made once).
+        """
         widths = []
-        for column, title in enumerate(COLUMNS[:-1]):
+        for (kind, keys), title in zip(texts or self._column_texts(), COLUMNS[:-1], strict=True):
+            text_width = max((self._text_width(size, kind, key) for key in keys), default=0)
+            if kind == NAME:
+                text_width += self.table.iconSize().width() + 8
+            widths.append(max(text_width, self._text_width(size, TITLE, title)) + COLUMN_PADDING)
+        return [*widths, 0]
+
+    def _column_texts(self) -> list[tuple[int, set[str]]]:
+        """Per column but the filler: the kind of its texts and the texts to measure, numbers by their
+        shape (every digit a 0: digits are measured as wide as the widest), each shape once."""
+        columns = []
+        for column in range(len(COLUMNS) - 1):
             texts = self.model.column_texts(column)
             if column == BALL:
-                text_width = max((metrics.horizontalAdvance(text) for text in texts), default=0)
-                text_width += self.table.iconSize().width() + 8
+                columns.append((NAME, set(texts)))
             else:
-                text_width = max((sum(advances.get(c, widest) for c in text) for text in texts), default=0)
-            widths.append(max(text_width, bold_metrics.horizontalAdvance(title)) + COLUMN_PADDING)
-        return [*widths, 0]
+                columns.append((NUMBER, {text.translate(_DIGITS_AS_ZERO) for text in texts}))
+        return columns
+
+    def _text_width(self, size: int, kind: int, text: str) -> int:
+        """Pixels ``text`` takes at font ``size``: a ball's NAME, a column's TITLE (bold), or a NUMBER's
+        shape (every digit a 0, counted as wide as the widest digit).
+
+        Remembered: the fit asks at every update, and the texts (the numbers' shapes) rarely change.
+        """
+        key = (size, kind, text)
+        width = self._text_widths.get(key)
+        if width is None:
+            metrics, bold_metrics, advances = self._metrics(size)
+            if kind == NUMBER:
+                widest = max(advances.values())
+                width = sum(advances.get(c, widest) for c in text)
+            else:
+                width = (bold_metrics if kind == TITLE else metrics).horizontalAdvance(text)
+            if len(self._text_widths) > 4096:
+                self._text_widths.clear()
+            self._text_widths[key] = width
+        return width
 
     def _name_limits(self, size: int, available: int) -> tuple[int, int]:
         """(least, most) pixels the ball column may take: the swatch and a few letters, and its share."""
@@ -380,10 +426,11 @@ class ReadoutPanel(QWidget):
         least = self.table.iconSize().width() + 8 + MIN_NAME_CHARACTERS * metrics.averageCharWidth() + COLUMN_PADDING
         return least, max(least, int(available * MAX_NAME_SHARE))
 
-    def _layout_for(self, size: int, available: int) -> tuple[list[int], set[int]] | None:
+    def _layout_for(self, size: int, available: int,
+                    texts: list[tuple[int, set[str]]] | None = None) -> tuple[list[int], set[int]] | None:
         """Column widths and the columns left out at font ``size`` so the table fits ``available`` pixels,
         or None if at this size it would have to leave out more than the position (try a smaller font)."""
-        widths = self._column_widths(size)
+        widths = self._column_widths(size, texts)
         least, most = self._name_limits(size, available)
         name = min(widths[BALL], most)
         least = min(least, name)
@@ -417,6 +464,12 @@ class ReadoutPanel(QWidget):
         if self._fitting:
             self._refit = True
             return
+        key = self._fit_key()
+        if not shrink and key == self._fitted:
+            # Nothing the fit reads changed (the numbers changed, not the room they need): only
+            # the badges' words may have.
+            self._fit_badges()
+            return
         self._fitting = True
         try:
             for _attempt in range(4):
@@ -427,11 +480,22 @@ class ReadoutPanel(QWidget):
                     break
         finally:
             self._fitting = False
+        self._fitted = self._fit_key()
+
+    def _fit_key(self) -> tuple:
+        """Everything the fit of the columns depends on: the room, the columns' sizes, the font and
+        the columns hidden, and the texts as measured (numbers by their shape: 0.0123 and 0.0987
+        need the same room)."""
+        header = self.table.horizontalHeader()
+        return (self.table.viewport().width(), self._point_size, tuple(sorted(self._hidden)),
+                tuple(header.sectionSize(column) for column in range(len(COLUMNS))),
+                tuple(tuple(sorted(texts)) for _kind, texts in self._column_texts()))
 
     def _fit_columns_to(self, available: int, shrink: bool) -> None:
         layout = None
+        texts = self._column_texts()
         for size in range(plot_style.TABLE_POINT_SIZE, MIN_POINT_SIZE - 1, -1):
-            layout = self._layout_for(size, available - 1)  # (the filler keeps at least one pixel)
+            layout = self._layout_for(size, available - 1, texts)  # (the filler keeps at least one pixel)
             if layout is not None:
                 break
         widths, hidden = layout

@@ -22,6 +22,9 @@ import numpy as np
 
 from gui.panels.decimation import DEFAULT_MAX_BUCKETS, PeakDecimator
 
+#: Up to this many new rows are taken in as plain floats (HistorySeries._take_few), more as arrays.
+FEW_ROWS = 16
+
 #: ``extract(history, start)``: the series' values for steps ``start, start + 1, ..., k - 1`` as a (k - start,) array.
 Extractor = Callable[[Any, int], np.ndarray]
 
@@ -116,8 +119,8 @@ class HistorySeries:
                 if total == start:
                     return False
                 was_gap = self._ends_in_gap
-                if total == start + 1:
-                    self._take_one(float(steps[start]), float(raw[1]), history)
+                if total - start <= FEW_ROWS:
+                    self._take_few(steps[start:total].astype(float).tolist(), raw[1:].tolist(), history)
                 else:
                     self._take(steps, raw[1:], start, history)
                 # Rows that only lengthen a gap draw nothing: no need to hand the curve new points.
@@ -128,24 +131,31 @@ class HistorySeries:
             self._take(steps, self.extract(history, 0), 0, history)
         return changed
 
-    def _take_one(self, step: float, raw: float, history: Any) -> None:
-        """The common case of one new row per frame, in plain floats (no small arrays to make)."""
-        value = raw if abs(raw) < math.inf and (raw > 0.0 or not self.positive) else math.nan
-        if not self._decimator.push(step, value):
+    def _take_few(self, steps: list[float], raws: list[float], history: Any) -> None:
+        """The common case of a few new rows (the frames since the last refresh), in plain floats:
+        for so few values, array operations cost more in making small arrays than in arithmetic."""
+        positive = self.positive
+        values = [raw if abs(raw) < math.inf and (raw > 0.0 or not positive) else math.nan for raw in raws]
+        if not self._decimator.push_many(steps, values):
+            # The stride must grow: start again from the whole history (which holds these rows too).
             self._decimator.rebuild(np.asarray(history.steps, dtype=float),
-                                    sanitize(self.extract(history, 0), self.positive))
-        self.latest = value
-        self._ends_in_gap = self._new_all_gap = value != value  # NaN
-        if value == value:
-            if value < self.low:
-                self.low = value
-            if value > self.high:
-                self.high = value
+                                    sanitize(self.extract(history, 0), positive))
+        finite = [value for value in values if value == value]   # (NaN != NaN)
+        if finite:
+            low, high = min(finite), max(finite)
+            if low < self.low:
+                self.low = low
+            if high > self.high:
+                self.high = high
             if self.track_magnitude:
-                self.magnitude = max(self.magnitude, abs(value))
-        self.count += 1
-        self._last_step = step
-        self._last_value = raw
+                self.magnitude = max(self.magnitude, abs(low), abs(high))
+        value = values[-1]
+        self.latest = value
+        self._ends_in_gap = value != value
+        self._new_all_gap = not finite
+        self.count += len(steps)
+        self._last_step = float(steps[-1])
+        self._last_value = float(raws[-1])
 
     def _take(self, steps: np.ndarray, raw: np.ndarray, start: int, history: Any) -> None:
         """Decimate rows ``start`` onwards (``raw`` their values); rebuild from row 0 if the stride must grow."""
@@ -157,7 +167,7 @@ class HistorySeries:
             everything = values if start == 0 else sanitize(self.extract(history, 0), self.positive)
             self._decimator.rebuild(np.asarray(steps, dtype=float), everything)
         if not self._new_all_gap:
-            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+            low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))  # (NaN ignored)
             self.low, self.high = min(self.low, low), max(self.high, high)
             if self.track_magnitude:
                 self.magnitude = max(self.magnitude, abs(low), abs(high))

@@ -40,24 +40,31 @@ class ArrowLayer(CachedBoundsItem):
         self._dash = dash
         self._tails = np.empty((0, 2))
         self._tips = np.empty((0, 2))
-        self._bounds = QtCore.QRectF()
 
     # -- data ----------------------------------------------------------------------------------
-    def set_arrows(self, tails: np.ndarray, tips: np.ndarray) -> None:
-        """Replace the arrows: tails and tips are (n, 2) in data coordinates; non-finite rows are skipped."""
-        tails = np.asarray(tails, dtype=float).reshape(-1, 2)
-        tips = np.asarray(tips, dtype=float).reshape(-1, 2)
-        keep = np.isfinite(tails).all(axis=1) & np.isfinite(tips).all(axis=1)
-        self.prepareGeometryChange()
-        self._rect = None
-        self._tails, self._tips = tails[keep], tips[keep]
-        if len(self._tails):
-            both = np.vstack([self._tails, self._tips])
-            lo, hi = both.min(axis=0), both.max(axis=0)
-            self._bounds = QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+    def set_arrows(self, tails: np.ndarray, tips: np.ndarray, within_extent: bool = False) -> None:
+        """Replace the arrows: tails and tips are (n, 2) in data coordinates; non-finite rows are skipped.
+
+        ``within_extent``: the caller guarantees every arrow lies in the extent (``set_extent``), so
+        their bounds are not measured.
+        """
+        # One (n, 4) array [tail x, tail y, tip x, tip y]: a few array operations for all of it
+        # (this runs every frame for every kind of arrow).
+        ends = np.concatenate((tails, tips), axis=1)
+        self.set_ends(ends[np.isfinite(ends).all(axis=1)], within_extent)
+
+    def set_ends(self, ends: np.ndarray, within_extent: bool = False) -> None:
+        """Replace the arrows by ``ends`` (m, 4): [tail x, tail y, tip x, tip y] per arrow, all finite
+        (``within_extent`` as for :meth:`set_arrows`)."""
+        self._tails, self._tips = ends[:, :2], ends[:, 2:]
+        if within_extent and self._extent is not None:
+            self._data_changed_within_extent()
+        elif len(ends):
+            points = ends.reshape(-1, 2)        # tails and tips alike, one per row
+            (x0, y0), (x1, y1) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
+            self._data_changed(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         else:
-            self._bounds = QtCore.QRectF()
-        self.update()
+            self._data_changed(QtCore.QRectF())
 
     def clear(self) -> None:
         self.set_arrows(np.empty((0, 2)), np.empty((0, 2)))
@@ -76,15 +83,10 @@ class ArrowLayer(CachedBoundsItem):
 
     # -- QGraphicsItem -------------------------------------------------------------------------
     def _bounding_rect(self) -> QtCore.QRectF:
-        if self._bounds.isNull() and not len(self._tails):
+        if not len(self._tails) and not self._within:
             return QtCore.QRectF()
-        # Grow by the pixel extent of heads and outlines, converted to data units.
-        v0, v1 = self.pixelVectors()
-        if v0 is None:
-            return QtCore.QRectF(self._bounds)
-        pad_pixels = self._head + self._width + self._extend + 4
-        px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
-        return self._bounds.adjusted(-pad_pixels * px, -pad_pixels * py, pad_pixels * px, pad_pixels * py)
+        # Grow by the pixel extent of heads and outlines.
+        return self._padded_box(self._head + self._width + self._extend + 4)
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         if not len(self._tails):

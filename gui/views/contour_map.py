@@ -56,7 +56,6 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui import palette
 from gui.views.arrows import ArrowLayer
-from gui.views.bounded_curve import BoundedCurve
 from gui.views.contours import ContourSet, contours_for
 from gui.views.edge_markers import EdgeMark, EdgeMarkerLayer
 from gui.views.map_legend import MapLegend
@@ -67,14 +66,13 @@ from gui.views.off_map import (
     LEFT_THE_MAP,
     ExitTracker,
     clip_segments,
-    inside_box,
     outward_direction,
-    segment_parameters,
 )
-from gui.views.overlay_geometry import eigen_segments, scaled_vectors
+from gui.views.overlay_geometry import overlay_arrows, step_arrows
 from gui.views.point_cloud import PointCloudItem
 from gui.views.sampling import SurfaceSample, sample_surface
 from gui.views.trail_buffer import TrailBuffer
+from gui.views.trail_layer import Trail, TrailLayer
 
 #: A displacement per step of this fraction of the domain diagonal gets a full-length velocity arrow.
 VELOCITY_REFERENCE = 0.05
@@ -115,7 +113,7 @@ class ContourMapView(QtWidgets.QWidget):
         self._contours: ContourSet | None = None
         self._display_note = ""
         self._balls: tuple = ()
-        self._trails: list[BoundedCurve] = []
+        self._trails: list[Trail] = []
         self._swarms: dict[int, PointCloudItem] = {}
         self._label_items: list[pg.TextItem] = []
         self._labels_shown = 0
@@ -184,6 +182,11 @@ class ContourMapView(QtWidgets.QWidget):
             item.setZValue(5)
             plot.addItem(item, ignoreBounds=True)
             self.critical_items[kind] = item
+
+        # Every ball's trail, in one item (gui.views.trail_layer); it never moves the view.
+        self.trail_layer = TrailLayer()
+        self.trail_layer.setZValue(10)
+        plot.addItem(self.trail_layer, ignoreBounds=True)
 
         self.start_markers = MarkerLayer(hollow=True, outline=palette.OUTLINE_COLOR)
         self.start_markers.setZValue(15)
@@ -276,8 +279,7 @@ class ContourMapView(QtWidgets.QWidget):
             buffer.restart()   # trails not drawn while hidden are redrawn whole
         for item in (self.minor_contours, self.major_contours, *self.contour_label_items):
             item.setVisible(self._overlays["contours"])
-        for trail in self._trails:
-            trail.setVisible(self._overlays["trails"] and trail.property("ball_visible") is not False)
+        self.trail_layer.setVisible(self._overlays["trails"])
         for item in self.critical_items.values():
             item.setVisible(self._overlays["critical"])
         self.descent_arrows.setVisible(self._overlays["gradient"])
@@ -332,18 +334,25 @@ class ContourMapView(QtWidgets.QWidget):
     def _set_boxes(self) -> None:
         """Trails are cut, and balls count as off the map, at the domain's edge.
 
-        So every trail lies in the domain: that is its extent, told to the curve once (pyqtgraph
-        would otherwise scan its points for it after every step).
+        So every trail lies in the domain: that is the extent of the trails' layer, told once (not
+        found from the points after every step).
         """
         box = self._domain_box()
         self._exits = [ExitTracker(*box) for _ in self._balls] if box is not None else []
         for buffer in self._trail_buffers:
             buffer.set_box(*(box or (None, None)))
-        for trail in self._trails:
-            if box is None:
-                trail.forget_bounds()
-            else:
-                trail.set_bounds((box[0][0], box[1][0]), (box[0][1], box[1][1]))
+        self.trail_layer.set_box(*(box or (None, None)))
+        # Where the markers and arrows stay (a ball off the map has none): the domain, and around it
+        # as far as an arrow reaches. Told once, so moving them asks Qt only for a repaint.
+        self.ball_markers.set_extent(*(box or (None, None)))
+        if box is None:
+            reach_box = (None, None)
+        else:
+            reach = max(ARROW_FRACTION, EIGEN_FRACTION) * self._sample.domain.diameter
+            reach_box = (box[0] - reach, box[1] + reach)
+        for layer in (self.descent_arrows, self.step_arrows, self.velocity_arrows, self.eigen_positive,
+                      self.eigen_negative):
+            layer.set_extent(*reach_box)
 
     def _draw_contours(self, sample: SurfaceSample) -> None:
         contours = self._contours = contours_for(sample)
@@ -409,21 +418,15 @@ class ContourMapView(QtWidgets.QWidget):
     def _on_balls_changed(self) -> None:
         balls = tuple(getattr(self.controller, "balls", ()) or ())
         self._balls = balls
-        for trail in self._trails:
-            self.plot_item.removeItem(trail)
         for cloud in self._swarms.values():
             self.plot_item.removeItem(cloud)
-        self._trails = []
         self._trail_buffers = [TrailBuffer(2, MAX_TRAIL_POINTS, np.float64) for _ in balls]
+        selected = getattr(self.controller, "selected", -1)
+        self.trail_layer.set_trails([(*self._trail_pens(ball, index == selected), bool(ball.visible))
+                                     for index, ball in enumerate(balls)])
+        self._trails = self.trail_layer.trails
         self._swarms = {}
         for index, ball in enumerate(balls):
-            trail = BoundedCurve(pen=pg.mkPen(ball.color, width=3.0),
-                                 shadowPen=pg.mkPen(palette.OUTLINE_COLOR, width=5.5))
-            trail.setZValue(10)
-            trail.setProperty("ball_visible", bool(ball.visible))
-            trail.setVisible(self._overlays["trails"] and ball.visible)
-            self.plot_item.addItem(trail, ignoreBounds=True)
-            self._trails.append(trail)
             if ball.particles > 1:
                 cloud = PointCloudItem(ball.color)
                 cloud.setZValue(12)
@@ -455,12 +458,15 @@ class ContourMapView(QtWidgets.QWidget):
     def _on_selection_changed(self, _index: int = -1) -> None:
         self._style_balls()
         selected = getattr(self.controller, "selected", -1)
-        for index, trail in enumerate(self._trails):
-            ball = self._balls[index]
-            width = 5.0 if index == selected else 3.0
-            trail.setPen(pg.mkPen(ball.color, width=width))
-            trail.setShadowPen(pg.mkPen(palette.OUTLINE_COLOR, width=width + 2.5))
+        for index, ball in enumerate(self._balls):
+            self.trail_layer.set_style(index, *self._trail_pens(ball, index == selected))
         self._on_stepped()
+
+    @staticmethod
+    def _trail_pens(ball: Any, selected: bool) -> tuple[QtGui.QPen, QtGui.QPen]:
+        """A trail's pen and the dark outline under it: the selected ball's trail is thicker."""
+        width = 5.0 if selected else 3.0
+        return pg.mkPen(ball.color, width=width), pg.mkPen(palette.OUTLINE_COLOR, width=width + 2.5)
 
     def _on_stepped(self) -> None:
         """Move every ball, trail and overlay to the simulation's latest state (cheap: setData only)."""
@@ -482,14 +488,16 @@ class ContourMapView(QtWidgets.QWidget):
         clickable = np.full((n, 2), np.nan)   # where a click selects the ball: its marker, or its mark on the edge
         marks: list[EdgeMark] = []
         has_velocity = False
+        trails = self._overlays["trails"]
+        moved_trails = False
         for index, ball in enumerate(balls):
             try:
                 state = self.controller.state(index)
                 history = self.controller.history(index)
             except (IndexError, KeyError):
                 continue  # the simulation has not caught up with the ball list yet
-            if self._overlays["trails"] and ball.visible:
-                self._update_trail(index, history.positions)
+            if trails and ball.visible:
+                moved_trails = self._update_trail(index, history.positions) or moved_trails
             if not ball.visible:
                 continue
             if ball.particles > 1:
@@ -520,6 +528,8 @@ class ContourMapView(QtWidgets.QWidget):
             if state.velocity is not None:
                 velocities[index] = state.velocity[0]
                 has_velocity = True
+        if moved_trails:
+            self.trail_layer.changed()
         self._ball_positions = clickable
         if has_velocity != self._has_velocity:
             self._has_velocity = has_velocity
@@ -533,8 +543,8 @@ class ContourMapView(QtWidgets.QWidget):
         """The marks of the balls drawn off the map or diverged now (for tests and tools)."""
         return self.edge_markers.marks
 
-    def _update_trail(self, index: int, positions: np.ndarray) -> None:
-        """Extend a trail by the ball's new steps (a resting ball costs nothing per frame).
+    def _update_trail(self, index: int, positions: np.ndarray) -> bool:
+        """Extend a trail by the ball's new steps; False if it has none (a resting ball costs nothing).
 
         A trail that ever left the domain is cut to it (drawn as separate segments); one that
         stayed inside is handed over as it is.
@@ -542,48 +552,45 @@ class ContourMapView(QtWidgets.QWidget):
         buffer = self._trail_buffers[index]
         points = buffer.update(positions, positions[:, 0], _positions_only)
         if points is None:
-            return
-        trail = self._trails[index]
+            return False
         if buffer.leaves and buffer.box is not None:
             pairs = clip_segments(points, *buffer.box)
-            trail.setData(pairs[:, 0], pairs[:, 1], connect="pairs", skipFiniteCheck=True)
+            self.trail_layer.set_points(index, pairs[:, 0], pairs[:, 1], "pairs")
         else:
-            # The simulation never records a non-finite position, so the finiteness scan is skipped.
-            trail.setData(points[:, 0], points[:, 1], connect="all", skipFiniteCheck=True)
+            self.trail_layer.set_points(index, points[:, 0], points[:, 1], "all")
+        return True
 
     def _draw_balls(self, positions: np.ndarray) -> None:
-        shown = np.array([ball.visible and ball.particles == 1 for ball in self._balls], dtype=bool)
-        drawn = np.where(shown[:, None], positions, np.nan)
-        self.ball_markers.set_positions(drawn[self._marker_order])
+        # (Hidden balls and swarms have NaN rows already; a ball off the map too: the rest are on it.)
+        self.ball_markers.set_positions(positions[self._marker_order], within_extent=True)
 
     def _draw_overlays(self, positions: np.ndarray, gradients: np.ndarray, steps: np.ndarray,
                        velocities: np.ndarray, eigenvalues: np.ndarray, eigenvectors: np.ndarray) -> None:
         sample = self._sample
         assert sample is not None
         diagonal = sample.domain.diameter
-        if self._overlays["gradient"]:
-            self.descent_arrows.set_arrows(positions, positions + scaled_vectors(-gradients, sample.gradient_scale,
-                                                                                 ARROW_FRACTION * diagonal))
-        if self._overlays["step"]:
-            # A step that brought the ball back onto the map is drawn from where it came in, not from far outside.
-            tails = positions - steps
-            lo, hi = self._domain_box()
-            outside = np.isfinite(tails).all(axis=1) & ~inside_box(tails, lo, hi)
-            if outside.any():
-                t_in, _t_out = segment_parameters(tails[outside], positions[outside], lo, hi)
-                tails[outside] += t_in[:, None] * (positions[outside] - tails[outside])
-            self.step_arrows.set_arrows(tails, positions)
-        if self._overlays["velocity"]:
+        overlays = self._overlays
+        if overlays["gradient"] or overlays["velocity"] or overlays["eigen"]:
             # BallState.velocity is a displacement per step pointing the way the method pushes the ball
             # (physics/optimizers/base.py). Steps are small beside the map, so its length is drawn on the
             # same logarithmic rule as the gradient, with a step of VELOCITY_REFERENCE x the diagonal as "long".
-            self.velocity_arrows.set_arrows(positions, positions + scaled_vectors(
-                velocities, VELOCITY_REFERENCE * diagonal, ARROW_FRACTION * diagonal))
-        if self._overlays["eigen"]:
-            up_tails, up_tips, down_tails, down_tips = eigen_segments(
-                positions, eigenvalues, eigenvectors, sample.curvature_scale, EIGEN_FRACTION * diagonal)
-            self.eigen_positive.set_arrows(up_tails, up_tips)
-            self.eigen_negative.set_arrows(down_tails, down_tips)
+            arrows = overlay_arrows(positions, gradients, velocities, eigenvalues, eigenvectors,
+                                    sample.gradient_scale, VELOCITY_REFERENCE * diagonal, sample.curvature_scale,
+                                    ARROW_FRACTION * diagonal, EIGEN_FRACTION * diagonal)
+            # Every arrow starts at (or is centred on) a ball on the map and is at most the full length
+            # long: it lies in the layers' extent (_set_boxes), which is then not measured again.
+            if overlays["gradient"]:
+                self.descent_arrows.set_ends(arrows.descent, within_extent=True)
+            if overlays["velocity"]:
+                self.velocity_arrows.set_ends(arrows.velocity, within_extent=True)
+            if overlays["eigen"]:
+                self.eigen_positive.set_ends(arrows.curving_up, within_extent=True)
+                self.eigen_negative.set_ends(arrows.curving_down, within_extent=True)
+        if overlays["step"]:
+            # (A step that brought the ball back onto the map is drawn from where it came in: both ends on it.)
+            d = sample.domain
+            self.step_arrows.set_ends(step_arrows(positions, steps, (d.xmin, d.ymin), (d.xmax, d.ymax)),
+                                      within_extent=True)
 
     # -- legend --------------------------------------------------------------------------------
     def _update_legend(self) -> None:

@@ -83,10 +83,10 @@ class EdgeMarkerLayer(CachedBoundsItem):
         self.update()
 
     def _bounding_rect(self) -> QtCore.QRectF:
-        v0, v1 = self.pixelVectors()
-        if v0 is None or not self._marks:
+        pixel = self.pixel_extent() if self._marks else None
+        if pixel is None:
             return QtCore.QRectF(self._bounds)
-        px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
+        px, py = pixel
         return self._bounds.adjusted(-self._pad * px, -self._pad * py, self._pad * px, self._pad * py)
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:

@@ -91,6 +91,8 @@ class HeightScale:
         """d(display)/d(height) at true heights: 1 between the knees, 1/sqrt(1 + (excess/width)^2) beyond."""
         h = np.asarray(heights, dtype=float)
         out = np.ones_like(h)
+        if not self.compressed:
+            return out
         with np.errstate(invalid="ignore", over="ignore"):
             if math.isfinite(self.high):
                 above = h > self.high

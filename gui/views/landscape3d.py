@@ -47,6 +47,7 @@ from gui.views.off_map import DIVERGED, LEFT_THE_MAP, ExitTracker, clip_segments
 from gui.views.point_cloud import MAX_DRAWN_POINTS, cloud_layers
 from gui.views.sampling import SurfaceSample, sample_surface
 from gui.views.trail_buffer import TrailBuffer
+from gui.views.trail_line import TrailLine
 
 #: Sphere radius, world units (the domain's longer side is BOX = 10).
 BALL_RADIUS = 0.03 * BOX
@@ -82,7 +83,7 @@ class Landscape3DView(QtWidgets.QWidget):
         self._display_note = ""
         self._balls: tuple = ()
         self._spheres: list[gl.GLMeshItem | None] = []
-        self._trails: list[gl.GLLinePlotItem] = []
+        self._trails: list[TrailLine] = []
         self._trail_buffers: list[TrailBuffer] = []
         self._exits: list[ExitTracker] = []
         self._edge_heights: dict[int, tuple[tuple[float, float], float, np.ndarray]] = {}
@@ -370,7 +371,7 @@ class Landscape3DView(QtWidgets.QWidget):
         self._set_boxes()
         for index, ball in enumerate(self._balls):
             rgba = pg.mkColor(ball.color).getRgbF()
-            trail = gl.GLLinePlotItem(color=rgba, width=3.0, antialias=True, mode="line_strip", glOptions="opaque")
+            trail = TrailLine(color=rgba, width=3.0, antialias=True, mode="line_strip", glOptions="opaque")
             trail.setVisible(ball.visible and ball.particles == 1)
             self.gl_widget.addItem(trail)
             self._trails.append(trail)
@@ -442,24 +443,29 @@ class Landscape3DView(QtWidgets.QWidget):
             return
         selected = getattr(self.controller, "selected", -1)
         scale = sample.scale
-        d = sample.domain
-        lo, hi = np.array([d.xmin, d.ymin]), np.array([d.xmax, d.ymax])
-        moved: list[tuple[int, np.ndarray, float, np.ndarray]] = []   # (ball, position, loss, gradient)
+        moved: list[tuple[int, list[float], float, list[float]]] = []   # (ball, position, loss, gradient)
         words: dict[int, str] = {}
+        visible: list[tuple[int, Any, Any, Any]] = []   # (ball, spec, state, history)
         for index, ball in enumerate(self._balls):
-            try:
-                state = self.controller.state(index)
-                history = self.controller.history(index)
-            except (IndexError, KeyError):
-                continue  # the simulation has not caught up with the ball list yet
             if not ball.visible:
                 continue
+            try:
+                visible.append((index, ball, self.controller.state(index), self.controller.history(index)))
+            except (IndexError, KeyError):
+                continue  # the simulation has not caught up with the ball list yet
+        # The newest point of every trail, converted to world coordinates at once (one conversion a
+        # frame, not one per ball: most frames add just that point to each trail).
+        ends = [history for _i, ball, _s, history in visible if ball.particles == 1 and len(history.steps)]
+        newest = iter(self._trail_world(np.array([history.positions[-1] for history in ends]),
+                                        np.array([history.loss[-1] for history in ends])) if ends else ())
+        for index, ball, state, history in visible:
             if ball.particles > 1:
                 # No trail: a swarm's history holds its mean position and mean loss, and the mean
                 # loss is not the height of the surface under the mean position.
                 stride = max(1, -(-len(state.positions) // MAX_DRAWN_POINTS))
                 shown, losses = state.positions[::stride], state.loss[::stride]
-                on_map = inside_box(shown, lo, hi)
+                d = sample.domain
+                on_map = inside_box(shown, np.array([d.xmin, d.ymin]), np.array([d.xmax, d.ymax]))
                 if not on_map.all():
                     shown, losses = shown[on_map], losses[on_map]
                 world = frame.world_points(shown, scale.apply(losses), lift=0.5 * LIFT)
@@ -467,40 +473,43 @@ class Landscape3DView(QtWidgets.QWidget):
                     layer.setData(pos=world)
                 continue
             buffer = self._trail_buffers[index]
-            points = buffer.update(history.positions, history.loss, self._trail_world)
+            positions = history.positions
+            end = next(newest)[None] if len(positions) else None
+            points = buffer.update(positions, history.loss, self._trail_world, end)
             if points is not None:   # None: the ball has not moved, its trail is not uploaded again
                 if buffer.leaves and buffer.box is not None:
-                    self._trails[index].setData(pos=clip_segments(points, *buffer.box), mode="lines")
+                    self._trails[index].set_points(clip_segments(points, *buffer.box), "lines")
                 else:
-                    self._trails[index].setData(pos=points, mode="line_strip")
+                    self._trails[index].set_points(points, "line_strip")
             if self._spheres[index] is None:
                 continue
             active = bool(state.active[0])
             exits = self._exits[index] if index < len(self._exits) else None
             if exits is not None:
-                exits.update(history.positions)
+                exits.update(positions)
             if exits is not None and exits.outside:
                 where = exits.marker_point()
                 loss, gradient = self._edge_height(index, where)
-                moved.append((index, where, loss, gradient))
+                moved.append((index, where.tolist(), loss, gradient.tolist()))
                 words[index] = LEFT_THE_MAP if active else DIVERGED
                 continue
-            moved.append((index, state.positions[0], float(state.loss[0]), state.gradient[0]))
+            moved.append((index, state.positions[0].tolist(), float(state.loss[0]), state.gradient[0].tolist()))
             if not active:
                 words[index] = DIVERGED
         marks = []
         if moved:
             indices = [m[0] for m in moved]
-            radii = np.array([BALL_RADIUS * (SELECTED_SCALE if i == selected else 1.0) for i in indices])
+            radii = [BALL_RADIUS * (SELECTED_SCALE if i == selected else 1.0) for i in indices]
             centres = self.resting_centres(np.array([m[1] for m in moved]), np.array([m[2] for m in moved]),
-                                           np.array([m[3] for m in moved]), radii)
-            for index, centre, radius in zip(indices, centres.tolist(), radii.tolist(), strict=True):
-                self._ball_centres[index] = centre
+                                           np.array([m[3] for m in moved]), np.array(radii))
+            self._ball_centres[indices] = centres
+            placed_before = self._placed
+            for index, centre, radius in zip(indices, centres.tolist(), radii, strict=True):
                 sphere = self._spheres[index]
                 placed = (*centre, radius)
-                if placed == self._placed.get(index):
+                if placed == placed_before.get(index):
                     pass   # a ball at rest: its sphere is where it was
-                elif not all(math.isfinite(c) for c in centre):
+                elif not (math.isfinite(centre[0]) and math.isfinite(centre[1]) and math.isfinite(centre[2])):
                     sphere.setVisible(False)
                     self._placed.pop(index, None)
                     continue
@@ -510,7 +519,8 @@ class Landscape3DView(QtWidgets.QWidget):
                     if radius != BALL_RADIUS:
                         matrix.scale(radius / BALL_RADIUS)
                     sphere.setTransform(matrix)
-                    sphere.setVisible(True)
+                    if not sphere.visible():
+                        sphere.setVisible(True)
                     self._placed[index] = placed
                 if index in words:
                     above = (centre[0], centre[1], centre[2] + 2.2 * radius)
@@ -549,8 +559,11 @@ class Landscape3DView(QtWidgets.QWidget):
         factor = frame.relief / (frame.d_max - frame.d_min) / frame.k * scale.slope(losses)
         slope = gradients * factor[:, None]
         slope = np.where(np.isfinite(slope), slope, 0.0)
-        normal = np.column_stack([-slope, np.ones(len(slope))])
-        return contact + radii[:, None] * normal / np.linalg.norm(normal, axis=1, keepdims=True)
+        normal = np.empty((len(slope), 3))
+        normal[:, :2] = -slope
+        normal[:, 2] = 1.0
+        length = np.sqrt(1.0 + slope[:, 0] * slope[:, 0] + slope[:, 1] * slope[:, 1])
+        return contact + normal * (radii / length)[:, None]
 
 
 def _ticks(lo: float, hi: float, step: float) -> np.ndarray:

@@ -35,7 +35,6 @@ class MarkerLayer(CachedBoundsItem):
         self._edges: list[QtGui.QColor] = []
         self._sizes = np.empty(0)
         self._indices = np.empty(0, dtype=int)
-        self._bounds = QtCore.QRectF()
 
     def set_style(self, colors: list[str], sizes: np.ndarray | list[float], edges: list[str] | None = None,
                   indices: np.ndarray | list[int] | None = None) -> None:
@@ -48,19 +47,23 @@ class MarkerLayer(CachedBoundsItem):
         self._rect = None
         self.update()
 
-    def set_positions(self, positions: np.ndarray) -> None:
-        """(n, 2) data positions, one per styled marker; a non-finite row hides that marker."""
+    def set_positions(self, positions: np.ndarray, within_extent: bool = False) -> None:
+        """(n, 2) data positions, one per styled marker; a non-finite row hides that marker.
+
+        ``within_extent``: the caller guarantees the finite positions lie in the extent (``set_extent``),
+        so their bounds are not measured.
+        """
         p = np.asarray(positions, dtype=float).reshape(-1, 2)
-        self.prepareGeometryChange()
-        self._rect = None
         self._positions = p.copy()
+        if within_extent and self._extent is not None:
+            self._data_changed_within_extent()
+            return
         finite = p[np.isfinite(p).all(axis=1)]
         if len(finite):
-            lo, hi = finite.min(axis=0), finite.max(axis=0)
-            self._bounds = QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+            (x0, y0), (x1, y1) = finite.min(axis=0).tolist(), finite.max(axis=0).tolist()
+            self._data_changed(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         else:
-            self._bounds = QtCore.QRectF()
-        self.update()
+            self._data_changed(QtCore.QRectF())
 
     @property
     def positions(self) -> np.ndarray:
@@ -76,12 +79,9 @@ class MarkerLayer(CachedBoundsItem):
         return self._sizes.copy()
 
     def _bounding_rect(self) -> QtCore.QRectF:
-        v0, v1 = self.pixelVectors()
-        if v0 is None or not len(self._positions):
+        if not len(self._positions) and not self._within:
             return QtCore.QRectF(self._bounds)
-        pad = (float(self._sizes.max()) if len(self._sizes) else 0.0) / 2 + self._ring_width + 4
-        px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
-        return self._bounds.adjusted(-pad * px, -pad * py, pad * px, pad * py)
+        return self._padded_box((float(self._sizes.max()) if len(self._sizes) else 0.0) / 2 + self._ring_width + 4)
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
         count = min(len(self._positions), len(self._colors))

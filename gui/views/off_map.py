@@ -108,6 +108,7 @@ class ExitTracker:
     def __init__(self, lo: np.ndarray, hi: np.ndarray):
         self.lo = np.asarray(lo, dtype=float)
         self.hi = np.asarray(hi, dtype=float)
+        self._box = (*self.lo.tolist(), *self.hi.tolist())   # (x lo, y lo, x hi, y hi) as plain floats
         self.restart()
 
     def restart(self) -> None:
@@ -115,7 +116,7 @@ class ExitTracker:
         self.first: tuple[float, float] | None = None
         self.outside = False
         self.exit_point: np.ndarray | None = None
-        self._last = np.zeros(2)
+        self._last = (0.0, 0.0)   # the latest position seen
 
     def update(self, positions: np.ndarray) -> bool:
         """Read the new rows of ``positions`` (k, 2); True if ``outside`` or ``exit_point`` changed."""
@@ -124,7 +125,7 @@ class ExitTracker:
             changed = self.outside or self.exit_point is not None
             self.restart()
             return changed
-        first = (float(positions[0, 0]), float(positions[0, 1]))
+        first = tuple(positions[0].tolist())
         before = (self.outside, self.exit_point)
         if k < self.covered or first != self.first:
             self.restart()
@@ -133,18 +134,20 @@ class ExitTracker:
             return False
         if k == self.covered + 1 and self.covered:
             # One new row, the common frame: plain floats, no small arrays to make.
-            x, y = float(positions[-1, 0]), float(positions[-1, 1])
-            inside = self.lo[0] <= x <= self.hi[0] and self.lo[1] <= y <= self.hi[1]
+            x, y = positions[-1].tolist()
+            x_lo, y_lo, x_hi, y_hi = self._box
+            inside = x_lo <= x <= x_hi and y_lo <= y <= y_hi
             self.covered = k
-            previous, self._last = self._last, np.array([x, y])
+            previous, self._last = self._last, (x, y)
             if inside == (not self.outside):
                 return False  # still on the map, or still off it since the same exit
             self.outside = not inside
             if inside:
                 self.exit_point = None
             else:
-                _t_in, t_out = segment_parameters(previous[None], self._last[None], self.lo, self.hi)
-                self.exit_point = previous + t_out[0] * (self._last - previous)
+                start, end = np.array(previous), np.array(self._last)
+                _t_in, t_out = segment_parameters(start[None], end[None], self.lo, self.hi)
+                self.exit_point = start + t_out[0] * (end - start)
             return True
         # From the last row already seen, so a crossing between it and the first new row counts.
         start = max(self.covered - 1, 0)
@@ -158,7 +161,7 @@ class ExitTracker:
         elif inside[-1]:
             self.exit_point = None
         self.outside = not bool(inside[-1])
-        self._last = rows[-1].copy()
+        self._last = tuple(rows[-1].tolist())
         self.covered = k
         return self.outside != before[0] or not _same_point(self.exit_point, before[1])
 
@@ -166,7 +169,7 @@ class ExitTracker:
         """Where to mark a ball that is off the map: its exit point, else the nearest point of the box."""
         if self.exit_point is not None:
             return self.exit_point.copy()
-        return np.clip(self._last, self.lo, self.hi)
+        return np.clip(np.array(self._last), self.lo, self.hi)
 
 
 def _same_point(a: np.ndarray | None, b: np.ndarray | None) -> bool:

@@ -90,11 +90,11 @@ class PointCloudItem(CachedBoundsItem):
         return self._positions
 
     def _bounding_rect(self) -> QtCore.QRectF:
-        v0, v1 = self.pixelVectors()
-        if v0 is None:
+        pixel = self.pixel_extent()
+        if pixel is None:
             return QtCore.QRectF(self._bounds)
         pad = self._pens[0].widthF()
-        px, py = abs(v0.x()) + abs(v1.x()), abs(v0.y()) + abs(v1.y())
+        px, py = pixel
         return self._bounds.adjusted(-pad * px, -pad * py, pad * px, pad * py)
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:

@@ -53,7 +53,8 @@ class TrailBuffer:
         self.restart()
 
     def update(self, positions: np.ndarray, values: np.ndarray,
-               convert: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray | None:
+               convert: Callable[[np.ndarray, np.ndarray], np.ndarray],
+               newest: np.ndarray | None = None) -> np.ndarray | None:
         """The points to draw, a view (n, columns), or None when the history has not changed.
 
         Args:
@@ -61,6 +62,9 @@ class TrailBuffer:
                 row or a shorter history).
             values: (k,) the matching values (the loss), passed to ``convert`` with the rows.
             convert: (rows (m, 2), values (m,)) -> (m, columns) points to draw.
+            newest: (1, columns) the newest row already converted, or None. A view drawing
+                several trails converts the newest rows of all of them at once; on a frame that
+                adds one row (the common case) the buffer then converts nothing itself.
         """
         k = len(positions)
         # (Plain floats: np.array_equal costs more than the rest of a quiet frame.)
@@ -74,7 +78,9 @@ class TrailBuffer:
                 return self.points[:0]
             self.first = first
         start = -(-self.covered // self.stride) * self.stride
-        if start < k:
+        if start == k - 1 and newest is not None:
+            self._append(newest)
+        elif start < k:
             # Every stride-th row from ``start``: a slice (a view) rather than an index array.
             self._append(convert(positions[start:k:self.stride], values[start:k:self.stride]))
         self.covered = k
@@ -87,7 +93,8 @@ class TrailBuffer:
             return self.points[: self.count]
         # The newest row is not a kept one: it goes in the spare row after them.
         self._reserve(self.count + 1)
-        newest = convert(positions[-1:], values[-1:])
+        if newest is None:
+            newest = convert(positions[-1:], values[-1:])
         self._note_leaving(newest)
         self.points[self.count] = newest[0]
         return self.points[: self.count + 1]

@@ -348,12 +348,19 @@ def test_readout_updates_cells_without_rebuilding(qtbot, make_controller, show_p
     changes: list[int] = []
     panel.model.rowsInserted.connect(lambda *_: rebuilt.append(1))
     panel.model.rowsRemoved.connect(lambda *_: rebuilt.append(1))
+    spans: list[tuple[int, int, int, int]] = []
     panel.model.dataChanged.connect(lambda *_: changes.append(1))
+    panel.model.dataChanged.connect(lambda top_left, bottom_right, *_: spans.append(
+        (top_left.row(), top_left.column(), bottom_right.row(), bottom_right.column())))
     items = [panel.model.item(row, column) for row in range(4) for column in range(3)]
     for _ in range(5):
+        spans.clear()
         advance(controller, 3)
         panel.refresh()
         assert panel.text(0, LOSS) == format_number(controller.history(0).loss[-1])
+        # The table hears of every changed cell: both balls' rows (numbers and badges) and every column.
+        assert spans and min(s[0] for s in spans) == 0 and max(s[2] for s in spans) == 3
+        assert min(s[1] for s in spans) == 0 and max(s[3] for s in spans) == len(COLUMNS) - 1
     assert rebuilt == [] and len(changes) >= 5
     assert items == [panel.model.item(row, column) for row in range(4) for column in range(3)]  # the same cells
     # Throttled while running: a burst of frames gives one update now and one when the interval ends.
@@ -489,7 +496,7 @@ def test_the_readout_table_fits_its_dock_and_cuts_no_number(qtbot, make_controll
     assert table.font().pointSize() >= MIN_POINT_SIZE
 
 
-def test_plots_refresh_at_most_twenty_times_a_second_while_playing_and_at_once_when_paused(
+def test_plots_refresh_about_fifteen_times_a_second_while_playing_and_at_once_when_paused(
         qtbot, make_controller, show_panel):
     controller = make_controller(RAVINE, ball("a", "#ff3b30", hyper={"lr": 0.001}))
     panel = show_panel(LossPanel, controller)
@@ -503,9 +510,11 @@ def test_plots_refresh_at_most_twenty_times_a_second_while_playing_and_at_once_w
     controller.pause()
     playing = [t for t in refreshed if t <= frames[-1]]
     assert len(playing) >= 2
-    # Every refresh while playing came at least REFRESH_INTERVAL_S after the one before.
+    # Every refresh while playing came at least REFRESH_INTERVAL_S after the one before, and one
+    # came at least every fourth frame (15 a second at 60 frames a second: the chart moves smoothly).
     assert min(np.diff(playing)) >= REFRESH_INTERVAL_S - 0.002
     assert len(playing) <= (frames[-1] - frames[0]) / REFRESH_INTERVAL_S + 2
+    assert len(playing) >= len(frames) // 4 - 1
     # Stopping shows the state it stopped on; so does a single step.
     history = controller.history(0)
     np.testing.assert_array_equal(panel.curve_data(0, "loss")[1], history.loss)
@@ -552,3 +561,86 @@ def test_curves_report_the_extent_pyqtgraph_would_find_by_scanning(qtbot, make_c
                     assert item.dataBounds(axis) == expected, (key, axis)
                 else:
                     assert item.dataBounds(axis) == pytest.approx(expected, rel=1e-12), (key, axis)
+
+
+def test_every_plot_follows_its_curves_as_they_grow(qtbot, make_controller, show_panel):
+    # The curves of a plot tell its view once per refresh that they moved; each view must then fit
+    # them all again (here: reach the last step on the x axis), whichever curve told it.
+    controller = make_controller(RAVINE, ball("a", "#ff3b30"), ball("b", "#4dc3ff", start=(-1.0, 0.3)))
+    panels = [show_panel(cls, controller) for cls in PLOT_PANELS]
+    for steps in (10, 200, 1500):
+        views = [plot.getViewBox() for panel in panels for plot in panel.plot_items if plot.isVisible()]
+        for view in views:
+            view._autoRangeNeedsUpdate = False  # (pyqtgraph's flag: "fit the range at the next paint")
+        advance(controller, steps)
+        assert all(view._autoRangeNeedsUpdate for view in views)     # each was asked to fit its curves
+        last = float(controller.history(0).steps[-1])
+        for panel in panels:
+            panel.grab()                        # a view fits its range when it is painted
+            for plot in panel.plot_items:
+                if plot.isVisible():
+                    low, high = plot.getViewBox().viewRange()[0]
+                    assert low <= 0.0 and high >= last, (type(panel).__name__, steps, low, high, last)
+
+
+def test_a_curve_set_paints_and_frames_what_one_pyqtgraph_curve_per_series_did(qtbot):
+    # The curves of a plot at one stacking level are one item (gui.panels.curve_set): the picture
+    # and the view's fitted range must be what separate PlotCurveItems gave: z order, insertion
+    # order, dashed and translucent pens, gaps, a wide band under the lines.
+    import pyqtgraph as pg
+    from PyQt6.QtGui import QColor, QGuiApplication, QImage
+
+    from gui.panels import plot_style
+    from gui.panels.curve_set import CurveSet, pen_reach
+
+    rng = np.random.default_rng(5)
+    x = np.arange(300, dtype=float)
+    series = [np.cumsum(rng.normal(size=300)) for _ in range(4)]
+    series[1][100:130] = np.nan                               # a gap
+    band = np.where(series[0] > np.nanmedian(series[0]), series[0], np.nan)
+    translucent = QColor("#ffb000")
+    translucent.setAlpha(160)
+    band_pen = pg.mkPen(translucent, width=11.0)
+    band_pen.setCosmetic(True)
+    curves = [  # (values, pen, z), in the order added
+        (band, band_pen, 0.0),
+        (series[0], plot_style.ball_pen("#ff3b30"), 2.0),
+        (series[1], plot_style.ball_pen("#4dc3ff"), 2.0),
+        (series[2], plot_style.ball_pen("#ff3b30", dashed=True, lighten=0.35), 1.0),
+        (series[3], plot_style.ball_pen("#c8ff00", dashed=True), 1.0),
+    ]
+    pictures, ranges = [], []
+    for kind in ("items", "sets"):
+        widget = pg.PlotWidget()
+        qtbot.addWidget(widget)
+        widget.resize(600, 400)
+        widget.setBackground(plot_style.BACKGROUND)
+        widget.show()
+        qtbot.waitExposed(widget)
+        sets: dict[tuple, CurveSet] = {}
+        for values, pen, z in curves:
+            finite = values[np.isfinite(values)]
+            if kind == "items":
+                item = pg.PlotCurveItem(x, values, pen=pen, connect="finite", antialias=False)
+                item.setZValue(z)
+                widget.addItem(item)
+            else:
+                key = (z, pen_reach(pen))
+                if key not in sets:
+                    sets[key] = CurveSet(z, key[1])
+                    widget.addItem(sets[key])
+                curve = sets[key].add(pen)
+                sets[key].set_curve(curve, x, values, (x[0], x[-1]), (float(finite.min()), float(finite.max())))
+        for curve_set in sets.values():
+            curve_set.changed()
+        widget.getViewBox().autoRange()
+        QGuiApplication.processEvents()
+        ranges.append(widget.getViewBox().viewRange())
+        pictures.append(widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32))
+    assert len(sets) == 3                                      # three stacking levels (the band reaches further)
+    np.testing.assert_allclose(ranges[1], ranges[0], rtol=1e-12)   # the same range fitted
+    items, sets_picture = (np.frombuffer(p.constBits().asstring(p.sizeInBytes()), dtype=np.uint8).reshape(-1, 4)
+                           for p in pictures)
+    assert (items != sets_picture).sum() == 0                  # pixel for pixel
+    background = np.array(QColor(plot_style.BACKGROUND).getRgb()[2::-1])   # (the image is BGRA)
+    assert (items[:, :3] != background).any(axis=1).sum() > 5000

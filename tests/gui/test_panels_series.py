@@ -29,8 +29,8 @@ def reference_decimation(x: np.ndarray, y: np.ndarray, max_buckets: int) -> tupl
     complete = (len(y) // stride) * stride
     for start in range(0, complete, stride):
         bucket = y[start:start + stride]
-        if stride == 1:
-            picks = [0]
+        if stride <= 2:
+            picks = list(range(stride))  # every raw point is shown, gaps included
         else:
             finite = [i for i in range(stride) if math.isfinite(bucket[i])]
             if not finite:
@@ -118,6 +118,28 @@ def test_incremental_updates_equal_a_rebuild():
             np.testing.assert_array_equal(got, want)
     assert rebuilds == 7  # strides 2, 4, ..., 128 (20 000 // 128 <= 256): one rebuild per doubling
     # (push, one point at a time, is the per-frame path: it agrees with extend and rebuild above.)
+
+
+def test_pushing_point_by_point_through_gaps_and_flat_runs_equals_a_rebuild():
+    # The per-frame path (push) completes buckets itself: gaps (NaN, inf), flat stretches, ties.
+    rng = np.random.default_rng(11)
+    x = np.arange(3000, dtype=float)
+    y = np.round(rng.normal(size=len(x)), 1)             # rounded: many equal values, first-of-ties matters
+    y[rng.integers(0, len(x), 150)] = np.nan
+    y[rng.integers(0, len(x), 40)] = np.inf
+    y[rng.integers(0, len(x), 40)] = -np.inf
+    y[1200:1300] = 0.5                                   # flat
+    y[2000:2100] = np.nan                                # a long gap
+    decimator = PeakDecimator(64)
+    for done in range(1, len(x) + 1):
+        if not decimator.push(x[done - 1], y[done - 1]):
+            decimator.rebuild(x[:done], y[:done])
+        if done % 97 == 0 or done == len(x):
+            want_x, want_y = reference_decimation(x[:done], y[:done], 64)
+            got_x, got_y = decimator.data()
+            np.testing.assert_array_equal(got_x, want_x)
+            np.testing.assert_array_equal(got_y, want_y)
+    assert decimator.stride == 64
 
 
 def test_bucket_and_tail_extremes_on_hand_made_data():
@@ -260,3 +282,30 @@ def test_rows_that_only_lengthen_a_gap_ask_for_no_redraw():
     assert series.sync(history_of(values[:5]))  # a value again
     np.testing.assert_array_equal(series.data()[1], values[:5])
     assert series.sync(history_of(values[:6]))  # a gap after a value breaks the line: drawn
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_a_series_fed_a_few_rows_a_frame_shows_what_one_fed_everything_at_once_shows(positive):
+    # The per-frame path (a few rows, plain floats) against the catch-up path (arrays, a rebuild):
+    # the same points, extremes, magnitude and newest value, through gaps, infinities and stride growth.
+    rng = np.random.default_rng(12)
+    values = np.cumsum(rng.normal(size=3000))
+    values[rng.integers(0, 3000, 60)] = np.nan
+    values[rng.integers(0, 3000, 20)] = np.inf
+    values[rng.integers(0, 3000, 20)] = -np.inf
+    values[1500:1620] = np.nan
+    few = HistorySeries(field_extractor("loss"), positive=positive, max_buckets=64, track_magnitude=True)
+    k = 0
+    for step in [1, 2, 3, 4, 4, 5, 16, 1, 4] * 200:
+        k = min(k + step, len(values))
+        few.sync(history_of(values[:k]))
+        if k % 37 == 0 or k == len(values):
+            whole = HistorySeries(field_extractor("loss"), positive=positive, max_buckets=64, track_magnitude=True)
+            whole.sync(history_of(values[:k]))
+            for got, want in zip(few.data(), whole.data(), strict=True):
+                np.testing.assert_array_equal(got, want)
+            assert (few.low, few.high, few.magnitude) == (whole.low, whole.high, whole.magnitude)
+            assert few.latest == whole.latest or (np.isnan(few.latest) and np.isnan(whole.latest))
+        if k == len(values):
+            break
+    assert few.stride == 64

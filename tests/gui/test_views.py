@@ -451,3 +451,187 @@ def test_overlay_bounds_follow_the_data_and_the_zoom(bowl):
         x, y = trail.getData()
         assert trail.dataBounds(0) == (d.xmin, d.xmax) and trail.dataBounds(1) == (d.ymin, d.ymax)
         assert d.xmin <= x.min() and x.max() <= d.xmax and d.ymin <= y.min() and y.max() <= d.ymax
+
+
+# -- curves told their bounds (gui.views.bounded_curve) --------------------------------------------
+
+def _same_value(x: object, y: object) -> bool:
+    """Equal values: arrays element by element (NaN equal to NaN), dicts key by key, the rest by ==."""
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and np.array_equal(x, y, equal_nan=True)
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_same_value(x[key], y[key]) for key in x)
+    try:
+        return bool(x == y)
+    except (TypeError, ValueError):
+        return x is y
+
+
+def _differing_attributes(a: object, b: object) -> list[str]:
+    return [key for key in sorted(set(vars(a)) | set(vars(b)))
+            if not _same_value(vars(a).get(key, "<absent>"), vars(b).get(key, "<absent>"))]
+
+
+def test_a_bounded_curve_takes_points_as_set_data_does_and_pads_its_given_bounds_as_pyqtgraph(qtbot):
+    from gui.views.bounded_curve import BoundedCurve, loose_interval
+
+    plot = pg.PlotWidget()
+    _alive.append(plot)
+    qtbot.addWidget(plot)
+    plot.resize(500, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    pen = pg.mkPen("#ff8000", width=3.0)
+    reference, fast = BoundedCurve(pen=pen), BoundedCurve(pen=pen)
+    plain = pg.PlotCurveItem(pen=pen)
+    for item in (reference, fast, plain):
+        plot.addItem(item)
+    x = np.arange(50.0)
+    y = np.sin(x / 5.0)
+    y[20] = np.nan
+    for connect in ("finite", "all", "pairs"):
+        for item in (reference, fast):
+            item.getPath()          # a path made from the previous points, which the update must drop
+        reference.setData(x, y, connect=connect)
+        fast.set_points(x, y, connect)
+        assert _differing_attributes(reference, fast) == []     # what updateData leaves behind, attribute by attribute
+        x, y = x + 1.0, y * 2.0
+    with pytest.raises(ValueError):
+        fast.set_points(x, y[:-1])
+
+    # Told the extent of its points, it reports it to the view as pyqtgraph's own scan would; its
+    # bounding rectangle holds that extent loosened (loose_interval), padded by the pen's reach as
+    # pyqtgraph pads, following the pixel size as the view zooms.
+    plain.setData(x, y, connect="finite")
+    x_bounds, y_bounds = (float(x[0]), float(x[-1])), (float(np.nanmin(y)), float(np.nanmax(y)))
+    fast.set_curve(x, y, x_bounds, y_bounds, "finite")
+    QtGui.QGuiApplication.processEvents()
+
+    def padded_loose_extent() -> QtCore.QRectF:
+        """The loosened extent, padded as pyqtgraph pads the exact one (plain's rectangle)."""
+        exact = plain.boundingRect()
+        pad_x = (exact.width() - (x_bounds[1] - x_bounds[0])) / 2
+        pad_y = (exact.height() - (y_bounds[1] - y_bounds[0])) / 2
+        (x0, x1), (y0, y1) = loose_interval(*x_bounds), loose_interval(*y_bounds)
+        return QtCore.QRectF(x0 - pad_x, y0 - pad_y, x1 - x0 + 2 * pad_x, y1 - y0 + 2 * pad_y)
+
+    def same_rect(a: QtCore.QRectF, b: QtCore.QRectF) -> bool:
+        return all(abs(p - q) <= 1e-9 * max(1.0, abs(p)) for p, q in zip(a.getRect(), b.getRect(), strict=True))
+
+    assert fast.dataBounds(0) == plain.dataBounds(0) and fast.dataBounds(1) == plain.dataBounds(1)
+    assert fast.boundingRect().contains(plain.boundingRect())
+    assert same_rect(fast.boundingRect(), padded_loose_extent())
+    padded = fast.boundingRect()
+    assert padded.height() > loose_interval(*y_bounds)[1] - loose_interval(*y_bounds)[0]   # padded by the pen
+    plot.getViewBox().scaleBy((4.0, 4.0))                                # zoom out: a pixel covers more data
+    QtGui.QGuiApplication.processEvents()
+    assert same_rect(fast.boundingRect(), padded_loose_extent())
+    assert fast.boundingRect().height() > padded.height()
+    fast.setPen(pg.mkPen("#ff8000", width=9.0))                          # a wider pen reaches further
+    plain.setPen(pg.mkPen("#ff8000", width=9.0))
+    assert same_rect(fast.boundingRect(), padded_loose_extent())
+    # One more point, a little further: the same rectangle (Qt is told of no change of geometry).
+    before = QtCore.QRectF(fast.boundingRect())
+    x, y = np.append(x, x[-1] + 1.0), np.append(y, 0.0)
+    fast.set_curve(x, y, (float(x[0]), float(x[-1])), y_bounds, "finite")
+    assert fast.dataBounds(0) == (float(x[0]), float(x[-1])) and fast.boundingRect() == before
+
+
+def test_loose_intervals_hold_the_interval_and_change_seldom_as_it_grows():
+    from gui.views.bounded_curve import loose_interval
+
+    assert loose_interval(0.0, 100.0) == (-32.0, 160.0)
+    for low, high in [(0.0, 1e-9), (-3.0, -2.9), (5.0, 5.0), (0.0, 0.0), (1e-300, 2e-300), (1e10, 1e10 + 1e-6),
+                      (-7.5, 1e6), (1e300, 1.7e308)]:
+        loose_low, loose_high = loose_interval(low, high)
+        assert loose_low <= low and high <= loose_high
+        if high > low and high < 1e300:           # (near the largest float it is returned as it is)
+            assert loose_high - loose_low <= 4 * max(high - low, 1e-6 * max(abs(low), abs(high)))
+    growing = [loose_interval(0.0, float(n)) for n in range(10, 10_000)]
+    assert len(set(growing)) < 80                 # a step at a time: the interval changes once in ~100 steps
+
+
+def test_the_trail_layer_paints_what_one_pyqtgraph_curve_per_trail_painted(qtbot):
+    # The map's trails are one item; each must look exactly as the shadow-pen curve it replaced,
+    # a later trail over an earlier one, a cut trail ("pairs") as separate segments.
+    from gui.views.trail_layer import TrailLayer
+
+    rng = np.random.default_rng(3)
+    walks = [np.cumsum(rng.normal(scale=0.15, size=(60, 2)), axis=0) + start for start in ((-1, 0), (1, 0.5))]
+    walks[1] = np.clip(walks[1], -2.0, 2.0)
+    pens = [(pg.mkPen("#ff3b30", width=3.0), pg.mkPen(palette.OUTLINE_COLOR, width=5.5)),
+            (pg.mkPen("#4dc3ff", width=5.0), pg.mkPen(palette.OUTLINE_COLOR, width=7.5))]
+    pictures = []
+    for kind in ("curves", "layer"):
+        plot = pg.PlotWidget()
+        _alive.append(plot)
+        qtbot.addWidget(plot)
+        plot.resize(420, 420)
+        plot.setBackground("#1b1b1f")
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        plot.setRange(xRange=(-2.5, 2.5), yRange=(-2.5, 2.5), padding=0)
+        plot.show()
+        qtbot.waitExposed(plot)
+        if kind == "curves":
+            for walk, (pen, shadow), connect in zip(walks, pens, ("all", "pairs"), strict=True):
+                plot.addItem(pg.PlotCurveItem(walk[:, 0], walk[:, 1], pen=pen, shadowPen=shadow, connect=connect,
+                                              skipFiniteCheck=True))
+        else:
+            layer = TrailLayer()
+            plot.addItem(layer, ignoreBounds=True)
+            layer.set_trails([(pen, shadow, True) for pen, shadow in pens])
+            layer.set_box(np.array([-2.5, -2.5]), np.array([2.5, 2.5]))
+            for index, (walk, connect) in enumerate(zip(walks, ("all", "pairs"), strict=True)):
+                layer.set_points(index, walk[:, 0], walk[:, 1], connect)
+            layer.changed()
+        QtGui.QGuiApplication.processEvents()
+        pictures.append(plot.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32))
+    assert pictures[0].size() == pictures[1].size()
+    curves, layer = (np.frombuffer(picture.constBits().asstring(picture.sizeInBytes()), dtype=np.uint8).reshape(-1, 4)
+                     for picture in pictures)
+    assert (curves != layer).sum() == 0                                  # pixel for pixel
+    assert (curves[:, :3] != np.array([0x1f, 0x1b, 0x1b])).any(axis=1).sum() > 1000   # and the trails are there
+
+
+def test_an_overlay_layer_keeps_its_extent_while_its_arrows_stay_in_it(qtbot):
+    from gui.views.arrows import ArrowLayer
+
+    plot = pg.PlotWidget()
+    _alive.append(plot)
+    qtbot.addWidget(plot)
+    plot.resize(400, 400)
+    plot.setRange(xRange=(-3, 3), yRange=(-3, 3), padding=0)
+    plot.show()
+    qtbot.waitExposed(plot)
+    layer = ArrowLayer("#ffffff", width=4.0, head=16.0)
+    plot.addItem(layer, ignoreBounds=True)
+    layer.set_extent((-2.0, -2.0), (2.0, 2.0))
+    changes: list[int] = []
+    original = layer.prepareGeometryChange
+    layer.prepareGeometryChange = lambda: (changes.append(1), original())
+
+    def covers(rect: QtCore.QRectF, tails: np.ndarray, tips: np.ndarray) -> bool:
+        points = np.vstack([tails, tips])
+        return bool(((points[:, 0] >= rect.left()) & (points[:, 0] <= rect.right())
+                     & (points[:, 1] >= rect.top()) & (points[:, 1] <= rect.bottom())).all())
+
+    tails = np.array([[0.0, 0.0], [1.0, -1.0]])
+    layer.set_arrows(tails, tails + 0.5)
+    plot.grab()                                                 # (a paint: the view's transform is set)
+    first = layer.boundingRect()
+    assert first.contains(QtCore.QRectF(-2.0, -2.0, 4.0, 4.0)) and first.width() < 5.0   # the extent, padded
+    changes.clear()
+    for shift in np.linspace(-0.9, 0.7, 7):                     # moving about inside: no change of geometry
+        layer.set_arrows(tails + shift, tails + shift + 0.25)
+        assert layer.boundingRect() == first
+    assert changes == []
+    outside = np.array([[2.5, 2.5]])                            # out of the extent: the rectangle follows it
+    layer.set_arrows(outside, outside + 1.0)
+    assert changes and covers(layer.boundingRect(), outside, outside + 1.0)
+    layer.set_arrows(tails, tails + 0.5)                        # back in: the extent again
+    assert layer.boundingRect() == first
+    changes.clear()
+    layer.set_arrows(tails - 0.5, tails, within_extent=True)    # known to lie in it: not even measured
+    assert layer.boundingRect() == first and changes == []
+    np.testing.assert_array_equal(layer.tails, tails - 0.5)

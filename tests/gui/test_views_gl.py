@@ -257,3 +257,41 @@ def test_swarm_particles_have_a_rim_and_stay_in_the_box(qtbot):
     greyness = [min(image.pixelColor(int(centre.x()) + dx, int(centre.y()) + dy).getRgb()[:3])
                 for dx in range(-25, 26) for dy in range(-25, 26)]
     assert max(greyness) > 150                                        # the light halo
+
+
+def _differing_attributes(a: object, b: object) -> list[str]:
+    def same(x: object, y: object) -> bool:
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and np.array_equal(x, y)
+        return x is y or x == y
+
+    skip = {"m_vbo_position", "m_vbo_color", "_id"}     # each item's own GPU buffers and serial number
+    return [key for key in sorted(set(vars(a)) | set(vars(b)) - skip)
+            if key not in skip and not same(vars(a).get(key, "<absent>"), vars(b).get(key, "<absent>"))]
+
+
+def test_a_trail_line_takes_points_as_set_data_does_and_draws_them(qtbot):
+    from gui.views.trail_line import TrailLine
+
+    controller, view = make_view(qtbot, "bowl", None, [ball(0, (2.0, 1.0))])
+    reference, fast = (TrailLine(color=(1.0, 0.0, 0.0, 1.0), width=3.0, mode="line_strip", glOptions="opaque")
+                       for _ in range(2))
+    for item in (reference, fast):
+        view.gl_widget.addItem(item)
+    points = np.column_stack([np.linspace(-3, 3, 40), np.zeros(40), np.linspace(0, 4, 40)])
+    for mode in ("line_strip", "lines", "line_strip"):
+        view.gl_widget.grabFramebuffer()             # a paint in between: the flags were cleared by it
+        reference.setData(pos=points, mode=mode)
+        fast.set_points(points, mode)
+        assert _differing_attributes(reference, fast) == []
+        fast.set_points(points * 2, mode)            # twice before a paint: still flagged for upload
+        reference.setData(pos=points * 2, mode=mode)
+        assert _differing_attributes(reference, fast) == []
+    with pytest.raises(ValueError):
+        fast.set_points(points, "points")
+    # What it was given reaches the screen: a red line where there was none.
+    view.gl_widget.removeItem(reference)
+    image = view.gl_widget.grabFramebuffer()
+    pixels = np.array([[image.pixelColor(x, y).getRgb()[:3] for x in range(0, image.width(), 3)]
+                       for y in range(0, image.height(), 3)])
+    assert ((pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)).sum() > 20

@@ -10,7 +10,13 @@ import pytest
 from gui.views.contours import choose_levels, format_height, trace_contours
 from gui.views.height_scale import MEDIAN_TARGET, HeightScale, fit_height_scale
 from gui.views.mesh import RELIEF, WorldFrame, grid_faces, surface_mesh
-from gui.views.overlay_geometry import eigen_segments, log_length_fraction, scaled_vectors
+from gui.views.overlay_geometry import (
+    eigen_segments,
+    log_length_fraction,
+    overlay_arrows,
+    scaled_vectors,
+    step_arrows,
+)
 from gui.views.sampling import sample_surface
 from gui.views.trail_buffer import TrailBuffer
 from surfaces.presets import preset_surface
@@ -220,6 +226,26 @@ def test_a_trail_buffer_keeps_every_kth_row_and_the_newest():
     assert buffer.stride == 1 and len(points) == 5 and points[0, 0] == 1.0
 
 
+def test_a_trail_buffer_given_the_newest_point_converted_draws_the_same_trail_converting_less():
+    path = np.column_stack([np.arange(200.0), np.ones(200)])
+    calls: list[int] = []
+
+    def to_points(p: np.ndarray, f: np.ndarray) -> np.ndarray:
+        calls.append(len(p))
+        return np.column_stack([p, 2.0 * f])
+
+    alone, helped = TrailBuffer(3, 16), TrailBuffer(3, 16)
+    for k in [*range(1, 120), 125, 126, 200]:        # one row a frame, then a few, then many at once
+        values = np.arange(k, dtype=float)
+        expected = alone.update(path[:k], values, to_points).copy()
+        calls.clear()
+        newest = np.array([[path[k - 1, 0], path[k - 1, 1], 2.0 * values[k - 1]]])
+        np.testing.assert_array_equal(helped.update(path[:k], values, to_points, newest), expected)
+        if alone.covered and k < 120:
+            assert calls == []                       # one new row: nothing converted by the buffer itself
+    assert helped.stride == alone.stride > 1
+
+
 # -- overlay geometry ------------------------------------------------------------------------------
 
 def test_arrow_lengths_lose_a_quarter_per_decade():
@@ -241,3 +267,47 @@ def test_eigen_segments_follow_the_eigenvectors_by_sign():
     np.testing.assert_allclose(up_tips - up_tails, [[2 * s, 2 * s]])          # +2: along (1, 1), full length
     np.testing.assert_allclose(down_tips - down_tails, [[2 * s, -2 * s]])     # -2: along (1, -1)
     np.testing.assert_allclose((up_tips + up_tails) / 2, [[1.0, 2.0]])
+
+
+def test_all_arrows_at_once_are_the_arrows_one_kind_at_a_time():
+    rng = np.random.default_rng(2)
+    n = 9
+    positions = rng.normal(size=(n, 2))
+    positions[3] = np.nan                                     # a ball off the map
+    gradients = rng.normal(size=(n, 2)) * 10.0 ** rng.uniform(-5, 2, (n, 1))
+    gradients[4] = 0.0                                        # at a critical point
+    velocities = rng.normal(size=(n, 2)) * 1e-2
+    velocities[5] = np.nan                                    # a method without a velocity
+    eigenvalues = np.sort(rng.normal(size=(n, 2)) * 3.0, axis=1)
+    eigenvalues[6] = 0.0                                      # flat
+    angles = rng.uniform(0, np.pi, n)
+    eigenvectors = np.stack([np.column_stack([-np.sin(angles), np.cos(angles)]),
+                             np.column_stack([np.cos(angles), np.sin(angles)])], axis=2)
+    arrows = overlay_arrows(positions, gradients, velocities, eigenvalues, eigenvectors, 5.0, 0.02, 4.0, 1.5, 0.8)
+
+    def finite_ends(tails: np.ndarray, tips: np.ndarray) -> np.ndarray:
+        ends = np.column_stack([tails, tips])
+        return ends[np.isfinite(ends).all(axis=1)]
+
+    descent = finite_ends(positions, positions + scaled_vectors(-gradients, 5.0, 1.5))
+    velocity = finite_ends(positions, positions + scaled_vectors(velocities, 0.02, 1.5))
+    np.testing.assert_allclose(arrows.descent, descent, rtol=1e-12)
+    np.testing.assert_allclose(arrows.velocity, velocity, rtol=1e-12)
+    assert len(arrows.descent) == n - 1 and len(arrows.velocity) == n - 2     # off the map; no velocity
+    up_tails, up_tips, down_tails, down_tips = eigen_segments(positions, eigenvalues, eigenvectors, 4.0, 0.8)
+    np.testing.assert_allclose(arrows.curving_up, finite_ends(up_tails, up_tips), rtol=1e-12)
+    np.testing.assert_allclose(arrows.curving_down, finite_ends(down_tails, down_tips), rtol=1e-12)
+    # One reference per size is the same as one at a time.
+    sizes = np.array([1.0, 10.0, 0.0, np.nan, 3.0])
+    references = np.array([10.0, 10.0, 10.0, 10.0, -1.0])
+    np.testing.assert_array_equal(log_length_fraction(sizes, references), [0.75, 1.0, 0.0, 0.0, 0.0])
+
+
+def test_a_step_from_off_the_map_is_drawn_from_where_it_came_in():
+    lo, hi = (-1.0, -2.0), (3.0, 2.0)
+    positions = np.array([[0.0, 0.0], [2.0, 1.0], [0.5, -1.5], [np.nan, np.nan], [1.0, 1.0]])
+    steps = np.array([[0.5, 0.5], [4.0, 0.0], [0.0, 1.0], [0.1, 0.1], [np.nan, 0.0]])
+    ends = step_arrows(positions, steps, lo, hi)
+    # Ball 0: a step inside the map, whole. Ball 1: it came from x = -2, off the map: drawn from x = -1.
+    # Ball 2: from y = -2.5, drawn from y = -2. Ball 3 is off the map, ball 4 has no finite step: none.
+    np.testing.assert_allclose(ends, [[-0.5, -0.5, 0.0, 0.0], [-1.0, 1.0, 2.0, 1.0], [0.5, -2.0, 0.5, -1.5]])
