@@ -550,7 +550,8 @@ class ContourMapView(QtWidgets.QWidget):
         stayed inside is handed over as it is.
         """
         buffer = self._trail_buffers[index]
-        points = buffer.update(positions, positions[:, 0], _positions_only)
+        # (The map draws the positions themselves: the newest one needs no converting either.)
+        points = buffer.update(positions, positions[:, 0], _positions_only, positions[-1:] if len(positions) else None)
         if points is None:
             return False
         if buffer.leaves and buffer.box is not None:

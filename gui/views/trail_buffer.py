@@ -68,7 +68,7 @@ class TrailBuffer:
         """
         k = len(positions)
         # (Plain floats: np.array_equal costs more than the rest of a quiet frame.)
-        first = (float(positions[0, 0]), float(positions[0, 1])) if k else None
+        first = tuple(positions[0].tolist()) if k else None
         restarted = self.first is None or k < self.covered or first != self.first
         if not restarted and k == self.covered:
             return None
