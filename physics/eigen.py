@@ -122,23 +122,28 @@ def top_direction(hessian: np.ndarray) -> np.ndarray:
 
 
 def _unit_columns(top: np.ndarray) -> np.ndarray:
-    """Unit eigenvectors (n, 2, 2) as columns from an unnormalised top eigenvector (n, 2) (changed in place).
+    """Unit eigenvectors (n, 2, 2) as columns from an unnormalised top eigenvector (n, 2).
 
     A zero top vector (H a multiple of I) gives the coordinate axes; a NaN one gives NaN columns.
     """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        length = np.sqrt(top[:, 0] * top[:, 0] + top[:, 1] * top[:, 1])
-        isotropic = length == 0.0
-        if isotropic.any():
-            length[isotropic] = 1.0
-            top[isotropic] = (1.0, 0.0)
-        top /= length[:, None]
     vectors = np.empty((top.shape[0], 2, 2), order="F")
-    vectors[:, 0, 1] = top[:, 0]
-    vectors[:, 1, 1] = top[:, 1]
-    vectors[:, 0, 0] = -top[:, 1]
-    vectors[:, 1, 0] = top[:, 0]
+    _unit_columns_kernel(top[:, 0], top[:, 1], vectors[:, 0, 0], vectors[:, 1, 0], vectors[:, 0, 1], vectors[:, 1, 1])
     return vectors
+
+
+@kernel
+def _unit_columns_kernel(top_x: np.ndarray, top_y: np.ndarray, min_x: np.ndarray, min_y: np.ndarray,
+                         max_x: np.ndarray, max_y: np.ndarray) -> None:
+    """The unit top eigenvector (max_x, max_y) and the one of lambda_min, it turned by +90 degrees."""
+    for i in range(top_x.shape[0]):
+        x, y = top_x[i], top_y[i]
+        length = np.sqrt(x * x + y * y)
+        if length == 0.0:
+            x, y, length = 1.0, 0.0, 1.0
+        x /= length
+        y /= length
+        max_x[i], max_y[i] = x, y
+        min_x[i], min_y[i] = -y, x
 
 
 def symmetric_eigenvectors(hessian: np.ndarray) -> np.ndarray:
