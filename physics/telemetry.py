@@ -403,28 +403,6 @@ def swarm_sums(positions: np.ndarray, gradient: np.ndarray, eigenvalues: np.ndar
     return sums
 
 
-def statistics_from_sums(sums: np.ndarray, counts: np.ndarray, particles: int, loss: np.ndarray,
-                         median_bracket: tuple[float, float] | None = None) -> SwarmStatistics:
-    """A swarm's statistics from its sums (len(SUMS),) (:func:`swarm_sums`) and regime counts (7,).
-
-    Args:
-        particles: the swarm's size (the active fraction is sums' count over it).
-        loss: (m,) the losses the sums were taken over, for the median.
-        median_bracket: see :func:`median`.
-    """
-    count = sums[0]
-    middle, bracket = median(loss, median_bracket)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / count
-    return SwarmStatistics(
-        mean_position=(float(means[1]), float(means[2])), mean_gradient=(float(means[3]), float(means[4])),
-        mean_eigenvalues=(float(means[5]), float(means[6])), mean_loss=float(means[7]), median_loss=middle,
-        min_loss=float(sums[12]), max_loss=float(sums[13]), mean_gradient_norm=float(means[8]),
-        mean_step_size=float(means[9]), mean_lr=float(sums[10] / sums[11]) if sums[11] else math.nan,
-        fraction_active=float(count / particles) if particles else 1.0, regime=int(np.argmax(counts)),
-        regime_counts=counts.copy(), median_bracket=bracket)
-
-
 def swarm_statistics(positions: np.ndarray, gradient: np.ndarray, eigenvalues: np.ndarray, loss: np.ndarray,
                      gradient_norm: np.ndarray, step_size: np.ndarray, lr: np.ndarray, codes: np.ndarray,
                      active: np.ndarray | None, median_bracket: tuple[float, float] | None = None) -> SwarmStatistics:
@@ -445,9 +423,17 @@ def swarm_statistics(positions: np.ndarray, gradient: np.ndarray, eigenvalues: n
     everyone = active is None or alive == 0
     sums = swarm_sums(positions, gradient, eigenvalues, loss, gradient_norm, step_size, lr,
                       None if everyone else active)
-    statistics = statistics_from_sums(sums, regime_counts(codes), n, loss if everyone else loss[active],
-                                      median_bracket)
-    return statistics._replace(fraction_active=alive / n if n else 1.0)
+    counts = regime_counts(codes)
+    middle, bracket = median(loss if everyone else loss[active], median_bracket)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / sums[0]
+    return SwarmStatistics(
+        mean_position=(float(means[1]), float(means[2])), mean_gradient=(float(means[3]), float(means[4])),
+        mean_eigenvalues=(float(means[5]), float(means[6])), mean_loss=float(means[7]), median_loss=middle,
+        min_loss=float(sums[12]), max_loss=float(sums[13]), mean_gradient_norm=float(means[8]),
+        mean_step_size=float(means[9]), mean_lr=float(sums[10] / sums[11]) if sums[11] else math.nan,
+        fraction_active=alive / n if n else 1.0, regime=int(np.argmax(counts)), regime_counts=counts,
+        median_bracket=bracket)
 
 
 def append_statistics(record: GrowingRecord, step: int, row: SwarmStatistics) -> None:

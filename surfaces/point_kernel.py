@@ -55,8 +55,8 @@ def compile_point_kernel(symbols: Sequence[sympy.Symbol], outputs: Sequence[symp
     try:
         point = lambdify(arguments, tuple(renamed), modules="math", cse=True)
         kernel = _loop(numba.njit(error_model="numpy")(point))
-        probe = [np.zeros(1) for _ in range(7)]
-        kernel(probe[0], probe[1], tuple(0.0 for _ in arguments[2:]), *[np.zeros(1) for _ in range(6)])
+        point_zero = np.zeros(1)  # compiled now, for float64 arrays and float parameters
+        kernel(point_zero, point_zero, tuple(0.0 for _ in arguments[2:]), *[np.zeros(1) for _ in range(6)])
     except Exception:  # noqa: BLE001 (any refusal of Numba's: the NumPy evaluator stays in charge)
         return None
     return kernel
