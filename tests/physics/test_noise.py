@@ -9,7 +9,10 @@ import pytest
 
 from physics.balls import BallSpec
 from physics.noise import (
+    STREAM_NOISE,
+    STREAM_NOISE_Y,
     NoiseSettings,
+    NoiseStream,
     add_gaussian_noise,
     ball_generator,
     batch_mask,
@@ -170,3 +173,22 @@ def test_noise_settings_are_validated() -> None:
         with pytest.raises(DownhillError) as caught:
             bad.check("noise")
         assert caught.value.field == field
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_a_noise_stream_draws_numpys_normals_column_by_column_prefetched_or_not(prefetch: bool) -> None:
+    # The compiled draw must be NumPy's own standard_normal on each column's generator, bit for
+    # bit, leaving each generator where NumPy would: the reference is NumPy itself.
+    n = 3001
+    stream = NoiseStream([ball_generator(11, 2, STREAM_NOISE), ball_generator(11, 2, STREAM_NOISE_Y)], n,
+                         prefetch=prefetch)
+    references = [ball_generator(11, 2, STREAM_NOISE), ball_generator(11, 2, STREAM_NOISE_Y)]
+    for _ in range(3):
+        draw = stream.draw()
+        assert draw.shape == (n, 2) and draw.flags.f_contiguous
+        for column, reference in enumerate(references):
+            np.testing.assert_array_equal(draw[:, column], reference.standard_normal(n))
+    # (a prefetching stream has already drawn the next step's column 1)
+    checked = 2 if not prefetch else 1
+    for generator, reference in list(zip(stream.generators, references, strict=True))[:checked]:
+        np.testing.assert_array_equal(generator.bit_generator.random_raw(8), reference.bit_generator.random_raw(8))
