@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from physics import telemetry
 from physics.regime import REGIMES, regime_counts, take_rows
-from physics.telemetry import BRACKET_MEDIAN_MIN, RegimeNames, median
+from physics.telemetry import BRACKET_MEDIAN_MIN, RegimeNames, median, swarm_statistics
 
 
 @pytest.mark.parametrize("n", [BRACKET_MEDIAN_MIN, BRACKET_MEDIAN_MIN + 1, 50_000, 50_001])
@@ -62,3 +63,40 @@ def test_take_rows_gathers_rows_of_either_layout() -> None:
         np.testing.assert_array_equal(take_rows(array, mask), data[mask])
         np.testing.assert_array_equal(take_rows(array[:, 0], mask), data[mask, 0])
     assert take_rows(data, np.array([], dtype=np.intp)).shape == (0, 2)
+
+
+@pytest.mark.parametrize("stopped", [0, 1234])
+def test_swarm_statistics_match_numpy_over_the_active_particles_step_after_step(
+        stopped: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The one compiled pass (sums, regime counts, the median's bracket) against NumPy's own
+    # reductions, over drifting losses so the bracket is used, missed and measured anew.
+    partitions = []
+    whole = telemetry._partitioned_median
+    monkeypatch.setattr(telemetry, "_partitioned_median", lambda values: partitions.append(1) or whole(values))
+    rng = np.random.default_rng(stopped)
+    n = 20_000
+    active = np.ones(n, dtype=bool)
+    active[rng.choice(n, stopped, replace=False)] = False
+    positions, gradient, eigenvalues = (np.asfortranarray(rng.normal(size=(n, 2))) for _ in range(3))
+    norm, size = rng.random(n), rng.random(n)
+    lr = np.where(rng.random(n) < 0.1, np.nan, rng.random(n))
+    codes = rng.integers(0, len(REGIMES), n).astype(np.int8)
+    loss = rng.lognormal(0.0, 1.0, n)
+    bracket = None
+    for step in range(12):
+        loss = loss * 0.995 + (3.0 if step == 6 else 0.0)
+        row = swarm_statistics(positions, gradient, eigenvalues, loss, norm, size, lr, codes,
+                               None if stopped == 0 else active, bracket)
+        alive = active if stopped else np.ones(n, dtype=bool)
+        assert row.median_loss == np.median(loss[alive])
+        assert row.min_loss == loss[alive].min() and row.max_loss == loss[alive].max()
+        np.testing.assert_allclose(row.mean_loss, loss[alive].mean(), rtol=1e-12)
+        np.testing.assert_allclose(row.mean_position, positions[alive].mean(axis=0), rtol=1e-9, atol=1e-14)
+        np.testing.assert_allclose(row.mean_eigenvalues, eigenvalues[alive].mean(axis=0), rtol=1e-9, atol=1e-14)
+        np.testing.assert_allclose(row.mean_lr, np.nanmean(lr[alive]), rtol=1e-12)
+        np.testing.assert_array_equal(row.regime_counts, np.bincount(codes, minlength=len(REGIMES)))
+        assert row.regime == int(np.argmax(np.bincount(codes, minlength=len(REGIMES))))
+        assert row.fraction_active == alive.mean()
+        bracket = row.median_bracket
+        assert bracket is not None
+    assert len(partitions) <= 3  # the first step, the jump, and perhaps one more: else the bracket did it
