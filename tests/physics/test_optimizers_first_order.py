@@ -312,6 +312,32 @@ def test_first_adam_step_is_lr_g_over_abs_g_plus_eps(surfaces):
     np.testing.assert_allclose(step, -0.01 * g / (np.abs(g) + 1e-3), rtol=1e-14)
 
 
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_particles_with_different_step_counts_each_take_their_own_bias_corrections(amsgrad):
+    # A ball whose stopped particles kept their state holds several step counts at once; each
+    # particle's step is torch's scalar formula for its own t (written out here in Python floats).
+    lr, beta1, beta2, eps = 0.03, 0.8, 0.95, 1e-6
+    rng = np.random.default_rng(3)
+    counts = np.array([0, 3, 3, 3, 11, 0, 250, 3])
+    n = counts.size
+    g, m, v = rng.normal(size=(n, 2)), rng.normal(size=(n, 2)), rng.random((n, 2))
+    v_max = v + rng.random((n, 2))
+    optimizer = get_optimizer("adam").create(lr=lr, betas=(beta1, beta2), eps=eps, amsgrad=amsgrad)
+    state = optimizer.init(np.zeros((n, 2)))._replace(exp_avg=m, exp_avg_sq=v, max_exp_avg_sq=v_max, step=counts)
+    step, new = optimizer.update(g, state, np.zeros((n, 2)))
+    for i in range(n):
+        t = int(counts[i]) + 1
+        bias_correction1, bias_correction2 = 1 - beta1 ** t, 1 - beta2 ** t
+        for k in range(2):
+            m_t = beta1 * m[i, k] + (1 - beta1) * g[i, k]
+            v_t = beta2 * v[i, k] + (1 - beta2) * g[i, k] ** 2
+            second = max(v_max[i, k], v_t) if amsgrad else v_t
+            expected = -lr / bias_correction1 * m_t / (math.sqrt(second) / math.sqrt(bias_correction2) + eps)
+            assert step[i, k] == pytest.approx(expected, rel=1e-14)
+            assert new.exp_avg[i, k] == pytest.approx(m_t, rel=1e-15)
+        assert new.step[i] == t and new.bias_correction1[i] == bias_correction1
+
+
 def test_adamw_decays_the_weights_before_the_adam_step(surfaces):
     surface, start = surfaces["ravine"]
     oracle = SurfaceOracle(surface)
