@@ -1,11 +1,11 @@
 """The helper thread: work a large swarm's step can hand to the machine's second core.
 
-NumPy releases the GIL inside its array loops, random draws and sorts, so work given to this one
-thread (the next step's Gaussian noise; the telemetry of the step just taken: regime, averages,
-records and a swarm's statistics) runs while the main thread goes on with the next step. Results
-never depend on the thread: each task reads arrays that nobody writes to after handing them over,
-the tasks run one after another in the order given, and the simulation waits for them before
-anyone reads their results.
+NumPy releases the GIL inside its array loops and sorts, and the compiled kernels release it too
+(physics.compiled), so work given to this one thread (the telemetry of the step just taken:
+eigenvalues, regime, averages, records and a swarm's statistics) runs while the main thread goes
+on with the next step. Results never depend on the thread: each task reads arrays that nobody
+writes to after handing them over, the tasks run one after another in the order given, and the
+simulation waits for them before anyone reads their results.
 """
 
 from __future__ import annotations

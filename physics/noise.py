@@ -24,7 +24,7 @@ seed and the ball's index with :class:`numpy.random.SeedSequence` (the ``spawn_k
 of ``SeedSequence.spawn``). The same scene and seed give the same numbers bit for bit; adding a
 ball after the others leaves their streams unchanged; each particle's row of a draw is its own.
 A ball's Gaussian noise has one generator per component (STREAM_NOISE for x, STREAM_NOISE_Y for
-y: a large swarm's two cores each draw one, see :class:`NoiseStream`); a direct draw from a
+y, see :class:`NoiseStream`); a direct draw from a
 single generator (:func:`add_gaussian_noise` given a Generator) takes the x components of all n
 particles first, then the y components.
 """
@@ -33,13 +33,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
 from physics.compiled import kernel
-from physics.helper import HELPER_PARTICLES, helper_thread
 from surfaces.errors import DownhillError
 
 #: The annealing schedules of the Gaussian noise scale, by name.
@@ -125,38 +123,35 @@ def ball_generator(seed: int, ball: int, stream: int) -> np.random.Generator:
 
 
 class NoiseStream:
-    """Standard normal draws of shape (n, k), each column from its own generator, optionally a step ahead.
+    """Standard normal draws of shape (n, k), each column from its own generator.
 
-    Drawing 2n normals is the costliest part of a noisy step for a large swarm, and it does not
-    depend on the step's result. So for n >= HELPER_PARTICLES the work is shared between the two
-    cores: the helper thread fills columns 1.. of the next draw (NumPy releases the GIL while it
-    does) while this step's work goes on, and the thread asking fills column 0 itself. Each
-    column's numbers come from its own generator in the same order either way: the numbers do not
-    depend on the prefetching.
+    Drawing 2n normals is the costliest part of a noisy step for a large swarm. From
+    COMPILED_DRAW_POINTS particles on, a compiled loop draws them (:func:`_standard_normals`:
+    NumPy's numbers, twice as fast); below, NumPy itself (calling the compiled loop costs about
+    12 us, more than drawing a few normals).
+
+    The thread that steps draws them: handing a column to the helper thread, which does the
+    telemetry of the step before (physics.simulation), was measured slower, since that thread
+    already has the larger share of a step's work.
     """
 
-    def __init__(self, generators: Sequence[np.random.Generator], n: int, prefetch: bool | None = None):
+    def __init__(self, generators: Sequence[np.random.Generator], n: int):
         self.generators = tuple(generators)
         self.n = int(n)
-        self.prefetch = self.n >= HELPER_PARTICLES if prefetch is None else prefetch
-        self._next: Future[np.ndarray] | None = None
 
     def draw(self) -> np.ndarray:
         """The next (n, k) array of independent N(0, 1) numbers (a new column-major array)."""
-        if not self.prefetch:
-            return self._fill(self._empty(), range(len(self.generators)))
-        later = range(1, len(self.generators))
-        current = self._next.result() if self._next is not None else self._fill(self._empty(), later)
-        self._next = helper_thread().submit(self._fill, self._empty(), later)
-        return self._fill(current, range(1))
-
-    def _empty(self) -> np.ndarray:
-        return np.empty((self.n, len(self.generators)), order="F")
-
-    def _fill(self, out: np.ndarray, columns: range) -> np.ndarray:
-        for column in columns:
-            _standard_normals(self.generators[column], out[:, column])
+        out = np.empty((self.n, len(self.generators)), order="F")
+        for column, generator in enumerate(self.generators):
+            if self.n >= COMPILED_DRAW_POINTS:
+                _standard_normals(generator, out[:, column])
+            else:
+                generator.standard_normal(out=out[:, column])
         return out
+
+
+#: From this many particles on, a NoiseStream draws with the compiled loop.
+COMPILED_DRAW_POINTS = 2048
 
 
 @kernel

@@ -27,8 +27,7 @@ update); everything else is one NumPy operation or compiled pass over all N part
 
 Steps 1-4 are the dynamics; 5 and 6 are telemetry, which nothing in the dynamics reads: one job
 per step. When the balls have HELPER_PARTICLES particles or more (physics.helper), the machine's
-second core does that job while the main thread already takes the next step, and draws half of
-the next Gaussian noise (physics.noise.NoiseStream); every query (``state``, ``history``,
+second core does that job while the main thread already takes the next step; every query (``state``, ``history``,
 ``floor``) first waits for the jobs still pending. The work, its order and so every number are
 the same either way; only the thread that does it differs.
 

@@ -6,8 +6,8 @@ Run: ``python tests/bench/bench_physics.py`` (prints figures; not collected by p
    step (f, grad f and H; eigenvalues and top eigenvector; step, step size, effective learning
    rate; windowed averages; regime; the swarm's summary statistics with the exact median).
    Target: <= 5 ms per step. The main thread does the dynamics (the surface evaluated by its
-   compiled point kernel, as ``main.py run`` does) and draws half of the next noise; the helper
-   thread draws the other half and does the telemetry of the step before (see
+   compiled point kernel, as ``main.py run`` does) and draws the noise; the helper thread does
+   the telemetry of the step before (see
    physics.simulation), so the figures are: wall time per step, the main thread's CPU time, and
    the CPU time of the whole process (both threads). On a loaded machine (see the load average
    printed first) the wall time grows while the CPU times stay near their quiet values.
@@ -97,7 +97,7 @@ def bench_swarm() -> float:
     evaluation = surface.evaluate(points)
     adam = get_optimizer("adam").create(lr=0.01)
     adam_state = adam.init(points)
-    stream = NoiseStream([ball_generator(0, 0, 0), ball_generator(0, 0, 3)], PARTICLES, prefetch=False)
+    stream = NoiseStream([ball_generator(0, 0, 0), ball_generator(0, 0, 3)], PARTICLES)
     values, top = np.empty((PARTICLES, 2), order="F"), np.empty((PARTICLES, 2), order="F")
     eigen_and_top(evaluation.hessian, values, top)
     step = np.asfortranarray(state.step)
@@ -109,6 +109,7 @@ def bench_swarm() -> float:
     main_stages = {
         "surface f, grad f, H (compiled point kernel)": lambda: surface.evaluate(points),
         "Adam update (physics.optimizers.adam)": lambda: adam.update(evaluation.gradient, adam_state, points, None),
+        "Gaussian noise, 2n normals (physics.noise.NoiseStream)": stream.draw,
     }
     helper_stages = {
         "telemetry: eigen, flips, size, rate, averages, regime": lambda: step_telemetry(
@@ -118,7 +119,6 @@ def bench_swarm() -> float:
             bound_rate=np.full(PARTICLES, np.nan), weight=WINDOW_WEIGHT, thresholds=thresholds),
         "   of which eigenvalues + top eigenvector": lambda: eigen_and_top(evaluation.hessian, values, top),
         "   of which the regime alone (physics.regime.diagnose)": simulation._diagnose,
-        "Gaussian noise, 2n normals (half on each thread)": stream.draw,
         "swarm statistics incl. exact median": lambda: swarm_statistics(
             points, evaluation.gradient, values, state.loss, gradient_norm, state.step_size, state.lr,
             state.regime_codes, None, bracket),

@@ -9,6 +9,7 @@ import pytest
 
 from physics.balls import BallSpec
 from physics.noise import (
+    COMPILED_DRAW_POINTS,
     STREAM_NOISE,
     STREAM_NOISE_Y,
     NoiseSettings,
@@ -175,20 +176,17 @@ def test_noise_settings_are_validated() -> None:
         assert caught.value.field == field
 
 
-@pytest.mark.parametrize("prefetch", [False, True])
-def test_a_noise_stream_draws_numpys_normals_column_by_column_prefetched_or_not(prefetch: bool) -> None:
-    # The compiled draw must be NumPy's own standard_normal on each column's generator, bit for
-    # bit, leaving each generator where NumPy would: the reference is NumPy itself.
-    n = 3001
-    stream = NoiseStream([ball_generator(11, 2, STREAM_NOISE), ball_generator(11, 2, STREAM_NOISE_Y)], n,
-                         prefetch=prefetch)
+@pytest.mark.parametrize("n", [5, COMPILED_DRAW_POINTS + 1])
+def test_a_noise_stream_draws_numpys_normals_column_by_column(n: int) -> None:
+    # Drawn by NumPy (a few particles) or by the compiled loop (many), the numbers must be NumPy's
+    # own standard_normal on each column's generator, bit for bit, and leave each generator where
+    # NumPy would: the reference is NumPy itself.
+    stream = NoiseStream([ball_generator(11, 2, STREAM_NOISE), ball_generator(11, 2, STREAM_NOISE_Y)], n)
     references = [ball_generator(11, 2, STREAM_NOISE), ball_generator(11, 2, STREAM_NOISE_Y)]
     for _ in range(3):
         draw = stream.draw()
         assert draw.shape == (n, 2) and draw.flags.f_contiguous
         for column, reference in enumerate(references):
             np.testing.assert_array_equal(draw[:, column], reference.standard_normal(n))
-    # (a prefetching stream has already drawn the next step's column 1)
-    checked = 2 if not prefetch else 1
-    for generator, reference in list(zip(stream.generators, references, strict=True))[:checked]:
+    for generator, reference in zip(stream.generators, references, strict=True):
         np.testing.assert_array_equal(generator.bit_generator.random_raw(8), reference.bit_generator.random_raw(8))

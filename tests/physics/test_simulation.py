@@ -322,7 +322,6 @@ def test_a_swarm_scattered_into_an_undefined_region_starts_there_at_the_start() 
 
 
 def test_the_helper_thread_changes_no_number(monkeypatch: pytest.MonkeyPatch) -> None:
-    import physics.noise
     import physics.simulation
 
     def run() -> tuple[dict[str, object], dict[str, np.ndarray]]:
@@ -339,7 +338,6 @@ def test_the_helper_thread_changes_no_number(monkeypatch: pytest.MonkeyPatch) ->
                  "single_lr": single.lr.copy()}, {k: v.copy() for k, v in vars(summary).items()})
 
     state, summary = run()  # large enough for the helper thread
-    monkeypatch.setattr(physics.noise, "HELPER_PARTICLES", 10 ** 9)
     monkeypatch.setattr(physics.simulation, "HELPER_PARTICLES", 10 ** 9)
     alone_state, alone_summary = run()  # everything on the main thread
     for name, value in state.items():
