@@ -64,9 +64,9 @@ from physics.optimizers.clipping import clip_by_norm
 from physics.oracle import SurfaceOracle
 from physics.particles import (
     ParticleArrays,
-    all_inside_box,
     finite_rows,
     inside_box,
+    move,
     row_dot,
     step_telemetry,
 )
@@ -432,10 +432,10 @@ class Simulation:
 
         previous_step = p.step
         with np.errstate(all="ignore"):
-            moved = p.positions + new_step
+            moved, inside = move(p.positions, new_step, self._centre, self._box)
         evaluation, finite = self.surface.evaluate_checked(moved)
-        # Almost always every particle is fine: the evaluator and two reductions say so without a mask.
-        if not (finite and all_inside_box(moved, self._centre, self._box)):
+        # Almost always every particle is fine: the evaluator and the move say so without a mask.
+        if not (finite and inside):
             self._stop_failures(moved, new_step, evaluation)
         if not self._all_active():
             # (masked copies: elementwise, where boolean indexing of column-major arrays takes a slow path)

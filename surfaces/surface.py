@@ -276,8 +276,8 @@ class Surface:
             if kernel is not None:
                 value, gradient, hessian = np.empty(n), np.empty((n, 2), order="F"), np.empty((n, 2, 2), order="F")
                 finite = kernel(arguments[0], arguments[1], tuple(float(a) for a in arguments[2:]), value,
-                                gradient[:, 0], gradient[:, 1], hessian[:, 0, 0], hessian[:, 0, 1], hessian[:, 1, 1])
-                hessian[:, 1, 0] = hessian[:, 0, 1]
+                                gradient[:, 0], gradient[:, 1], hessian[:, 0, 0], hessian[:, 0, 1], hessian[:, 1, 0],
+                                hessian[:, 1, 1])
             else:
                 value, gradient, hessian, finite = self._evaluate_numpy(arguments, n)
             if not finite:

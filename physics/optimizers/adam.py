@@ -48,7 +48,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from physics.compiled import kernel
-from physics.optimizers.arrays import as_points, power, zeros_like_points
+from physics.optimizers.arrays import as_points, power, uniform, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
 
@@ -84,8 +84,9 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
         if weight_decay != 0.0 and not decoupled_weight_decay:
             g = g + weight_decay * as_points(params)
         step_count = state.step + 1
-        bias_correction1 = 1.0 - power(beta1, step_count)
-        bias_correction2_sqrt = np.sqrt(1.0 - power(beta2, step_count))
+        shared = uniform(step_count)  # (a ball's particles share their count unless some were stopped)
+        bias_correction1 = 1.0 - power(beta1, step_count, shared)
+        bias_correction2_sqrt = np.sqrt(1.0 - power(beta2, step_count, shared))
         # m / (sqrt(v) / s + eps) = s m / (sqrt(v) + eps s), s = sqrt(1 - beta2^t): one division fewer.
         # The per-particle factors: one number when the particles share their step count.
         eps_term = _per_particle(eps * bias_correction2_sqrt)
@@ -98,7 +99,7 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
                          max_exp_avg_sq[:, k] if amsgrad else _UNUSED, step[:, k])
         if weight_decay != 0.0 and decoupled_weight_decay:
             step -= (lr * weight_decay) * as_points(params)
-        bias_correction1 = np.broadcast_to(bias_correction1, (g.shape[0], 1))[:, 0].copy()
+        bias_correction1 = np.full(g.shape[0], bias_correction1) if shared else bias_correction1[:, 0]
         return step, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, step_count)
 
     return Optimizer(init, update)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from physics.compiled import kernel
+
 
 def as_points(array: np.ndarray) -> np.ndarray:
     """``array`` as a float64 array of shape (n, 2), without copying when it already is one."""
@@ -29,8 +31,22 @@ def zeros_like_points(params: np.ndarray, fill: float = 0.0) -> np.ndarray:
 
 
 def uniform(values: np.ndarray) -> bool:
-    """Whether all entries of a per-particle array (n,) are equal (True for n = 0)."""
-    return values.size == 0 or bool(values.min() == values.max())
+    """Whether all entries of a per-particle array (n,) are equal (True for n = 0; False with a NaN).
+
+    One compiled scan that stops at the first difference, instead of a minimum and a maximum.
+    """
+    return _all_equal(np.ascontiguousarray(values).reshape(-1))
+
+
+@kernel
+def _all_equal(values: np.ndarray) -> bool:
+    if values.shape[0] == 0:
+        return True
+    first = values[0]
+    for i in range(values.shape[0]):
+        if values[i] != first:
+            return False
+    return True
 
 
 def column(values: np.ndarray) -> float | np.ndarray:
@@ -41,14 +57,15 @@ def column(values: np.ndarray) -> float | np.ndarray:
     return values.astype(np.float64)[:, None]
 
 
-def power(base: float, exponents: np.ndarray) -> float | np.ndarray:
+def power(base: float, exponents: np.ndarray, shared: bool | None = None) -> float | np.ndarray:
     """``base ** exponents`` for per-particle step counts (n,), ready to broadcast over (n, 2).
 
-    One float when all particles share the step count: the power is then taken in Python float
-    arithmetic, exactly as torch.optim computes ``beta1 ** step``; else a column (n, 1).
+    One float when all particles share the step count (``shared``: known to the caller, else
+    checked): the power is then taken in Python float arithmetic, exactly as torch.optim computes
+    ``beta1 ** step``; else a column (n, 1).
     """
     exponents = np.asarray(exponents)
-    if exponents.size and uniform(exponents):
+    if exponents.size and (uniform(exponents) if shared is None else shared):
         return float(base) ** int(exponents.flat[0])
     return np.power(float(base), exponents.astype(np.float64))[:, None]
 

@@ -348,3 +348,18 @@ def test_the_helper_thread_changes_no_number(monkeypatch: pytest.MonkeyPatch) ->
     for name, values in summary.items():
         assert np.array_equal(values, alone_summary[name], equal_nan=True), name
     assert len(summary["median_loss"]) == 13
+
+
+def test_a_move_adds_the_step_and_tells_whether_every_point_stayed_in_the_box() -> None:
+    from physics.particles import inside_box, move
+
+    rng = np.random.default_rng(8)
+    positions = np.asfortranarray(rng.uniform(-1, 1, (1000, 2)))
+    step = np.asfortranarray(rng.normal(0, 0.1, (1000, 2)))
+    moved, inside = move(positions, step, (0.5, -0.5), 3.0)
+    np.testing.assert_array_equal(moved, positions + step)
+    assert moved.flags.f_contiguous and inside
+    for far, expected in (((3.6, 0.0), False), ((0.0, 2.4), True), ((np.nan, 0.0), False)):
+        step[17] = np.array(far) - positions[17]
+        moved, inside = move(positions, step, (0.5, -0.5), 3.0)
+        assert inside == expected == inside_box(moved, (0.5, -0.5), 3.0).all()
