@@ -36,8 +36,7 @@ from surfaces.derivatives import node_count, renamed_arguments
 #: compile time grows with the size; the largest preset, the sigmoid-neuron loss, has about 2 000).
 MAX_KERNEL_NODES = 6_000
 
-#: PointKernel(x (n,), y (n,), parameters tuple, value, gx, gy, hxx, hxy, hyx, hyy (n,) outputs) -> all finite
-#: (hxy and hyx both receive f_xy: the two off-diagonal entries of H)
+#: PointKernel(x (n,), y (n,), parameters tuple, value, gx, gy, hxx, hxy, hyy (n,) outputs) -> all finite
 PointKernel = Callable[..., bool]
 
 
@@ -57,7 +56,7 @@ def compile_point_kernel(symbols: Sequence[sympy.Symbol], outputs: Sequence[symp
         point = lambdify(arguments, tuple(renamed), modules="math", cse=True)
         kernel = _loop(numba.njit(error_model="numpy")(point))
         point_zero = np.zeros(1)  # compiled now, for float64 arrays and float parameters
-        kernel(point_zero, point_zero, tuple(0.0 for _ in arguments[2:]), *[np.zeros(1) for _ in range(7)])
+        kernel(point_zero, point_zero, tuple(0.0 for _ in arguments[2:]), *[np.zeros(1) for _ in range(6)])
     except Exception:  # noqa: BLE001 (any refusal of Numba's: the NumPy evaluator stays in charge)
         return None
     return kernel
@@ -69,7 +68,7 @@ def _loop(point: Callable) -> PointKernel:
     overflowing sum is a false alarm that only costs the caller a full check)."""
 
     @numba.njit(nogil=True, error_model="numpy")
-    def kernel(x, y, parameters, value, gradient_x, gradient_y, hxx, hxy, hyx, hyy):  # noqa: ANN001, ANN202
+    def kernel(x, y, parameters, value, gradient_x, gradient_y, hxx, hxy, hyy):  # noqa: ANN001, ANN202
         check = 0.0
         for i in range(x.shape[0]):
             f, fx, fy, fxx, fxy, fyy = point(x[i], y[i], *parameters)
@@ -78,7 +77,6 @@ def _loop(point: Callable) -> PointKernel:
             gradient_y[i] = fy
             hxx[i] = fxx
             hxy[i] = fxy
-            hyx[i] = fxy
             hyy[i] = fyy
             check += (f + fx + fy + fxx + fxy + fyy) * 0.0
         return check == 0.0
