@@ -127,8 +127,9 @@ class NoiseStream:
 
     Drawing 2n normals is the costliest part of a noisy step for a large swarm. From
     COMPILED_DRAW_POINTS particles on, a compiled loop draws them (:func:`_standard_normals`:
-    NumPy's numbers, twice as fast); below, NumPy itself (calling the compiled loop costs about
-    12 us, more than drawing a few normals).
+    NumPy's numbers, twice as fast; :func:`add_gaussian_noise` draws them straight into the
+    estimate); below, NumPy itself (calling the compiled loop costs about 12 us, more than
+    drawing a few normals).
 
     The thread that steps draws them: handing a column to the helper thread, which does the
     telemetry of the step before (physics.simulation), was measured slower, since that thread
@@ -139,11 +140,16 @@ class NoiseStream:
         self.generators = tuple(generators)
         self.n = int(n)
 
+    @property
+    def compiled(self) -> bool:
+        """Whether the compiled loop draws (COMPILED_DRAW_POINTS particles or more)."""
+        return self.n >= COMPILED_DRAW_POINTS
+
     def draw(self) -> np.ndarray:
         """The next (n, k) array of independent N(0, 1) numbers (a new column-major array)."""
         out = np.empty((self.n, len(self.generators)), order="F")
         for column, generator in enumerate(self.generators):
-            if self.n >= COMPILED_DRAW_POINTS:
+            if self.compiled:
                 _standard_normals(generator, out[:, column])
             else:
                 generator.standard_normal(out=out[:, column])
@@ -177,13 +183,19 @@ def add_gaussian_noise(gradient: np.ndarray, sigma: float, rng: np.random.Genera
     """grad + sigma * xi with xi ~ N(0, I) of the gradient's shape (n, 2); a new array.
 
     A zero sigma draws nothing (and returns a copy), so a noiseless ball consumes no random numbers.
-    With ``square`` (n,), |grad + sigma xi|^2 is written into it, in the same pass.
+    With ``square`` (n,), |grad + sigma xi|^2 is written into it, in the same pass. A compiled
+    NoiseStream of two columns draws xi in that pass too (the same numbers as its ``draw()``).
     """
     if sigma == 0.0:
         noisy = np.array(gradient, dtype=np.float64, copy=True)
         if square is not None:
             np.multiply(noisy[:, 0], noisy[:, 0], out=square)
             square += noisy[:, 1] * noisy[:, 1]
+        return noisy
+    if isinstance(rng, NoiseStream) and rng.compiled and len(rng.generators) == 2:
+        noisy = np.empty(gradient.shape, order="F")
+        _drawn_noisy_kernel(gradient[:, 0], gradient[:, 1], float(sigma), *rng.generators, noisy[:, 0], noisy[:, 1],
+                            np.empty(0) if square is None else square)
         return noisy
     noisy = rng.draw() if isinstance(rng, NoiseStream) else standard_normal_points(rng, gradient.shape)
     _noisy_kernel(gradient[:, 0], gradient[:, 1], float(sigma), noisy[:, 0], noisy[:, 1],
@@ -198,6 +210,21 @@ def _noisy_kernel(gradient_x, gradient_y, sigma, x, y, square) -> None:  # noqa:
     for i in range(x.shape[0]):
         nx = x[i] * sigma + gradient_x[i]
         ny = y[i] * sigma + gradient_y[i]
+        x[i] = nx
+        y[i] = ny
+        if with_square:
+            square[i] = nx * nx + ny * ny
+
+
+@kernel
+def _drawn_noisy_kernel(gradient_x, gradient_y, sigma, rng_x, rng_y, x, y, square) -> None:  # noqa: ANN001
+    """:func:`_noisy_kernel` with the normals drawn in the loop, x's from ``rng_x`` and y's from
+    ``rng_y`` (each generator's numbers in its own order, as :func:`_standard_normals` draws
+    them): one pass instead of writing the normals out and reading them back."""
+    with_square = square.shape[0] > 0
+    for i in range(x.shape[0]):
+        nx = rng_x.standard_normal() * sigma + gradient_x[i]
+        ny = rng_y.standard_normal() * sigma + gradient_y[i]
         x[i] = nx
         y[i] = ny
         if with_square:

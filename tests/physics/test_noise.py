@@ -190,3 +190,18 @@ def test_a_noise_stream_draws_numpys_normals_column_by_column(n: int) -> None:
             np.testing.assert_array_equal(draw[:, column], reference.standard_normal(n))
     for generator, reference in zip(stream.generators, references, strict=True):
         np.testing.assert_array_equal(generator.bit_generator.random_raw(8), reference.bit_generator.random_raw(8))
+
+
+@pytest.mark.parametrize("n", [7, COMPILED_DRAW_POINTS + 3])
+def test_the_estimate_from_a_noise_stream_is_the_gradient_plus_sigma_times_its_draw(n: int) -> None:
+    # Large streams draw inside the estimate's own pass: the numbers must still be the stream's.
+    def stream() -> NoiseStream:
+        return NoiseStream([ball_generator(4, 1, STREAM_NOISE), ball_generator(4, 1, STREAM_NOISE_Y)], n)
+
+    gradient = np.asfortranarray(np.random.default_rng(2).normal(size=(n, 2)))
+    noisy_stream, reference = stream(), stream()
+    for _ in range(2):
+        square = np.empty(n)
+        noisy = add_gaussian_noise(gradient, 0.7, noisy_stream, square)
+        np.testing.assert_array_equal(noisy, reference.draw() * 0.7 + gradient)
+        np.testing.assert_allclose(square, noisy[:, 0] ** 2 + noisy[:, 1] ** 2, rtol=1e-15)
