@@ -14,11 +14,11 @@ Run: ``python tests/bench/bench_physics.py`` (prints figures; not collected by p
    The time of each stage is then measured separately on the swarm's own arrays (warm caches:
    inside a step they run colder), so a slow stage shows.
 2. When torch is importable: the same work with torch autograd and torch.optim.Adam (float64;
-   f, the gradient and both Hessian rows by autograd, closed-form eigenvalues and the same
-   regime tests in torch), timed in short batches that alternate with section 1's, so both meet
-   the same machine (a virtual machine's speed drifts by tens of percent from one second to the
-   next, and two runs one after the other compare two different machines). Target: Downhill at
-   least 5x faster.
+   f, the gradient and both Hessian rows by autograd; the same telemetry, rules, thresholds and
+   statistics in torch tensors: see torch_swarm_step), timed in short batches that alternate
+   with section 1's, so both meet the same machine (a virtual machine's speed drifts by tens of
+   percent from one second to the next, and two runs one after the other compare two different
+   machines). Target: Downhill at least 5x faster.
 3. One to eight single balls (different optimisers): the time of one ``step()`` of all of them.
    Target: well under 1 ms.
 4. ``history()`` after a long run: its cost must not grow with the number of steps.
@@ -44,7 +44,20 @@ from physics.eigen import eigen_and_top  # noqa: E402
 from physics.noise import NoiseSettings, NoiseStream, add_gaussian_noise, ball_generator  # noqa: E402
 from physics.optimizers.base import get_optimizer  # noqa: E402
 from physics.particles import step_telemetry  # noqa: E402
-from physics.regime import WINDOW_WEIGHT, regime_thresholds  # noqa: E402
+from physics.regime import (  # noqa: E402
+    DESCENDING,
+    MAXIMUM,
+    MINIMUM,
+    NOISE_RATIO,
+    OSCILLATING,
+    OSCILLATION_FLIPS,
+    PLATEAU,
+    REGIMES,
+    SADDLE,
+    WINDOW_WEIGHT,
+    RegimeScales,
+    regime_thresholds,
+)
 from physics.simulation import Simulation  # noqa: E402
 from physics.telemetry import median, swarm_statistics  # noqa: E402
 from surfaces.presets import preset_surface  # noqa: E402
@@ -157,8 +170,17 @@ def bench_swarm(torch_step: Callable[[], None] | None) -> None:
             print(f"     {name:<50} {median_stage:6.2f} ms (fastest {best_stage:.2f})")
 
 
-def torch_swarm_step() -> Callable[[], None] | None:
-    """One step of the swarm's work done with torch (section 2), or None without torch."""
+def torch_swarm_step(scales: RegimeScales) -> Callable[[], None] | None:
+    """One step of the swarm's work done with torch (section 2), or None without torch.
+
+    The same work as a step of section 1, written as a torch user would: f by autograd, the
+    gradient and both Hessian rows by double backward, Gaussian noise, torch.optim.Adam; then the
+    same telemetry in float64 tensors: eigenvalues and top eigenvector (the closed form), flips of
+    the step along it, step size, effective rate, gradient norm, the moving averages of the
+    gradient and of |step|^2, the floor, the regime rules of physics.regime (all but the rare
+    quadratic-model look of a noisy particle) with the same thresholds, and the swarm's
+    statistics (means, median, extremes, regime counts).
+    """
     try:
         import torch
     except ImportError:
@@ -169,15 +191,21 @@ def torch_swarm_step() -> Callable[[], None] | None:
     start = torch.tensor(np.array([-1.2, 1.0]) + 0.5 * generator.standard_normal((PARTICLES, 2)), dtype=dtype)
     params = start.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([params], lr=0.01)
-    gradient_mean = torch.zeros((PARTICLES, 2), dtype=dtype)
-    previous_step = torch.zeros((PARTICLES, 2), dtype=dtype)
+    weight, keep = WINDOW_WEIGHT, 1.0 - WINDOW_WEIGHT
+    noise_power = 2.0  # 2 sigma^2
+    bound_rate = 0.01 / 2.0  # (the regime's lr / stability factor; Adam has none, but the test is made)
+    tensors = {"gradient_mean": torch.zeros((PARTICLES, 2), dtype=dtype),
+               "step_power": torch.zeros(PARTICLES, dtype=dtype),
+               "previous_step": torch.zeros((PARTICLES, 2), dtype=dtype),
+               "top": torch.ones((PARTICLES, 2), dtype=dtype), "flips": torch.zeros(PARTICLES, dtype=torch.int32)}
+    floor = [scales.floor]
 
     def rosenbrock(p: torch.Tensor) -> torch.Tensor:
         x, y = p[:, 0], p[:, 1]
         return (1 - x) ** 2 + 100 * (y - x * x) ** 2
 
     def step() -> None:
-        nonlocal gradient_mean, previous_step
+        t = tensors
         before = params.detach().clone()
         optimizer.zero_grad()
         loss = rosenbrock(params)
@@ -188,26 +216,41 @@ def torch_swarm_step() -> Callable[[], None] | None:
         params.grad = true_gradient + torch.randn((PARTICLES, 2), dtype=dtype)
         optimizer.step()
         with torch.no_grad():
-            # the same telemetry: eigenvalues, step, step size, effective lr, averages, regime tests
+            loss = loss.detach()
             a, b, c = row_x[:, 0], row_x[:, 1], row_y[:, 1]
             half = (a - c) * 0.5
             spread = torch.sqrt(half * half + b * b)
             mean = (a + c) * 0.5
             lam_min, lam_max = mean - spread, mean + spread
+            q = spread + half.abs()
+            top = torch.where((half >= 0)[:, None], torch.stack((q, b), dim=1), torch.stack((b, q), dim=1))
             step_vector = params - before
+            now = (step_vector * t["top"]).sum(dim=1)
+            then = (t["previous_step"] * t["top"]).sum(dim=1)
+            t["flips"] = torch.where(now * then < 0, t["flips"] + 1, 0)
             step_size = torch.linalg.vector_norm(step_vector, dim=1)
             lr = step_size / torch.linalg.vector_norm(params.grad, dim=1)
-            gradient_mean = 0.78 * gradient_mean + 0.22 * true_gradient
             norm = torch.linalg.vector_norm(true_gradient, dim=1)
-            flips = (step_vector * previous_step).sum(dim=1) < 0
-            previous_step = step_vector
-            settled = (norm < 1e-3) & (step_size < 1e-3)
-            codes = torch.zeros(PARTICLES, dtype=torch.int8)
-            codes[settled & (lam_min > 0)] = 1
-            codes[settled & (lam_min < 0)] = 2
-            codes[flips & (0.01 * lam_max > 2)] = 5
-            torch.bincount(codes.to(torch.int64), minlength=7)
-            loss.detach().median(), loss.detach().mean(), lr.mean()
+            t["gradient_mean"] = keep * t["gradient_mean"] + weight * true_gradient
+            t["step_power"] = keep * t["step_power"] + weight * step_size * step_size
+            t["previous_step"], t["top"] = step_vector, top
+            floor[0] = min(floor[0], float(loss.min()))
+            critical, still_step, plateau_gradient, plateau_curvature, flat, _, high_loss = regime_thresholds(
+                scales, floor[0])
+            still = (norm <= critical) & (step_size <= still_step)
+            plateau = (norm <= plateau_gradient) & (lam_max <= plateau_curvature) & (lam_min >= -plateau_curvature)
+            pull = (t["gradient_mean"] ** 2).sum(dim=1)
+            noisy = pull <= NOISE_RATIO * NOISE_RATIO * noise_power
+            lifted, positive = loss > high_loss, lam_min > flat
+            settled = still | noisy
+            codes = torch.where((plateau & lifted) | (settled & ~positive & lifted), PLATEAU, DESCENDING)
+            codes = torch.where(settled & (positive | ~lifted), MINIMUM, codes)
+            codes = torch.where(settled & (lam_min < -flat), SADDLE, codes)
+            codes = torch.where(settled & (lam_max < -flat), MAXIMUM, codes)
+            codes = torch.where((t["flips"] >= OSCILLATION_FLIPS) & (bound_rate * lam_max > 1), OSCILLATING, codes)
+            torch.bincount(codes.to(torch.int64), minlength=len(REGIMES))
+            params.detach().mean(dim=0), true_gradient.mean(dim=0), lam_min.mean(), lam_max.mean()
+            loss.median(), loss.mean(), loss.min(), loss.max(), norm.mean(), step_size.mean(), lr.nanmean()
 
     for _ in range(5):
         step()
@@ -243,7 +286,7 @@ def bench_history() -> None:
 def main() -> None:
     print(f"Downhill physics benchmark (numpy {np.__version__}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f})")
-    bench_swarm(torch_swarm_step())
+    bench_swarm(torch_swarm_step(RegimeScales.of_surface(preset_surface("rosenbrock"))))
     bench_balls()
     bench_history()
     print(f"(load average at the end {os.getloadavg()[0]:.2f})")
