@@ -347,7 +347,7 @@ def _print_breakdown(controller, frames: int = 60) -> None:
 
 
 def main() -> int:
-    from gui.app import prepare_process
+    from gui.app import prepare_process, settle_heap
 
     prepare_process()  # as the app does: shared GL contexts, short GIL switch interval
     application = QApplication(sys.argv[:1])
@@ -359,6 +359,7 @@ def main() -> int:
 
     controller = SceneController()
     window = MainWindow(controller, AppSettings(), remember_layout=False)
+    settle_heap()  # as the app does once its window exists
     window.resize(1600, 900)
     window.show()
     settle(1500)
