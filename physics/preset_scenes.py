@@ -109,7 +109,7 @@ _SCENES = (
             _ball("RMSProp", LIME, "rmsprop", (-1.2, 1.0), hyper={"lr": 0.003}),
             _ball("Adam", ORANGE, "adam", (-1.2, 1.0), hyper={"lr": 0.05}),
         ),
-        view=ViewSettings(azimuth=-120.0, elevation=45.0, height_clip=(0.0, 600.0)),
+        view=ViewSettings(azimuth=-120.0, elevation=65.0, height_clip=(0.0, 600.0)),
     ),
     Scene(
         title="Gradient clipping on a cliff",
