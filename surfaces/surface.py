@@ -48,6 +48,12 @@ DEFAULT_TIME_LIMIT = 5.0  # seconds of SymPy work per build
 #: Batches of at least this many points use the per-point kernel once it is prepared.
 POINT_KERNEL_POINTS = 1024
 DEFAULT_DOMAIN_HALF_WIDTH = 3.0
+#: The largest |coordinate| of a domain.
+MAX_DOMAIN_COORDINATE = 1e6
+#: A domain's width and height are at least this, times max(1, its largest |coordinate|): a
+#: narrower one leaves the grids, the plots' axes and the regime's scales (all measured on the
+#: domain) too few distinct numbers to work with.
+MIN_DOMAIN_SIZE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,12 @@ class Domain:
             object.__setattr__(self, name, float(value))
         if not (self.xmin < self.xmax and self.ymin < self.ymax):
             raise DownhillError("the domain needs XMIN < XMAX and YMIN < YMAX")
-        if max(abs(v) for v in values) > 1e6:
-            raise DownhillError("the domain is limited to coordinates within ±1e6")
+        largest = max(abs(v) for v in values)
+        if largest > MAX_DOMAIN_COORDINATE:
+            raise DownhillError(f"the domain is limited to coordinates within ±{MAX_DOMAIN_COORDINATE:g}")
+        narrowest = MIN_DOMAIN_SIZE * max(1.0, largest)
+        if self.xmax - self.xmin < narrowest or self.ymax - self.ymin < narrowest:
+            raise DownhillError(f"the domain is too narrow: its width and height must be at least {narrowest:g}")
 
     @classmethod
     def square(cls, half_width: float, centre: tuple[float, float] = (0.0, 0.0)) -> Domain:

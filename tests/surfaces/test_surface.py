@@ -351,6 +351,15 @@ def test_domain_parse_rejects_bad_text(text: str) -> None:
     assert "domain" in str(caught.value)
 
 
+@pytest.mark.parametrize(("text", "narrowest"), [("-1e-300,1e-300,-1,1", "1e-06"), ("0,1,0,5e-7", "1e-06"),
+                                                  ("1e5,100000.01,0,1", "0.1")])
+def test_a_domain_too_narrow_to_draw_or_measure_is_refused(text: str, narrowest: str) -> None:
+    with pytest.raises(DownhillError, match=f"too narrow: its width and height must be at least {narrowest}$"):
+        Domain.parse(text)
+    assert Domain.parse("0,2e-6,0,1").width == 2e-6  # narrow, yet enough
+    assert Domain.parse("1e5,100000.2,0,1").width > 0.1
+
+
 def test_domain_accepts_numpy_numbers_and_rejects_non_numbers() -> None:
     domain = Domain(np.int64(-2), np.float32(2.0), 0, np.float64(1.5))
     assert all(type(v) is float for v in domain.as_tuple())
