@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,19 @@ def test_swarm_statistics_match_numpy_over_the_active_particles_step_after_step(
         bracket = row.median_bracket
         assert bracket is not None
     assert len(partitions) <= 3  # the first step, the jump, and perhaps one more: else the bracket did it
+
+
+def test_swarm_means_are_exact_for_equal_values_and_accurate_for_a_tight_swarm_far_out() -> None:
+    # Reference: math.fsum (correctly rounded sums). A sum in order of 100 000 numbers would
+    # round about n eps of their size: -1.2 everywhere would average to -1.1999999999980246.
+    n = 100_000
+    same = np.full((n, 2), [-1.2, 1.0], order="F")
+    column = np.full(n, 0.1)
+    row = swarm_statistics(same, same, same, column, column, column, column, np.zeros(n, dtype=np.int8), None)
+    assert row.mean_position == (-1.2, 1.0) and row.mean_lr == 0.1 and row.mean_loss == 0.1
+    rng = np.random.default_rng(9)
+    tight = np.asfortranarray(1e4 + 1e-3 * rng.standard_normal((n, 2)))
+    row = swarm_statistics(tight, tight, tight, tight[:, 0].copy(), column, column, column,
+                           np.zeros(n, dtype=np.int8), None)
+    for got, k in zip(row.mean_position, (0, 1), strict=True):
+        assert abs(got - math.fsum(tight[:, k]) / n) <= 4e-16 * 1e4
