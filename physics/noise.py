@@ -24,9 +24,8 @@ seed and the ball's index with :class:`numpy.random.SeedSequence` (the ``spawn_k
 of ``SeedSequence.spawn``). The same scene and seed give the same numbers bit for bit; adding a
 ball after the others leaves their streams unchanged; each particle's row of a draw is its own.
 A ball's Gaussian noise has one generator per component (STREAM_NOISE for x, STREAM_NOISE_Y for
-y, see :class:`NoiseStream`); a direct draw from a
-single generator (:func:`add_gaussian_noise` given a Generator) takes the x components of all n
-particles first, then the y components.
+y, see :class:`NoiseStream`); a direct draw from a single generator (:func:`add_gaussian_noise`
+given a Generator) takes the x components of all n particles first, then the y components.
 """
 
 from __future__ import annotations

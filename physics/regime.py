@@ -310,15 +310,6 @@ def model_distance(gradient: np.ndarray, eigenvalues: np.ndarray, top: np.ndarra
     return out
 
 
-def regime_counts(codes: np.ndarray) -> np.ndarray:
-    """How many particles (7,) int64 are in each regime (codes (n,) int8).
-
-    One comparison per regime on the one-byte codes: five times faster than ``numpy.bincount``,
-    which first widens every code to a machine integer.
-    """
-    return np.array([np.count_nonzero(codes == code) for code in range(len(REGIMES))], dtype=np.int64)
-
-
 def format_number(value: float, signed: bool = False) -> str:
     """A number the way a student reads it: '+2.0', '0.9', '25.0', '1e-4', '3e+5'."""
     if not math.isfinite(value):

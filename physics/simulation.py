@@ -27,9 +27,9 @@ update); everything else is one NumPy operation or compiled pass over all N part
 
 Steps 1-4 are the dynamics; 5 and 6 are telemetry, which nothing in the dynamics reads: one job
 per step. When the balls have HELPER_PARTICLES particles or more (physics.helper), the machine's
-second core does that job while the main thread already takes the next step; every query (``state``, ``history``,
-``floor``) first waits for the jobs still pending. The work, its order and so every number are
-the same either way; only the thread that does it differs.
+second core does that job while the main thread already takes the next step; every query
+(``state``, ``history``, ``floor``) first waits for the jobs still pending. The work, its order
+and so every number are the same either way; only the thread that does it differs.
 
 Randomness: each ball's generators derive from (seed, ball index) (physics.noise.ball_generator),
 so the same balls and seed give the same run bit for bit, and adding a ball leaves the others

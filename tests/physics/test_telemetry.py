@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from physics import telemetry
-from physics.regime import REGIMES, regime_counts, take_rows
+from physics.regime import REGIMES, take_rows
 from physics.telemetry import BRACKET_MEDIAN_MIN, RegimeNames, median, swarm_statistics
 
 
@@ -39,11 +39,6 @@ def test_the_median_of_ties_and_of_small_arrays() -> None:
     assert median(even, (0.5, 0.1))[0] == np.median(even) == 0.5
     small = np.array([3.0, 1.0, 2.0, 10.0])
     assert median(small) == (2.5, None)
-
-
-def test_regime_counts_count_every_code() -> None:
-    codes = np.random.default_rng(1).integers(0, len(REGIMES), 10_001).astype(np.int8)
-    np.testing.assert_array_equal(regime_counts(codes), np.bincount(codes, minlength=len(REGIMES)))
 
 
 def test_regime_names_read_the_codes_lazily() -> None:
