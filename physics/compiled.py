@@ -79,13 +79,18 @@ def warm_up() -> None:
     """Compile (or load from the cache) every kernel a simulation uses, by running a small one: a
     noisy swarm, a single ball and a ball that diverges, with the array layouts of a real run.
     About 3 s the first time on a machine, a few tenths of a second once cached."""
+    import numpy as np
+
     from physics.balls import BallSpec
-    from physics.noise import NoiseSettings
+    from physics.noise import COMPILED_DRAW_POINTS, NoiseSettings
+    from physics.optimizers.arrays import uniform
     from physics.simulation import Simulation
     from surfaces.presets import preset_surface
 
+    for dtype in (np.float64, np.int64):  # (the optimisers' per-particle rates and step counts)
+        uniform(np.zeros(2, dtype=dtype))
     balls = [BallSpec("swarm", "#1f77b4", "adam", (("lr", 0.01),), (-1.0, 1.0), NoiseSettings(sigma=0.5),
-                      particles=64, spread=0.2),
+                      particles=COMPILED_DRAW_POINTS, spread=0.2),
              BallSpec("ball", "#ff7f0e", "gd", (("lr", 1e-3),), (-1.0, 1.0), NoiseSettings()),
              BallSpec("away", "#2ca02c", "gd", (("lr", 10.0),), (1.5, 2.5), NoiseSettings())]
     simulation = Simulation(preset_surface("rosenbrock"), balls, seed=0, capacity=16)
