@@ -77,7 +77,8 @@ _use_cache_folder()
 
 def warm_up() -> None:
     """Compile (or load from the cache) every kernel a simulation uses, by running a small one: a
-    noisy swarm, a single ball and a ball that diverges, with the array layouts of a real run.
+    noisy swarm, a single ball with and without noise and a ball that diverges, with the array
+    layouts of a real run (tests/physics/test_warm_up.py checks that a varied run compiles nothing more).
     About 3 s the first time on a machine, a few tenths of a second once cached."""
     import numpy as np
 
@@ -92,6 +93,7 @@ def warm_up() -> None:
     balls = [BallSpec("swarm", "#1f77b4", "adam", (("lr", 0.01),), (-1.0, 1.0), NoiseSettings(sigma=0.5),
                       particles=COMPILED_DRAW_POINTS, spread=0.2),
              BallSpec("ball", "#ff7f0e", "gd", (("lr", 1e-3),), (-1.0, 1.0), NoiseSettings()),
+             BallSpec("noisy", "#9467bd", "gd", (("lr", 1e-3),), (-1.0, 1.0), NoiseSettings(sigma=0.1)),
              BallSpec("away", "#2ca02c", "gd", (("lr", 10.0),), (1.5, 2.5), NoiseSettings())]
     simulation = Simulation(preset_surface("rosenbrock"), balls, seed=0, capacity=16)
     simulation.step(6)

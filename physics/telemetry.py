@@ -480,7 +480,8 @@ def swarm_statistics(positions: np.ndarray, gradient: np.ndarray, eigenvalues: n
     sums = np.empty(len(SUMS))
     counts = np.empty(len(REGIMES), dtype=np.int64)
     bracketed = median_bracket is not None and counted >= BRACKET_MEDIAN_MIN
-    low, high = (median_bracket[0] - median_bracket[1], median_bracket[0] + median_bracket[1]) if bracketed else (0, 0)
+    centre, width = median_bracket if bracketed else (0.0, 0.0)
+    low, high = float(centre - width), float(centre + width)  # (floats always: one compiled signature)
     inside = np.empty(counted if bracketed else 0)
     columns = (positions[:, 0], positions[:, 1], gradient[:, 0], gradient[:, 1], eigenvalues[:, 0], eigenvalues[:, 1],
                loss, gradient_norm, step_size, lr)
