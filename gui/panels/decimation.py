@@ -28,6 +28,7 @@ become an extreme; a bucket with no finite value is shown as one NaN point, whic
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -166,14 +167,7 @@ class PeakDecimator:
                 self._last = (xs[-1], ys[-1])
                 return True
         elif self._tail + new < self.stride:
-            # They only lengthen the incomplete bucket.
-            held = self._tail
-            if held + new > len(self._tail_y):
-                self._tail_x = np.resize(self._tail_x, self.stride)
-                self._tail_y = np.resize(self._tail_y, self.stride)
-            self._tail_x[held:held + new] = xs
-            self._tail_y[held:held + new] = ys
-            self._tail = held + new
+            self._hold(xs, ys)  # they only lengthen the incomplete bucket
             self.count += new
             self._last = (xs[-1], ys[-1])
             return True
@@ -192,12 +186,7 @@ class PeakDecimator:
             self._last = (x, y)
             return True
         if held + 1 < self.stride:
-            if held + 1 > len(self._tail_y):
-                self._tail_x = np.resize(self._tail_x, self.stride)
-                self._tail_y = np.resize(self._tail_y, self.stride)
-            self._tail_x[held] = x
-            self._tail_y[held] = y
-            self._tail = held + 1
+            self._hold((x,), (y,))
             self.count += 1
             self._last = (x, y)
             return True
@@ -218,6 +207,16 @@ class PeakDecimator:
         self._last = (x, y)
         return True
 
+    def _hold(self, xs: Sequence[float] | np.ndarray, ys: Sequence[float] | np.ndarray) -> None:
+        """Add raw points to the incomplete bucket (the caller knows they do not complete it)."""
+        held, new = self._tail, len(ys)
+        if held + new > len(self._tail_y):
+            self._tail_x = np.resize(self._tail_x, self.stride)
+            self._tail_y = np.resize(self._tail_y, self.stride)
+        self._tail_x[held:held + new] = xs
+        self._tail_y[held:held + new] = ys
+        self._tail = held + new
+
     def _append(self, x: np.ndarray, y: np.ndarray) -> None:
         new = len(y)
         if not new:
@@ -226,13 +225,7 @@ class PeakDecimator:
         self._last = (float(x[-1]), float(y[-1]))
         held = self._tail
         if held + new < self.stride:
-            # The common case of a long run: the new points only lengthen the incomplete bucket.
-            if held + new > len(self._tail_y):
-                self._tail_x = np.resize(self._tail_x, self.stride)
-                self._tail_y = np.resize(self._tail_y, self.stride)
-            self._tail_x[held:held + new] = x
-            self._tail_y[held:held + new] = y
-            self._tail = held + new
+            self._hold(x, y)  # the common case of a long run: the new points only lengthen the incomplete bucket
             return
         if held:
             x = np.concatenate((self._tail_x[:held], x))
