@@ -125,10 +125,10 @@ class NoiseStream:
     """Standard normal draws of shape (n, k), each column from its own generator.
 
     Drawing 2n normals is the costliest part of a noisy step for a large swarm. From
-    COMPILED_DRAW_POINTS particles on, a compiled loop draws them (:func:`_standard_normals`:
-    NumPy's numbers, twice as fast; :func:`add_gaussian_noise` draws them straight into the
-    estimate); below, NumPy itself (calling the compiled loop costs about 12 us, more than
-    drawing a few normals).
+    COMPILED_DRAW_POINTS particles on, :func:`add_gaussian_noise` draws them in a compiled loop,
+    straight into the estimate (:func:`_drawn_noisy_kernel`: NumPy's numbers, twice as fast);
+    below, and in :meth:`draw`, NumPy draws them (calling the compiled loop costs about 12 us,
+    more than drawing a few normals).
 
     The thread that steps draws them: handing a column to the helper thread, which does the
     telemetry of the step before (physics.simulation), was measured slower, since that thread
@@ -141,35 +141,19 @@ class NoiseStream:
 
     @property
     def compiled(self) -> bool:
-        """Whether the compiled loop draws (COMPILED_DRAW_POINTS particles or more)."""
+        """Whether the estimate's compiled pass draws (COMPILED_DRAW_POINTS particles or more)."""
         return self.n >= COMPILED_DRAW_POINTS
 
     def draw(self) -> np.ndarray:
         """The next (n, k) array of independent N(0, 1) numbers (a new column-major array)."""
         out = np.empty((self.n, len(self.generators)), order="F")
         for column, generator in enumerate(self.generators):
-            if self.compiled:
-                _standard_normals(generator, out[:, column])
-            else:
-                generator.standard_normal(out=out[:, column])
+            generator.standard_normal(out=out[:, column])
         return out
 
 
-#: From this many particles on, a NoiseStream draws with the compiled loop.
+#: From this many particles on, a NoiseStream's normals are drawn in the estimate's compiled pass.
 COMPILED_DRAW_POINTS = 2048
-
-
-@kernel
-def _standard_normals(rng, out) -> None:  # noqa: ANN001
-    """Fill ``out`` (n,) with N(0, 1) numbers from ``rng``: ``rng.standard_normal(out=out)``, bit for bit.
-
-    Numba compiles NumPy's own algorithm (the 256-layer ziggurat on the generator's 64-bit
-    outputs) and advances the generator's state in place, so the numbers and the state after are
-    NumPy's; compiled into the loop it runs twice as fast (measured on 100 000 SFC64 normals:
-    0.45 ms instead of 0.9 ms). The caller alone may use ``rng`` meanwhile (no lock is taken).
-    """
-    for i in range(out.shape[0]):
-        out[i] = rng.standard_normal()
 
 
 def standard_normal_points(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -218,8 +202,13 @@ def _noisy_kernel(gradient_x, gradient_y, sigma, x, y, square) -> None:  # noqa:
 @kernel
 def _drawn_noisy_kernel(gradient_x, gradient_y, sigma, rng_x, rng_y, x, y, square) -> None:  # noqa: ANN001
     """:func:`_noisy_kernel` with the normals drawn in the loop, x's from ``rng_x`` and y's from
-    ``rng_y`` (each generator's numbers in its own order, as :func:`_standard_normals` draws
-    them): one pass instead of writing the normals out and reading them back."""
+    ``rng_y``: one pass instead of writing the normals out and reading them back.
+
+    Numba compiles NumPy's own algorithm (the 256-layer ziggurat on the generator's 64-bit
+    outputs) and advances each generator's state in place, so the numbers, in each generator's
+    order, and the states after are those of ``rng.standard_normal``; compiled into the loop the
+    drawing runs twice as fast (measured on 100 000 SFC64 normals: 0.45 ms instead of 0.9 ms).
+    The caller alone may use the generators meanwhile (no lock is taken)."""
     with_square = square.shape[0] > 0
     for i in range(x.shape[0]):
         nx = rng_x.standard_normal() * sigma + gradient_x[i]

@@ -178,9 +178,8 @@ def test_noise_settings_are_validated() -> None:
 
 @pytest.mark.parametrize("n", [5, COMPILED_DRAW_POINTS + 1])
 def test_a_noise_stream_draws_numpys_normals_column_by_column(n: int) -> None:
-    # Drawn by NumPy (a few particles) or by the compiled loop (many), the numbers must be NumPy's
-    # own standard_normal on each column's generator, bit for bit, and leave each generator where
-    # NumPy would: the reference is NumPy itself.
+    # Whatever the size, the numbers are NumPy's own standard_normal on each column's generator,
+    # column by column, and leave each generator where NumPy would.
     stream = NoiseStream([ball_generator(11, 2, STREAM_NOISE), ball_generator(11, 2, STREAM_NOISE_Y)], n)
     references = [ball_generator(11, 2, STREAM_NOISE), ball_generator(11, 2, STREAM_NOISE_Y)]
     for _ in range(3):
@@ -194,7 +193,8 @@ def test_a_noise_stream_draws_numpys_normals_column_by_column(n: int) -> None:
 
 @pytest.mark.parametrize("n", [7, COMPILED_DRAW_POINTS + 3])
 def test_the_estimate_from_a_noise_stream_is_the_gradient_plus_sigma_times_its_draw(n: int) -> None:
-    # Large streams draw inside the estimate's own pass: the numbers must still be the stream's.
+    # Large streams draw inside the estimate's own pass (compiled): the numbers must still be the
+    # stream's, which are NumPy's, and the generators must end where NumPy leaves them.
     def stream() -> NoiseStream:
         return NoiseStream([ball_generator(4, 1, STREAM_NOISE), ball_generator(4, 1, STREAM_NOISE_Y)], n)
 
@@ -205,3 +205,5 @@ def test_the_estimate_from_a_noise_stream_is_the_gradient_plus_sigma_times_its_d
         noisy = add_gaussian_noise(gradient, 0.7, noisy_stream, square)
         np.testing.assert_array_equal(noisy, reference.draw() * 0.7 + gradient)
         np.testing.assert_allclose(square, noisy[:, 0] ** 2 + noisy[:, 1] ** 2, rtol=1e-15)
+    for generator, twin in zip(noisy_stream.generators, reference.generators, strict=True):
+        np.testing.assert_array_equal(generator.bit_generator.random_raw(8), twin.bit_generator.random_raw(8))
