@@ -1,17 +1,25 @@
 """The colours of Downhill, in one place: the height colormap, ball colours, regime and critical-point colours.
 
-Every widget that colours something by meaning reads it here, so a saddle is the same orange in
-the contour map's legend, on a read-out badge and in a panel, and ball 3 is the same magenta
-everywhere.
+Every widget that colours something reads it here, so a saddle is the same apricot in the contour
+map's legend, on a read-out badge and in a panel, and ball 3 is the same green everywhere.
 
 - Heights use viridis: perceptually uniform (equal steps in height look like equal steps in
   colour), readable in greyscale and by colour-blind viewers, dark at the bottom so minima read
   as "low".
-- Ball colours are saturated hues that viridis does not contain (reds, oranges, magentas,
-  white) so a ball stands out from any part of the landscape; markers also get an outline in
-  :func:`contrast_color` for the hues that come close.
-- Regime and critical-point colours carry meaning: orange is a saddle, cyan a minimum, magenta
-  a maximum, whether it is a point on the map or the state of a ball.
+- Balls and meanings take colours from two disjoint sets, so no ball ever wears the colour of a
+  saddle or of "curves down". Balls use Okabe & Ito's colour-blind-safe palette (physics.scenes
+  .PALETTE, since scene files get their default colours there; physics cannot import gui), white
+  in place of its black on the dark views, without its yellow and dark blue, which viridis' peaks
+  and valleys swallow. Ball markers also get a dark outline and a light halo.
+- Meaning colours (regimes, critical points, curvature) were chosen, by a search over the sRGB
+  cube, to stay at least 10 CIEDE2000 units from every ball colour and from each other for normal
+  vision and under simulated protanopia, deuteranopia and tritanopia (Machado, Oliveira &
+  Fernandes 2009), with "curves up" (pale cyan, light), "curves down" (violet, mid-dark) and
+  "saddle" (apricot) at least 30 apart: they differ in lightness, which every viewer keeps.
+  tests/gui/test_palette.py checks all of this.
+- Colour is never the only cue for curvature: "curves down" is drawn dashed (map, 3D view,
+  legend) and its half of the eigenvalue plot is hatched; the critical points differ by symbol
+  and the regime badges carry their word.
 """
 
 from __future__ import annotations
@@ -19,38 +27,41 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from physics.scenes import PALETTE
+
 #: Name of the pyqtgraph colormap used for heights (2D image and 3D mesh alike).
 HEIGHT_COLORMAP = "viridis"
 
-#: Balls in the order a scene's balls get them (wraps around after the last).
-BALL_COLORS: tuple[str, ...] = (
-    "#ff3b30",  # red
-    "#ff9f0a",  # orange
-    "#ff2dd4",  # magenta
-    "#ffffff",  # white
-    "#4dc3ff",  # sky blue
-    "#ff7eb6",  # pink
-    "#c8ff00",  # lime
-    "#b0702a",  # brown
-)
+#: Balls in the order a scene's balls get them (wraps around after the last): orange, sky blue,
+#: bluish green, vermillion, reddish purple, white.
+BALL_COLORS: tuple[str, ...] = PALETTE
+
+#: "Curves up" and "curves down": eigen-directions on the map, minima and maxima, the regimes
+#: of the same name. Light against mid-dark, so they stay apart without hue.
+CURVES_UP_COLOR = "#9be9ff"      # pale cyan
+CURVES_DOWN_COLOR = "#9059e9"    # violet (drawn dashed as well)
+SADDLE_COLOR = "#ffc885"         # apricot
+#: "Flat": the plateau regime and the degenerate critical point (some λ ≈ 0).
+FLAT_COLOR = "#7a594e"           # the colour of flat earth: crawling, not converged
+NEUTRAL_COLOR = "#b1b1a6"        # warm grey: nothing special is happening
 
 #: Colour of each regime name of physics.regime (badges, panel markers).
 REGIME_COLORS: dict[str, str] = {
-    "descending": "#90a4ae",   # neutral: nothing special is happening
-    "minimum": "#00e5ff",
-    "saddle": "#ff9100",
-    "maximum": "#e040fb",
-    "plateau": "#a1887f",      # the colour of flat earth: crawling, not converged
-    "oscillating": "#ffd600",
-    "diverging": "#ff1744",
+    "descending": NEUTRAL_COLOR,
+    "minimum": CURVES_UP_COLOR,
+    "saddle": SADDLE_COLOR,
+    "maximum": CURVES_DOWN_COLOR,
+    "plateau": FLAT_COLOR,
+    "oscillating": "#fff400",    # yellow: a warning
+    "diverging": "#b10b0b",      # dark red: failure
 }
 
 #: Colour of each critical-point kind of surfaces.critical (markers and legend of the map).
 CRITICAL_COLORS: dict[str, str] = {
-    "minimum": "#00e5ff",
-    "maximum": "#e040fb",
-    "saddle": "#ff9100",
-    "degenerate": "#ffffff",
+    "minimum": CURVES_UP_COLOR,
+    "maximum": CURVES_DOWN_COLOR,
+    "saddle": SADDLE_COLOR,
+    "degenerate": NEUTRAL_COLOR,
 }
 
 #: pyqtgraph symbol of each critical-point kind: a valley points down, a peak up, a saddle is
@@ -74,8 +85,8 @@ CRITICAL_LABELS: dict[str, str] = {
 DESCENT_COLOR = "#ffffff"          # -grad f
 STEP_COLOR = "#ffd600"             # the last step taken
 VELOCITY_COLOR = "#00e676"         # the method's velocity / first moment
-POSITIVE_CURVATURE_COLOR = "#00e5ff"   # eigen-direction with lambda > 0 (curves up, like a minimum)
-NEGATIVE_CURVATURE_COLOR = "#ff2dd4"   # eigen-direction with lambda < 0 (curves down)
+POSITIVE_CURVATURE_COLOR = CURVES_UP_COLOR     # eigen-direction with λ > 0 (curves up, like a minimum)
+NEGATIVE_CURVATURE_COLOR = CURVES_DOWN_COLOR   # eigen-direction with λ < 0 (curves down): dashed too
 OUTLINE_COLOR = "#101010"          # dark edge drawn under lines and markers for contrast
 NAN_HATCH_COLOR = "#8a8a8a"        # hatching of regions where f is undefined
 
@@ -86,7 +97,7 @@ DISPLAY_NOTE_TIP = "How the heights are drawn; the physics always uses the true 
 
 
 def ball_color(index: int) -> str:
-    """The colour of ball ``index`` (0-based) as "#rrggbb"; the palette repeats after 8 balls."""
+    """The colour of ball ``index`` (0-based) as "#rrggbb"; the palette repeats after its last colour."""
     return BALL_COLORS[int(index) % len(BALL_COLORS)]
 
 

@@ -12,12 +12,10 @@ from types import MappingProxyType
 
 from physics.balls import BallSpec
 from physics.noise import NoiseSettings
-from physics.scenes import Scene, ViewSettings
+from physics.scenes import PALETTE, Scene, ViewSettings
 
-# Ball colours from the app's palette (gui/palette.py BALL_COLORS; physics cannot import gui):
-# saturated hues that viridis, the colormap of the heights, does not contain, so a ball reads on
-# the dark valleys and the bright peaks alike.
-RED, ORANGE, MAGENTA, SKY, LIME = "#ff3b30", "#ff9f0a", "#ff2dd4", "#4dc3ff", "#c8ff00"
+# Ball colours from the one ball palette (physics.scenes.PALETTE, which gui.palette reads too).
+ORANGE, SKY, GREEN, RED, PURPLE, WHITE = PALETTE
 
 
 def _ball(name: str, color: str, optimizer: str, start: tuple[float, float], **options) -> BallSpec:
@@ -79,7 +77,7 @@ _SCENES = (
         balls=(
             _ball("gradient descent", SKY, "gd", (-2.5, 1.0), hyper={"lr": 0.03}),
             _ball("momentum", ORANGE, "momentum", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
-            _ball("Nesterov", LIME, "nesterov", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
+            _ball("Nesterov", GREEN, "nesterov", (-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
         ),
         view=ViewSettings(azimuth=30.0, elevation=40.0),
     ),
@@ -93,7 +91,7 @@ _SCENES = (
         formula="saddle-between-minima",
         balls=(
             _ball("Newton", RED, "newton", (1.0, 0.3)),
-            _ball("saddle-free Newton", LIME, "saddle-free-newton", (1.0, 0.3)),
+            _ball("saddle-free Newton", GREEN, "saddle-free-newton", (1.0, 0.3)),
         ),
         view=ViewSettings(azimuth=60.0, elevation=35.0),
     ),
@@ -106,7 +104,7 @@ _SCENES = (
         formula="rosenbrock",
         balls=(
             _ball("SGD", SKY, "sgd", (-1.2, 1.0), hyper={"lr": 0.001}),
-            _ball("RMSProp", LIME, "rmsprop", (-1.2, 1.0), hyper={"lr": 0.003}),
+            _ball("RMSProp", GREEN, "rmsprop", (-1.2, 1.0), hyper={"lr": 0.003}),
             _ball("Adam", ORANGE, "adam", (-1.2, 1.0), hyper={"lr": 0.05}),
         ),
         view=ViewSettings(azimuth=-120.0, elevation=65.0, height_clip=(0.0, 600.0)),
@@ -123,7 +121,7 @@ _SCENES = (
         formula="cliff",
         balls=(
             _ball("no clipping", RED, "gd", (-2.5, 1.5), hyper={"lr": 0.3}),
-            _ball("clip 1", LIME, "gd", (-2.5, 1.5), hyper={"lr": 0.3}, clip=1.0),
+            _ball("clip 1", GREEN, "gd", (-2.5, 1.5), hyper={"lr": 0.3}, clip=1.0),
         ),
         view=ViewSettings(azimuth=-90.0, elevation=30.0),
     ),
@@ -152,7 +150,7 @@ _SCENES = (
         note="1000 particles with gradient noise 0.01: the saddle (curvature -2.1) splits the swarm in two",
         formula="tiny-network",
         balls=(
-            _ball("swarm", MAGENTA, "gd", (0.0, 0.0), hyper={"lr": 0.1}, noise=NoiseSettings(sigma=0.01),
+            _ball("swarm", PURPLE, "gd", (0.0, 0.0), hyper={"lr": 0.1}, noise=NoiseSettings(sigma=0.01),
                   particles=1000, spread=0.0),
         ),
         seed=7,

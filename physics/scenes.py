@@ -58,9 +58,12 @@ MAX_FORMULA_LENGTH = 2000
 MAX_TEXT = {"title": 200, "description": 5000, "note": 500}
 LAYOUTS = ("both", "3d", "2d")
 OVERLAYS = ("gradient", "step", "velocity", "eigenvectors", "trails", "critical_points", "contours")
-#: Colours given to balls that do not name one (matplotlib's tab10).
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf")
+#: The ball palette: colours given to balls that do not name one, and to the preset scenes' and the
+#: app's new balls (gui.palette.BALL_COLORS is this tuple; physics cannot import gui). Okabe & Ito's
+#: colour-blind-safe set with white for its black (the views are dark) and without its yellow and
+#: dark blue (lost on viridis' peaks and dark valleys); gui.palette explains and tests/gui/test_palette.py
+#: checks that they stay apart from each other and from the colours that carry meaning.
+PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#d55e00", "#cc79a7", "#ffffff")
 
 
 @dataclass(frozen=True)

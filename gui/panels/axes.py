@@ -10,9 +10,12 @@ inverse hyperbolic sine fixes that without hiding the sign:
 
 is linear (y ≈ λ / w) for |λ| << w, logarithmic (y ≈ sign(λ) ln(2|λ| / w)) for |λ| >> w, smooth
 and odd everywhere, so zero stays zero and a sign change stays a crossing of the zero line
-(matplotlib calls this the "asinh" scale). :class:`SymlogAxis` labels such an axis honestly: its
-ticks sit at 0 and ±w·10^k, labelled with the eigenvalue itself, with unlabelled minor ticks at
-±m·w·10^k; zoomed into the linear part it falls back to ordinary evenly spaced ticks.
+(matplotlib calls this the "asinh" scale). :class:`SymlogAxis` labels such an axis so that the
+compression reads: its ticks sit at 0 and at ±1, ±10, ±100, ... (and ±0.1, ±0.01 down to w)
+placed where asinh puts them and labelled with the eigenvalue itself, so equal gaps between
+labels are visibly factors of ten (:func:`decade_ticks`); the panel also names the scale in the
+axis title and widens the range to the next labelled decade (:func:`axis_bounds`). Zoomed into
+the linear part it falls back to ordinary evenly spaced ticks.
 
 :func:`choose_width` decides when the compression is worth it: only when the largest magnitude
 is more than ``DECADES_FOR_ASINH`` decades above a typical one.
@@ -31,13 +34,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtGui import QFont, QFontMetricsF
 
 from gui.panels.numbers import format_number
 
 #: Compress when the largest |λ| exceeds a typical |λ| by more than this many decades.
 DECADES_FOR_ASINH = 2.0
-#: Minimum distance in pixels between labelled ticks.
+#: Minimum distance in pixels between labelled ticks (the log axis; the asinh axis measures its font).
 LABEL_SPACING_PIXELS = 28.0
+#: Pixels between the lines of two neighbouring labels of the asinh axis, beyond the font's height.
+LABEL_GAP_PIXELS = 5.0
 #: A log axis spanning fewer decades than this is labelled with evenly spaced values.
 NARROW_DECADES = 1.0
 
@@ -74,6 +80,62 @@ def choose_width(largest: float, typical: float) -> float | None:
     return 10.0 ** math.floor(math.log10(typical))
 
 
+def decade_ticks(width: float, low: float, high: float, pixels_per_unit: float,
+                 spacing: float = LABEL_SPACING_PIXELS) -> tuple[list[float], list[float]]:
+    """Labelled and unlabelled tick values (data units) of an asinh axis of ``width`` showing [low, high].
+
+    Labels sit at 0 and at ±10^k for the powers of ten from the first at or above ``width`` (nearer
+    zero the axis is linear, and ±w would crowd the 0 label) out to the data: 1, 10, 100, ... in
+    both signs, and 0.1, 0.01, ... when the width is that small. Neighbouring decades are ln 10
+    apart on the plot; when that is fewer than ``spacing`` pixels, every second (third, ...)
+    decade is labelled, counting down from the largest in view (so the data's top has a label
+    beside it: 931 under "1000", not far above "100"), and the others get unlabelled ticks. With every
+    decade labelled, 2..9 times each decade get unlabelled ticks too.
+
+    Args:
+        width: the scale's width w (> 0).
+        low, high: the visible range, data units.
+        pixels_per_unit: pixels per plot unit (per unit of asinh(value / w)).
+    """
+    largest = max(abs(low), abs(high))
+    first = math.ceil(math.log10(width) - 1e-9)
+    last = math.floor(math.log10(largest) + 1e-9) if largest > 0 else first - 1
+    every = max(1, math.ceil(spacing / (math.log(10.0) * pixels_per_unit)))
+    majors = [0.0]
+    minors: list[float] = []
+    for k in range(first, last + 1):
+        magnitude = 10.0 ** k
+        for sign in (1.0, -1.0):
+            if (last - k) % every == 0:
+                majors.append(sign * magnitude)
+            else:
+                minors.append(sign * magnitude)
+            if every == 1:
+                minors.extend(sign * m * magnitude for m in range(2, 10))
+    inside = [v for v in majors if low <= v <= high]
+    return inside, [v for v in minors if low <= v <= high]
+
+
+def axis_bounds(width: float, low: float, high: float) -> tuple[float, float]:
+    """[low, high] (data units) widened to the next power of ten on each side whose data reach
+    the upper half of their decade (log-wise: past √10 times its power of ten).
+
+    On an asinh axis the decades are what a reader counts: a value of 931 should sit visibly
+    between the 100 and the 1000 tick, not at the top edge above a lone 100 label. A value just
+    past a power of ten (1086) already has its label beside it; widening would spend a whole decade
+    of a small plot on nothing. A side without data (a bowl's negative half) keeps its bound.
+    """
+    def widen(value: float) -> float:
+        if abs(value) <= width:
+            return value
+        decades = math.log10(abs(value))
+        if decades - math.floor(decades) < 0.5:
+            return value
+        return math.copysign(10.0 ** math.ceil(decades - 1e-12), value)
+
+    return (widen(low) if low < 0 else low), (widen(high) if high > 0 else high)
+
+
 class SymlogAxis(pg.AxisItem):
     """An AxisItem that labels an :class:`AsinhScale` axis in data units (or behaves normally without one)."""
 
@@ -96,20 +158,8 @@ class SymlogAxis(pg.AxisItem):
             return []
         pixels_per_unit = size / (high - low)
         value_low, value_high = (float(v) for v in scale.inverse(np.array([low, high])))
-        largest = max(abs(value_low), abs(value_high))
-        decades = range(0, max(1, math.ceil(math.log10(max(largest / scale.width, 1.0))) + 1))
-        # Neighbouring decades are about ln 10 apart on the plot; skip some if their labels would touch.
-        every = max(1, math.ceil(LABEL_SPACING_PIXELS / (math.log(10.0) * pixels_per_unit)))
-        majors = [0.0]
-        minors: list[float] = []
-        for k in decades:
-            magnitude = scale.width * 10.0 ** k
-            for sign in (1.0, -1.0):
-                if k % every == 0:
-                    majors.append(sign * magnitude)
-                minors.extend(sign * m * magnitude for m in range(2, 10))
-        majors = [v for v in majors if value_low <= v <= value_high]
-        minors = [v for v in minors if value_low <= v <= value_high]
+        spacing = self.label_spacing()
+        majors, minors = decade_ticks(scale.width, value_low, value_high, pixels_per_unit, spacing)
         if len(majors) < 2:
             # Zoomed into the (nearly) linear middle: evenly spaced ticks in data units.
             levels = super().tickValues(value_low, value_high, size)
@@ -119,11 +169,17 @@ class SymlogAxis(pg.AxisItem):
         kept: list[float] = []
         for value in sorted(majors, key=lambda v: (v != 0.0, -abs(v))):
             position = float(scale.forward(np.array(value)))
-            if all(abs(position - other) * pixels_per_unit >= LABEL_SPACING_PIXELS for other in kept):
+            if all(abs(position - other) * pixels_per_unit >= spacing for other in kept):
                 kept.append(position)
-        minor_plot = list(scale.forward(np.array(minors))) if minors else []
+        minor_plot = [float(v) for v in scale.forward(np.array(minors))] if minors else []
         self._minor = set(minor_plot)
         return [(None, sorted(kept)), (None, minor_plot)]
+
+    def label_spacing(self) -> float:
+        """Least pixels between two labels: a line of the tick font and a small gap (a small plot
+        then still labels 100 and 1000 both)."""
+        font = self.style.get("tickFont") or QFont()
+        return QFontMetricsF(font).height() + LABEL_GAP_PIXELS
 
     def tickStrings(self, values: list[float], scale: float, spacing: float | None) -> list[str]:  # noqa: N802
         transform = self.scale_transform

@@ -3,14 +3,17 @@
 Both eigenvalues positive: the ball sits in a bowl. λ_min below zero while λ_max is above: a
 saddle (one direction curves up, one curves down). The panel makes that sign the first thing one
 sees: the zero line is drawn thick, everything below it is shaded in the colour the contour map
-uses for negative curvature, and the axis always includes zero. Their meaning ("0: flat",
+uses for negative curvature and hatched (so it does not rest on colour alone), and the axis
+always includes zero. Their meaning ("0: flat",
 "λ<0: curves down") is written in the legend strip above the plot, with the key to the line
 styles, where no word ever covers a curve. λ_max is the ball's solid line, λ_min the same colour
 lighter and dashed.
 
 Eigenvalues of one run can span decades (Rosenbrock: 0.4 along the valley, 1000 across it).
 Then the axis switches to the symmetric-log ``asinh`` display of gui.panels.axes (linear
-near zero, logarithmic far from it, the sign kept) with ticks labelled in eigenvalue units. In
+near zero, logarithmic far from it, the sign kept) with ticks at 1, 10, 100, ... in both signs,
+labelled in eigenvalue units, the axis titled "λ (asinh scale)" and the range widened to the next
+labelled decade, so nobody reads it as linear (931 sits between the 100 and 1000 ticks). In
 ``"auto"`` mode (the default) the choice is re-made when the largest |λ| enters a new decade,
 when the longest history has doubled since the last choice, or when the curves are set up again;
 not every frame, so the axis does not flicker (and the choice costs nothing on average). The
@@ -28,13 +31,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF
-from PyQt6.QtGui import QAction, QActionGroup, QColor
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QAction, QActionGroup, QBrush, QColor, QPainter
 from PyQt6.QtWidgets import QGraphicsRectItem
 
 from gui.palette import NEGATIVE_CURVATURE_COLOR
 from gui.panels import plot_style
-from gui.panels.axes import AsinhScale, SymlogAxis, choose_width
+from gui.panels.axes import AsinhScale, SymlogAxis, axis_bounds, choose_width
 from gui.panels.history_plot import HistoryPlotPanel, PlotSpec, Trace
 from gui.panels.series import field_extractor
 
@@ -43,8 +46,13 @@ SCALE_MODES = ("auto", "linear", "asinh")
 TYPICAL_PERCENTILE = 20.0
 #: How much lighter than the ball colour the dashed λ_min line is.
 LAMBDA_MIN_LIGHTEN = 0.35
-#: Opacity (0..255) of the negative-curvature shading.
+#: Opacity (0..255) of the negative-curvature shading, and of the hatching over it.
 NEGATIVE_SHADE_ALPHA = 38
+NEGATIVE_HATCH_ALPHA = 110
+#: The axis title, linear and compressed.
+LINEAR_LABEL = "curvature λ"
+ASINH_LABEL = "λ (asinh scale)"
+AXIS_LABEL_STYLE = {"color": plot_style.FOREGROUND, "font-size": f"{plot_style.LABEL_POINT_SIZE}pt"}
 #: Colour of the line-style key in the legend.
 KEY_COLOR = "#c8c8c8"
 #: How strongly the legend's sample of the shading mixes the negative-curvature colour into the
@@ -52,11 +60,32 @@ KEY_COLOR = "#c8c8c8"
 LEGEND_SHADE_MIX = 0.45
 
 
+class HatchRect(QGraphicsRectItem):
+    """A rectangle hatched with diagonal lines a few pixels apart, whatever the plot's scale.
+
+    A pattern brush is drawn in the item's coordinates, which here are steps by eigenvalues: the
+    lines would be stretched out of sight. The brush is mapped back to device pixels.
+    """
+
+    def __init__(self, color: QColor):
+        super().__init__()
+        self.hatch = QBrush(color, Qt.BrushStyle.BDiagPattern)
+
+    def paint(self, painter: QPainter, _option: Any, _widget: Any = None) -> None:
+        brush = QBrush(self.hatch)
+        inverse, invertible = painter.worldTransform().inverted()
+        if invertible:
+            brush.setTransform(inverse)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(brush)
+        painter.drawRect(self.rect())
+
+
 class EigenvaluePanel(HistoryPlotPanel):
     """λ_min (dashed) and λ_max (solid) of the Hessian per visible ball, against step."""
 
     plots = (PlotSpec("The Hessian's eigenvalues: λmax solid, λmin dashed; below zero the surface curves down",
-                      "curvature λ"),)
+                      LINEAR_LABEL),)
     track_magnitude = True
 
     def __init__(self, controller: Any, parent: Any = None, scale_mode: str = "auto"):
@@ -83,6 +112,17 @@ class EigenvaluePanel(HistoryPlotPanel):
         self.negative_region.setPen(pg.mkPen(None))
         self.negative_region.setZValue(-20)
         plot.addItem(self.negative_region, ignoreBounds=True)
+        hatch = QColor(NEGATIVE_CURVATURE_COLOR)
+        hatch.setAlpha(NEGATIVE_HATCH_ALPHA)
+        self.negative_hatch = HatchRect(hatch)
+        self.negative_hatch.setZValue(-19)
+        plot.addItem(self.negative_hatch, ignoreBounds=True)
+        # Two invisible points at the labelled decades beyond the data (axis_bounds): the
+        # auto-range then frames the data between labelled ticks.
+        self.decade_frame = pg.PlotDataItem([0.0, 0.0], [0.0, 0.0], pen=pg.mkPen(0, 0, 0, 0))
+        self.decade_frame.setZValue(-30)
+        plot.addItem(self.decade_frame)
+        self._frame = (0.0, 0.0)
         plot.getViewBox().sigRangeChanged.connect(self._shade_negative)
         self._add_scale_menu()
         # Added with bounds: an InfiniteLine reports y = 0 to the auto-range, so zero is always in view.
@@ -108,7 +148,9 @@ class EigenvaluePanel(HistoryPlotPanel):
     def _shade_negative(self, _view: Any = None, ranges: Any = None) -> None:
         (x0, x1), (y0, y1) = ranges if ranges is not None else self.plot_items[0].getViewBox().viewRange()
         top = min(0.0, y1)
-        self.negative_region.setRect(QRectF(x0, y0, x1 - x0, max(0.0, top - y0)))
+        rect = QRectF(x0, y0, x1 - x0, max(0.0, top - y0))
+        self.negative_region.setRect(rect)
+        self.negative_hatch.setRect(rect)
 
     def traces(self, index: int, ball: Any) -> list[Trace]:
         return [
@@ -145,6 +187,21 @@ class EigenvaluePanel(HistoryPlotPanel):
 
     def after_refresh(self) -> None:
         self._choose_scale(force=False)
+        self._frame_decades()
+
+    def _frame_decades(self) -> None:
+        """On the asinh axis, keep the auto-range out to the labelled decades around the data."""
+        if self.scale is None:
+            frame = (0.0, 0.0)
+        else:
+            entries = [entry.series for entry in self._curves.values() if entry.series.low <= entry.series.high]
+            low = min((series.low for series in entries), default=0.0)
+            high = max((series.high for series in entries), default=0.0)
+            bounds = axis_bounds(self.scale.width, min(low, 0.0), max(high, 0.0))
+            frame = tuple(float(v) for v in self.scale.forward(np.array(bounds)))
+        if frame != self._frame:
+            self._frame = frame
+            self.decade_frame.setData([0.0, 0.0], list(frame))
 
     def _choose_scale(self, force: bool) -> None:
         largest = max((entry.series.magnitude for entry in self._curves.values()), default=0.0)
@@ -168,4 +225,8 @@ class EigenvaluePanel(HistoryPlotPanel):
         if scale != self.scale:
             self.scale = scale
             self.axis.set_scale(scale)
+            # Say so on the axis: a compressed axis read as a linear one misleads (1 looks near 0.1).
+            self.plot_items[0].setLabel("left", ASINH_LABEL if scale is not None else LINEAR_LABEL,
+                                        **AXIS_LABEL_STYLE)
             self.redraw()
+            self._frame_decades()

@@ -81,6 +81,14 @@ class ArrowLayer(CachedBoundsItem):
     def color(self) -> QtGui.QColor:
         return QtGui.QColor(self._color)
 
+    def shaft_pen(self) -> QtGui.QPen:
+        """The pen of the shafts (in pixels): the layer's colour and width, dashed if asked."""
+        pen = QtGui.QPen(self._color, self._width)
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap if self._head > 0 else QtCore.Qt.PenCapStyle.RoundCap)
+        if self._dash:
+            pen.setDashPattern([2.0, 1.2])
+        return pen
+
     # -- QGraphicsItem -------------------------------------------------------------------------
     def _bounding_rect(self) -> QtCore.QRectF:
         if not len(self._tails) and not self._within:
@@ -127,10 +135,7 @@ class ArrowLayer(CachedBoundsItem):
         outline = QtGui.QPen(pg.mkColor(OUTLINE_COLOR), self._width + 3.0)
         outline.setCapStyle(cap)
         outline.setJoinStyle(QtCore.Qt.PenJoinStyle.MiterJoin)
-        fill = QtGui.QPen(self._color, self._width)
-        fill.setCapStyle(cap)
-        if self._dash:
-            fill.setDashPattern([2.0, 1.2])
+        fill = self.shaft_pen()
         painter.setPen(outline)
         painter.drawLines(lines)
         painter.setBrush(pg.mkBrush(OUTLINE_COLOR))

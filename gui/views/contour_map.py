@@ -202,7 +202,8 @@ class ContourMapView(QtWidgets.QWidget):
 
         gap = SELECTED_BALL_SIZE / 2
         self.eigen_positive = ArrowLayer(palette.POSITIVE_CURVATURE_COLOR, width=4.0, head=0, extend=gap)
-        self.eigen_negative = ArrowLayer(palette.NEGATIVE_CURVATURE_COLOR, width=4.0, head=0, extend=gap)
+        # Dashed as well as violet: "curves down" must not rest on colour alone (colour-blind viewers).
+        self.eigen_negative = ArrowLayer(palette.NEGATIVE_CURVATURE_COLOR, width=4.0, head=0, extend=gap, dash=True)
         self.step_arrows = ArrowLayer(palette.STEP_COLOR, width=4.0, head=16)
         self.velocity_arrows = ArrowLayer(palette.VELOCITY_COLOR, width=4.0, head=16, dash=True)
         self.descent_arrows = ArrowLayer(palette.DESCENT_COLOR, width=4.5, head=20)

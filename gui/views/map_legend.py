@@ -75,7 +75,7 @@ def _samples() -> dict[str, pg.GraphicsObject]:
         "step": line(palette.STEP_COLOR),
         "velocity": line(palette.VELOCITY_COLOR, QtCore.Qt.PenStyle.DashLine),
         "eigen+": line(palette.POSITIVE_CURVATURE_COLOR),
-        "eigen-": line(palette.NEGATIVE_CURVATURE_COLOR),
+        "eigen-": line(palette.NEGATIVE_CURVATURE_COLOR, QtCore.Qt.PenStyle.DashLine),
     }
     for kind in palette.CRITICAL_COLORS:
         samples[kind] = pg.ScatterPlotItem(symbol=palette.CRITICAL_SYMBOLS[kind], size=16,

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QRect, Qt
 from PyQt6.QtGui import QFont, QFontMetrics
+from PyQt6.QtWidgets import QApplication
 
 from gui.controller import SceneController
 from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
@@ -644,3 +645,75 @@ def test_a_curve_set_paints_and_frames_what_one_pyqtgraph_curve_per_series_did(q
     assert (items != sets_picture).sum() == 0                  # pixel for pixel
     background = np.array(QColor(plot_style.BACKGROUND).getRgb()[2::-1])   # (the image is BGRA)
     assert (items[:, :3] != background).any(axis=1).sum() > 5000
+
+
+def labelled_ticks(panel: EigenvaluePanel) -> dict[str, float]:
+    """{label: plot position} of the eigenvalue axis' labelled ticks, as drawn at the panel's size."""
+    low, high = panel.plot_items[0].getViewBox().viewRange()[1]
+    levels = panel.axis.tickValues(low, high, panel.axis.height())
+    positions = [position for _spacing, values in levels for position in values]
+    labels = panel.axis.tickStrings(positions, 1.0, None)
+    return {label: position for label, position in zip(labels, positions, strict=True) if label}
+
+
+def scene_panel(make_controller, show_panel, scene_name: str, steps: int, size: tuple[int, int]):
+    """An eigenvalue panel of ``size`` on a preset scene after ``steps`` steps, its view fitted."""
+    from physics.preset_scenes import PRESET_SCENES
+
+    scene = PRESET_SCENES[scene_name]
+    controller = make_controller(scene.formula, *scene.balls, seed=scene.seed)
+    panel = show_panel(EigenvaluePanel, controller)
+    panel.resize(*size)
+    QApplication.processEvents()
+    advance(controller, steps)
+    panel.plot_items[0].getViewBox().autoRange()
+    return controller, panel
+
+
+@pytest.mark.parametrize("scene_name", ["plateau-trap", "rosenbrock-race"])
+@pytest.mark.parametrize("size", [(300, 220), (700, 450)])
+def test_asinh_ticks_sit_where_asinh_puts_the_values_they_name(qtbot, make_controller, show_panel, scene_name, size):
+    _controller, panel = scene_panel(make_controller, show_panel, scene_name, 90, size)
+    assert panel.scale is not None
+    assert panel.plot_items[0].getAxis("left").labelText == "λ (asinh scale)"
+    ticks = labelled_ticks(panel)
+    values = {label: float(label.replace("\u2212", "-")) for label in ticks}
+    # Powers of ten (and zero) only, each placed at asinh(value / w).
+    assert all(v == 0 or np.log10(abs(v)) == round(np.log10(abs(v))) for v in values.values()), ticks
+    for label, position in ticks.items():
+        assert position == pytest.approx(float(np.arcsinh(values[label] / panel.scale.width)), abs=1e-9), label
+
+
+def test_the_plateau_scenes_eigenvalue_one_is_drawn_at_the_1_tick(qtbot, make_controller, show_panel):
+    # The dock's size in a 1600 x 900 window, where "1" used to sit just above a "0.1" label.
+    controller, panel = scene_panel(make_controller, show_panel, "plateau-trap", 90, (300, 220))
+    adam = controller.history(1).lambda_max[-1]
+    assert adam == pytest.approx(1.0, abs=0.005)   # the read-out's "+1.00"
+    ticks = labelled_ticks(panel)
+    assert {"1", "0"} <= set(ticks)
+    _steps, plotted = panel.curve(1, "lambda_max").getData()
+    # Within a hair of the "1" tick, nowhere near the "0.1" the old axis put it beside.
+    assert abs(plotted[-1] - ticks["1"]) < 0.01
+
+
+def test_a_small_plot_labels_the_decade_above_rosenbrocks_931(qtbot, make_controller, show_panel):
+    controller, panel = scene_panel(make_controller, show_panel, "rosenbrock-race", 90, (300, 220))
+    ticks = labelled_ticks(panel)
+    _steps, plotted = panel.curve(0, "lambda_max").getData()
+    above = [label for label, position in ticks.items() if position >= plotted[-1]]
+    below = [label for label, position in ticks.items() if position < plotted[-1]]
+    # Labels are skipped from the top down: the nearest one above is 1000, not a lone 100 below.
+    assert above == ["1000"] and "100" not in below, ticks
+
+
+def test_rosenbrocks_931_sits_between_the_100_and_1000_ticks(qtbot, make_controller, show_panel):
+    # A plot 200 pixels high: room for labels at both 100 and 1000 once no decade is wasted.
+    controller, panel = scene_panel(make_controller, show_panel, "rosenbrock-race", 90, (400, 300))
+    sgd = controller.history(0).lambda_max[-1]
+    assert 100 < sgd < 1000
+    ticks = labelled_ticks(panel)
+    assert {"100", "1000"} <= set(ticks), ticks
+    _steps, plotted = panel.curve(0, "lambda_max").getData()
+    assert ticks["100"] < plotted[-1] < ticks["1000"]
+    # The view reaches the labelled decade above the data, so the top label frames the curve.
+    assert panel.plot_items[0].getViewBox().viewRange()[1][1] >= ticks["1000"]

@@ -17,7 +17,7 @@ import physics.scenes
 from physics.balls import BallSpec
 from physics.noise import NoiseSettings
 from physics.preset_scenes import DEFAULT_SCENE, PRESET_SCENES
-from physics.scenes import MAX_SCENE_BYTES, Scene, ViewSettings, load_scene, resolve_scene, save_scene
+from physics.scenes import MAX_SCENE_BYTES, PALETTE, Scene, ViewSettings, load_scene, resolve_scene, save_scene
 from surfaces.errors import SceneError
 from surfaces.presets import PRESETS
 from surfaces.surface import Domain
@@ -61,7 +61,7 @@ def test_every_preset_scene_is_valid_and_round_trips() -> None:
 
 def test_minimal_scenes_take_defaults() -> None:
     scene = Scene.from_json('{"version": 1, "formula": "x^2 + y^2", "balls": [{"optimizer": "gd", "start": [1, 2]}]}')
-    assert scene.balls[0].name == "ball 1" and scene.balls[0].color == "#1f77b4"
+    assert scene.balls[0].name == "ball 1" and scene.balls[0].color == PALETTE[0]
     assert scene.balls[0].start == (1.0, 2.0) and scene.seed == 0 and scene.speed == 1
     assert scene.view == ViewSettings() and scene.domain is None
     assert scene.surface().domain == Domain(-3, 3, -3, 3)
