@@ -9,10 +9,15 @@ are the last row of the ball's history (the same series the plots draw), the wor
 
 The table always fits its dock's width, never cut off on the right: columns are as wide as their
 texts (numbers measured with equal-width digits, so changing digits do not move them), the font
-shrinks from TABLE_POINT_SIZE towards MIN_POINT_SIZE as the dock narrows, a long ball name is
-elided (its tooltip has it whole), and columns are left out when even that is not enough, the
-position first (the map shows where the ball is), then the gradient norm and λ_min (the badge
-says in words what they say in numbers).
+shrinks from TABLE_POINT_SIZE towards MIN_POINT_SIZE as the dock narrows, and columns are left
+out so that a ball's name shows whole: the position first (the map shows where the ball is), then
+the gradient norm and λ_min (the badge says in words what they say in numbers). Only at the
+smallest font is a long name elided (its tooltip has it whole).
+
+The layout converges by construction: everything is fitted to the table's width less a vertical
+scroll bar's, whether or not one shows (``available_width``), so the rows' heights, which decide
+whether the scroll bar shows, never depend on it; only the last, empty column follows the
+viewport's width.
 
 Built for a lecture hall: a large font, a few significant digits (gui.panels.numbers). Cheap:
 an update re-formats the numbers and sets only the cell texts that changed (nothing is rebuilt,
@@ -26,6 +31,7 @@ timer shows the last state once stepping stops). Selecting a row selects the bal
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PyQt6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer
@@ -68,7 +74,7 @@ BADGE_PADDING = 12
 #: pixels may be a fraction wider when drawn, and would then be elided).
 BADGE_SLACK = 4
 #: The most of the table's width a ball's name may take (longer names are elided; the tooltip has them).
-MAX_NAME_SHARE = 0.3
+MAX_NAME_SHARE = 0.6
 #: The least room (in average characters) a ball's name keeps beside its colour swatch.
 MIN_NAME_CHARACTERS = 4
 #: Every character a formatted number may hold (gui.panels.numbers).
@@ -79,8 +85,9 @@ _DIGITS_AS_ZERO = str.maketrans(DIGITS, "0" * len(DIGITS))
 NAME, TITLE, NUMBER = range(3)
 #: The smallest font the table shrinks to in a narrow dock (points).
 MIN_POINT_SIZE = 10
-#: Down to this font size names are shown whole (up to their share); below it, numbers keep the
-#: larger font and a long name is elided instead.
+#: Down to this font size only the position may be left out; below it, ‖∇f‖ and λmin (which the
+#: badge says in words) give way before a ball's name is cut. Names are elided (up to their share)
+#: only at MIN_POINT_SIZE, with every column that may go gone.
 ELIDE_NAMES_BELOW = 13
 #: Row height in lines of the table font.
 ROW_HEIGHT = 1.6
@@ -238,15 +245,13 @@ class ReadoutPanel(QWidget):
         self._point_size = 0
         self._metrics_cache: dict[int, tuple[QFontMetrics, QFontMetrics, dict[str, int]]] = {}
         self._hidden: set[int] = set()
-        self._fitting = False
-        self._refit = False
         self._fitted: tuple | None = None   # what the columns were last fitted to (_fit_key)
         self._text_widths: dict[tuple[int, int, str], int] = {}
         self._line_counts: dict[tuple[int, str, int], int] = {}
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setMinimumSectionSize(1)  # the filler may be narrow (it is sized in _fit_columns)
+        header.setMinimumSectionSize(1)  # the filler may be narrow (it is sized in _stretch_filler)
         rows = self.table.verticalHeader()
         rows.hide()
         # Fixed row heights: sizing rows to their contents would ask every cell's size at each update.
@@ -260,6 +265,7 @@ class ReadoutPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setFrameShape(QFrame.Shape.NoFrame)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.installEventFilter(self)
         self.table.viewport().installEventFilter(self)
         # Colours by palette, not style sheet: a style sheet makes every cell paint through the slow
         # style-sheet style (measured: ~10x the paint time of the table).
@@ -438,17 +444,31 @@ class ReadoutPanel(QWidget):
         def others(hidden: set[int]) -> int:
             return sum(width for column, width in enumerate(widths) if column != BALL and column not in hidden)
 
-        # At a large font the whole name (up to its share) must fit: a smaller font before eliding it.
-        needed = name if size >= ELIDE_NAMES_BELOW else least
-        hidden: set[int] = set()
-        for column in DROP_ORDER:
-            if others(hidden) + needed <= available:
-                break
-            if column != POSITION and size > MIN_POINT_SIZE:
+        # The whole name (up to its share) must fit, leaving out columns and then shrinking the font
+        # before it is cut: "gradi…" tells a class nothing. Only at the smallest font is it elided,
+        # and then only the columns it needs to keep a few letters are left out.
+        hidden = self._columns_left_out(others, name, size >= ELIDE_NAMES_BELOW, available)
+        if hidden is None or others(hidden) + name > available:
+            if size > MIN_POINT_SIZE:
                 return None
-            hidden.add(column)
+            hidden = self._columns_left_out(others, least, False, available) or set(DROP_ORDER)
         widths[BALL] = max(least, min(name, available - others(hidden)))  # a long name gives way (elided)
         return widths, hidden
+
+    @staticmethod
+    def _columns_left_out(others: Callable[[set[int]], int], name: int, position_only: bool,
+                          available: int) -> set[int] | None:
+        """The fewest columns, in DROP_ORDER, to leave out so that ``name`` pixels fit beside the rest
+        (``others(hidden)``: their width); None if that would leave out more than the position
+        while ``position_only``. All of DROP_ORDER if even that is not enough."""
+        hidden: set[int] = set()
+        for column in DROP_ORDER:
+            if others(hidden) + name <= available:
+                return hidden
+            if column != POSITION and position_only:
+                return None
+            hidden.add(column)
+        return hidden
 
     def _fit_columns(self, shrink: bool) -> None:
         """Fit the columns to their texts and the table to its dock, never scrolling sideways (module docstring).
@@ -457,38 +477,37 @@ class ReadoutPanel(QWidget):
         the position fits is used; the position is shown if it fits too. Columns only widen
         between changes of the balls, so changing numbers do not make the table jitter.
 
-        Fitting changes row heights, which may show or hide the vertical scroll bar and so change
-        the width available while fitting (Qt reports it at once, from inside the fit): the fit
-        is then made again for the new width, until the width stays put.
+        The fit reads the table's own width less a vertical scroll bar's, whether the scroll bar
+        shows or not (:meth:`available_width`). Fitting changes row heights, which may show or hide
+        the scroll bar; were the fit to read the viewport's width, that would change the room it
+        fits to, which changes the badges' heights, which hides or shows the scroll bar again: a
+        loop that ran thousands of times per step in a three-ball scene at some dock widths.
         """
-        if self._fitting:
-            self._refit = True
-            return
         key = self._fit_key()
         if not shrink and key == self._fitted:
             # Nothing the fit reads changed (the numbers changed, not the room they need): only
             # the badges' words may have.
             self._fit_badges()
             return
-        self._fitting = True
-        try:
-            for _attempt in range(4):
-                self._refit = False
-                self._fit_columns_to(self.table.viewport().width(), shrink)
-                shrink = True
-                if not self._refit:
-                    break
-        finally:
-            self._fitting = False
+        self._fit_columns_to(self.available_width(), shrink)
         self._fitted = self._fit_key()
 
+    def available_width(self) -> int:
+        """Pixels the columns and the badges are fitted to: the table's width inside its frame less
+        the room of a vertical scroll bar, kept free even while none shows (so that showing one
+        never changes the fit, which decides whether one shows)."""
+        table = self.table
+        bar = table.verticalScrollBar()
+        extent = table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, bar)
+        return max(1, table.width() - 2 * table.frameWidth() - extent)
+
     def _fit_key(self) -> tuple:
-        """Everything the fit of the columns depends on: the room, the columns' sizes, the font and
-        the columns hidden, and the texts as measured (numbers by their shape: 0.0123 and 0.0987
-        need the same room)."""
+        """Everything the fit of the columns depends on: the room, the columns' sizes (not the filler's,
+        which Qt stretches to the viewport), the font and the columns hidden, and the texts as measured
+        (numbers by their shape: 0.0123 and 0.0987 need the same room)."""
         header = self.table.horizontalHeader()
-        return (self.table.viewport().width(), self._point_size, tuple(sorted(self._hidden)),
-                tuple(header.sectionSize(column) for column in range(len(COLUMNS))),
+        return (self.available_width(), self._point_size, tuple(sorted(self._hidden)),
+                tuple(header.sectionSize(column) for column in range(FILLER)),
                 tuple(tuple(sorted(texts)) for _kind, texts in self._column_texts()))
 
     def _fit_columns_to(self, available: int, shrink: bool) -> None:
@@ -514,10 +533,18 @@ class ReadoutPanel(QWidget):
             for column in range(FILLER):
                 if column not in hidden and column != BALL:
                     header.resizeSection(column, widths[column])
-            used = sum(header.sectionSize(c) for c in range(FILLER) if c not in hidden)
-        # The filler takes exactly the rest, so the badge lines end at the right edge.
-        header.resizeSection(FILLER, max(1, available - used))
+        self._stretch_filler()
         self._fit_badges()
+
+    def _stretch_filler(self) -> None:
+        """The filler takes exactly what the columns leave of the viewport (the scroll bar's room too
+        while none shows), so the badge lines end at the right edge. Only the filler follows the
+        viewport's width: nothing that decides the rows' heights does."""
+        header = self.table.horizontalHeader()
+        used = sum(header.sectionSize(c) for c in range(FILLER) if not self.table.isColumnHidden(c))
+        width = max(1, self.table.viewport().width() - used)
+        if header.sectionSize(FILLER) != width:
+            header.resizeSection(FILLER, width)
 
     @property
     def hidden_columns(self) -> set[int]:
@@ -529,7 +556,7 @@ class ReadoutPanel(QWidget):
         rows = self.table.verticalHeader()
         line = rows.defaultSectionSize()
         _metrics, bold_metrics, _ = self._metrics(self._point_size)
-        room = self.table.viewport().width() - 2 * (BADGE_MARGIN + BADGE_PADDING) - BADGE_SLACK
+        room = self.available_width() - 2 * (BADGE_MARGIN + BADGE_PADDING) - BADGE_SLACK
         for entry, text in enumerate(self.model.column_texts(REGIME)):
             lines = self._badge_lines(bold_metrics, text, room)
             height = line + (lines - 1) * bold_metrics.lineSpacing()
@@ -552,9 +579,13 @@ class ReadoutPanel(QWidget):
         return lines
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt's name)
-        # The table's viewport (not this panel) knows the width left once scroll bars are placed.
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_columns(shrink=True)
+        if event.type() == QEvent.Type.Resize:
+            if watched is self.table:
+                # The table's own width, which no scroll bar changes (available_width).
+                self._fit_columns(shrink=True)
+            elif watched is self.table.viewport():
+                # A scroll bar shown or hidden: the filler follows, nothing else.
+                self._stretch_filler()
         return super().eventFilter(watched, event)
 
     # -- selection -----------------------------------------------------------------------------

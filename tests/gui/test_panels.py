@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QRect, Qt
+from PyQt6.QtCore import QEvent, QObject, QRect, Qt
 from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import QApplication
 
@@ -32,6 +32,7 @@ from gui.panels.readout_panel import (
     LAMBDA_MAX,
     LAMBDA_MIN,
     LOSS,
+    MAX_NAME_SHARE,
     MIN_POINT_SIZE,
     POSITION,
     REGIME,
@@ -490,9 +491,13 @@ def test_the_readout_table_fits_its_dock_and_cuts_no_number(qtbot, make_controll
     hidden = panel.hidden_columns
     order = [POSITION, GRADIENT, LAMBDA_MIN]
     assert hidden == set(order[: len(hidden)])
+    # A name is whole (up to its share of the width) above the smallest font: columns gave way first.
+    if table.font().pointSize() > MIN_POINT_SIZE:
+        name = metrics.horizontalAdvance("a learning rate past the bound") + table.iconSize().width() + 8 + 6
+        assert header.sectionSize(BALL) >= min(name, int(MAX_NAME_SHARE * panel.available_width())) - 1
     if width >= 390:
-        assert table.font().pointSize() >= 12 and hidden <= {POSITION}
-    if width >= 760:
+        assert table.font().pointSize() >= 12
+    if width >= 1100:
         assert hidden == set()
     assert table.font().pointSize() >= MIN_POINT_SIZE
 
@@ -717,3 +722,99 @@ def test_rosenbrocks_931_sits_between_the_100_and_1000_ticks(qtbot, make_control
     assert ticks["100"] < plotted[-1] < ticks["1000"]
     # The view reaches the labelled decade above the data, so the top label frames the curve.
     assert panel.plot_items[0].getViewBox().viewRange()[1][1] >= ticks["1000"]
+
+
+def _readout_fit(panel: ReadoutPanel) -> tuple:
+    """What the read-out's fit decided: font, columns shown and their widths (not the filler's), row heights."""
+    table = panel.table
+    rows = table.verticalHeader()
+    return (table.font().pointSize(), tuple(_shown_width(panel, c) for c in range(FILLER)),
+            tuple(rows.sectionSize(row) for row in range(panel.model.rowCount())))
+
+
+def three_ball_ravine(make_controller):
+    """ravine-momentum's three balls, whose badges' words made the read-out's scroll bar flicker."""
+    return make_controller(
+        RAVINE,
+        ball("gradient descent", "#4dc3ff", start=(-2.5, 1.0)),
+        ball("momentum", "#ff9f0a", "momentum", start=(-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
+        ball("Nesterov", "#c8ff00", "nesterov", start=(-2.5, 1.0), hyper={"lr": 0.03, "momentum": 0.8}),
+    )
+
+
+def test_the_readout_fit_does_not_depend_on_its_scroll_bar(qtbot, make_controller, show_panel):
+    """Issue 11 item 1: showing the scroll bar must not change the fit that decides whether it shows.
+
+    When it did (the fit read the viewport's width), badge rows re-wrapped, the scroll bar hid,
+    the rows re-wrapped back, and ravine-momentum froze for seconds per step in a 392-pixel dock.
+    Forced on and forced off, the scroll bar now leaves the font, the columns and every row's
+    height exactly as they were, at every width.
+    """
+    controller = three_ball_ravine(make_controller)
+    panel = show_panel(ReadoutPanel, controller)
+    advance(controller, 29)
+    table = panel.table
+    for width in range(280, 560, 9):
+        fits = []
+        for policy in (Qt.ScrollBarPolicy.ScrollBarAlwaysOn, Qt.ScrollBarPolicy.ScrollBarAlwaysOff):
+            table.setVerticalScrollBarPolicy(policy)
+            panel.resize(width, 240)
+            qtbot.waitUntil(lambda width=width: table.width() == width, timeout=2000)
+            panel.refresh()
+            fits.append(_readout_fit(panel))
+            # The columns and the badges still end at the viewport's right edge.
+            assert sum(_shown_width(panel, c) for c in range(len(COLUMNS))) == table.viewport().width()
+        assert fits[0] == fits[1], width
+
+
+def test_the_readout_scroll_bar_settles_while_stepping_at_any_width(qtbot, make_controller, show_panel):
+    """Stepping three balls at widths around the default dock's: the scroll bar shows or hides at most
+    once per update (it flickered 15 616 times in one step of ravine-momentum)."""
+    controller = three_ball_ravine(make_controller)
+    panel = show_panel(ReadoutPanel, controller)
+    bar = panel.table.verticalScrollBar()
+    toggles: list[bool] = []
+    bar.installEventFilter(_VisibilityRecorder(toggles, panel))
+    advance(controller, 14)
+    for width in range(380, 400, 2):
+        panel.resize(width, 223)
+        qtbot.waitUntil(lambda width=width: panel.table.width() == width, timeout=2000)
+        for _ in range(2):
+            toggles.clear()
+            advance(controller, 1)
+            panel.refresh()
+            qtbot.wait(1)
+            assert len(toggles) <= 1, (width, len(toggles))
+
+
+class _VisibilityRecorder(QObject):
+    """Appends True / False to ``record`` whenever the watched widget is shown / hidden."""
+
+    def __init__(self, record: list[bool], parent: QObject):
+        super().__init__(parent)
+        self.record = record
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.record.append(event.type() == QEvent.Type.Show)
+        return False
+
+
+@pytest.mark.parametrize("width", [294, 392, 560])
+def test_readout_names_are_whole_where_columns_can_give_way(qtbot, make_controller, show_panel, width):
+    """Issue 11 item 18: "gradi…" told the class nothing. In the default docks of 1280 and 1600 pixel
+    windows the names show whole; ‖∇f‖ and λmin (said in words by the badge) go first."""
+    controller = three_ball_ravine(make_controller)
+    panel = show_panel(ReadoutPanel, controller)
+    advance(controller, 30)
+    panel.resize(width, 245)
+    qtbot.waitUntil(lambda: panel.table.width() == width, timeout=2000)
+    panel.refresh()
+    table = panel.table
+    metrics = table.fontMetrics()
+    room = table.horizontalHeader().sectionSize(BALL) - table.iconSize().width() - 8 - 6
+    for index, name in enumerate(("gradient descent", "momentum", "Nesterov")):
+        assert panel.text(index, BALL) == name
+        assert metrics.horizontalAdvance(name) <= room, (name, room)
+    assert not table.isColumnHidden(LOSS) and not table.isColumnHidden(LAMBDA_MAX)
+    assert table.font().pointSize() >= (12 if width >= 392 else MIN_POINT_SIZE)
