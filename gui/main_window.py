@@ -56,6 +56,7 @@ from PyQt6.QtWidgets import (
 )
 
 from gui.controller import ACTIVITIES
+from gui.keyboard_focus import EnterHandsBack
 from gui.persistence import AppSettings, Autosaver
 from gui.transport import SHORTCUTS, Transport
 from surfaces.errors import DownhillError
@@ -113,6 +114,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport.toolbar())
         self._build_centre()
         self._build_docks()
+        # Enter in any editor gives Space, Right and R back to the views (no keyboard trap).
+        self._enter_hands_back = EnterHandsBack(self, self.focus_views)
         self._build_status_bar()
         self._build_menus()
         self._default_state = self.saveState()
@@ -574,6 +577,8 @@ class MainWindow(QMainWindow):
         else:
             self.adopt_scene_file(Path(path))
             self.show_message(f"Opened {self.scene_path}")
+        # The editor that had the keyboard before File > Open would keep Space and Right for itself.
+        self.focus_views()
 
     def adopt_scene_file(self, path: Path) -> None:
         """The live scene came from ``path`` (e.g. ``--scene FILE``): Save writes there; it is a recent file."""
