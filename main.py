@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -29,6 +31,8 @@ if TYPE_CHECKING:  # imported where used: 'presets' and --help need no SymPy
 #: Options whose value may start with '-': a negative coordinate ("--start -1.2,0.8") or a formula
 #: ("--surface -x^2 - y^2"). argparse would take such a value for an unknown option.
 _OPTIONS_WITH_SIGNED_VALUES = {"--surface", "--start", "--domain", "--param", "--betas", "--etas", "--step-sizes"}
+#: The exit status after Ctrl+C (128 + SIGINT, as a shell reports a process the signal stopped).
+INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,6 +42,15 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         #: The subcommands' parsers by name (filled by build_parser), for their own error messages.
         self.commands: dict[str, argparse.ArgumentParser] = {}
+
+    def print_help(self, file: TextIO | None = None) -> None:
+        """--help's text; argparse ignores a failed write, this says what happened (StandardOutput)."""
+        if file is not None:
+            super().print_help(file)
+            return
+        out = StandardOutput(sys.stdout)
+        out.write(self.format_help())
+        out.finish()
 
     def error(self, message: str) -> NoReturn:
         message = " ".join(message.split())  # argparse may wrap its own messages: keep one line
@@ -200,6 +213,13 @@ def _why_none(surface: Surface, domain: Domain) -> str:
 
 
 def open_app(args: argparse.Namespace) -> int:
+    """Open the app (the check that --screenshot would not overwrite the scene file comes first)."""
+    if args.scene and args.screenshot:
+        from physics.cli import same_file
+
+        if same_file(args.screenshot, args.scene):
+            raise DownhillError(f"--screenshot {args.screenshot}: that is the scene file given with --scene "
+                                "(it would be overwritten); save the screenshot to another file")
     from gui.app import run_app
 
     return run_app(scene=args.scene, screenshot=args.screenshot)
@@ -214,35 +234,161 @@ def _located(error: DownhillError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python main.py`` and the ``downhill`` console script; returns the exit status."""
+    """Entry point of ``python main.py`` and the ``downhill`` console script; returns the exit status.
+
+    0: done, also when the reader of the output stopped early (``| head``), quietly, as Unix tools do.
+    2: a bad argument or formula, or an output that cannot be written; one line on standard error.
+    130 (128 + SIGINT): interrupted by Ctrl+C, at any moment from here on (the imports of NumPy,
+    SymPy and Qt included); "downhill: interrupted" on standard error, and the rows written so far
+    are whole.
+    """
+    _reserve_standard_descriptors()
+    out = StandardOutput(sys.stdout)
+    try:
+        status = _run_command(argv, out)
+        out.finish()  # here, not at the interpreter's exit, where a failure could not be reported
+        return status
+    except DownhillError as error:
+        _say(_located(error))
+        _settle_standard_output()
+        return 2
+    except BrokenPipeError:
+        _settle_standard_output()
+        return 0
+    except KeyboardInterrupt:
+        _stop_at_another_interrupt()
+        _say("interrupted")
+        _settle_standard_output()
+        return INTERRUPTED
+
+
+def _run_command(argv: Sequence[str] | None, out: StandardOutput) -> int:
+    """Parse the arguments and carry out the command, writing to ``out``; its exit status (errors raise
+    DownhillError)."""
     arguments = _join_signed_values(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args, unknown = parser.parse_known_args(arguments)
     if unknown:  # named by the subcommand, whose --help lists what it takes
         parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(unknown)}")
-    out = sys.stdout
+    if args.command == "presets":
+        return command_presets(out)
+    if args.command == "critical":
+        return command_critical(args, out)
+    if args.command == "run":
+        from physics.cli import run_command
+
+        return run_command(args, out)
+    if args.command == "export":
+        from gui.export_cli import export_command
+
+        return export_command(args, out)
+    return open_app(args)
+
+
+class StandardOutput:
+    """Standard output as the commands write to it, saying in one line why it cannot take the text.
+
+    A failed write (``> /dev/full``, a full disk) or no standard output at all (``>&-``) is a
+    DownhillError; a reader that stopped reading (``| head``) stays a BrokenPipeError, which ends
+    the command quietly.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+        #: Whether text was written since the last flush.
+        self.pending = False
+
+    def write(self, text: str) -> int:
+        try:
+            written = self._open().write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise DownhillError(f"cannot write to standard output: {error.strerror or error}") from None
+        self.pending = True
+        return written
+
+    def flush(self) -> None:
+        try:
+            self._open().flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise DownhillError(f"cannot write to standard output: {error.strerror or error}") from None
+        self.pending = False
+
+    def finish(self) -> None:
+        """Flush what was written since the last flush, if anything."""
+        if self.pending:
+            self.flush()
+
+    def _open(self) -> TextIO:
+        if self._stream is None:
+            raise DownhillError("standard output is closed: give the output somewhere to go "
+                                "(a file with > FILE, or --csv FILE for run)")
+        return self._stream
+
+
+def _stop_at_another_interrupt() -> None:
+    """Let a second Ctrl+C end the process at once (SIGINT's default action), silently.
+
+    Why: the first one is being reported and the output settled, which can wait on a pipe whose
+    reader does not read; a second KeyboardInterrupt raised in the middle would print a traceback.
+    """
     try:
-        if args.command == "presets":
-            return command_presets(out)
-        if args.command == "critical":
-            return command_critical(args, out)
-        if args.command == "run":
-            from physics.cli import run_command
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    except ValueError:  # not the main thread: no signal is delivered here anyway
+        pass
 
-            return run_command(args, out)
-        if args.command == "export":
-            from gui.export_cli import export_command
 
-            return export_command(args, out)
-        return open_app(args)
-    except DownhillError as error:
-        sys.stderr.write(f"downhill: {_located(error)}\n")
-        return 2
-    except BrokenPipeError:
-        return 0
-    except KeyboardInterrupt:
-        sys.stderr.write("downhill: interrupted\n")
-        return 130
+def _settle_standard_output() -> None:
+    """Write out what standard output still holds, or, if it cannot take it, throw it away.
+
+    Python flushes standard output once more as it exits; text left over from a failed write
+    (a broken pipe, a full disk) would fail again there, printing "Exception ignored ... Error" and
+    turning the status into 120. Pointing the descriptor at /dev/null lets that last flush succeed.
+    """
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        except (OSError, ValueError):
+            pass
+
+
+def _reserve_standard_descriptors() -> None:
+    """Give a closed standard input, output or error descriptor (``>&-``) to /dev/null.
+
+    Why: the next file opened would otherwise take that number: a CSV opened with --csv as
+    descriptor 1 would receive whatever a library prints to standard output, and one opened as
+    descriptor 2 every C-level warning.
+    """
+    for number in (0, 1, 2):
+        try:
+            os.fstat(number)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                return
+            if null != number:
+                os.dup2(null, number)
+                os.close(null)
+
+
+def _say(line: str) -> None:
+    """Write one line to standard error, as ``downhill: LINE``; nothing if standard error cannot take it."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(f"downhill: {line}\n")
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

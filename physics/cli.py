@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TextIO
 
@@ -336,6 +337,24 @@ def _stream(plan: _Plan, steps: int, out: TextIO) -> None:
         writer.writerows(plan.rows(ball, 0))
 
 
+def same_file(first: str, second: str) -> bool:
+    """Whether two paths name one existing file: spelled otherwise, through a symbolic link, or a hard link."""
+    try:
+        return os.path.samefile(first, second)
+    except (OSError, ValueError):  # one of them does not exist (or is no path at all): not the same file
+        return False
+
+
+def _refuse_overwriting_the_scene(args: argparse.Namespace) -> None:
+    """Refuse a --csv that is the --scene file it runs (the CSV would replace the scene)."""
+    from physics.preset_scenes import PRESET_SCENES
+
+    scene = args.scene
+    if scene is not None and scene not in PRESET_SCENES and same_file(args.csv, scene):
+        raise DownhillError(f"--csv {args.csv}: that is the scene file given with --scene (it would be "
+                            "overwritten); write the CSV to another file")
+
+
 def _open_csv(name: str) -> TextIO:
     """The --csv file, opened for writing before the run (a bad name fails at once, not after it)."""
     if not name.strip():
@@ -353,6 +372,8 @@ def _open_csv(name: str) -> TextIO:
 def run_command(args: argparse.Namespace, out: TextIO) -> int:
     """Carry out ``main.py run``; returns the exit status (errors raise DownhillError)."""
     steps = _whole(args.steps, "--steps", 0, MAX_STEPS)
+    if args.csv is not None:  # before the run's set-up, which takes a while
+        _refuse_overwriting_the_scene(args)
     plan = _scene_plan(args, steps) if args.scene is not None else _single_plan(args, steps)
     if steps * plan.particles > MAX_PARTICLE_STEPS:
         raise DownhillError(f"--steps: {steps:,} steps of {plan.particles:,} particles would take too long; a run "
