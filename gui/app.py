@@ -41,19 +41,29 @@ def display_problem(environment: dict[str, str] | None = None, platform: str | N
     """A one-line explanation when no window can be opened here, or "" when one can.
 
     On Linux (and other X11/Wayland systems) a window needs ``DISPLAY`` or ``WAYLAND_DISPLAY``,
-    unless Qt is told to draw offscreen. macOS and Windows always have a display.
+    unless Qt is told to draw offscreen. When Qt would use X (no Wayland, or QT_QPA_PLATFORM=xcb),
+    an X server must answer at ``DISPLAY`` too: Qt aborts the process otherwise (gui.x_display).
+    macOS and Windows always have a display.
     """
     environment = dict(os.environ) if environment is None else environment
     platform = sys.platform if platform is None else platform
     if platform.startswith(("win", "darwin", "cygwin")):
         return ""
-    requested = environment.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
+    # QT_QPA_PLATFORM is 'name[:options]', or several of those separated by ';' tried in turn.
+    requested = environment.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0].strip().lower()
     if requested in _HEADLESS_PLATFORMS:
         return ""
-    if environment.get("DISPLAY") or environment.get("WAYLAND_DISPLAY"):
+    advice = ("run it on a desktop, under a virtual screen (xvfb-run -a python main.py), "
+              "or set QT_QPA_PLATFORM=offscreen")
+    x_display, wayland = environment.get("DISPLAY"), environment.get("WAYLAND_DISPLAY")
+    if x_display and (requested == "xcb" or (requested == "" and not wayland)):
+        from gui.x_display import x_server_problem
+
+        problem = x_server_problem(x_display)
+        return f"{problem}: {advice}" if problem else ""
+    if x_display or wayland:
         return ""
-    return ("no display to open a window on: run it on a desktop, under a virtual screen "
-            "(xvfb-run -a python main.py), or set QT_QPA_PLATFORM=offscreen")
+    return f"no display to open a window on: {advice}"
 
 
 def prepare_process() -> None:
