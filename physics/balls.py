@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from physics.noise import NoiseSettings
 from physics.optimizers.base import Optimizer, OptimizerSpec, get_optimizer
 from surfaces.errors import DownhillError
@@ -150,11 +148,9 @@ class BallSpec:
             if batch > len(surface.terms):
                 raise DownhillError(f"the batch size {batch} is larger than the number of terms "
                                     f"({len(surface.terms)})", field=_join(where, "noise.batch_size"))
-        evaluation = surface.evaluate(np.array([self.start], dtype=float))
-        if not (np.isfinite(evaluation.value).all() and np.isfinite(evaluation.gradient).all()
-                and np.isfinite(evaluation.hessian).all()):
-            raise DownhillError(f"f or its derivatives are undefined at the start ({self.start[0]:g}, "
-                                f"{self.start[1]:g})", field=_join(where, "start"))
+        why = surface.why_not_finite(self.start, where=f"at the start ({self.start[0]:g}, {self.start[1]:g})")
+        if why:
+            raise DownhillError(why, field=_join(where, "start"))
 
 
 def _join(where: str, key: str) -> str:

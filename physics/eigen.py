@@ -17,7 +17,8 @@ when |lambda_small| << |lambda_big| (diag(1e-10, 1) gives 1e-10 with six wrong d
 det / big keeps it whenever det is itself accurate (a nearly diagonal H, or no cancellation in
 a c - b^2). lambda_min = min(big, small), lambda_max = max(big, small). The zero matrix (big = 0)
 gives 0 / 0, which the NaN-ignoring minimum and maximum turn into 0, 0; a NaN entry gives NaN.
-Entries beyond about 1e150 overflow the squares (the eigenvalues then come out infinite).
+Entries beyond 2^500 (about 3e150) are scaled by a power of two first, so that the squares do
+not overflow: the eigenvalues are finite whenever they are representable.
 
 An (unnormalised) eigenvector of lambda_max is (h + d, b) when h >= 0 and (b, d - h) when h < 0:
 each choice avoids the cancellation the other suffers, both are at least d long, and they vanish
@@ -30,6 +31,7 @@ apply such a matrix to the gradient (:func:`apply_spectral`).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -80,11 +82,40 @@ def _eigen_kernel(a: np.ndarray, b: np.ndarray, c: np.ndarray, low: np.ndarray, 
             top_y[i] = y
 
 
+#: Entries beyond this (2^500, about 3e150) are scaled before squaring (see :func:`eigen_of`).
+HUGE_ENTRY = 2.0**500
+
+
+@inlined
+def length(x: float, y: float) -> float:
+    """sqrt(x^2 + y^2), as that formula computes it (to the bit) unless the squares overflow, when
+    math.hypot gives the finite length (a gradient of 1e300 has the norm 1.4e300, not inf)."""
+    result = np.sqrt(x * x + y * y)
+    if result == np.inf:
+        result = math.hypot(x, y)
+    return result
+
+
 @inlined
 def eigen_of(a: float, b: float, c: float) -> tuple[float, float, float, float]:
     """(lambda_min, lambda_max, top_x, top_y) of [[a, b], [b, c]] by the module's formulas (a
     compiled function for other kernels). NaN-ignoring minimum and maximum, as numpy.fmin and
     fmax: the zero matrix gives 0, 0; a NaN matrix gives NaN eigenvalues and a NaN eigenvector."""
+    size = max(abs(a), abs(b), abs(c))
+    scale = 1.0
+    if HUGE_ENTRY < size < np.inf:
+        # The squares below would overflow (1e12^25 x y has the finite eigenvalues +-1e300): work on
+        # H / 2^k, which is exact, and scale the eigenvalues back. Never taken for ordinary entries,
+        # whose results stay the same to the bit.
+        scale = math.ldexp(1.0, math.frexp(size)[1])
+        a, b, c = a / scale, b / scale, c / scale
+    low, high, x, y = _eigen_of_moderate(a, b, c)
+    return low * scale, high * scale, x, y
+
+
+@inlined
+def _eigen_of_moderate(a: float, b: float, c: float) -> tuple[float, float, float, float]:
+    """:func:`eigen_of` for entries whose squares do not overflow."""
     h = 0.5 * (a - c)
     square = b * b
     d = np.sqrt(h * h + square)

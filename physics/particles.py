@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from physics.compiled import kernel
-from physics.eigen import eigen_and_top
+from physics.eigen import eigen_and_top, length
 from physics.regime import regime_codes
 from surfaces.surface import Evaluation
 
@@ -196,16 +196,18 @@ def _swings_kernel(step_x, step_y, previous_x, previous_y, top_x, top_y, flips, 
 @kernel
 def _measures_kernel(step_x, step_y, gradient_x, gradient_y, estimate_square, weight,  # noqa: ANN001
                      step_size, lr, gradient_norm, mean_x, mean_y, step_power) -> None:
-    """Step size, effective rate (NaN where the estimate was zero), gradient norm; the averages updated."""
+    """Step size, effective rate (NaN where the estimate was zero or beyond 1e154), gradient norm; the
+    averages updated."""
     keep = 1.0 - weight
     for i in range(step_x.shape[0]):
         square = step_x[i] * step_x[i] + step_y[i] * step_y[i]
-        size = np.sqrt(square)
+        size = length(step_x[i], step_y[i])
         step_size[i] = size
         estimate = np.sqrt(estimate_square[i])
-        lr[i] = size / estimate if estimate != 0.0 else np.nan
+        # (NaN, not measured, where the estimate is zero or its square overflowed)
+        lr[i] = size / estimate if 0.0 < estimate < np.inf else np.nan
         gx, gy = gradient_x[i], gradient_y[i]
-        gradient_norm[i] = np.sqrt(gx * gx + gy * gy)
+        gradient_norm[i] = length(gx, gy)  # (finite beyond 1e154, where the squares overflow)
         mean_x[i] = mean_x[i] * keep + gx * weight
         mean_y[i] = mean_y[i] * keep + gy * weight
         step_power[i] = step_power[i] * keep + square * weight

@@ -113,11 +113,13 @@ _SCENES = (
         title="Gradient clipping on a cliff",
         description="A gentle slope runs into a wall 20 high at x = 1 whose slope reaches 150. Gradient "
                     "descent at lr 0.3 that touches the wall takes a step of tens of units and is catapulted "
-                    "out of the landscape. Clipping the gradient's norm at 1 caps every step at lr = 0.3: the "
+                    "out of the landscape, again and again. Clipping the gradient's norm at 1 caps every step "
+                    "at lr = 0.3: the "
                     "clipped ball is never thrown. It still bounces at the foot of the wall, where the "
                     "curvature is 33 and lr x lambda_max = 10 > 2: clipping bounds the step, it does not make "
                     "a learning rate stable.",
-        note="unclipped: catapulted and stopped; clipped at norm 1: steps stay below 0.3, bouncing at the foot",
+        note="unclipped: catapulted out of the view, again and again; clipped at norm 1: steps stay below 0.3, "
+             "bouncing at the foot",
         formula="cliff",
         balls=(
             _ball("no clipping", RED, "gd", (-2.5, 1.5), hyper={"lr": 0.3}),

@@ -128,7 +128,10 @@ class RegimeScales:
         gx, gy = np.meshgrid(xs, ys, indexing="ij")
         evaluation = surface.evaluate(np.column_stack([gx.ravel(), gy.ravel()]))
         value = evaluation.value[np.isfinite(evaluation.value)]
-        grad = np.sqrt((evaluation.gradient ** 2).sum(axis=1))
+        with np.errstate(over="ignore"):  # (squares beyond 1e308: the length is taken again below)
+            grad = np.sqrt((evaluation.gradient ** 2).sum(axis=1))
+        overflowed = np.isinf(grad)
+        grad[overflowed] = np.hypot(evaluation.gradient[overflowed, 0], evaluation.gradient[overflowed, 1])
         grad = grad[np.isfinite(grad)]
         hessian = evaluation.hessian[np.isfinite(evaluation.hessian).all(axis=(1, 2))]
         radius = np.abs(symmetric_eigenvalues(hessian)).max(axis=1) if len(hessian) else np.zeros(0)

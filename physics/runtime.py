@@ -35,10 +35,21 @@ from physics.telemetry import (
     summary_record,
     swarm_summary,
 )
+from surfaces import floating_point
 from surfaces.surface import Surface
 
 #: Why a particle was stopped (codes of ParticleArrays.stopped).
-NOT_STOPPED, LEFT_BOX, UNDEFINED, BAD_STEP = range(4)
+NOT_STOPPED, LEFT_BOX, UNDEFINED, BAD_STEP, OVERFLOW = range(5)
+
+
+def undefined_reasons(surface: Surface, points: np.ndarray) -> np.ndarray:
+    """Stop codes (k,) for particles at points (k, 2) where f or its derivatives are not finite:
+    OVERFLOW where computing them overflowed (exp(800): a number, only not a double), else
+    UNDEFINED (a division by zero, the log of a negative number: no number at all)."""
+    flags = surface.floating_point_flags(points)
+    overflowed = ((flags & floating_point.OVERFLOW) != 0) & ((flags & floating_point.DIVIDE) == 0)
+    return np.where(overflowed, OVERFLOW, UNDEFINED).astype(np.int8)
+
 
 class BallRuntime:
     """The running side of one BallSpec: optimiser, state, random streams, records."""
@@ -167,7 +178,11 @@ def _stopped_words(p: ParticleArrays, index: int, box: float) -> str:
     if reason == LEFT_BOX:
         return f"left the box |x|, |y| < {format_number(box)} around the domain; {when}"
     if reason == UNDEFINED:
-        return f"reached a point where f or its derivatives are undefined or infinite; {when}"
+        return (f"reached a point where f or its derivatives are undefined (a division by zero, or the log or "
+                f"square root of a negative number); {when}")
+    if reason == OVERFLOW:
+        return (f"reached a point where f or its derivatives overflow the floating-point range "
+                f"(about {floating_point.LARGEST_WORDS}); {when}")
     if reason == BAD_STEP:
         return f"the optimiser's step was not finite; {when}"
     return ""

@@ -75,9 +75,10 @@ from physics.runtime import (
     BAD_STEP,
     LEFT_BOX,
     NOT_STOPPED,
-    UNDEFINED,
+    UNDEFINED,  # noqa: F401 (the stop codes are read from here)
     BallRuntime,
     merge_state,
+    undefined_reasons,
 )
 from physics.telemetry import (
     FULL_HISTORY_PARTICLES,
@@ -188,7 +189,7 @@ class Simulation:
         evaluation = surface.evaluate(p.positions)
         good = finite_rows(evaluation) | ~p.active
         if not good.all():
-            self._stop(~good, UNDEFINED)
+            self._stop(~good, undefined_reasons(surface, p.positions[~good]))
         # New arrays, not writes into the old ones: an optimiser's state may hold views of them.
         keep = good & p.active
         p.loss = np.where(keep, evaluation.value, p.loss)
@@ -385,7 +386,8 @@ class Simulation:
                 self._p.noise_power[runtime.slice] = power
                 runtime.noise_power = power
             return estimate
-        row_dot(estimate, estimate, square, self._scratch[runtime.slice])
+        with np.errstate(over="ignore"):  # (an estimate beyond 1e154: its rate is then not measured)
+            row_dot(estimate, estimate, square, self._scratch[runtime.slice])
         return estimate
 
     def _measure_noise(self, runtime: BallRuntime, noise: np.ndarray) -> None:
@@ -493,7 +495,9 @@ class Simulation:
             bad_step = ~np.isfinite(new_step).all(axis=1)
             self._stop(stopping & bad_step, BAD_STEP)
             self._stop(stopping & ~bad_step & ~in_box, LEFT_BOX)
-            self._stop(stopping & ~bad_step & in_box, UNDEFINED)
+            undefined = stopping & ~bad_step & in_box
+            if undefined.any():
+                self._stop(undefined, undefined_reasons(self.surface, moved[undefined]))
 
     def _all_active(self) -> bool:
         return all(runtime.all_active for runtime in self._runtime)
@@ -517,8 +521,12 @@ class Simulation:
         p.eigenvalues = np.empty((p.n, 2), order="F")
         p.top = np.empty((p.n, 2), order="F")
         eigen_and_top(p.hessian, p.eigenvalues, p.top)
-        norm = row_dot(p.gradient, p.gradient, np.empty(p.n), self._scratch)
+        with np.errstate(over="ignore"):
+            norm = row_dot(p.gradient, p.gradient, np.empty(p.n), self._scratch)
         p.gradient_norm = np.sqrt(norm, out=norm)
+        overflowed = np.isinf(norm)  # (the squares of a gradient beyond 1e154; its length is finite)
+        if overflowed.any():
+            norm[overflowed] = np.hypot(p.gradient[overflowed, 0], p.gradient[overflowed, 1])
 
     def _diagnose(self) -> np.ndarray:
         p = self._p

@@ -259,7 +259,10 @@ def _exact_seeds(surface: Surface, domain: Domain, deadline: float, time_limit: 
 
 
 def _newton_step(gradient: np.ndarray, hessian: np.ndarray, damping: np.ndarray, floor: float) -> np.ndarray:
-    """Steps d (n, 2) solving (H^2 + mu I) d = -H g with mu = damping * |H|_F^2 + floor.
+    """Steps d (n, 2) solving (H^2 + mu I) d = -H g with mu = damping * |H|_F^2 + floor^2.
+
+    ``floor`` is a curvature (the units of H); its square is the damping's floor. It is passed
+    unsquared because the square of a huge surface's curvature scale (1e-30 x 1e300) overflows.
 
     With damping 0 the pure Newton step -H^-1 g is solved directly (squaring H would square its
     condition number); a positive damping gives the Levenberg-Marquardt step on |g|^2 / 2,
@@ -275,7 +278,7 @@ def _newton_step(gradient: np.ndarray, hessian: np.ndarray, damping: np.ndarray,
         size = np.where((size > 0) & np.isfinite(size), size, 1.0)
         g0, g1 = gradient[:, 0] / size, gradient[:, 1] / size
         h00, h01, h11 = hessian[:, 0, 0] / size, hessian[:, 0, 1] / size, hessian[:, 1, 1] / size
-        floor = floor / size**2
+        floor = (floor / size) ** 2
         determinant = h00 * h11 - h01 * h01
         newton = np.column_stack([-(h11 * g0 - h01 * g1) / determinant, -(h00 * g1 - h01 * g0) / determinant])
         a = h00 * h00 + h01 * h01
@@ -295,7 +298,7 @@ def _newton_step(gradient: np.ndarray, hessian: np.ndarray, damping: np.ndarray,
 def _solve(surface: Surface, seeds: np.ndarray, domain: Domain, scales: _Scales, deadline: float) -> np.ndarray:
     """Safeguarded Newton / Levenberg-Marquardt on grad f = 0 from every seed; final positions (n, 2)."""
     diameter = scales.diameter
-    floor = (1e-30 * scales.curvature) ** 2
+    floor = 1e-30 * scales.curvature
     max_step = 0.5 * diameter
     converged_step = 1e-13 * diameter
     points = seeds.copy()
@@ -376,10 +379,13 @@ def _accept(surface: Surface, points: np.ndarray, domain: Domain, scales: _Scale
     ok = (np.isfinite(evaluation.value) & np.isfinite(evaluation.hessian).all(axis=(1, 2))
           & (norm <= GRADIENT_RTOL * scales.gradient)
           & ((norm == 0) | (np.linalg.norm(step, axis=1) <= STEP_RTOL * scales.diameter)))
+    zero = norm[ok] == 0
     points = points[ok]
     if len(points) == 0:
         return points
-    return points[~_flat(surface, points, scales)]
+    keep = ~_flat(surface, points, scales)
+    keep[zero] &= ~_underflowed(surface, points[zero], scales)
+    return points[keep]
 
 
 def _circle(points: np.ndarray, scales: _Scales) -> np.ndarray:
@@ -399,6 +405,22 @@ def _flat(surface: Surface, points: np.ndarray, scales: _Scales) -> np.ndarray:
         negligible = np.all(norm <= FLAT_RTOL * scales.gradient, axis=1)
         lost = np.all(norm * radius <= ROUNDING_RTOL * level[:, None], axis=1)
     return negligible & lost
+
+
+def _underflowed(surface: Surface, points: np.ndarray, scales: _Scales) -> np.ndarray:
+    """True (n,) for points of zero gradient (n, 2) where that zero is an underflow, not a root.
+
+    exp(200 x) has no critical point, but for x < -3.73 its gradient underflows to exactly 0 in
+    floating point: a half-plane of false zeros. Such a point is dropped when its evaluation
+    underflowed and the gradient is exactly zero at some point of the circle around it too (a
+    region of zeros, reached through an underflow). A true zero stays: the origin of (x^2 + y^2)^25
+    (its neighbours' gradients underflow, but not on the circle) and the flat half-plane of
+    relu(x) (exact zeros, no underflow; reported as one degenerate point, like any region).
+    """
+    if len(points) == 0:
+        return np.zeros(0, dtype=bool)
+    around = _norm(surface.evaluate(_circle(points, scales)).gradient).reshape(len(points), -1)
+    return np.any(around == 0, axis=1) & surface.underflows(points)
 
 
 def _merge(surface: Surface, points: np.ndarray, scales: _Scales) -> np.ndarray:

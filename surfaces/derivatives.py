@@ -21,6 +21,10 @@ from sympy.utilities.lambdify import lambdify
 
 from surfaces.errors import FormulaError
 from surfaces.parsing import X, Y
+from surfaces.stable_functions import NUMPY_FUNCTIONS
+
+#: lambdify's modules for the vectorised evaluator: NumPy, and the overflow-free sigmoid and softplus.
+NUMPY_MODULES = [NUMPY_FUNCTIONS, "numpy"]
 
 #: Growth limits (expression tree nodes, both derivatives summed) for the derivative stages. The
 #: largest preset (a finite-sum sigmoid loss) has a Hessian of about 1 200 nodes.
@@ -93,7 +97,7 @@ def compile_outputs(symbols: Sequence[sympy.Symbol], outputs: sympy.Expr | list[
     like a common subexpression (x0, x1) would shadow it. A name starting with '_' cannot be typed.
     """
     arguments, renamed = renamed_arguments(symbols, outputs)
-    return lambdify(arguments, renamed, modules="numpy", cse=True)
+    return lambdify(arguments, renamed, modules=NUMPY_MODULES, cse=True)
 
 
 def compile_with_first(symbols: Sequence[sympy.Symbol], outputs: list[sympy.Expr]) -> tuple[Callable, Callable]:
@@ -107,7 +111,7 @@ def compile_with_first(symbols: Sequence[sympy.Symbol], outputs: list[sympy.Expr
     """
     arguments, renamed = renamed_arguments(symbols, outputs)
     replacements, reduced = sympy.cse(renamed, list=False)
-    full = lambdify(arguments, renamed, modules="numpy", cse=lambda _: (replacements, reduced))
+    full = lambdify(arguments, renamed, modules=NUMPY_MODULES, cse=lambda _: (replacements, reduced))
     needed = set(reduced[0].free_symbols)
     kept = []
     for symbol, expression in reversed(replacements):
@@ -115,7 +119,7 @@ def compile_with_first(symbols: Sequence[sympy.Symbol], outputs: list[sympy.Expr
             kept.append((symbol, expression))
             needed |= expression.free_symbols
     kept.reverse()
-    first = lambdify(arguments, renamed[0], modules="numpy", cse=lambda _: (kept, reduced[0]))
+    first = lambdify(arguments, renamed[0], modules=NUMPY_MODULES, cse=lambda _: (kept, reduced[0]))
     return full, first
 
 

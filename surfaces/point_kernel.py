@@ -31,6 +31,10 @@ import sympy
 from sympy.utilities.lambdify import lambdify
 
 from surfaces.derivatives import node_count, renamed_arguments
+from surfaces.stable_functions import SCALAR_FUNCTIONS
+
+#: The overflow-free sigmoid and softplus, compiled for the kernel to call.
+_KERNEL_FUNCTIONS = {name: numba.njit(function) for name, function in SCALAR_FUNCTIONS.items()}
 
 #: Formulas whose six outputs together exceed this many expression nodes are not compiled (the
 #: compile time grows with the size; the largest preset, the sigmoid-neuron loss, has about 2 000).
@@ -53,7 +57,7 @@ def compile_point_kernel(symbols: Sequence[sympy.Symbol], outputs: Sequence[symp
         return None
     arguments, renamed = renamed_arguments(symbols, list(outputs))
     try:
-        point = lambdify(arguments, tuple(renamed), modules="math", cse=True)
+        point = lambdify(arguments, tuple(renamed), modules=[_KERNEL_FUNCTIONS, "math"], cse=True)
         kernel = _loop(numba.njit(error_model="numpy")(point))
         point_zero = np.zeros(1)  # compiled now, for float64 arrays and float parameters
         kernel(point_zero, point_zero, tuple(0.0 for _ in arguments[2:]), *[np.zeros(1) for _ in range(6)])

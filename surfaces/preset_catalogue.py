@@ -167,7 +167,8 @@ CATALOGUE: tuple[Preset, ...] = (
         "cliff", "Cliff", "(x - 3)^2/4 + y^2/10 + 20 sigmoid(30(x - 1))",
         "A gentle slope running into a wall 20 high and 0.2 thick at x = 1 (slope up to 150), "
         "with a minimum at its foot (0.790, 0) and a terrace beyond.",
-        "At lr 0.2 descent that touches the wall is thrown 9 units back; at lr 0.3 it diverges. "
+        "Descent that touches the wall is thrown back: 9 units at lr 0.2, up to 45 at lr 0.3, "
+        "again and again. "
         "Clipped at norm 1 every step is at most lr: never thrown, yet at lr 0.3 it bounces at the "
         "foot (curvature 33: lr x lambda = 10 > 2); below lr 0.06 it settles.",
         Domain(-3, 3.5, -2, 2), ((-2.5, 1.5),), PLATEAUS),

@@ -38,6 +38,7 @@ from surfaces.derivatives import (
     numeric_ready,
 )
 from surfaces.errors import DownhillError, FormulaError
+from surfaces.floating_point import UNDERFLOW, flags_by_point, not_finite_words
 from surfaces.parsing import X, Y, parameter_symbol, parse_formula
 from surfaces.point_kernel import PointKernel, compile_point_kernel
 
@@ -329,6 +330,38 @@ class Surface:
         (surfaces.point_kernel); True when it is in use, False when the formula is too large or Numba
         cannot compile it (the NumPy evaluator then stays in charge)."""
         return self._compiled.prepare_point_kernel()
+
+    def floating_point_flags(self, points: np.ndarray) -> np.ndarray:
+        """The IEEE flags (n,) raised while computing f, grad f and H at each point (n, 2).
+
+        Bits of :mod:`surfaces.floating_point` (DIVIDE, OVERFLOW, UNDERFLOW, INVALID); 0 where all
+        went well. Point by point for the first MAX_POINTS_ONE_BY_ONE points (the rest share one
+        joint verdict): meant for the few points that need explaining, not for a swarm.
+        """
+        arguments, n = self._arguments(points)
+        return flags_by_point(self._compiled.full, arguments, n)
+
+    def underflows(self, points: np.ndarray) -> np.ndarray:
+        """Boolean (n,): True where computing f, grad f and H at the point underflowed somewhere.
+
+        A zero that comes out of an underflow (exp(-800) is 0 in floating point) is not a true
+        zero of the mathematics; the critical-point search asks here to tell the two apart.
+        """
+        return (self.floating_point_flags(points) & UNDERFLOW) != 0
+
+    def why_not_finite(self, point: Sequence[float], where: str = "here") -> str:
+        """Why f or its derivatives are not finite at one point (x, y), in words (no full stop); "" if they are.
+
+        Overflow ("f overflows the floating-point range (about 1.8e308) here": exp(800) is a
+        number, only not a double) is told apart from a true singularity ("f is undefined here
+        (a division by zero or the log of zero)").
+        """
+        points = np.asarray(point, dtype=float).reshape(1, 2)
+        evaluation, finite = self.evaluate_checked(points)
+        if finite:
+            return ""
+        flags = int(self.floating_point_flags(points)[0])
+        return not_finite_words(flags, bool(np.isfinite(evaluation.value[0])), where)
 
     def value(self, points: np.ndarray) -> np.ndarray:
         """f at points (n, 2) -> (n,), NaN where undefined or not finite."""

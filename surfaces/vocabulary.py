@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from surfaces.stable_functions import Sigmoid, Softplus
+
 #: The two coordinates, as real SymPy symbols (real=True makes d|x|/dx = sign(x)).
 X = sympy.Symbol("x", real=True)
 Y = sympy.Symbol("y", real=True)
@@ -74,8 +76,8 @@ FUNCTIONS: Mapping[str, MathFunction] = {
     "sqrt": _fn(sympy.sqrt), "cbrt": _fn(_real_cube_root), "abs": _fn(sympy.Abs),
     "sign": _fn(sympy.sign),
     "min": _fn(_min, 2, 8), "max": _fn(_max, 2, 8),
-    "sigmoid": _fn(lambda a: 1 / (1 + sympy.exp(-a))),
-    "softplus": _fn(lambda a: sympy.log(1 + sympy.exp(a))),
+    # Functions of their own, computed without overflow (surfaces.stable_functions).
+    "sigmoid": _fn(Sigmoid), "softplus": _fn(Softplus),
     "relu": _fn(lambda a: sympy.Max(a, 0)),
 }
 

@@ -219,7 +219,10 @@ def test_scene_rosenbrock_race(capsys: pytest.CaptureFixture[str]) -> None:
 def test_scene_cliff_clipping(capsys: pytest.CaptureFixture[str]) -> None:
     rows = _scene_rows(capsys, "cliff-clipping", 200)
     free = rows["no clipping"]
-    assert free[-1]["regime"] == "diverging" and max(float(r["grad_norm"]) for r in free) > 50.0  # hit the wall
+    assert max(float(r["grad_norm"]) for r in free) > 50.0  # hit the wall
+    # and catapulted far out of the view (6.5 wide), again and again; f is finite out there, so the
+    # ball is not stopped (it was, falsely, when the wall's sigmoid overflowed near x = -11).
+    assert min(float(r["x"]) for r in free) < -30 and "diverging" not in _regimes(free)
     clipped = rows["clip 1"]
     assert "diverging" not in _regimes(clipped)
     assert max(float(r["step_size"]) for r in clipped) <= 0.3 * (1 + 1e-12)

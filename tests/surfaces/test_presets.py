@@ -294,8 +294,11 @@ def test_cliff_catapults_and_clipping_tames_it():
     start = PRESETS["cliff"].starts[0]
     thrown = descend(surface, start, lr=0.2, steps=300)
     assert np.max(np.linalg.norm(np.diff(thrown, axis=0), axis=1)) > 8
-    diverged = descend(surface, start, lr=0.3, steps=300)
-    assert not np.all(np.isfinite(diverged[-1])) or np.max(np.abs(diverged[-1])) > 100
+    # At lr 0.3 it is thrown far out of the view, again and again (f stays finite out there: the
+    # wall's sigmoid is computed without overflow, so nothing stops it as undefined).
+    catapulted = descend(surface, start, lr=0.3, steps=300)
+    assert np.all(np.isfinite(catapulted)) and catapulted[:, 0].min() < -40
+    assert np.sum(np.diff(catapulted[:, 0]) < -10) >= 3
     clipped = descend(surface, start, lr=0.3, steps=300, clip=1.0)
     assert np.max(np.linalg.norm(np.diff(clipped, axis=0), axis=1)) <= 0.3 + 1e-12
     base = [p for p in critical("cliff") if p.kind == "minimum" and p.x < 1][0]
