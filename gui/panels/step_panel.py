@@ -5,11 +5,16 @@ Top plot: the length ‖Δx‖ of each step. Bottom plot: the effective learning
 
 For methods with a stability bound (gradient descent and its momentum variants: the optimiser
 spec's ``stability_factor``, see physics.optimizers.base), the bottom plot also draws the bound
-``c / λ_max`` of each step as a dashed line in the ball's colour, labelled at the right edge of
-the plot ("2/λmax" for plain gradient descent, c = 2; heavy ball's c = 2(1 + momentum) shows as
-its number). The constant c is physics' one formula, asked of the registry; the panel only divides
-it by the history's λ_max. Where λ_max <= 0 there is no bound (every rate is stable along a
-direction that does not curve up), so that part of the line is absent.
+``c / λ_max`` of each step, the largest stable learning rate, as a dashed line in the ball's
+colour, labelled at the right edge of the plot ("2/λmax" for plain gradient descent, c = 2; heavy
+ball's c = 2(1 + momentum) shows as its number). The legend says what the dashed line is
+("c/λmax: largest stable lr"), the panel's tooltip what c is. The constant c is physics' one
+formula, asked of the registry; the panel only divides it by the history's λ_max. Where
+λ_max <= 0 there is no bound (every rate is stable along a direction that does not curve up), so
+that part of the line is absent.
+
+Labels never overlap: from the top down, a label that would overlap the one above joins it, and
+the two read "(3.6, 2)/λmax", each number in its ball's colour.
 
 Where the ball's learning rate is above the bound, lr · λ_max > c (the rate the bound is about is
 the ``lr`` hyper-parameter, the same test physics.regime makes for "oscillating"), a wide band in
@@ -22,6 +27,7 @@ a time (the learning rate first) with a switch between them.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from typing import Any
@@ -48,8 +54,10 @@ UNSTABLE_WIDTH = 11.0
 UNSTABLE_ALPHA = 160
 #: Bound labels whose log10 positions agree to this many decimals (within ~2 %) are drawn once.
 LABEL_MERGE_DECIMALS = 2
-#: Vertical room (pixels) one bound label needs before the next is pushed down.
+#: Least vertical room (pixels) of one bound label (its drawn height is used when larger).
 LABEL_LINE_PIXELS = 20
+#: What the dashed line is, in the legend.
+BOUND_LEGEND = "c/λmax: largest stable lr"
 
 
 def stability_factor(ball: Any) -> float | None:
@@ -112,12 +120,14 @@ class StepPanel(HistoryPlotPanel):
 
     plots = (
         PlotSpec("Step size ‖Δx‖ (log axis)", "‖Δx‖", log_y=True),
-        PlotSpec("Effective learning rate ‖Δx‖ / ‖g‖ (log axis); dashed: the stability bound c/λmax", "lr",
-                 log_y=True),
+        PlotSpec("Effective learning rate ‖Δx‖ / ‖g‖ (log axis). Dashed: c/λmax, the largest stable learning "
+                 "rate (c = 2 for gradient descent, 2(1 + momentum) for heavy ball, 2(1 + momentum)/(1 + 2 momentum) "
+                 "for Nesterov); a band marks a learning rate above it", "lr", log_y=True),
     )
 
     def __init__(self, controller: Any, parent: Any = None):
         self._bound_labels: dict[int, pg.TextItem] = {}
+        self._label_texts: dict[int, tuple[str, str]] = {}  # ball: (its c as shown, its colour)
         self._label_state: tuple = ()
         self.compact = False
         self.shown_plot = 1  # in compact mode: the learning rate (the plot with the bound) first
@@ -202,7 +212,7 @@ class StepPanel(HistoryPlotPanel):
     def legend_extras(self) -> list[tuple[str, str]]:
         if not any(key == "bound" for _index, key in self._curves):
             return []
-        return [(plot_style.legend_sample("#c8c8c8", dashed=True), "bound c/λmax"),
+        return [(plot_style.legend_sample("#c8c8c8", dashed=True), BOUND_LEGEND),
                 (plot_style.legend_sample(regime_color("oscillating"), band=True), "lr above it")]
 
     def decorate(self) -> None:
@@ -220,6 +230,7 @@ class StepPanel(HistoryPlotPanel):
         wanted = {index for index, key in self._curves if key == "bound"}
         for index in [i for i in self._bound_labels if i not in wanted]:
             self.plot_items[1].removeItem(self._bound_labels.pop(index))
+            self._label_texts.pop(index, None)
         for index in wanted:
             ball = balls[index]
             label = self._bound_labels.get(index)
@@ -232,6 +243,8 @@ class StepPanel(HistoryPlotPanel):
                 self.plot_items[1].addItem(label, ignoreBounds=True)
                 self._bound_labels[index] = label
             factor = stability_factor(ball)
+            number = format_number(factor, digits=3, trim=True) if factor is not None else ""
+            self._label_texts[index] = (number, ball.color)
             label.setText(bound_label(factor) if factor is not None else "", color=QColor(ball.color))
         self._label_state = ()
         self._place_labels()
@@ -242,14 +255,14 @@ class StepPanel(HistoryPlotPanel):
             self._place_labels()
 
     def _place_labels(self, *_ignored: Any) -> None:
-        """Each label at the right edge of the view, on its bound's latest value, stacked downwards
-        where two would overlap.
+        """Each label at the right edge of the view, on its bound's latest value; labels that would
+        overlap are merged into one (module docstring).
 
         Several balls with the same bound text at the same place (gradient descent balls on one
         quadratic) share one label. Nothing is done while neither the bounds nor the view moved.
         """
         view = self.plot_items[1].getViewBox()
-        (_, right), (_, top) = view.viewRange()
+        (_, right), (bottom, top) = view.viewRange()  # (bottom: a change of range moves the labels too)
         pixel_height = view.viewPixelSize()[1]
         latest = {}
         for index in self._bound_labels:
@@ -260,32 +273,63 @@ class StepPanel(HistoryPlotPanel):
             latest[index] = float(np.log10(value)) if value > 0 else np.nan  # plot coordinates
         # Positions rounded to half a pixel: a bound that wobbles with noise does not move its label.
         step = pixel_height / 2 if np.isfinite(pixel_height) and pixel_height > 0 else 1e-9
-        state = (right, top, pixel_height, tuple((i, round(v / step) if np.isfinite(v) else None)
-                                                 for i, v in sorted(latest.items())))
+        state = (right, bottom, top, pixel_height, tuple((i, round(v / step) if np.isfinite(v) else None)
+                                                         for i, v in sorted(latest.items())))
         if state == self._label_state:
             return
         self._label_state = state
-        wanted: list[tuple[float, pg.TextItem]] = []
+        wanted: list[tuple[float, int]] = []
         seen: set[tuple[str, float]] = set()
         for index, label in sorted(self._bound_labels.items()):
             y = latest[index]
-            place = (label.toPlainText(), round(y, LABEL_MERGE_DECIMALS))
+            place = (self._label_texts.get(index, ("", ""))[0], round(y, LABEL_MERGE_DECIMALS))
             if not np.isfinite(y) or place in seen:
                 label.hide()
                 continue
             seen.add(place)
-            wanted.append((y, label))
-        line_height = LABEL_LINE_PIXELS * pixel_height if np.isfinite(pixel_height) else 0.0
-        floor = np.inf
-        for y, label in sorted(wanted, key=lambda item: -item[0]):
-            y = min(y, floor)  # the label's baseline sits at y; the next one goes below it if too close
+            wanted.append((y, index))
+        if not wanted:
+            return
+        line = self._label_line_pixels() * (pixel_height if np.isfinite(pixel_height) else 0.0)
+        # From the top down: a label that would reach into the one above joins it instead.
+        groups: list[list[int]] = []
+        floor = np.inf  # the lowest plot coordinate the labels placed so far take up
+        for y, index in sorted(wanted, key=lambda item: -item[0]):
+            if y + line > floor:
+                groups[-1].append(index)
+                continue
+            groups.append([index])
             # Above its line, unless that is off the top of the view: then below it.
-            anchor = (1.0, 1.0) if y + line_height <= top else (1.0, 0.0)
+            above = y + line <= top
+            label = self._bound_labels[index]
+            anchor = (1.0, 1.0) if above else (1.0, 0.0)
             if tuple(label.anchor) != anchor:
                 label.setAnchor(anchor)
             label.setPos(right, y)
-            label.show()
-            floor = y - line_height
+            floor = y if above else y - line
+        for group in groups:
+            leader = self._bound_labels[group[0]]
+            leader.setHtml(self._label_html(group))
+            leader.show()
+            for index in group[1:]:
+                self._bound_labels[index].hide()
+
+    def _label_html(self, group: list[int]) -> str:
+        """"2/λmax" in the ball's colour; for several balls "(3.6, 2)/λmax", each c in its ball's colour."""
+        def colored(text: str, color: str) -> str:
+            return f'<span style="color: {html.escape(color)}">{html.escape(text)}</span>'
+
+        entries = [self._label_texts.get(index, ("", plot_style.FOREGROUND)) for index in group]
+        if len(entries) == 1:
+            number, color = entries[0]
+            return colored(f"{number}/λmax", color)
+        numbers = ", ".join(colored(number, color) for number, color in entries)
+        return colored("(", plot_style.FOREGROUND) + numbers + colored(")/λmax", plot_style.FOREGROUND)
+
+    def _label_line_pixels(self) -> float:
+        """Pixels one bound label takes up and down (its drawn height, at least LABEL_LINE_PIXELS)."""
+        heights = [label.textItem.boundingRect().height() for label in self._bound_labels.values()]
+        return max([LABEL_LINE_PIXELS, *heights])
 
 
 def _last_finite(values: np.ndarray | None) -> float:

@@ -21,6 +21,7 @@ from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, 
 from gui.panels.decimation import DEFAULT_MAX_BUCKETS, RAW_TAIL
 from gui.panels.history_plot import REFRESH_INTERVAL_S
 from gui.panels.numbers import format_number, format_pair
+from gui.panels.step_panel import BOUND_LEGEND
 from gui.panels.readout_panel import (
     BADGE_MARGIN,
     BADGE_PADDING,
@@ -198,7 +199,7 @@ def test_stability_bound_sits_at_c_over_lambda_max(qtbot, make_controller, show_
     np.testing.assert_allclose(over[1:], 0.09)
     _, under = panel.curve_data(0, "unstable")
     assert np.isnan(under).all()
-    assert panel.legend_labels == ["gd 0.07", "gd 0.09", "heavy ball", "adam", "bound c/λmax", "lr above it"]
+    assert panel.legend_labels == ["gd 0.07", "gd 0.09", "heavy ball", "adam", BOUND_LEGEND, "lr above it"]
 
 
 def test_hidden_balls_are_not_drawn(qtbot, make_controller, show_panel):
@@ -818,3 +819,28 @@ def test_readout_names_are_whole_where_columns_can_give_way(qtbot, make_controll
         assert metrics.horizontalAdvance(name) <= room, (name, room)
     assert not table.isColumnHidden(LOSS) and not table.isColumnHidden(LAMBDA_MAX)
     assert table.font().pointSize() >= (12 if width >= 392 else MIN_POINT_SIZE)
+
+
+@pytest.mark.parametrize("size", [(300, 250), (420, 330), (520, 700)])
+def test_bound_labels_never_overlap_and_name_every_bound(qtbot, make_controller, show_panel, size):
+    """Issue 11 item 18: "3.6/λmax" was drawn over "2/λmax". Three bounds close together (c = 2,
+    3.6 and 2(1.8)/2.6 = 1.38 over λmax = 25): the labels shown never overlap, lie inside the plot,
+    and between them still name every c, merged ones in one label as "(3.6, 2)/λmax"."""
+    controller = three_ball_ravine(make_controller)
+    panel = show_panel(StepPanel, controller)
+    panel.resize(*size)
+    qtbot.waitUntil(lambda: panel.size().width() == size[0], timeout=2000)
+    advance(controller, 30)
+    panel.refresh()
+    qtbot.wait(50)
+    view = panel.plot_items[1].getViewBox()
+    shown = [label for label in panel._bound_labels.values() if label.isVisible()]
+    boxes = [label.mapRectToScene(label.boundingRect()) for label in shown]
+    for first in range(len(boxes)):
+        assert view.sceneBoundingRect().contains(boxes[first].center())
+        for second in range(first + 1, len(boxes)):
+            assert not boxes[first].intersects(boxes[second]), [label.toPlainText() for label in shown]
+    words = " ".join(label.toPlainText() for label in shown)
+    for number in ("2", "3.6", "1.38"):
+        assert number in words.replace("(", " ").replace(")", " ").replace(",", " ").replace("/", " ").split()
+    assert "c/λmax" in " ".join(panel.legend_labels)  # the dashed line is explained
