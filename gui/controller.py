@@ -395,6 +395,9 @@ class SceneController(QObject):
         except DownhillError as error:
             self.formulaError.emit(error)  # e.g. f undefined over the whole domain: keep the old surface
             return False
+        if (surface.text, surface.name) != (self._surface.text, self._surface.name):
+            # The scene's words described the old landscape: a new formula makes an untitled scene.
+            self._scene = replace(self._scene, title="", description="", note="")
         self._surface = surface
         self._critical_points = []
         self.surfaceChanged.emit(surface)

@@ -58,6 +58,7 @@ from PyQt6.QtWidgets import (
 from gui.controller import ACTIVITIES
 from gui.keyboard_focus import EnterHandsBack
 from gui.persistence import AppSettings, Autosaver
+from gui.restart_offer import RestartOffer
 from gui.transport import SHORTCUTS, Transport
 from surfaces.errors import DownhillError
 
@@ -85,6 +86,8 @@ MIN_VIEW_WIDTH = 200
 GL_CHECK_DELAY_MS = 1000
 SCENE_FILTER = "Downhill scenes (*.json);;All files (*)"
 HINT = "Click the map to drop a ball · Shift+click moves the selected ball's start · Space plays, R resets"
+#: Most characters of the formula an untitled scene's window title shows.
+TITLE_FORMULA_CHARS = 48
 
 
 class MainWindow(QMainWindow):
@@ -122,6 +125,7 @@ class MainWindow(QMainWindow):
         self._default_splitter = self.splitter.saveState()
 
         self._recovering: Path | None = None
+        self._formula_error = ""  # the status bar's "Formula not accepted" message, until one is
         controller.sceneChanged.connect(self._on_scene_changed)
         controller.sceneFileOpened.connect(self._on_scene_file_opened)
         controller.sceneFileFailed.connect(self._on_scene_file_failed)
@@ -320,6 +324,10 @@ class MainWindow(QMainWindow):
         widest = max(ACTIVITIES, key=metrics.horizontalAdvance)
         self.activity_label.setFixedSize(metrics.horizontalAdvance(f"⏳ {widest}") + 16, metrics.height() + 4)
         bar.addPermanentWidget(self.activity_label)
+        # A ball added mid-run lags the others: offer to restart them all (gui.restart_offer).
+        self.restart_offer = RestartOffer(self.controller)
+        self.restart_offer.restartRequested.connect(self.controller.reset)
+        bar.addPermanentWidget(self.restart_offer)
         # The note on clipped or compressed heights is not repeated here: each view shows it in its corner.
         self.show_message(HINT, timeout=0)
 
@@ -739,7 +747,8 @@ class MainWindow(QMainWindow):
                 QApplication.restoreOverrideCursor()
 
     def _on_formula_error(self, error: object) -> None:
-        self.show_message(f"Formula not accepted: {error}", error=True)
+        self._formula_error = f"Formula not accepted: {error}"
+        self.show_message(self._formula_error, error=True)
 
     def _on_scene_changed(self, scene: object) -> None:
         if not self.controller.scene_file:
@@ -757,10 +766,17 @@ class MainWindow(QMainWindow):
         if self.remember_layout:
             self.settings.set_last_formula(surface.name or surface.text)
         self._update_title()
+        # A formula accepted: the red "Formula not accepted" no longer holds (other messages stay).
+        if self._formula_error and self.statusBar().currentMessage() == self._formula_error:
+            self.show_message(HINT, timeout=0)
+        self._formula_error = ""
 
     def _update_title(self) -> None:
         scene = self.controller.scene
-        name = self.scene_path.name if self.scene_path else (scene.title or "untitled scene")
+        # A new formula leaves the scene untitled (the controller drops the old demo's words); the
+        # title then says which landscape it is.
+        untitled = f"untitled scene: f = {_elide(self.controller.surface.text, TITLE_FORMULA_CHARS)}"
+        name = self.scene_path.name if self.scene_path else (scene.title or untitled)
         modified = self._saved_json is not None and self.controller.current_scene().to_json() != self._saved_json
         self.setWindowTitle(f"Downhill — {name}{' (modified)' if modified else ''}")
 
@@ -805,6 +821,11 @@ class MainWindow(QMainWindow):
         if self._autosaver is not None:
             self._autosaver.stop()
         super().closeEvent(event)
+
+
+def _elide(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _file_stem(title: str) -> str:
