@@ -95,9 +95,21 @@ def compile_outputs(symbols: Sequence[sympy.Symbol], outputs: sympy.Expr | list[
     The symbols are renamed first: lambdify puts every argument's name into the generated code's
     namespace, so a parameter called like a NumPy function the printer uses (maximum, sign) or
     like a common subexpression (x0, x1) would shadow it. A name starting with '_' cannot be typed.
+
+    The function's attribute ``temporaries`` is the number of arrays of n doubles its code keeps
+    alive at once (its common subexpressions and outputs), for chunking (surfaces.chunks).
     """
     arguments, renamed = renamed_arguments(symbols, outputs)
-    return lambdify(arguments, renamed, modules=NUMPY_MODULES, cse=True)
+    replacements, reduced = sympy.cse(renamed, list=False)
+    function = lambdify(arguments, renamed, modules=NUMPY_MODULES, cse=lambda _: (replacements, reduced))
+    function.temporaries = _temporaries(replacements, renamed)
+    return function
+
+
+def _temporaries(replacements: Sequence[tuple[sympy.Symbol, sympy.Expr]], outputs: object) -> int:
+    """Arrays of n doubles the generated code keeps alive at once: every common subexpression (the
+    code binds each to a name until it returns) and every output (surfaces.chunks uses this)."""
+    return len(replacements) + (len(outputs) if isinstance(outputs, list | tuple) else 1)
 
 
 def compile_with_first(symbols: Sequence[sympy.Symbol], outputs: list[sympy.Expr]) -> tuple[Callable, Callable]:
@@ -120,6 +132,8 @@ def compile_with_first(symbols: Sequence[sympy.Symbol], outputs: list[sympy.Expr
             needed |= expression.free_symbols
     kept.reverse()
     first = lambdify(arguments, renamed[0], modules=NUMPY_MODULES, cse=lambda _: (kept, reduced[0]))
+    full.temporaries = _temporaries(replacements, renamed)
+    first.temporaries = _temporaries(kept, renamed[0])
     return full, first
 
 

@@ -13,11 +13,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from surfaces.chunks import chunk_slices, sliced
+
 #: NumPy's floating-point error flags, as its error callback receives them.
 DIVIDE, OVERFLOW, UNDERFLOW, INVALID = 1, 2, 4, 8
 
-#: Points beyond this many are not examined one by one: the rest share the flags of one joint
-#: evaluation (each point costs a call of the whole evaluator; a swarm of 100 000 would take seconds).
+#: Points beyond this many are not examined one by one: the rest share the flags of their chunk
+#: (each point costs a call of the whole evaluator; a swarm of 100 000 would take seconds).
 MAX_POINTS_ONE_BY_ONE = 64
 
 #: The largest double, for the words of an overflow.
@@ -25,7 +27,7 @@ LARGEST = float(np.finfo(float).max)
 LARGEST_WORDS = f"{LARGEST:.1e}".replace("e+", "e")  # 1.8e308
 
 
-def flags_by_point(function: Callable[..., object], arguments: Sequence[object], n: int,
+def flags_by_point(function: Callable[..., object], arguments: Sequence[object], n: int, chunk: int,
                    limit: int = MAX_POINTS_ONE_BY_ONE) -> np.ndarray:
     """The floating-point flags (n,) raised while ``function`` computed each point's results.
 
@@ -33,7 +35,8 @@ def flags_by_point(function: Callable[..., object], arguments: Sequence[object],
         function: a compiled evaluator taking (x (k,), y (k,), *parameters).
         arguments: [x (n,), y (n,), *parameters] as the evaluator takes them.
         n: the number of points.
-        limit: points examined one by one; the rest get the flags of one evaluation of them all.
+        chunk: the most points to evaluate in one call (surfaces.chunks: bounded memory).
+        limit: points examined one by one; the rest share the flags of their chunk.
 
     Returns:
         int array (n,) of DIVIDE | OVERFLOW | UNDERFLOW | INVALID bits (0: nothing happened).
@@ -41,8 +44,9 @@ def flags_by_point(function: Callable[..., object], arguments: Sequence[object],
     flags = np.zeros(n, dtype=np.int64)
     for i in range(min(n, limit)):
         flags[i] = _flags(function, [arguments[0][i:i + 1], arguments[1][i:i + 1], *arguments[2:]])
-    if n > limit:
-        flags[limit:] = _flags(function, [arguments[0][limit:], arguments[1][limit:], *arguments[2:]])
+    for part in chunk_slices(n - limit, chunk) if n > limit else ():
+        part = slice(limit + part.start, limit + part.stop)
+        flags[part] = _flags(function, sliced(arguments, part))
     return flags
 
 

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy
 
+from surfaces.chunks import chunk_points, chunk_slices, sliced
 from surfaces.deadline import time_limit as hard_time_limit
 from surfaces.derivatives import (
     Gradient,
@@ -207,7 +208,11 @@ class Surface:
     Evaluation (:meth:`evaluate`, :meth:`value`, :meth:`term_evaluation`) is vectorised over
     points, never warns or raises for a point, and returns real float64 arrays that hold NaN
     wherever the formula or a derivative is undefined or overflows (log of a negative, 1/0,
-    sqrt of a negative, exp(1000)); where f is NaN, so are its gradient and Hessian.
+    sqrt of a negative, exp(1000)); where f is NaN, so are its gradient and Hessian
+    (:meth:`why_not_finite` tells which). Its memory is bounded: beyond the results (7 doubles a
+    point for :meth:`evaluate`), the compiled evaluator's temporaries take at most
+    :data:`surfaces.chunks.EVALUATION_BUDGET` bytes (64 MiB) whatever the formula and the number
+    of points, which are evaluated in chunks when needed (the same numbers as in one call).
     """
 
     text: str
@@ -304,7 +309,24 @@ class Surface:
         return Evaluation(value, gradient, hessian), finite
 
     def _evaluate_numpy(self, arguments: list, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-        """f, grad f, H by the NumPy evaluator, and whether every number is finite (see evaluate_checked)."""
+        """f, grad f, H by the NumPy evaluator, and whether every number is finite (see evaluate_checked).
+
+        In chunks of points when the evaluator's temporaries for all n would pass EVALUATION_BUDGET
+        bytes (surfaces.chunks): the same numbers, in bounded memory.
+        """
+        size = _chunk(self._compiled.full)
+        if n <= size:
+            return self._evaluate_numpy_once(arguments, n)
+        value, gradient, hessian = np.empty(n), np.empty((n, 2), order="F"), np.empty((n, 2, 2), order="F")
+        finite = True
+        for part in chunk_slices(n, size):
+            v, g, h, ok = self._evaluate_numpy_once(sliced(arguments, part), part.stop - part.start)
+            value[part], gradient[part], hessian[part] = v, g, h
+            finite &= ok
+        return value, gradient, hessian, finite
+
+    def _evaluate_numpy_once(self, arguments: list, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """:meth:`_evaluate_numpy` in one call of the evaluator."""
         outputs = [_real(output) for output in self._compiled.full(*arguments)]
         value = outputs[0]
         if not (isinstance(value, np.ndarray) and value.shape == (n,) and value.dtype == np.float64
@@ -339,7 +361,7 @@ class Surface:
         joint verdict): meant for the few points that need explaining, not for a swarm.
         """
         arguments, n = self._arguments(points)
-        return flags_by_point(self._compiled.full, arguments, n)
+        return flags_by_point(self._compiled.full, arguments, n, _chunk(self._compiled.full))
 
     def underflows(self, points: np.ndarray) -> np.ndarray:
         """Boolean (n,): True where computing f, grad f and H at the point underflowed somewhere.
@@ -366,10 +388,10 @@ class Surface:
     def value(self, points: np.ndarray) -> np.ndarray:
         """f at points (n, 2) -> (n,), NaN where undefined or not finite."""
         arguments, n = self._arguments(points)
+        result = np.empty(n)
         with np.errstate(all="ignore"):
-            out = self._compiled.value(*arguments)
-            result = np.empty(n)
-            result[:] = _real(out)
+            for part in chunk_slices(n, _chunk(self._compiled.value)):
+                result[part] = _real(self._compiled.value(*sliced(arguments, part)))
             _undefined_to_nan(result)
         return result
 
@@ -387,18 +409,25 @@ class Surface:
         """
         arguments, n = self._arguments(points)
         m = len(self.terms)
+        function = self._compiled.term_function()
+        values = np.empty((m, n))
+        gradients = np.empty((m, n, 2))
         with np.errstate(all="ignore"):
-            outputs = self._compiled.term_function()(*arguments)
-            values = np.empty((m, n))
-            gradients = np.empty((m, n, 2))
-            for i in range(m):
-                values[i] = _real(outputs[i])
-                gradients[i, :, 0] = _real(outputs[m + i])
-                gradients[i, :, 1] = _real(outputs[2 * m + i])
+            for part in chunk_slices(n, _chunk(function)):  # (bounded memory: surfaces.chunks)
+                outputs = function(*sliced(arguments, part))
+                for i in range(m):
+                    values[i, part] = _real(outputs[i])
+                    gradients[i, part, 0] = _real(outputs[m + i])
+                    gradients[i, part, 1] = _real(outputs[2 * m + i])
             _undefined_to_nan(values)
             _undefined_to_nan(gradients)
             gradients[np.isnan(values)] = np.nan
         return values, gradients
+
+
+def _chunk(function: Callable) -> int:
+    """Points per call of a compiled evaluator within the memory budget (surfaces.chunks)."""
+    return chunk_points(getattr(function, "temporaries", 1))
 
 
 def _real(array: object) -> np.ndarray | float:
