@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 from physics.scenes import PALETTE
 
@@ -99,6 +101,30 @@ DISPLAY_NOTE_TIP = "How the heights are drawn; the physics always uses the true 
 def ball_color(index: int) -> str:
     """The colour of ball ``index`` (0-based) as "#rrggbb"; the palette repeats after its last colour."""
     return BALL_COLORS[int(index) % len(BALL_COLORS)]
+
+
+def swatch_icon(color: str, size: int = 18, disc: bool = True) -> QIcon:
+    """A ball's colour as an icon for a list or table row: a disc (or square) with a dark rim.
+
+    The same picture is given for the "selected" mode: Qt otherwise tints a selected row's icon
+    30 % towards the highlight colour, so the selected ball's swatch showed a colour no ball has
+    (vermillion turned brown).
+    """
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("#303030"), 1.5))  # a white ball shows on a white list
+    painter.setBrush(QColor(color))
+    if disc:
+        painter.drawEllipse(1, 1, size - 2, size - 2)
+    else:
+        painter.drawRect(1, 1, size - 2, size - 2)
+    painter.end()
+    icon = QIcon()
+    for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
+        icon.addPixmap(pixmap, mode)
+    return icon
 
 
 def regime_color(regime: str) -> str:

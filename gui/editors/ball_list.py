@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PyQt6.QtCore import QModelIndex, QRect, QSize, Qt
-from PyQt6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
+from PyQt6.QtGui import QColor, QIcon, QPainter, QPalette
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -36,6 +36,7 @@ from PyQt6.QtWidgets import (
 )
 
 from gui.editors.ball_form import BallForm
+from gui.palette import swatch_icon
 from physics.optimizers.base import get_optimizer
 from surfaces.errors import DownhillError
 
@@ -46,16 +47,8 @@ MAX_LIST_ROWS = 4
 
 
 def swatch(color: str, size: int = SWATCH_SIZE) -> QIcon:
-    """A filled disc of ``color`` with a dark rim (so a white ball shows on a white list)."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(QColor("#303030"), 1.5))
-    painter.setBrush(QColor(color))
-    painter.drawEllipse(1, 1, size - 2, size - 2)
-    painter.end()
-    return QIcon(pixmap)
+    """A filled disc of ``color`` with a dark rim, the same when its row is selected (gui.palette)."""
+    return swatch_icon(color, size)
 
 
 def summary(ball: object) -> str:

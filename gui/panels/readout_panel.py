@@ -48,7 +48,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from gui.palette import contrast_color, regime_color
+from gui.palette import contrast_color, regime_color, swatch_icon
 from gui.panels import plot_style
 from gui.panels.numbers import format_number, format_pair
 
@@ -92,6 +92,8 @@ ELIDE_NAMES_BELOW = 13
 #: Row height in lines of the table font.
 ROW_HEIGHT = 1.6
 HEADER_COLOR = "#262a31"
+#: Side of a ball's colour swatch in its row (pixels; Qt's small icon size).
+SWATCH_PIXELS = 16
 SELECTED_COLOR = "#3a4150"
 
 
@@ -152,7 +154,7 @@ class ReadoutModel(QStandardItemModel):
             if column in _NUMERIC:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             numbers.append(item)
-        numbers[BALL].setData(QColor(color), Qt.ItemDataRole.DecorationRole)
+        numbers[BALL].setData(swatch_icon(color, SWATCH_PIXELS, disc=False), Qt.ItemDataRole.DecorationRole)
         numbers[BALL].setToolTip(tooltip)
         badge = [QStandardItem() for _ in COLUMNS]
         for item in badge:
@@ -171,7 +173,7 @@ class ReadoutModel(QStandardItemModel):
                 self.item(row, column).setText(texts[column])
         name = self.item(row, BALL)
         if color != old[1]:
-            name.setData(QColor(color), Qt.ItemDataRole.DecorationRole)
+            name.setData(swatch_icon(color, SWATCH_PIXELS, disc=False), Qt.ItemDataRole.DecorationRole)
         if tooltip != old[4]:
             name.setToolTip(tooltip)
         badge = self.item(row + 1, 0)

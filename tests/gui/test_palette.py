@@ -192,3 +192,34 @@ def test_curving_down_is_dashed_on_the_map_and_hatched_in_the_eigenvalue_plot(qt
     panel = EigenvaluePanel(controller)
     qtbot.addWidget(panel)
     assert panel.negative_hatch.hatch.style() == Qt.BrushStyle.BDiagPattern
+
+
+def test_a_selected_balls_swatch_keeps_the_balls_colour(qtbot):
+    # Qt tints a selected row's icon towards the highlight colour: vermillion read as brown.
+    from PyQt6.QtGui import QIcon
+
+    from gui.editors.ball_list import BallListEditor
+    from gui.panels.readout_panel import BALL, ReadoutPanel
+    from physics.balls import BallSpec
+
+    balls = tuple(BallSpec(f"ball {i}", color, "gd", (("lr", 0.05),), (1.0, 0.5 * i))
+                  for i, color in enumerate(PALETTE))
+    controller = SceneController(Scene(formula="x^2 + y^2", balls=balls))
+    editor = BallListEditor(controller)
+    readout = ReadoutPanel(controller)
+    for widget in (editor, readout):
+        qtbot.addWidget(widget)
+        widget.show()
+    controller.step_once()
+    qtbot.waitUntil(lambda: len(readout.model.balls()) == len(balls), timeout=5000)
+    for index, color in enumerate(PALETTE):
+        controller.select(index)
+        row = 2 * readout.model.row_of_ball(index)   # each ball has a row of numbers and one of its badge
+        icons = {"ball list": editor.list.item(index).icon(),
+                 "read-outs": readout.model.item(row, BALL).data(Qt.ItemDataRole.DecorationRole)}
+        for where, icon in icons.items():
+            assert isinstance(icon, QIcon), where
+            for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected):
+                image = icon.pixmap(16, mode=mode).toImage()
+                centre = image.pixelColor(image.width() // 2, image.height() // 2)
+                assert centre.name() == color, (where, mode, centre.name(), color)
