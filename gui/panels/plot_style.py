@@ -1,7 +1,7 @@
 """The look of the telemetry panels: fonts big enough for a lecture hall, pens in the ball's colour.
 
 The panels sit beside the landscape views, whose ball colours (gui.palette) are chosen to stand
-out on a dark landscape (they include white and lime), so the plots are dark too. Sizes are in
+out on a dark landscape (they include white), so the plots are dark too. Sizes are in
 points and were judged on screenshots at 1920 x 1080 for the back row of a lecture hall.
 """
 

@@ -26,8 +26,9 @@ Overlays at each ball (not at each particle of a swarm), switched with :meth:`se
   rule with a displacement of 5 % of the diagonal as the large end.
 - ``eigen``: the Hessian's eigen-directions, segments through the ball reaching
   ``L' * clip(1 + log10(|lambda| / c0) / 4, 0, 1)`` beyond the edge of its marker (L' = 8 % of
-  the diagonal, c0 the large end of |H| on this surface), cyan where the surface curves up
-  (lambda > 0), magenta where it curves down (lambda < 0); a flat direction has no segment.
+  the diagonal, c0 the large end of |H| on this surface), solid pale cyan where the surface
+  curves up (λ > 0), dashed violet where it curves down (λ < 0: dashed so that colour-blind
+  viewers need not tell the two apart by colour); a flat direction has no segment.
 - ``trails``, ``critical`` (the critical points) and ``contours`` (lines and labels).
 
 The map stays framed on the domain whatever the balls do (nothing a ball draws counts for the

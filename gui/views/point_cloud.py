@@ -6,7 +6,7 @@ into one QPolygonF and paints them with ``drawPoints`` and round pens: a few hun
 microseconds for 20 000 particles.
 
 A swarm in the ball's own colour can vanish into the map (a purple swarm in viridis' dark purple
-valleys, a lime one on its yellow heights). Each dot is therefore drawn in three layers: a light
+valleys, a yellow one on its yellow heights). Each dot is therefore drawn in three layers: a light
 halo, a dark edge inside it, and the dot in the ball's colour (lifted when dark, gui.palette), so
 one of the three contrasts with whatever lies under it, dark or bright; all halos are painted
 first, so a dense cluster reads as one patch of the swarm's colour with a dark and a light rim.
