@@ -420,7 +420,10 @@ def _underflowed(surface: Surface, points: np.ndarray, scales: _Scales) -> np.nd
     if len(points) == 0:
         return np.zeros(0, dtype=bool)
     around = _norm(surface.evaluate(_circle(points, scales)).gradient).reshape(len(points), -1)
-    return np.any(around == 0, axis=1) & surface.underflows(points)
+    result = np.any(around == 0, axis=1)
+    if result.any():  # (the flags are found point by point: only where the circle has zeros)
+        result[result] = surface.underflows(points[result])
+    return result
 
 
 def _merge(surface: Surface, points: np.ndarray, scales: _Scales) -> np.ndarray:

@@ -42,6 +42,14 @@ def test_transcendental_functions_agree_to_rounding(text: str) -> None:
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
 
 
+def test_stable_sigmoid_and_softplus_agree_with_numpy_far_into_their_tails() -> None:
+    # Arguments up to +-1200 (exp(1200) overflows): both evaluators stay finite and agree.
+    (expected, finite), (got, kernel_finite) = _both("sigmoid(300 x - y) + softplus(600 y) x", _points(4))
+    assert finite and kernel_finite
+    for a, b in zip(expected, got, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-300)
+
+
 def test_undefined_points_are_nan_as_in_numpy() -> None:
     # log(x) is undefined for x <= 0 (NaN there, derivatives too); 1/y has a pole at 0
     points = _points(2)
