@@ -52,6 +52,11 @@ NEGATIVE_HATCH_ALPHA = 110
 #: The axis title, linear and compressed.
 LINEAR_LABEL = "curvature λ"
 ASINH_LABEL = "λ (asinh scale)"
+#: The view box's padding on the asinh axis (a fraction of the range; pyqtgraph's own is 0.02, grown
+#: to 0.1 in a small plot). The range is already framed by labelled decades (axis_bounds), and a
+#: tenth of an asinh range is a whole decade: the padding alone would add a label (10000 over
+#: data reaching 1300) and push the data's own decades into the middle.
+ASINH_PADDING = 0.004
 AXIS_LABEL_STYLE = {"color": plot_style.FOREGROUND, "font-size": f"{plot_style.LABEL_POINT_SIZE}pt"}
 #: Colour of the line-style key in the legend.
 KEY_COLOR = "#c8c8c8"
@@ -125,6 +130,7 @@ class EigenvaluePanel(HistoryPlotPanel):
         self._frame = (0.0, 0.0)
         plot.getViewBox().sigRangeChanged.connect(self._shade_negative)
         self._add_scale_menu()
+        self._linear_padding = plot.getViewBox().state["defaultPadding"]
         # Added with bounds: an InfiniteLine reports y = 0 to the auto-range, so zero is always in view.
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
                                          pen=pg.mkPen(plot_style.FOREGROUND, width=3.5))
@@ -228,5 +234,7 @@ class EigenvaluePanel(HistoryPlotPanel):
             # Say so on the axis: a compressed axis read as a linear one misleads (1 looks near 0.1).
             self.plot_items[0].setLabel("left", ASINH_LABEL if scale is not None else LINEAR_LABEL,
                                         **AXIS_LABEL_STYLE)
+            view = self.plot_items[0].getViewBox()
+            view.setDefaultPadding(ASINH_PADDING if scale is not None else self._linear_padding)
             self.redraw()
             self._frame_decades()

@@ -21,7 +21,6 @@ from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, 
 from gui.panels.decimation import DEFAULT_MAX_BUCKETS, RAW_TAIL
 from gui.panels.history_plot import REFRESH_INTERVAL_S
 from gui.panels.numbers import format_number, format_pair
-from gui.panels.step_panel import BOUND_LEGEND
 from gui.panels.readout_panel import (
     BADGE_MARGIN,
     BADGE_PADDING,
@@ -38,6 +37,7 @@ from gui.panels.readout_panel import (
     POSITION,
     REGIME,
 )
+from gui.panels.step_panel import BOUND_LEGEND
 from physics.balls import BallSpec
 from physics.noise import NoiseSettings
 from physics.scenes import Scene
@@ -844,3 +844,16 @@ def test_bound_labels_never_overlap_and_name_every_bound(qtbot, make_controller,
     for number in ("2", "3.6", "1.38"):
         assert number in words.replace("(", " ").replace(")", " ").replace(",", " ").replace("/", " ").split()
     assert "c/λmax" in " ".join(panel.legend_labels)  # the dashed line is explained
+
+
+def test_the_view_adds_no_empty_decade_beyond_the_data(qtbot, make_controller, show_panel):
+    # The cliff's spikes reach |λ| = 1300: labels at ±1000 frame them; pyqtgraph's own padding, a
+    # tenth of the range, is a whole decade on an asinh axis and used to put ±10000 up instead.
+    controller, panel = scene_panel(make_controller, show_panel, "cliff-clipping", 90, (300, 220))
+    largest = max(np.nanmax(np.abs(controller.history(i).lambda_max)) for i in range(2))
+    largest = max(largest, max(np.nanmax(np.abs(controller.history(i).lambda_min)) for i in range(2)))
+    assert 1000 < largest < 3162   # in the lower half of its decade (log10 3.11): no need to widen
+    ticks = labelled_ticks(panel)
+    assert {"1000", "−1000"} <= set(ticks) and "10000" not in ticks, (largest, ticks)
+    low, high = panel.scale.inverse(np.array(panel.plot_items[0].getViewBox().viewRange()[1]))
+    assert max(-low, high) < np.sqrt(10.0) * largest, (low, high, largest)   # under half a decade
