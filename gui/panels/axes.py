@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import QRectF
 from PyQt6.QtGui import QFont, QFontMetricsF
 
 from gui.panels.numbers import format_number
@@ -174,6 +175,20 @@ class SymlogAxis(pg.AxisItem):
         minor_plot = [float(v) for v in scale.forward(np.array(minors))] if minors else []
         self._minor = set(minor_plot)
         return [(None, sorted(kept)), (None, minor_plot)]
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        """The axis' own rectangle, reaching half a label beyond both ends of the plot.
+
+        pyqtgraph draws only the tick labels inside this rectangle, and with a grid shown it does
+        not reach past the plot: a "1000" tick at the very top of a framed range lost its label,
+        leaving "10" as the highest number beside a curve at 931. Half a label may stick out
+        (the panel leaves that much room above its plot).
+        """
+        rect = super().boundingRect()
+        if self.scale_transform is None or self.orientation not in ("left", "right"):
+            return rect
+        half = self.label_spacing() / 2.0
+        return rect.adjusted(0.0, -half, 0.0, half)
 
     def label_spacing(self) -> float:
         """Least pixels between two labels: a line of the tick font and a small gap (a small plot

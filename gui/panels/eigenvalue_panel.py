@@ -131,6 +131,7 @@ class EigenvaluePanel(HistoryPlotPanel):
         plot.getViewBox().sigRangeChanged.connect(self._shade_negative)
         self._add_scale_menu()
         self._linear_padding = plot.getViewBox().state["defaultPadding"]
+        self._margins = self.graphics.ci.getContentsMargins()
         # Added with bounds: an InfiniteLine reports y = 0 to the auto-range, so zero is always in view.
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
                                          pen=pg.mkPen(plot_style.FOREGROUND, width=3.5))
@@ -236,5 +237,10 @@ class EigenvaluePanel(HistoryPlotPanel):
                                         **AXIS_LABEL_STYLE)
             view = self.plot_items[0].getViewBox()
             view.setDefaultPadding(ASINH_PADDING if scale is not None else self._linear_padding)
+            # Room above the plot for half a tick label: the top decade's label may sit on the edge.
+            left, top, right, bottom = self._margins
+            if scale is not None:
+                top = max(top, math.ceil(self.axis.label_spacing() / 2.0))
+            self.graphics.ci.setContentsMargins(left, top, right, bottom)
             self.redraw()
             self._frame_decades()
