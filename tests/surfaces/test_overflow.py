@@ -11,7 +11,11 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -23,6 +27,7 @@ from surfaces.presets import PRESETS, preset_surface
 from surfaces.stable_functions import numpy_sigmoid, numpy_softplus, scalar_sigmoid, scalar_softplus
 from surfaces.surface import Domain, build_surface
 
+ROOT = Path(__file__).resolve().parents[2]
 WIDE = Domain(-1e6, 1e6, -1e6, 1e6)
 #: Formulas whose values, slopes or scales overflow floating point somewhere on their domains.
 OVERFLOWING = [
@@ -68,6 +73,18 @@ def test_critical_and_run_on_overflowing_surfaces_answer_or_say_one_line(formula
     status, out, err = call(["run", "--surface", formula, *where, "--optimizer", "sgd", "--noise", "0.1",
                              "--particles", "50", "--spread", "0.5", "--steps", "10", "--start=0.5,-0.7"])
     assert_clean(status, err, f"run swarm {formula}")
+
+
+@pytest.mark.parametrize("argv", [
+    ["critical", "--surface", "exp(200*x)", "--domain=-30,30,-30,30"],
+    ["run", "--surface", "1e12^25*x*y", "--optimizer", "gd", "--lr", "1e-6", "--start=0.5,-0.7", "--steps", "3"],
+    ["run", "--surface", "exp(exp(x^2+y^2))", "--optimizer", "newton", "--start=1.5,-0.7", "--steps", "3"],
+])
+def test_a_real_process_prints_no_warning_even_with_warnings_as_errors(argv: list[str], tmp_path) -> None:
+    result = subprocess.run([sys.executable, "-W", "error", "main.py", *argv], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "DOWNHILL_CONFIG_DIR": str(tmp_path)}, timeout=120)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    assert "inf" not in result.stdout
 
 
 @pytest.mark.parametrize("formula", ["exp(200*x)", "exp(1000*x)", "exp(30 - 30*x)"])
