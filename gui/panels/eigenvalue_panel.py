@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QAction, QActionGroup, QBrush, QColor, QPainter
+from PyQt6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QFontMetricsF, QPainter
 from PyQt6.QtWidgets import QGraphicsRectItem
 
 from gui.palette import NEGATIVE_CURVATURE_COLOR
@@ -52,6 +52,8 @@ NEGATIVE_HATCH_ALPHA = 110
 #: The axis title, linear and compressed.
 LINEAR_LABEL = "curvature λ"
 ASINH_LABEL = "λ (asinh scale)"
+#: The same, for a plot too low to hold the whole words along its axis.
+SHORT_ASINH_LABEL = "λ (asinh)"
 #: The view box's padding on the asinh axis (a fraction of the range; pyqtgraph's own is 0.02, grown
 #: to 0.1 in a small plot). The range is already framed by labelled decades (axis_bounds), and a
 #: tenth of an asinh range is a whole decade: the padding alone would add a label (10000 over
@@ -129,6 +131,7 @@ class EigenvaluePanel(HistoryPlotPanel):
         plot.addItem(self.decade_frame)
         self._frame = (0.0, 0.0)
         plot.getViewBox().sigRangeChanged.connect(self._shade_negative)
+        plot.getViewBox().sigResized.connect(lambda _view: self._label_axis())  # the title fits the new height
         self._add_scale_menu()
         self._linear_padding = plot.getViewBox().state["defaultPadding"]
         self._margins = self.graphics.ci.getContentsMargins()
@@ -192,6 +195,21 @@ class EigenvaluePanel(HistoryPlotPanel):
         self._scale_decade = None  # re-judge the spread once the new curves are filled
         super()._sync_balls(rebuild)
 
+    def axis_title(self) -> str:
+        """The words along the axis: the scale named when compressed, in as many words as fit."""
+        if self.scale is None:
+            return LINEAR_LABEL
+        font = QFont()
+        font.setPointSize(plot_style.LABEL_POINT_SIZE)
+        fits = QFontMetricsF(font).horizontalAdvance(ASINH_LABEL) <= self.axis.height()
+        return ASINH_LABEL if fits else SHORT_ASINH_LABEL
+
+    def _label_axis(self) -> None:
+        # Say so on the axis: a compressed axis read as a linear one misleads (1 looks near 0.1).
+        title = self.axis_title()
+        if title != self.axis.labelText:
+            self.plot_items[0].setLabel("left", title, **AXIS_LABEL_STYLE)
+
     def after_refresh(self) -> None:
         self._choose_scale(force=False)
         self._frame_decades()
@@ -232,9 +250,7 @@ class EigenvaluePanel(HistoryPlotPanel):
         if scale != self.scale:
             self.scale = scale
             self.axis.set_scale(scale)
-            # Say so on the axis: a compressed axis read as a linear one misleads (1 looks near 0.1).
-            self.plot_items[0].setLabel("left", ASINH_LABEL if scale is not None else LINEAR_LABEL,
-                                        **AXIS_LABEL_STYLE)
+            self._label_axis()
             view = self.plot_items[0].getViewBox()
             view.setDefaultPadding(ASINH_PADDING if scale is not None else self._linear_padding)
             # Room above the plot for half a tick label: the top decade's label may sit on the edge.

@@ -694,7 +694,7 @@ def scene_panel(make_controller, show_panel, scene_name: str, steps: int, size: 
 def test_asinh_ticks_sit_where_asinh_puts_the_values_they_name(qtbot, make_controller, show_panel, scene_name, size):
     _controller, panel = scene_panel(make_controller, show_panel, scene_name, 90, size)
     assert panel.scale is not None
-    assert panel.plot_items[0].getAxis("left").labelText == "λ (asinh scale)"
+    assert panel.plot_items[0].getAxis("left").labelText in ("λ (asinh scale)", "λ (asinh)")
     ticks = labelled_ticks(panel)
     values = {label: float(label.replace("\u2212", "-")) for label in ticks}
     # Powers of ten (and zero) only, each placed at asinh(value / w).
@@ -871,3 +871,16 @@ def test_the_view_adds_no_empty_decade_beyond_the_data(qtbot, make_controller, s
     assert {"1000", "−1000"} <= set(ticks) and "10000" not in ticks, (largest, ticks)
     low, high = panel.scale.inverse(np.array(panel.plot_items[0].getViewBox().viewRange()[1]))
     assert max(-low, high) < np.sqrt(10.0) * largest, (low, high, largest)   # under half a decade
+
+
+@pytest.mark.parametrize("size", [(235, 245), (300, 220), (700, 450)])
+def test_the_axis_says_it_is_compressed_in_words_that_fit(qtbot, make_controller, show_panel, size):
+    _controller, panel = scene_panel(make_controller, show_panel, "rosenbrock-race", 90, size)
+    QApplication.processEvents()
+    title = panel.axis.labelText
+    assert "asinh" in title
+    font = QFont()
+    font.setPointSize(13)
+    assert QFontMetrics(font).horizontalAdvance(title) <= panel.axis.height(), (title, panel.axis.height())
+    if size == (700, 450):
+        assert title == "λ (asinh scale)"
