@@ -8,8 +8,9 @@
     python main.py run ...                 CSV telemetry of a run (see README)
     python main.py export ...              render a clip
 
-A bad argument or formula exits with status 2 and a one-line message; no traceback.
-Headless subcommands never import Qt.
+Exit status: 0 when done (also when the reader of the output stops early, as with ``| head``);
+2 with a one-line message for a bad argument or formula, or an output that cannot be written;
+130 with "downhill: interrupted" after Ctrl+C. No traceback. Headless subcommands never import Qt.
 """
 
 from __future__ import annotations

@@ -51,6 +51,9 @@ LONG_RUNS = {
     "run swarm": (["run", "--surface", "x^2 - y^2", "--optimizer", "sgd", "--noise", "0.1", "--particles", "200",
                    "--start", "0.1,0.1", "--steps", "1000000"], SWARM_COLUMNS),
     "run scene": (["run", "--scene", "saddle-noise", "--steps", "400000"], ("ball", *BALL_COLUMNS)),
+    # large enough for the helper thread (physics.helper.HELPER_PARTICLES) to share the work
+    "run large swarm": (["run", "--surface", "x^2 - y^2", "--optimizer", "sgd", "--noise", "0.1", "--particles",
+                         "20000", "--start", "0.1,0.1", "--steps", "40000"], SWARM_COLUMNS),
 }
 TIMEOUT = 180
 
@@ -86,6 +89,16 @@ def assert_whole_rows(text: str, header: tuple[str, ...]) -> int:
 def test_a_full_standard_output_is_one_line_and_status_2(command: str) -> None:
     with open("/dev/full", "w") as full:
         process = launch(COMMANDS[command], stdout=full)
+        _, stderr = process.communicate(timeout=TIMEOUT)
+    assert_one_line(stderr, "standard output", "No space left on device")
+    assert process.returncode == 2
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["run", "--help"]])
+def test_help_into_a_full_standard_output_is_one_line_and_status_2(arguments: list[str]) -> None:
+    # argparse ignores a failed write: the help was lost and the status 0.
+    with open("/dev/full", "w") as full:
+        process = launch(arguments, stdout=full)
         _, stderr = process.communicate(timeout=TIMEOUT)
     assert_one_line(stderr, "standard output", "No space left on device")
     assert process.returncode == 2
@@ -165,7 +178,9 @@ def test_ctrl_c_mid_run_on_standard_output_keeps_whole_rows(command: str) -> Non
     # The run writes faster than this reads: its next write waits for the pipe, where SIGINT finds it.
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
-    rest, stderr = process.communicate(timeout=TIMEOUT)
+    rest = process.stdout.read()  # not communicate(): it would skip what readline has buffered
+    stderr = process.stderr.read()
+    process.wait(timeout=TIMEOUT)
     assert stderr == "downhill: interrupted\n"
     assert process.returncode == 130
     assert assert_whole_rows(first + rest, header) >= 1
