@@ -57,6 +57,9 @@ class Sigmoid(sympy.Function):
     def _latex(self, printer: sympy.printing.latex.LatexPrinter, exp: str | None = None) -> str:
         return _written_out_latex(self, printer, exp)
 
+    def _sympystr(self, printer: sympy.printing.str.StrPrinter) -> str:
+        return f"sigmoid({printer._print(self.args[0])})"  # (as typed)
+
 
 class Softplus(sympy.Function):
     """softplus(z) = log(1 + exp(z)); LaTeX and rewrite(exp) give that form."""
@@ -83,6 +86,9 @@ class Softplus(sympy.Function):
 
     def _latex(self, printer: sympy.printing.latex.LatexPrinter, exp: str | None = None) -> str:
         return _written_out_latex(self, printer, exp)
+
+    def _sympystr(self, printer: sympy.printing.str.StrPrinter) -> str:
+        return f"softplus({printer._print(self.args[0])})"
 
 
 def _written_out_latex(function: sympy.Function, printer: sympy.printing.latex.LatexPrinter,
