@@ -25,6 +25,8 @@ from surfaces.errors import DownhillError
 
 #: Size of the window in --screenshot mode (and of the README's screenshot).
 SCREENSHOT_SIZE = (1600, 900)
+#: Set this environment variable to WIDTHxHEIGHT (e.g. 1280x720) for another --screenshot size.
+SCREENSHOT_SIZE_VARIABLE = "DOWNHILL_SCREENSHOT_SIZE"
 #: How long --screenshot lets the scene play before grabbing (milliseconds), and the pauses
 #: before playing and before grabbing, for the views to catch up.
 SCREENSHOT_PLAY_MS = 1500
@@ -218,7 +220,7 @@ def _take_screenshot(application, window, controller, path: Path) -> int:
     """
     from PyQt6.QtCore import QTimer
 
-    window.resize(*SCREENSHOT_SIZE)
+    window.resize(*screenshot_size())
     window.show()
     outcome: dict[str, int] = {}
 
@@ -246,6 +248,18 @@ def _take_screenshot(application, window, controller, path: Path) -> int:
     status = application.exec()  # safe: Qt's event loop; no text is evaluated
     window.close()
     return outcome.get("status", status)
+
+
+def screenshot_size() -> tuple[int, int]:
+    """The --screenshot window's (width, height) in pixels: SCREENSHOT_SIZE, or DOWNHILL_SCREENSHOT_SIZE."""
+    text = os.environ.get(SCREENSHOT_SIZE_VARIABLE, "").strip()
+    if not text:
+        return SCREENSHOT_SIZE
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and 200 <= int(width) <= 10_000 and 200 <= int(height) <= 10_000):
+        raise DownhillError(f"{SCREENSHOT_SIZE_VARIABLE}={text}: give the window size as WIDTHxHEIGHT in pixels, "
+                            "each from 200 to 10000 (e.g. 1280x720)")
+    return int(width), int(height)
 
 
 def _status_bar_excepthook(window, previous):

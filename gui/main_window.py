@@ -59,6 +59,7 @@ from gui.controller import ACTIVITIES
 from gui.keyboard_focus import EnterHandsBack
 from gui.persistence import AppSettings, Autosaver
 from gui.restart_offer import RestartOffer
+from gui.screen_fit import DEFAULT_SIZE, available_geometry, fitted_frame, initial_size, is_short, keep_readable
 from gui.transport import SHORTCUTS, Transport
 from surfaces.errors import DownhillError
 
@@ -71,10 +72,16 @@ OVERLAYS = (
     ("eigen", "eigenvectors", "&Eigen-directions of the Hessian"),
     ("critical", "critical_points", "&Critical points"),
 )
-DEFAULT_SIZE = QSize(1600, 900)
 #: Height of the row of panels under the views (pixels): at 900 pixels the editors on the left
-#: keep room for the formula and most of a ball's settings.
+#: keep room for the formula and most of a ball's settings. Never less than the plots need
+#: (gui.screen_fit.keep_readable).
 PANELS_HEIGHT = 245
+#: Width of the left column of editors (pixels), and of the Read-outs dock, at DEFAULT_SIZE's width;
+#: a narrower window gives them the same share of its width, no less than the least widths.
+EDITORS_WIDTH = 440
+READOUTS_WIDTH = 400
+LEAST_EDITORS_WIDTH = 380
+LEAST_READOUTS_WIDTH = 300
 #: Most of the left column's height the Formula dock takes when fitted to its contents.
 FORMULA_SHARE = 0.55
 #: Set this environment variable (to anything but 0) to open without the 3D view, e.g. on a
@@ -111,7 +118,7 @@ class MainWindow(QMainWindow):
         self._autosaver: Autosaver | None = None
         self.setObjectName("downhillMainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
-        self.resize(DEFAULT_SIZE)
+        self.resize(initial_size(available_geometry(self)))
 
         self.transport = Transport(controller, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport.toolbar())
@@ -194,6 +201,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
+            QTimer.singleShot(0, self.fit_to_screen)  # once the frame (title bar, borders) is known
             self.focus_views()  # so that Space plays at once, not types into the formula field
             self._formula_fit.start()
         if self.view3d is not None and not self._gl_checked:
@@ -257,7 +265,11 @@ class MainWindow(QMainWindow):
         # The panels run under the whole width: five plots side by side need it more than the editors.
         self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
         self.setCorner(Qt.Corner.BottomRightCorner, bottom)
-        self.resizeDocks([self.formula_dock], [440], Qt.Orientation.Horizontal)
+        for panel in (self.eigenvalue_panel, self.step_size_panel, self.loss_panel, self.gradient_norm_panel):
+            keep_readable(panel)
+        if is_short(available_geometry(self)):
+            self.use_short_layout()
+        self._size_docks(self.width())
         # The Formula dock takes the height its contents want (again whenever they change: sliders,
         # derivatives folded away); the Balls dock below takes the rest, for the ball's settings.
         self._formula_fit = QTimer(self)
@@ -265,8 +277,42 @@ class MainWindow(QMainWindow):
         self._formula_fit.setInterval(0)  # after the layouts have taken the change in
         self._formula_fit.timeout.connect(self.fit_formula_dock)
         self.formula_editor.contentHeightChanged.connect(self._formula_fit.start)
+
+    def _size_docks(self, width: int) -> None:
+        """The docks' starting sizes for a window ``width`` pixels wide: the editors' and read-outs'
+        share of DEFAULT_SIZE's width (no less than their least), the four plots the rest equally."""
+        share = width / DEFAULT_SIZE.width()
+        editors = max(LEAST_EDITORS_WIDTH, round(EDITORS_WIDTH * share))
+        readouts = max(LEAST_READOUTS_WIDTH, round(READOUTS_WIDTH * share))
+        plots = max(1, (width - readouts) // 4)
+        self.resizeDocks([self.formula_dock], [editors], Qt.Orientation.Horizontal)
         self.resizeDocks([self.eigenvalue_dock], [PANELS_HEIGHT], Qt.Orientation.Vertical)
-        self.resizeDocks(list(self.docks[3:]), [300, 300, 300, 300, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks(list(self.docks[3:]), [plots] * 4 + [readouts], Qt.Orientation.Horizontal)
+
+    def use_short_layout(self) -> None:
+        """The Formula, Balls and Presets docks as three tabs of one place (Formula shown), for a
+        screen too low to stack them above a readable row of plots (gui.screen_fit.is_short)."""
+        self.tabifyDockWidget(self.formula_dock, self.balls_dock)
+        self.tabifyDockWidget(self.balls_dock, self.presets_dock)
+        self.formula_dock.raise_()
+
+    def fit_to_screen(self) -> None:
+        """Make the window's frame fit the available geometry of its screen: moved inside it, shrunk if
+        larger (a saved geometry from a larger screen, a frame larger than guessed), and the editors
+        tabbed if the window could not otherwise be made low enough."""
+        available = available_geometry(self)
+        if available.isEmpty() or self.isMaximized() or self.isFullScreen():
+            return
+        frame, geometry = self.frameGeometry(), self.geometry()
+        extra = QSize(frame.width() - geometry.width(), frame.height() - geometry.height())
+        stacked = not self.tabifiedDockWidgets(self.formula_dock)
+        if stacked and self.minimumSizeHint().height() + extra.height() > available.height():
+            self.use_short_layout()
+        fitted = fitted_frame(frame, available, self.minimumSizeHint() + extra)
+        if fitted.size() != frame.size():
+            self.resize(fitted.size() - extra)
+        if fitted.topLeft() != frame.topLeft():
+            self.move(fitted.topLeft())  # a top-level window's position is its frame's
 
     def fit_formula_dock(self) -> None:
         """Make the Formula dock as tall as its contents want, and give the Balls dock below the rest.
@@ -280,6 +326,8 @@ class MainWindow(QMainWindow):
         if formula.isFloating() or area not in (Qt.DockWidgetArea.LeftDockWidgetArea,
                                                 Qt.DockWidgetArea.RightDockWidgetArea):
             return
+        if self.tabifiedDockWidgets(formula):
+            return  # a tab (a low screen's layout): it has the whole column when shown
         # The dock below: Balls, or Presets when its tab is the one shown.
         below = next((dock for dock in (self.balls_dock, self.presets_dock)
                       if dock.isVisible() and not dock.isFloating() and self.dockWidgetArea(dock) == area), None)
@@ -689,6 +737,7 @@ class MainWindow(QMainWindow):
         splitter = self.settings.splitter_state()
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        self.fit_to_screen()  # saved on another (larger) screen, perhaps
         self.controller.set_speed(self.settings.speed(self.controller.speed))
         self.formula_editor.set_typeset_shown(self.settings.typeset_shown())
 
