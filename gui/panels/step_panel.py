@@ -315,11 +315,18 @@ class StepPanel(HistoryPlotPanel):
                 self._bound_labels[index].hide()
 
     def _label_html(self, group: list[int]) -> str:
-        """"2/λmax" in the ball's colour; for several balls "(3.6, 2)/λmax", each c in its ball's colour."""
+        """"2/λmax" in the ball's colour; for several balls "(3.6, 2)/λmax", each c in its ball's colour
+        (several balls with the same c, as gradient descent's 2 on different λmax: "2/λmax" once)."""
         def colored(text: str, color: str) -> str:
             return f'<span style="color: {html.escape(color)}">{html.escape(text)}</span>'
 
-        entries = [self._label_texts.get(index, ("", plot_style.FOREGROUND)) for index in group]
+        # Each c once, top down, in its ball's colour; a c that several balls share in the neutral colour.
+        colors: dict[str, list[str]] = {}
+        for index in group:
+            number, color = self._label_texts.get(index, ("", plot_style.FOREGROUND))
+            colors.setdefault(number, []).append(color)
+        entries = [(number, shared[0] if len(shared) == 1 else plot_style.FOREGROUND)
+                   for number, shared in colors.items()]
         if len(entries) == 1:
             number, color = entries[0]
             return colored(f"{number}/λmax", color)

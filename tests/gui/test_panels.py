@@ -884,3 +884,24 @@ def test_the_axis_says_it_is_compressed_in_words_that_fit(qtbot, make_controller
     assert QFontMetrics(font).horizontalAdvance(title) <= panel.axis.height(), (title, panel.axis.height())
     if size == (700, 450):
         assert title == "λ (asinh scale)"
+
+
+def test_bounds_with_the_same_c_merge_into_one_plain_label(qtbot, make_controller, show_panel):
+    """Two gradient-descent balls (c = 2) on different curvatures (x^2 + y^4: λmax = 12y² at |y| > 0.41)
+    give close but different bounds: one label "2/λmax", not "(2, 2)/λmax"."""
+    controller = make_controller(
+        "x^2 + y^4",
+        ball("a", "#4dc3ff", start=(1.0, 1.0), hyper={"lr": 0.01}),
+        ball("b", "#ff9f0a", start=(1.0, 1.05), hyper={"lr": 0.01}),
+    )
+    panel = show_panel(StepPanel, controller)
+    panel.resize(300, 250)
+    qtbot.waitUntil(lambda: panel.width() == 300, timeout=2000)
+    advance(controller, 3)
+    panel.refresh()
+    qtbot.wait(50)
+    _, first = panel.curve_data(0, "bound")
+    _, second = panel.curve_data(1, "bound")
+    assert first[-1] != pytest.approx(second[-1], rel=1e-3)  # two lines, close together
+    shown = [label.toPlainText() for label in panel._bound_labels.values() if label.isVisible()]
+    assert shown == ["2/λmax"]
