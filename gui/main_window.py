@@ -82,6 +82,8 @@ EDITORS_WIDTH = 440
 READOUTS_WIDTH = 400
 LEAST_EDITORS_WIDTH = 380
 LEAST_READOUTS_WIDTH = 300
+#: The map's share of the views' width in the layout for low screens (the 3D view has the rest).
+SHORT_MAP_SHARE = 0.62
 #: Most of the left column's height the Formula dock takes when fitted to its contents.
 FORMULA_SHARE = 0.55
 #: Set this environment variable (to anything but 0) to open without the 3D view, e.g. on a
@@ -295,6 +297,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.formula_dock, self.balls_dock)
         self.tabifyDockWidget(self.balls_dock, self.presets_dock)
         self.formula_dock.raise_()
+        # The map is where balls are dropped: wide enough for its legend's two columns, which
+        # leaves it half again as tall as under a one-column legend in so low a window.
+        self.splitter.setSizes([round(1000 * (1 - SHORT_MAP_SHARE)), round(1000 * SHORT_MAP_SHARE)])
 
     def fit_to_screen(self) -> None:
         """Make the window's frame fit the available geometry of its screen: moved inside it, shrunk if
