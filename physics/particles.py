@@ -33,10 +33,14 @@ class ParticleArrays:
         active (N,): False once stopped; stopped (N,) why (Simulation's codes), stopped_at (N,) when.
         flips (N,): consecutive sign flips of the step along the top eigenvector; swing (N,) and
             previous_swing (N,): step . top for this step and the one before (the same top).
-        gradient_mean (N, 2), noise_power (N,), step_power (N,): the moving averages the regime reads
-            (physics.regime; the number of steps averaged is the ball's, BallRuntime.started).
-        bound_rate (N,): lr / stability factor of the particle's optimiser, NaN without a bound.
-        codes (N,): the regime of each particle.
+        gradient_mean (N, 2), step_mean (N, 2), noise_power (N,), step_power (N,): the moving
+            averages the regime reads (physics.regime; the number of steps averaged is the ball's,
+            BallRuntime.started).
+        bound_rate (N,): lr / stability factor of the particle's optimiser, NaN without a bound;
+            bound_shift (N,): what the bound adds to λ_max (the weight decay).
+        codes (N,): the regime label of each particle (after the hysteresis); candidate (N,) and
+            held (N,): the hysteresis state (physics.regime.settle_label); previous_lam_max (N,):
+            λ_max where the last step was taken.
     """
 
     FIELDS = {
@@ -47,6 +51,8 @@ class ParticleArrays:
         "stopped_at": ((), np.int64), "flips": ((), np.int32), "swing": ((), np.float64),
         "previous_swing": ((), np.float64), "codes": ((), np.int8), "gradient_mean": ((2,), np.float64),
         "noise_power": ((), np.float64), "step_power": ((), np.float64), "bound_rate": ((), np.float64),
+        "step_mean": ((2,), np.float64), "bound_shift": ((), np.float64), "candidate": ((), np.int8),
+        "held": ((), np.int32), "previous_lam_max": ((), np.float64),
     }
 
     def __init__(self, n: int):
@@ -134,34 +140,44 @@ class StepTelemetry(NamedTuple):
     swing: np.ndarray           # (n,) step . top, top where the step was taken
     previous_swing: np.ndarray  # (n,) previous step . the same top
     step_size: np.ndarray       # (n,) |step|
-    lr: np.ndarray              # (n,) |step| / |estimated gradient| (NaN where the estimate was zero)
+    lr: np.ndarray              # (n,) |step| / |estimated gradient| (NaN where the estimate was zero or
+                                #   the particle is stopped: no step was taken)
     gradient_norm: np.ndarray   # (n,) |grad f| at the new position
-    codes: np.ndarray           # (n,) int8 regime codes (physics.regime)
+    codes: np.ndarray           # (n,) int8 regime labels (physics.regime, after the hysteresis)
 
 
 def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.ndarray, old_flips: np.ndarray,
-                   hessian: np.ndarray, gradient: np.ndarray, loss: np.ndarray, active: np.ndarray,
-                   estimate_square: np.ndarray, gradient_mean: np.ndarray, step_power: np.ndarray,
-                   noise_power: np.ndarray | float, window_count: np.ndarray | int, bound_rate: np.ndarray,
-                   weight: float, thresholds: tuple[float, ...]) -> StepTelemetry:
+                   old_eigenvalues: np.ndarray, old_previous_swing: np.ndarray, hessian: np.ndarray,
+                   gradient: np.ndarray, loss: np.ndarray, active: np.ndarray, estimate_square: np.ndarray,
+                   gradient_mean: np.ndarray,
+                   step_mean: np.ndarray, step_power: np.ndarray, noise_power: np.ndarray | float,
+                   window_count: np.ndarray | int, bound_rate: np.ndarray, bound_shift: np.ndarray,
+                   old_codes: np.ndarray, candidate: np.ndarray, held: np.ndarray, weight: float,
+                   thresholds: tuple[float, ...]) -> StepTelemetry:
     """The telemetry of one step of every particle.
 
     Per particle: the step and the one before projected on the top eigenvector where the step was
     taken, and the flip count (+1 where the projections have opposite signs, else 0); the
     eigen-decomposition of the new Hessian (physics.eigen); the step size, the effective rate and
-    the gradient norm; the moving averages; the regime (physics.regime). Four compiled passes: each
+    the gradient norm; the moving averages; the regime and its label (physics.regime, with the
+    hysteresis). Four compiled passes: each
     of the first three is simple enough for the compiler to vectorise (one pass doing it all cannot
     be, and measured 1.7 times slower), the regime's rules branch.
 
     Args:
         step, previous_step: (n, 2) this step and the last one.
-        old_top: (n, 2) the top eigenvector where this step was taken; old_flips: (n,) flips so far.
+        old_top: (n, 2) the top eigenvector where this step was taken; old_flips: (n,) flips so far;
+            old_eigenvalues: (n, 2) the eigenvalues there; old_previous_swing: (n,) the swing of the
+            step before the last one.
         hessian: (n, 2, 2), gradient: (n, 2), loss: (n,): the surface at the new positions.
         active: (n,) bool. estimate_square: (n,) |estimated gradient|^2 the optimiser was given.
-        gradient_mean: (n, 2) and step_power: (n,) the moving averages of the true gradient and of
-            |step|^2, updated in place: (1 - w) average + w new, w = ``weight``.
+        gradient_mean: (n, 2), step_mean: (n, 2) and step_power: (n,) the moving averages of the
+            true gradient, the step and |step|^2, updated in place: (1 - w) average + w new, w = ``weight``.
         noise_power, window_count: one number for all particles or (n,) (see physics.regime.diagnose).
-        bound_rate: (n,) lr / stability factor, NaN without a bound.
+        bound_rate: (n,) lr / stability factor, NaN without a bound; bound_shift: (n,) what the
+            bound adds to λ_max (the weight decay).
+        old_codes: (n,) the labels of the step before; candidate, held: (n,) the hysteresis state,
+            updated in place (physics.regime.settle_label).
         thresholds: physics.regime.regime_thresholds(scales, floor), the floor counting this step's losses.
     """
     n = step.shape[0]
@@ -171,12 +187,18 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
                    old_flips, out.flips, out.swing, out.previous_swing)
     eigen_and_top(hessian, out.eigenvalues, out.top)
     _measures_kernel(step[:, 0], step[:, 1], gradient[:, 0], gradient[:, 1], estimate_square, weight,
-                     out.step_size, out.lr, out.gradient_norm, gradient_mean[:, 0], gradient_mean[:, 1], step_power)
-    regime_codes(active=active, loss=loss, gradient_norm=out.gradient_norm, step_size=out.step_size,
-                 mean_gradient=gradient_mean, noise_power=noise_power, step_power=step_power,
-                 window_count=window_count, eigenvalues=out.eigenvalues, top=out.top, flips=out.flips,
-                 swing=out.swing, previous_swing=out.previous_swing, bound_rate=bound_rate, thresholds=thresholds,
-                 out=out.codes)
+                     out.step_size, out.lr, out.gradient_norm, gradient_mean[:, 0], gradient_mean[:, 1],
+                     step_power)
+    _drift_kernel(step[:, 0], step[:, 1], weight, step_mean[:, 0], step_mean[:, 1])
+    if not active.all():
+        out.lr[~active] = np.nan  # a stopped particle took no step: it has no rate (not a rate of 0)
+    regime_codes(active=active, loss=loss, gradient=gradient, gradient_norm=out.gradient_norm,
+                 step_size=out.step_size, mean_gradient=gradient_mean, mean_step=step_mean, noise_power=noise_power,
+                 step_power=step_power, window_count=window_count, eigenvalues=out.eigenvalues, top=out.top,
+                 flips=out.flips, swing=out.swing, previous_swing=out.previous_swing, bound_rate=bound_rate,
+                 bound_shift=bound_shift, previous_lam_max=old_eigenvalues[:, 1],
+                 earlier_swing=old_previous_swing, swing_top=old_top, thresholds=thresholds,
+                 out=out.codes, labels=old_codes, candidate=candidate, held=held)
     return out
 
 
@@ -184,13 +206,15 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
 def _swings_kernel(step_x, step_y, previous_x, previous_y, top_x, top_y, flips, counts, along,  # noqa: ANN001
                    before) -> None:
     """Projections of this step and the last on the top eigenvector, and the flip counts (a NaN
-    projection counts as no flip)."""
+    projection counts as no flip; a step of zero, a step an optimiser rejected, neither flips nor
+    breaks the count: traingda's rejected trial steps punctuate one oscillation)."""
     for i in range(step_x.shape[0]):
         now = step_x[i] * top_x[i] + step_y[i] * top_y[i]
         then = previous_x[i] * top_x[i] + previous_y[i] * top_y[i]
         along[i] = now
         before[i] = then
-        counts[i] = flips[i] + 1 if now * then < 0.0 else 0
+        product = now * then
+        counts[i] = flips[i] + 1 if product < 0.0 else (flips[i] if product == 0.0 else 0)
 
 
 @kernel
@@ -200,8 +224,9 @@ def _measures_kernel(step_x, step_y, gradient_x, gradient_y, estimate_square, we
     averages updated."""
     keep = 1.0 - weight
     for i in range(step_x.shape[0]):
-        square = step_x[i] * step_x[i] + step_y[i] * step_y[i]
-        size = length(step_x[i], step_y[i])
+        sx, sy = step_x[i], step_y[i]
+        square = sx * sx + sy * sy
+        size = length(sx, sy)
         step_size[i] = size
         estimate = np.sqrt(estimate_square[i])
         # (NaN, not measured, where the estimate is zero or its square overflowed)
@@ -211,3 +236,13 @@ def _measures_kernel(step_x, step_y, gradient_x, gradient_y, estimate_square, we
         mean_x[i] = mean_x[i] * keep + gx * weight
         mean_y[i] = mean_y[i] * keep + gy * weight
         step_power[i] = step_power[i] * keep + square * weight
+
+
+@kernel
+def _drift_kernel(step_x, step_y, weight, mean_x, mean_y) -> None:  # noqa: ANN001
+    """The moving average of the step, updated in place (a loop of its own: folded into
+    :func:`_measures_kernel`, two more streams stopped the compiler vectorising it, five times slower)."""
+    keep = 1.0 - weight
+    for i in range(step_x.shape[0]):
+        mean_x[i] = mean_x[i] * keep + step_x[i] * weight
+        mean_y[i] = mean_y[i] * keep + step_y[i] * weight

@@ -1,65 +1,89 @@
 r"""Regime diagnosis: what each particle is doing, in a word a student understands.
 
-Seven regimes (their codes index :data:`REGIMES`):
+A label is a claim about the dynamics, and each is checked by what would make it true. Seven
+regimes (their codes index :data:`REGIMES`):
 
-``descending``   making progress downhill (the default).
-``minimum``      settled in a minimum's bowl: the true gradient is (about) zero and H is positive
-                 definite (or flat, at a loss near the lowest known).
-``saddle``       the true gradient is (about) zero and H has eigenvalues of both signs.
-``maximum``      the true gradient is (about) zero and both eigenvalues are negative.
+``descending``   making progress downhill (the default: no other claim is proven).
+``minimum``      settled at a critical point whose Hessian is positive definite (or flat, at a
+                 loss near the lowest known).
+``saddle``       settled at a critical point whose Hessian has eigenvalues of both signs.
+``maximum``      settled at a critical point whose eigenvalues are both negative.
 ``plateau``      the trap that looks like convergence: the gradient is small but the loss is still
                  high and the Hessian is nearly zero (nothing pulls the ball anywhere).
-``oscillating``  the step flips direction along the steepest eigen-direction, and for methods with
-                 a stability bound the rate is past it: lr * lambda_max > c (c = 2 for gradient
-                 descent, 2 (1 + momentum) for heavy ball: the optimiser's ``stability_factor``).
+``oscillating``  the step flips direction along the steepest eigen-direction and the rate is at or
+                 past the optimiser's stability bound lr (λ_max + shift) < c (its registry entry:
+                 c = 2 and shift = weight decay for gradient descent, 2 (1 + momentum) for heavy
+                 ball, ...); for methods whose rate adapts (no declared bound), the swing along the
+                 steepest direction does not shrink.
 ``diverging``    the particle left every sensible bound (or f is undefined there) and was stopped.
 
-Scales. Thresholds are relative to three scales of the surface, measured once on a 41 x 41 grid
-over its domain (:class:`RegimeScales`): G, the 75th percentile of |grad f|; C, the 75th
-percentile of the spectral radius max(|lambda_1|, |lambda_2|); L, the spread of f between its 5th
-and 95th percentiles; D, the domain's diagonal. Percentiles make the scales robust to a cliff or
-a pole on the grid; the 75th rather than the median keeps them meaningful on a surface that is
-mostly plateau. The lowest loss known (the grid's minimum, lowered by every loss a particle has
-seen) is the floor that "still high" is measured from.
+Scales. Where a threshold needs a surface scale it is measured once on a 41 x 41 grid over the
+domain (:class:`RegimeScales`): G, the 75th percentile of |grad f|; C, the 75th percentile of the
+spectral radius max(|λ_1|, |λ_2|); L, the spread of f between its 5th and 95th percentiles; D, the
+domain's diagonal. The lowest loss known (the grid's minimum, lowered by every loss a particle has
+seen) is the floor that "still high" is measured from. Whether a particle is *at* a critical point
+is judged in local units instead: the distance to the critical point of the local quadratic model,
+against a radius NEAR D and against the ball's own recent motion, never against G (on Beale, where
+|grad f| reaches 1.8e5 on the grid, a gradient of 1.4 is not "about zero").
 
-Rules, first match wins, per particle. Notation: g is the current true gradient; ḡ the true
-gradient averaged over recent steps (an exponential moving average whose newest step weighs
-2 / (WINDOW + 1), the weight of a WINDOW-step mean); s the root mean square of the gradient noise
-the optimiser received (sqrt(2) sigma_t for Gaussian noise; for mini-batches |estimate - g|
-measured each step and averaged the same way; zero without noise); r the root mean square step
-length, averaged the same way; d = |H^-1 ḡ| the distance to the critical point of the
-local quadratic model (Newton's step on the averaged gradient); lambda_min <= lambda_max.
+Notation, per particle: g the true gradient now; ḡ the true gradient averaged over recent steps (an
+exponential moving average whose newest step weighs 2 / (WINDOW + 1), the weight of a WINDOW-step
+mean); s the root mean square of the gradient noise the optimiser received (sqrt(2) σ_t for
+Gaussian noise; for mini-batches |estimate - g| measured each step and averaged the same way; zero
+without noise); r the root mean square step length and m̄ the mean step (a vector), averaged the
+same way; λ_min <= λ_max the Hessian's eigenvalues and ρ = max(|λ_min|, |λ_max|);
+d = |H^-1 g| the Newton distance (the length of Newton's step: how far the critical point of the
+local quadratic model lies; a component of g along an eigenvalue exactly 0 counts as infinitely
+far, a zero component as no distance), d̄ the same for ḡ; "flat" means |λ| <= FLAT_CURVATURE
+min(C, ρ) (zero against both the surface's curvature and the other eigenvalue).
+
+Raw rules, first match wins:
 
 1. inactive -> diverging.
-2. the last ``OSCILLATION_FLIPS`` + 1 steps alternate in sign along the top eigenvector, and
-   either lr * lambda_max > c (methods with a bound), or (methods without one) the swing is not
-   shrinking (|step . top| >= STEADY_SWING |previous step . top|) and the ball is not settled
-   -> oscillating.
-3. settled: |g| <= CRITICAL_GRADIENT G and the last step was shorter than STILL D (at a critical
-   point and not merely passing through one at speed); or, under noise, at least MIN_WINDOW steps
-   averaged, |ḡ| <= NOISE_RATIO s (the true gradient's pull is below the noise) and either H is
-   positive definite and the ball is in the bottom of the bowl (|ḡ| <= NOISY_GRADIENT G, or
-   d <= BOWL_REACH r: strong noise must not turn a ball high on a bowl's wall, whose true pull is
-   large and whose minimum is hundreds of steps away, into a minimum just because the noise is
-   larger still), or d <= REACH r (the saddle or flat point it
-   jitters around is within a few steps: a ball drifting down a long noisy slope whose Hessian is
-   indefinite has that point far away). Then, with flat = FLAT_CURVATURE C:
-   lambda_min > flat -> minimum; lambda_max < -flat -> maximum; lambda_min < -flat -> saddle;
+2. moving: the ball still travels steadily in one direction, |m̄| > STEADY_DRIFT r (the net
+   displacement over the window is comparable to the path length), with a step long enough to
+   leave the near radius within a window, WINDOW |step| > NEAR D. A moving ball is never settled.
+3. settled, when not moving:
+   - at a critical point: d <= NEAR D and |step| <= NEAR D (not passing through at speed); or
+   - under noise (at least MIN_WINDOW steps averaged; |ḡ| <= NOISE_RATIO s, the true pull below the
+     noise): d̄ <= BOWL_REACH r if H is positive definite (the bowl's bottom within a few dozen
+     jitters), d̄ <= REACH r otherwise (the saddle or flat point it jitters around within a few
+     steps: a ball drifting down a long noisy slope has that point far away).
+   Then by curvature: λ_max < -flat -> maximum; λ_min < -flat -> saddle; λ_min > flat -> minimum;
    otherwise (a zero curvature) plateau if the loss is high, else minimum.
-4. not settled, |g| <= PLATEAU_GRADIENT G, max |lambda| <= PLATEAU_CURVATURE C and the loss is high
-   -> plateau.
+4. not settled, |g| <= PLATEAU_GRADIENT G, ρ <= PLATEAU_CURVATURE C and the loss is high -> plateau.
 5. descending.
+6. oscillating overrides 3-5 when the last OSCILLATION_FLIPS + 1 steps alternate in sign along the
+   top eigenvector (a step of zero, rejected, neither flips nor breaks the count), the last step is
+   not zero, and either the label is oscillating already (an oscillation shown lasts while the steps
+   alternate and the rate stays at or past its bound, or without a bound while rules 3-5 say
+   descending: an adaptive rate that sits at its own stability edge swings in bursts that grow and
+   fade, one oscillation for the whole cycle), or the last step lies mostly
+   along it (|step . u| >= SWING_SHARE |step|, u the unit
+   top eigenvector: a bounce a student sees, not a small zig-zag across a ball's travel) and, with
+   κ = lr (max(λ_max now, λ_max before the step) + shift) / c (the step spans both points: a bounce
+   between a wall and a flat foot feels the wall's curvature):
+   κ > 1 + EDGE (past the bound), or κ >= 1 - EDGE and the swing does not shrink (|step . top| >=
+   STEADY_SWING |previous step . top|, or over a whole cycle >= STEADY_SWING^2 |the step two
+   before . its top|, as a bounce between a steep wall and a gentle one swings long and short in
+   turn): at the bound exactly, a steady two-cycle. Without a declared bound: the swing does not
+   shrink.
 
 "The loss is high" means loss - floor > HIGH_LOSS L.
 
-These are pure functions on arrays: the simulation keeps the windows and calls :func:`diagnose`
-for all particles of all balls at once.
+Hysteresis (:func:`settle_label`): the label shown is the raw regime only once the raw regime has
+held HOLD consecutive steps; until then the label stays what it was, in both directions (a steady
+bounce or conjugate gradient's alternating steps get one label for their whole length). Diverging
+is shown at once, and a particle's first label is its raw regime.
+
+These are pure functions on arrays: the simulation keeps the windows and the per-particle
+hysteresis state (label, candidate, held: arrays of shape (n,)) and calls them for all particles
+of all balls at once.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,36 +96,43 @@ REGIMES = ("descending", "minimum", "saddle", "maximum", "plateau", "oscillating
 DESCENDING, MINIMUM, SADDLE, MAXIMUM, PLATEAU, OSCILLATING, DIVERGING = range(len(REGIMES))
 CODES = {name: code for code, name in enumerate(REGIMES)}
 
-#: Steps of the window over which the true gradient and the noise are averaged (exponentially).
+#: Steps of the window over which the true gradient, the step and the noise are averaged (exponentially).
 WINDOW = 8
 #: The weight of the newest step in those averages.
 WINDOW_WEIGHT = 2.0 / (WINDOW + 1)
 #: Steps averaged before the noise test may call a particle settled.
 MIN_WINDOW = 4
-#: |g| below this fraction of G, with a step below STILL times the domain's diagonal D: at a critical point.
-CRITICAL_GRADIENT = 1e-4
-STILL = 1e-3
-#: Under noise: |ḡ| below NOISE_RATIO times the noise, and the model's critical point within REACH mean steps.
+#: At a critical point: the Newton distance within this fraction of the domain's diagonal D.
+NEAR = 2e-3
+#: Moving steadily: the mean step at least this fraction of the root mean square step.
+STEADY_DRIFT = 0.7
+#: Under noise: |ḡ| below NOISE_RATIO times the noise, and the model's critical point within REACH
+#: mean steps (BOWL_REACH in a positive definite bowl).
 NOISE_RATIO = 1.0
 REACH = 2.0
-#: In a bowl under noise: |ḡ| below this fraction of G, or the minimum within BOWL_REACH mean steps.
-NOISY_GRADIENT = 0.3
 BOWL_REACH = 20.0
-#: |lambda| below this fraction of C counts as zero curvature.
+#: |λ| below this fraction of min(C, ρ) counts as zero curvature.
 FLAT_CURVATURE = 1e-3
-#: A plateau: |g| below this fraction of G and every |lambda| below this fraction of C ...
+#: A plateau: |g| below this fraction of G and every |λ| below this fraction of C ...
 PLATEAU_GRADIENT = 0.05
 PLATEAU_CURVATURE = 0.05
 #: ... while the loss is above the floor by more than this fraction of L.
 HIGH_LOSS = 0.05
 #: Consecutive sign flips along the top eigenvector (so FLIPS + 1 alternating steps) that make an oscillation.
 OSCILLATION_FLIPS = 2
-#: Without a stability bound, the swing along the top eigenvector counts as not shrinking above this ratio.
+#: The swing along the top eigenvector counts as not shrinking above this ratio per step (its
+#: square over the two steps of a cycle).
 STEADY_SWING = 0.9
+#: An oscillation is a bounce a student sees: the step's share along the top eigenvector at least this.
+SWING_SHARE = 0.5
+#: Relative tolerance of "at the stability bound": lr (λ + shift) / c within 1 ± EDGE.
+EDGE = 1e-3
+#: Steps a new raw regime must hold before the label changes to it (diverging: at once).
+HOLD = 5
+#: The label of a particle with no label yet (the hysteresis state's start).
+NO_LABEL = -1
 
 _TINY = 1e-300
-
-
 @dataclass(frozen=True)
 class RegimeScales:
     """The surface's scales the thresholds are relative to (see the module docstring).
@@ -161,12 +192,14 @@ def _positive(value: float, fallback: float) -> float:
     return value if math.isfinite(value) and value > 0.0 else fallback
 
 
-def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray, step_size: np.ndarray,
-             mean_gradient: np.ndarray, noise_power: np.ndarray | float, step_power: np.ndarray,
-             window_count: np.ndarray | int, eigenvalues: np.ndarray, top: np.ndarray, flips: np.ndarray,
-             swing: np.ndarray, previous_swing: np.ndarray, bound_rate: np.ndarray, scales: RegimeScales,
-             floor: float) -> np.ndarray:
-    """The regime code (n,) int8 of each particle (see the module docstring for the rules).
+def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, gradient_norm: np.ndarray,
+             step_size: np.ndarray, mean_gradient: np.ndarray, mean_step: np.ndarray, noise_power: np.ndarray | float,
+             step_power: np.ndarray, window_count: np.ndarray | int, eigenvalues: np.ndarray, top: np.ndarray,
+             flips: np.ndarray, swing: np.ndarray, previous_swing: np.ndarray, bound_rate: np.ndarray,
+             scales: RegimeScales, floor: float, bound_shift: np.ndarray | None = None,
+             previous_lam_max: np.ndarray | None = None, earlier_swing: np.ndarray | None = None,
+             swing_top: np.ndarray | None = None) -> np.ndarray:
+    """The raw regime code (n,) int8 of each particle (see the module docstring for the rules).
 
     One compiled pass over the particles (:func:`regime_of` for each): the costlier tests (the
     quadratic model's distance) only for the few particles that the cheap ones leave in doubt.
@@ -174,112 +207,212 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray,
     Args:
         active: (n,) bool, False for particles stopped as diverging.
         loss: (n,) f at the particles.
-        gradient_norm: (n,) |grad f| now (true gradient).
+        gradient: (n, 2) g, the true gradient now; gradient_norm: (n,) |g|.
         step_size: (n,) the length of the last step.
         mean_gradient: (n, 2) ḡ, the true gradient averaged over recent steps.
+        mean_step: (n, 2) m̄, the step averaged over recent steps (position units).
         noise_power: (n,) s^2, the mean square of the gradient noise over recent steps (0 without
             noise), or one number for all particles.
         step_power: (n,) r^2, the mean square step length over recent steps.
         window_count: (n,) int, how many steps have been averaged, or one number for all particles.
-        eigenvalues: (n, 2) [lambda_min, lambda_max] of H now.
-        top: (n, 2) an eigenvector of lambda_max, of any length (zero where H is a multiple of I).
+        eigenvalues: (n, 2) [λ_min, λ_max] of H now.
+        top: (n, 2) an eigenvector of λ_max, of any length (zero where H is a multiple of I).
         flips: (n,) int, consecutive sign flips of the step along the top eigenvector.
         swing, previous_swing: (n,) step . top of the last step and of the one before (signed).
-        bound_rate: (n,) lr / c for optimisers with a stability bound lr * lambda_max < c, NaN otherwise.
+        earlier_swing: (n,) the swing of the step two before (previous_swing if None).
+        swing_top: (n, 2) the top eigenvector the swings were measured on, where the last step was
+            taken (``top`` if None).
+        bound_rate: (n,) lr / c for optimisers with a stability bound lr (λ_max + shift) < c, NaN otherwise.
         scales: the surface's scales.
         floor: the lowest loss known.
+        bound_shift: (n,) the shift (weight decay) added to λ_max in the bound; zero if None.
+        previous_lam_max: (n,) λ_max where the last step was taken; λ_max now if None.
     """
-    return regime_codes(active=active, loss=loss, gradient_norm=gradient_norm, step_size=step_size,
-                        mean_gradient=mean_gradient, noise_power=noise_power, step_power=step_power,
-                        window_count=window_count, eigenvalues=eigenvalues, top=top, flips=flips, swing=swing,
-                        previous_swing=previous_swing, bound_rate=bound_rate,
+    n = loss.shape[0]
+    return regime_codes(active=active, loss=loss, gradient=gradient, gradient_norm=gradient_norm,
+                        step_size=step_size, mean_gradient=mean_gradient, mean_step=mean_step,
+                        noise_power=noise_power, step_power=step_power, window_count=window_count,
+                        eigenvalues=eigenvalues, top=top, flips=flips, swing=swing, previous_swing=previous_swing,
+                        bound_rate=bound_rate, bound_shift=np.zeros(n) if bound_shift is None else bound_shift,
+                        previous_lam_max=eigenvalues[:, 1] if previous_lam_max is None else previous_lam_max,
+                        earlier_swing=previous_swing if earlier_swing is None else earlier_swing,
+                        swing_top=top if swing_top is None else swing_top,
                         thresholds=regime_thresholds(scales, floor))
 
 
-def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray, step_size: np.ndarray,
-                 mean_gradient: np.ndarray, noise_power: np.ndarray | float, step_power: np.ndarray,
-                 window_count: np.ndarray | int, eigenvalues: np.ndarray, top: np.ndarray, flips: np.ndarray,
-                 swing: np.ndarray, previous_swing: np.ndarray, bound_rate: np.ndarray,
-                 thresholds: tuple[float, ...], out: np.ndarray | None = None) -> np.ndarray:
+def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, gradient_norm: np.ndarray,
+                 step_size: np.ndarray, mean_gradient: np.ndarray, mean_step: np.ndarray,
+                 noise_power: np.ndarray | float, step_power: np.ndarray, window_count: np.ndarray | int,
+                 eigenvalues: np.ndarray, top: np.ndarray, flips: np.ndarray, swing: np.ndarray,
+                 previous_swing: np.ndarray, bound_rate: np.ndarray, bound_shift: np.ndarray,
+                 previous_lam_max: np.ndarray, earlier_swing: np.ndarray, swing_top: np.ndarray,
+                 thresholds: tuple[float, ...],
+                 out: np.ndarray | None = None,
+                 labels: np.ndarray | None = None, candidate: np.ndarray | None = None,
+                 held: np.ndarray | None = None) -> np.ndarray:
     """:func:`diagnose` with the limits already scaled (:func:`regime_thresholds`), into ``out`` (n,)
-    int8 if given."""
+    int8 if given.
+
+    With ``labels`` (n,) int8, the labels of the step before (NO_LABEL for none), and the hysteresis
+    state ``candidate`` (n,) int8 and ``held`` (n,) int32 (updated in place), the codes written are
+    the labels after :func:`settle_label`; without them, the raw regimes.
+    """
     codes = np.empty(loss.shape[0], dtype=np.int8) if out is None else out
+    if labels is None:
+        labels = candidate = np.empty(0, dtype=np.int8)
+        held = np.empty(0, dtype=np.int32)
     _diagnose_kernel(
-        np.asarray(active, dtype=np.bool_), loss, gradient_norm, step_size, mean_gradient[:, 0], mean_gradient[:, 1],
+        np.asarray(active, dtype=np.bool_), loss, gradient[:, 0], gradient[:, 1], gradient_norm, step_size,
+        mean_gradient[:, 0], mean_gradient[:, 1], mean_step[:, 0], mean_step[:, 1],
         np.asarray(noise_power, dtype=np.float64).reshape(-1), step_power,
         np.asarray(window_count, dtype=np.int64).reshape(-1), eigenvalues[:, 0], eigenvalues[:, 1],
-        top[:, 0], top[:, 1], np.asarray(flips), swing, previous_swing, bound_rate, thresholds, codes)
+        top[:, 0], top[:, 1], np.asarray(flips), swing, previous_swing, earlier_swing, swing_top[:, 0],
+        swing_top[:, 1], bound_rate, bound_shift, previous_lam_max, thresholds, labels, candidate, held, codes)
     return codes
 
 
 @kernel
-def _diagnose_kernel(active, loss, gradient_norm, step_size, mean_x, mean_y, noise_power, step_power,  # noqa: ANN001
-                     window_count, lam_min, lam_max, top_x, top_y, flips, swing, previous_swing, bound_rate,
-                     thresholds, codes) -> None:
-    """:func:`regime_of` for each particle i (arguments as :func:`diagnose`'s, per component;
-    ``noise_power`` and ``window_count`` (1,) or (n,)); the codes into ``codes`` (n,)."""
+def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
+                     drift_x, drift_y, noise_power, step_power, window_count, lam_min, lam_max, top_x, top_y, flips,
+                     swing, previous_swing, earlier_swing, swing_top_x, swing_top_y, bound_rate, bound_shift,
+                     previous_lam_max, thresholds, labels, candidate, held, codes) -> None:
+    """:func:`regime_of` then :func:`oscillation_of` for each particle i (arguments as
+    :func:`diagnose`'s, per component; ``noise_power`` and ``window_count`` (1,) or (n,)), then
+    :func:`settle_label` when ``labels`` is not empty; the codes into ``codes`` (n,).
+
+    The inlined rules take scalars only (an array handed to them costs two atomic reference-count
+    updates a particle: measured, ten times slower), and the arrays of the oscillation test are read
+    only for the few particles whose steps flip (a swarm's step streams only what every particle needs).
+    """
     shared_noise = noise_power.shape[0] == 1
     shared_window = window_count.shape[0] == 1
+    settling = labels.shape[0] > 0
     for i in range(loss.shape[0]):
-        codes[i] = regime_of(active[i], loss[i], gradient_norm[i], step_size[i], mean_x[i], mean_y[i],
-                             noise_power[0] if shared_noise else noise_power[i], step_power[i],
-                             window_count[0] if shared_window else window_count[i], lam_min[i], lam_max[i],
-                             top_x[i], top_y[i], flips[i], swing[i], previous_swing[i], bound_rate[i], thresholds)
+        raw = regime_of(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
+                        mean_x[i], mean_y[i], drift_x[i], drift_y[i],
+                        noise_power[0] if shared_noise else noise_power[i], step_power[i],
+                        window_count[0] if shared_window else window_count[i], lam_min[i], lam_max[i], top_x[i],
+                        top_y[i], thresholds)
+        if flips[i] >= OSCILLATION_FLIPS and raw != DIVERGING:
+            continuing = settling and labels[i] == OSCILLATING
+            if oscillation_of(raw, continuing, step_size[i], lam_max[i], swing[i], previous_swing[i], earlier_swing[i],
+                              swing_top_x[i], swing_top_y[i], bound_rate[i], bound_shift[i], previous_lam_max[i]):
+                raw = OSCILLATING
+        if settling:
+            label, candidate[i], held[i] = settle_label(raw, labels[i], candidate[i], held[i])
+            codes[i] = label
+        else:
+            codes[i] = raw
 
 
 @inlined
-def regime_of(active, loss, gradient_norm, step_size, mean_x, mean_y, noise_power, step_power,  # noqa: ANN001
-              window_count, lam_min, lam_max, top_x, top_y, flips, swing, previous_swing, bound_rate,
-              thresholds) -> int:
-    """The rules of the module docstring for one particle (a compiled function for other kernels).
+def settle_label(raw, label, candidate, held) -> tuple[int, int, int]:  # noqa: ANN001
+    """The hysteresis of one particle: (label, candidate, held) after a step whose raw regime is ``raw``.
 
-    Arguments are :func:`diagnose`'s for this particle, vectors by component; ``thresholds``
-    holds the scaled limits in the order :func:`regime_thresholds` builds them.
+    ``label`` is the label shown so far (NO_LABEL before the first), ``candidate`` the raw regime
+    that differs from it and ``held`` for how many consecutive steps it has held. The label becomes
+    the candidate once it has held HOLD steps; diverging, and a first label, are taken at once.
+    """
+    if raw == DIVERGING or label == NO_LABEL or raw == label:
+        return raw, raw, 0
+    if raw == candidate:
+        held += 1
+    else:
+        candidate, held = raw, 1
+    if held >= HOLD:
+        return raw, raw, 0
+    return label, candidate, held
+
+
+@inlined
+def regime_of(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
+              drift_x, drift_y, noise_power, step_power, window_count, lam_min, lam_max, top_x, top_y,
+              thresholds) -> int:
+    """Raw rules 1-5 of the module docstring for one particle (a compiled function for other kernels).
+
+    Arguments are :func:`diagnose`'s for this particle, vectors by component (``drift`` the mean
+    step); ``thresholds`` holds the scaled limits in the order :func:`regime_thresholds` builds them.
     """
     if not active:
         return DIVERGING
-    critical, still_step, plateau_gradient, plateau_curvature, flat, noisy_gradient, high_loss = thresholds
-    # Rule 3's critical point, rule 4's plateau, rule 3's noise test: may it be anything but descending?
-    # (& rather than `and`: no branch to mispredict for the many particles that are simply descending)
-    still = (gradient_norm <= critical) & (step_size <= still_step)
-    plateau = (gradient_norm <= plateau_gradient) & (lam_max <= plateau_curvature) & (lam_min >= -plateau_curvature)
+    near, plateau_gradient, plateau_curvature, flat_scale, high_loss = thresholds
+    radius = max(lam_max, -lam_min)
+    # Cheap necessary conditions first (& rather than `and`: no branch to mispredict for the many
+    # particles that are simply descending): d >= |g| / ρ, so d <= NEAR D needs |g| <= NEAR D ρ.
+    close = (gradient_norm <= near * radius) & (step_size <= near)
+    plateau = (gradient_norm <= plateau_gradient) & (radius <= plateau_curvature)
     pull = mean_x * mean_x + mean_y * mean_y
     noisy = ((noise_power > 0.0) & (window_count >= MIN_WINDOW)
              & (pull <= (NOISE_RATIO * NOISE_RATIO) * noise_power))
     lifted = loss > high_loss
+    flat = FLAT_CURVATURE * min(flat_scale, radius)
     positive = lam_min > flat
-    if noisy:  # (rare: a short look at the quadratic model)
-        # Noisy outside a bowl: is the critical point near? In a bowl with a large averaged pull: is
-        # its minimum near, or is the ball high on the wall (descending)?
-        reach = -1.0
-        if not positive:
-            reach = REACH
-        elif np.sqrt(pull) > noisy_gradient:
-            reach = BOWL_REACH
-        if reach > 0.0:
-            noisy = _model_distance(mean_x, mean_y, lam_min, lam_max, top_x, top_y) <= reach * np.sqrt(step_power)
-    settled = still | noisy
-    # Settled: classified by curvature, each test overriding the one before (as selects, not branches:
-    # most particles of a swarm pass the cheap plateau test, and the outcome varies from one to the next).
+    # At the critical point of the model: tested for every particle, as a select (a branch on
+    # `close` would be mispredicted half the time in a swarm whose steps are near NEAR D).
+    settled = close & _within(gradient_x, gradient_y, lam_min, lam_max, top_x, top_y, near)
+    if noisy | settled:  # (rare: the noise test, and the recent motion)
+        if noisy and not settled:
+            settled = _within(mean_x, mean_y, lam_min, lam_max, top_x, top_y,
+                              (BOWL_REACH if positive else REACH) * np.sqrt(step_power))
+        if settled:
+            # Moving steadily: the mean step near the root mean square step, and long enough to leave
+            # the near radius within a window (a ball that has arrived takes ever shorter steps).
+            drift = drift_x * drift_x + drift_y * drift_y
+            settled = not ((WINDOW * step_size > near) & (drift > (STEADY_DRIFT * STEADY_DRIFT) * step_power))
+    # Settled: classified by curvature, each test overriding the one before (as selects, not branches).
     code = PLATEAU if (plateau & lifted) | (settled & (not positive) & lifted) else DESCENDING
     code = MINIMUM if settled & (positive | (not lifted)) else code
     code = SADDLE if settled & (lam_min < -flat) else code
     code = MAXIMUM if settled & (lam_max < -flat) else code
-    if flips >= OSCILLATION_FLIPS:
-        if bound_rate * lam_max > 1.0:  # past the stability bound (a NaN rate, no bound, compares False)
-            code = OSCILLATING
-        elif bound_rate != bound_rate and code == DESCENDING and abs(swing) >= STEADY_SWING * abs(previous_swing):
-            code = OSCILLATING
     return code
 
 
+@inlined
+def oscillation_of(code, continuing, step_size, lam_max, swing, previous_swing, earlier_swing,  # noqa: ANN001
+                   swing_top_x, swing_top_y, bound_rate, bound_shift, previous_lam_max) -> bool:
+    """Rule 6 for one particle whose last OSCILLATION_FLIPS + 1 steps alternate along the top
+    eigenvector, given ``code`` of rules 1-5 and whether its label was oscillating already
+    (``continuing``): is it oscillating? (Other arguments as :func:`diagnose`'s.)"""
+    if step_size == 0.0:  # (a rejected step keeps the count of flips, but is no swing)
+        return False
+    bounded = bound_rate == bound_rate  # (NaN: no declared bound)
+    kappa = bound_rate * (max(lam_max, previous_lam_max) + bound_shift) if bounded else 0.0
+    # The cheap test first: at or past the bound (with one), or descending (without).
+    if not ((kappa >= 1.0 - EDGE) if bounded else (code == DESCENDING)):
+        return False
+    # An oscillation shown lasts while the steps alternate: an adaptive rate that sits at its own
+    # stability edge swings in bursts that grow and fade, one oscillation for the whole cycle.
+    if continuing:
+        return True
+    # A bounce a student sees: the step mostly along the top eigenvector it swung on.
+    if swing * swing < (SWING_SHARE * SWING_SHARE) * (step_size * step_size * (
+            swing_top_x * swing_top_x + swing_top_y * swing_top_y)):
+        return False
+    steady = (abs(swing) >= STEADY_SWING * abs(previous_swing)) | (
+        abs(swing) >= (STEADY_SWING * STEADY_SWING) * abs(earlier_swing))
+    return (kappa > 1.0 + EDGE) | steady
+
+
+@inlined
+def _within(gx: float, gy: float, low: float, high: float, top_x: float, top_y: float, reach: float) -> bool:
+    """|H^-1 g| <= reach for one particle, without a square root or a division:
+    (t.g)^2 λ_min^2 + (t x g)^2 λ_max^2 <= reach^2 |t|^2 λ_min^2 λ_max^2 (t the top eigenvector);
+    by :func:`_model_distance` where an eigenvalue or t is zero."""
+    length = top_x * top_x + top_y * top_y
+    if (low == 0.0) | (high == 0.0) | (length == 0.0):
+        return _model_distance(gx, gy, low, high, top_x, top_y) <= reach
+    along = (top_x * gx + top_y * gy) * low
+    across = (top_x * gy - top_y * gx) * high
+    product = low * high
+    return along * along + across * across <= (reach * reach) * length * (product * product)
+
+
 def regime_thresholds(scales: RegimeScales, floor: float) -> tuple[float, ...]:
-    """The rules' limits scaled to the surface, as :func:`regime_of` takes them: CRITICAL_GRADIENT G,
-    STILL D, PLATEAU_GRADIENT G, PLATEAU_CURVATURE C, FLAT_CURVATURE C, NOISY_GRADIENT G, and the
-    loss above which it is high, floor + HIGH_LOSS L (a tuple: a kernel keeps it in registers)."""
-    return (float(CRITICAL_GRADIENT * scales.gradient), float(STILL * scales.length),
-            float(PLATEAU_GRADIENT * scales.gradient), float(PLATEAU_CURVATURE * scales.curvature),
-            float(FLAT_CURVATURE * scales.curvature), float(NOISY_GRADIENT * scales.gradient),
+    """The rules' limits scaled to the surface, as :func:`regime_of` takes them: NEAR D,
+    PLATEAU_GRADIENT G, PLATEAU_CURVATURE C, C (the scale of flatness), and the loss above which it
+    is high, floor + HIGH_LOSS L (a tuple: a kernel keeps it in registers)."""
+    return (float(NEAR * scales.length), float(PLATEAU_GRADIENT * scales.gradient),
+            float(PLATEAU_CURVATURE * scales.curvature), float(scales.curvature),
             float(floor + HIGH_LOSS * scales.loss))
 
 
@@ -291,8 +424,11 @@ def _model_distance(gx: float, gy: float, low: float, high: float, top_x: float,
         ux, uy = top_x / length, top_y / length
     else:  # H a multiple of I (or NaN): any direction is an eigenvector
         ux, uy = 1.0, 0.0
-    along = (ux * gx + uy * gy) / high
-    across = (ux * gy - uy * gx) / low
+    along = ux * gx + uy * gy
+    across = ux * gy - uy * gx
+    # A zero component along a zero eigenvalue is no distance (a line of minima), not 0 / 0.
+    along = along / high if along != 0.0 else 0.0
+    across = across / low if across != 0.0 else 0.0
     return np.sqrt(along * along + across * across)
 
 
@@ -303,68 +439,23 @@ def _model_distances(gx, gy, low, high, top_x, top_y, out) -> None:  # noqa: ANN
 
 
 def model_distance(gradient: np.ndarray, eigenvalues: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """|H^-1 g| (n,): how far the critical point of the quadratic model lies (inf where H is singular).
+    """|H^-1 g| (n,): how far the critical point of the quadratic model lies (inf where g has a
+    component along an eigenvalue exactly 0; a zero component there adds nothing).
 
-    With unit eigenvectors u (of lambda_max) and w (of lambda_min):
-    |H^-1 g|^2 = (u.g / lambda_max)^2 + (w.g / lambda_min)^2.
+    With unit eigenvectors u (of λ_max) and w (of λ_min):
+    |H^-1 g|^2 = (u.g / λ_max)^2 + (w.g / λ_min)^2.
     """
     out = np.empty(gradient.shape[0])
     _model_distances(gradient[:, 0], gradient[:, 1], eigenvalues[:, 0], eigenvalues[:, 1], top[:, 0], top[:, 1], out)
     return out
 
 
-def format_number(value: float, signed: bool = False) -> str:
-    """A number the way a student reads it: '+2.0', '0.9', '25.0', '1e-4', '3e+5'."""
-    if not math.isfinite(value):
-        return str(value)
-    if value == 0.0:
-        return "0"
-    magnitude = abs(value)
-    sign = "+" if signed else ""
-    if 1.0 <= magnitude < 1e4:
-        return f"{value:{sign}.1f}"
-    if 1e-2 <= magnitude < 1.0:
-        text = f"{value:{sign}.2g}"
-        return text if abs(float(text)) < 1.0 else f"{value:{sign}.4g}"  # 0.9999 is not "1"
-    text = f"{value:{sign}.0e}"
-    return re.sub(r"e([+-])0*(\d)", r"e\1\2", text)
-
-
-def describe(code: int, *, loss: float, gradient_norm: float, eigenvalues: tuple[float, float],
-             lr: float = math.nan, stability: float = math.nan, stopped: str = "") -> str:
-    """The short words for one particle: "saddle: curvature -1.0 and +2.0" and the like.
-
-    Args:
-        code: the regime code.
-        loss, gradient_norm: f and |grad f| at the particle.
-        eigenvalues: (lambda_min, lambda_max) there.
-        lr, stability: the learning rate and the optimiser's stability constant c (NaN if none).
-        stopped: why a diverging particle was stopped ("f is undefined here", ...).
-    """
-    lam_min, lam_max = eigenvalues
-    curvature = f"curvature {format_number(lam_min, True)} and {format_number(lam_max, True)}"
-    name = REGIMES[code]
-    if code in (MINIMUM, SADDLE, MAXIMUM):
-        return f"{name}: {curvature}"
-    if code == PLATEAU:
-        return f"plateau: gradient {format_number(gradient_norm)} but loss still {format_number(loss)}"
-    if code == OSCILLATING:
-        if math.isfinite(lr) and math.isfinite(stability):
-            return f"oscillating: lr x lambda_max = {format_number(lr * lam_max)} > {stability:.3g}"
-        return f"oscillating: steps flip along the steepest direction (curvature {format_number(lam_max, True)})"
-    if code == DIVERGING:
-        return f"diverging: {stopped or 'stopped'}"
-    return f"descending: gradient {format_number(gradient_norm)}, loss {format_number(loss)}"
-
-
-def describe_swarm(counts: np.ndarray, leading: str) -> str:
-    """For a swarm: the share of each regime present, most common first, then the leading detail.
-
-    Args:
-        counts: (7,) particles per regime.
-        leading: :func:`describe` of the swarm's representative particle.
-    """
-    total = int(counts.sum())
-    order = np.argsort(-counts, kind="stable")
-    shares = [f"{100.0 * counts[i] / total:.0f}% {REGIMES[i]}" for i in order if counts[i] > 0]
-    return f"{', '.join(shares)} of {total} particles ({leading})"
+def newton_point(position: np.ndarray, gradient: np.ndarray, hessian: np.ndarray) -> tuple[float, float] | None:
+    """The critical point p - H^-1 g of one particle's quadratic model (position (2,), gradient (2,),
+    Hessian (2, 2)), or None where H is singular."""
+    try:
+        step = np.linalg.solve(hessian, gradient)
+    except np.linalg.LinAlgError:
+        return None
+    point = position - step
+    return (float(point[0]), float(point[1])) if np.isfinite(point).all() else None

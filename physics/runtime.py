@@ -23,7 +23,8 @@ from physics.noise import (
     ball_generator,
 )
 from physics.particles import ParticleArrays, finite_rows
-from physics.regime import REGIMES, describe, describe_swarm, format_number, take_rows
+from physics.regime import OSCILLATING, REGIMES, model_distance, newton_point, take_rows
+from physics.regime_words import Evidence, describe, describe_swarm, format_number
 from physics.telemetry import (
     BallHistory,
     RegimeNames,
@@ -63,6 +64,8 @@ class BallRuntime:
         self.lr = float(lr) if isinstance(lr, int | float) and not isinstance(lr, bool) else math.nan
         factor = self.optimizer_spec.stability_factor
         self.stability = float(factor(self.settings)) if factor is not None else math.nan
+        shift = self.optimizer_spec.curvature_shift
+        self.shift = float(shift(self.settings)) if shift is not None else 0.0  # (the weight decay)
         self.bound_rate = self.lr / self.stability if self.stability > 0 and math.isfinite(self.lr) else math.nan
         self.noise = NoiseStream([ball_generator(seed, index, STREAM_NOISE),
                                   ball_generator(seed, index, STREAM_NOISE_Y)], self.n)
@@ -158,18 +161,31 @@ class BallRuntime:
             code = int(p.codes[i])
             lam = p.eigenvalues[i]
             detail = describe(code, loss=float(p.loss[i]), gradient_norm=float(p.gradient_norm[i]),
-                              eigenvalues=(float(lam[0]), float(lam[1])), lr=runtime.lr,
-                              stability=runtime.stability, stopped=_stopped_words(p, i, box))
+                              eigenvalues=(float(lam[0]), float(lam[1])), evidence=self._evidence(p, i, box))
             return REGIMES[code], detail, float(lam[1])
         counts = np.bincount(p.codes[sl], minlength=len(REGIMES))
         code = int(np.argmax(counts))
         members = np.flatnonzero(p.codes[sl] == code) + sl.start
         lam = take_rows(p.eigenvalues, members).mean(axis=0)
+        # The representative particle: the member nearest the critical point of its own model.
+        first = int(members[0])
+        if code != OSCILLATING and len(members) > 1:
+            distances = model_distance(take_rows(p.gradient, members), take_rows(p.eigenvalues, members),
+                                       take_rows(p.top, members))
+            first = int(members[np.nanargmin(distances)]) if np.isfinite(distances).any() else first
         leading = describe(code, loss=float(p.loss[members].mean()),
                            gradient_norm=float(p.gradient_norm[members].mean()),
-                           eigenvalues=(float(lam[0]), float(lam[1])), lr=runtime.lr, stability=runtime.stability,
-                           stopped=_stopped_words(p, int(members[0]), box))
+                           eigenvalues=(float(lam[0]), float(lam[1])), evidence=self._evidence(p, first, box))
         return REGIMES[code], describe_swarm(counts, leading), float(p.eigenvalues[sl][:, 1].mean())
+
+    def _evidence(self, p: ParticleArrays, i: int, box: float) -> Evidence:
+        """What particle i's sentence cites: the rate and its bound, the Newton distance and point."""
+        row = slice(i, i + 1)
+        distance = float(model_distance(p.gradient[row], p.eigenvalues[row], p.top[row])[0])
+        point = newton_point(p.positions[i], p.gradient[i], p.hessian[i])
+        return Evidence(lr=self.lr, stability=self.stability, shift=self.shift,
+                        curvature=max(float(p.eigenvalues[i, 1]), float(p.previous_lam_max[i])), distance=distance,
+                        critical_point=point, stopped=_stopped_words(p, i, box))
 
 
 def _stopped_words(p: ParticleArrays, index: int, box: float) -> str:

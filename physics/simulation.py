@@ -70,7 +70,7 @@ from physics.particles import (
     row_dot,
     step_telemetry,
 )
-from physics.regime import WINDOW_WEIGHT, RegimeScales, diagnose, regime_thresholds
+from physics.regime import NO_LABEL, WINDOW_WEIGHT, RegimeScales, diagnose, regime_thresholds
 from physics.runtime import (
     BAD_STEP,
     LEFT_BOX,
@@ -243,7 +243,8 @@ class Simulation:
         sl = runtime.slice
         p = self._p
         regime, detail, lam_max = runtime.describe(p, self._box)
-        bound = runtime.stability / lam_max if math.isfinite(runtime.stability) and lam_max > 0 else math.nan
+        curvature = lam_max + runtime.shift  # (the weight decay adds to the curvature the rate meets)
+        bound = runtime.stability / curvature if math.isfinite(runtime.stability) and curvature > 0 else math.nan
         velocity = None
         if runtime.optimizer_spec.velocity is not None and runtime.state is not None:
             v = runtime.optimizer_spec.velocity(runtime.state, runtime.settings)
@@ -324,6 +325,7 @@ class Simulation:
         for runtime in fresh:
             self._start(runtime)
         self._derive()
+        self._p.previous_lam_max = self._p.eigenvalues[:, 1].copy()
         self._p.codes = self._diagnose()
         p = self._p
         values = StepValues(p.positions, p.loss, p.gradient, p.gradient_norm, p.step_size, p.lr, p.eigenvalues,
@@ -351,6 +353,10 @@ class Simulation:
         p.swing[sl] = 0.0
         p.previous_swing[sl] = 0.0
         p.gradient_mean[sl] = evaluation.gradient
+        p.step_mean[sl] = 0.0
+        p.candidate[sl] = NO_LABEL
+        p.held[sl] = 0
+        p.bound_shift[sl] = runtime.shift
         p.noise_power[sl] = 0.0
         p.step_power[sl] = 0.0
         p.bound_rate[sl] = runtime.bound_rate
@@ -471,10 +477,14 @@ class Simulation:
         with np.errstate(all="ignore"):
             measured = step_telemetry(
                 step=frame.step, previous_step=frame.previous_step, old_top=p.top, old_flips=p.flips,
-                hessian=frame.hessian, gradient=frame.gradient, loss=frame.loss, active=frame.active,
-                estimate_square=frame.estimate_square, gradient_mean=p.gradient_mean, step_power=p.step_power,
-                noise_power=frame.noise_power, window_count=frame.window_count, bound_rate=p.bound_rate,
-                weight=WINDOW_WEIGHT, thresholds=regime_thresholds(self.scales, self._floor))
+                old_eigenvalues=p.eigenvalues, old_previous_swing=p.previous_swing, hessian=frame.hessian,
+                gradient=frame.gradient, loss=frame.loss, active=frame.active,
+                estimate_square=frame.estimate_square, gradient_mean=p.gradient_mean,
+                step_mean=p.step_mean, step_power=p.step_power, noise_power=frame.noise_power,
+                window_count=frame.window_count, bound_rate=p.bound_rate, bound_shift=p.bound_shift,
+                old_codes=p.codes, candidate=p.candidate, held=p.held, weight=WINDOW_WEIGHT,
+                thresholds=regime_thresholds(self.scales, self._floor))
+        p.previous_lam_max = p.eigenvalues[:, 1]  # (the old array: never written again)
         (p.eigenvalues, p.top, p.flips, p.swing, p.previous_swing, p.step_size, p.lr, p.gradient_norm,
          p.codes) = measured
         values = StepValues(frame.positions, frame.loss, frame.gradient, p.gradient_norm, p.step_size, p.lr,
@@ -531,11 +541,12 @@ class Simulation:
     def _diagnose(self) -> np.ndarray:
         p = self._p
         with np.errstate(divide="ignore", invalid="ignore"):
-            return diagnose(active=p.active, loss=p.loss, gradient_norm=p.gradient_norm, step_size=p.step_size,
-                            mean_gradient=p.gradient_mean, noise_power=self._noise_power(),
-                            step_power=p.step_power, window_count=self._window_count(),
-                            eigenvalues=p.eigenvalues, top=p.top, flips=p.flips, swing=p.swing,
-                            previous_swing=p.previous_swing, bound_rate=p.bound_rate, scales=self.scales,
+            return diagnose(active=p.active, loss=p.loss, gradient=p.gradient, gradient_norm=p.gradient_norm,
+                            step_size=p.step_size, mean_gradient=p.gradient_mean, mean_step=p.step_mean,
+                            noise_power=self._noise_power(), step_power=p.step_power,
+                            window_count=self._window_count(), eigenvalues=p.eigenvalues, top=p.top, flips=p.flips,
+                            swing=p.swing, previous_swing=p.previous_swing, bound_rate=p.bound_rate,
+                            bound_shift=p.bound_shift, previous_lam_max=p.previous_lam_max, scales=self.scales,
                             floor=self._floor)
 
     def _noise_power(self, copy: bool = False) -> np.ndarray | float:

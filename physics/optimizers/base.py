@@ -120,8 +120,12 @@ class OptimizerSpec:
         reference: the paper or documentation the update rule follows.
         needs_hessian: whether ``update`` asks the oracle for the Hessian.
         stability_factor: for methods with a 2/lambda_max style bound, the constant c such that
-            the rate is stable while lr * lambda_max < c (2 for GD, 2(1 + momentum) for heavy
-            ball); a callable of the hyper-parameter dict, or None where no such bound applies.
+            the rate is stable while lr * (lambda_max + shift) < c (2 for GD, 2(1 + momentum) for
+            heavy ball); a callable of the hyper-parameter dict, or None where no such bound
+            applies (methods whose rate adapts: the regime then judges an oscillation by its swing).
+        curvature_shift: what the bound adds to every curvature, a callable of the hyper-parameter
+            dict (the weight decay, which adds weight_decay * I to the Hessian the rate meets), or
+            None for nothing.
         velocity: ``velocity(state, settings)``, the method's velocity (n, 2) in position units per
             step, pointing the way it pushes the ball (see the module docstring), or None where
             the state keeps no such memory; None for methods that never have one.
@@ -139,6 +143,7 @@ class OptimizerSpec:
     reference: str = ""
     needs_hessian: bool = False
     stability_factor: Callable[[Mapping[str, Any]], float] | None = None
+    curvature_shift: Callable[[Mapping[str, Any]], float] | None = None
     velocity: Callable[[Any, Mapping[str, Any]], np.ndarray | None] | None = None
     defaults_override: Mapping[str, Any] = field(default_factory=dict)
 

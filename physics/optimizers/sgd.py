@@ -35,7 +35,8 @@ a linear recurrence; with h = lr * lambda:
   trace 1 + momentum - h (1 + momentum) and determinant momentum (1 - h); the binding Jury
   condition 1 + trace + det > 0 gives h < 2 (1 + momentum) / (1 + 2 momentum).
 
-With weight decay the curvature that counts is lambda + weight_decay.
+With weight decay the curvature that counts is lambda + weight_decay (``curvature_shift``):
+stable while lr (lambda_max + weight_decay) < c.
 
 ``velocity`` is -lr * b, the displacement the momentum buffer makes (position units per step;
 heavy ball's whole step, Nesterov's step less its look-ahead -lr * g), or None without momentum
@@ -147,6 +148,11 @@ def stability_factor(settings: Mapping[str, Any]) -> float:
     return math.inf if dampening >= 1.0 else 2.0 * (1.0 + momentum) / (1.0 - dampening)
 
 
+def curvature_shift(settings: Mapping[str, Any]) -> float:
+    """The weight decay: it adds weight_decay * I to the Hessian, so the bound is lr (lambda + weight_decay) < c."""
+    return float(settings.get("weight_decay", 0.0))
+
+
 def velocity(state: Any, settings: Mapping[str, Any]) -> np.ndarray | None:
     """-lr * b (n, 2), the momentum buffer as a displacement; None without momentum."""
     buffer = getattr(state, "momentum_buffer", None)
@@ -162,6 +168,7 @@ register(OptimizerSpec(
     description="plain gradient descent: step = -lr * gradient",
     reference="Cauchy 1847; " + REFERENCE,
     stability_factor=stability_factor,
+    curvature_shift=curvature_shift,
     velocity=velocity,
 ))
 
@@ -174,6 +181,7 @@ register(OptimizerSpec(
     description="torch.optim.SGD: gradient descent with optional momentum, dampening and Nesterov momentum",
     reference=REFERENCE,
     stability_factor=stability_factor,
+    curvature_shift=curvature_shift,
     velocity=velocity,
 ))
 
@@ -186,6 +194,7 @@ register(OptimizerSpec(
     description="heavy-ball momentum: the buffer b = momentum * b + g carries the ball through ravines",
     reference=REFERENCE,
     stability_factor=stability_factor,
+    curvature_shift=curvature_shift,
     velocity=velocity,
 ))
 
@@ -198,5 +207,6 @@ register(OptimizerSpec(
     description="Nesterov momentum as torch.optim.SGD(nesterov=True): step along g + momentum * b",
     reference=REFERENCE,
     stability_factor=lambda settings: stability_factor({**settings, "nesterov": True}),
+    curvature_shift=curvature_shift,
     velocity=velocity,
 ))

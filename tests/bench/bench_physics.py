@@ -151,10 +151,13 @@ def bench_swarm(torch_step: Callable[[], None] | None) -> None:
     }
     helper_stages = {
         "telemetry: eigen, flips, size, rate, averages, regime": lambda: step_telemetry(
-            step=step, previous_step=step, old_top=top, old_flips=flips,
-            hessian=evaluation.hessian, gradient=evaluation.gradient, loss=evaluation.value, active=state.active,
-            estimate_square=square, gradient_mean=mean, step_power=power, noise_power=2.0, window_count=20,
-            bound_rate=np.full(PARTICLES, np.nan), weight=WINDOW_WEIGHT, thresholds=thresholds),
+            step=step, previous_step=step, old_top=top, old_flips=flips, old_eigenvalues=values,
+            old_previous_swing=np.zeros(PARTICLES), hessian=evaluation.hessian, gradient=evaluation.gradient,
+            loss=evaluation.value, active=state.active, estimate_square=square, gradient_mean=mean,
+            step_mean=np.zeros((PARTICLES, 2), order="F"), step_power=power, noise_power=2.0, window_count=20,
+            bound_rate=np.full(PARTICLES, np.nan), bound_shift=np.zeros(PARTICLES),
+            old_codes=state.regime_codes, candidate=np.zeros(PARTICLES, dtype=np.int8),
+            held=np.zeros(PARTICLES, dtype=np.int32), weight=WINDOW_WEIGHT, thresholds=thresholds),
         "   of which eigenvalues + top eigenvector": lambda: eigen_and_top(evaluation.hessian, values, top),
         "   of which the regime alone (physics.regime.diagnose)": simulation._diagnose,
         "swarm statistics incl. exact median": lambda: swarm_statistics(
@@ -235,9 +238,9 @@ def torch_swarm_step(scales: RegimeScales) -> Callable[[], None] | None:
             t["step_power"] = keep * t["step_power"] + weight * step_size * step_size
             t["previous_step"], t["top"] = step_vector, top
             floor[0] = min(floor[0], float(loss.min()))
-            critical, still_step, plateau_gradient, plateau_curvature, flat, _, high_loss = regime_thresholds(
-                scales, floor[0])
-            still = (norm <= critical) & (step_size <= still_step)
+            near, plateau_gradient, plateau_curvature, curvature, high_loss = regime_thresholds(scales, floor[0])
+            flat = 1e-3 * torch.clamp(torch.maximum(lam_max, -lam_min), max=curvature)
+            still = (norm <= near * torch.maximum(lam_max, -lam_min)) & (step_size <= near)
             plateau = (norm <= plateau_gradient) & (lam_max <= plateau_curvature) & (lam_min >= -plateau_curvature)
             pull = (t["gradient_mean"] ** 2).sum(dim=1)
             noisy = pull <= NOISE_RATIO * NOISE_RATIO * noise_power

@@ -1,5 +1,6 @@
-"""The regime rules as the vectorised NumPy code of an earlier version wrote them: an independent
-transcription of physics.regime's docstring that the compiled per-particle rules must agree with."""
+"""The regime rules as vectorised NumPy code: an independent transcription of physics.regime's
+docstring that the compiled per-particle rules must agree with, and the hysteresis written as a
+loop over steps (vectorised over particles)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ import numpy as np
 
 from physics.regime import (
     BOWL_REACH,
-    CRITICAL_GRADIENT,
     DESCENDING,
     DIVERGING,
+    EDGE,
     FLAT_CURVATURE,
     HIGH_LOSS,
+    HOLD,
     MAXIMUM,
     MIN_WINDOW,
     MINIMUM,
+    NEAR,
+    NO_LABEL,
     NOISE_RATIO,
-    NOISY_GRADIENT,
     OSCILLATING,
     OSCILLATION_FLIPS,
     PLATEAU,
@@ -24,128 +27,106 @@ from physics.regime import (
     PLATEAU_GRADIENT,
     REACH,
     SADDLE,
+    STEADY_DRIFT,
     STEADY_SWING,
-    STILL,
+    SWING_SHARE,
+    WINDOW,
     RegimeScales,
-    take_rows,
 )
 
 
-def diagnose_reference(*, active: np.ndarray, loss: np.ndarray, gradient_norm: np.ndarray, step_size: np.ndarray,
-             mean_gradient: np.ndarray, noise_power: np.ndarray | float, step_power: np.ndarray,
-             window_count: np.ndarray | int, eigenvalues: np.ndarray, top: np.ndarray, flips: np.ndarray,
-             swing: np.ndarray, previous_swing: np.ndarray, bound_rate: np.ndarray, scales: RegimeScales,
-             floor: float) -> np.ndarray:
-    """physics.regime.diagnose as an earlier version computed it: a few vectorised passes pick the
-    particles that may be other than descending, and only those are classified further."""
-    codes = np.zeros(loss.shape[0], dtype=np.int8)  # descending
-    flat = PLATEAU_CURVATURE * scales.curvature
-    candidates = gradient_norm <= CRITICAL_GRADIENT * scales.gradient
-    curved = eigenvalues[:, 1] <= flat
-    curved &= eigenvalues[:, 0] >= -flat
-    candidates |= curved
-    noise_power = np.asarray(noise_power, dtype=np.float64)
-    window_count = np.asarray(window_count)
-    pull = None
-    if (noise_power > 0.0).any():
-        pull = mean_gradient[:, 0] * mean_gradient[:, 0]
-        pull += mean_gradient[:, 1] * mean_gradient[:, 1]
-        candidates |= pull <= (NOISE_RATIO * NOISE_RATIO) * noise_power
-    chosen = np.flatnonzero(candidates)
-    if chosen.size:
-        def pick(values: np.ndarray) -> np.ndarray:
-            return values[chosen] if values.ndim else values
-
-        grad, step, lam = gradient_norm[chosen], step_size[chosen], take_rows(eigenvalues, chosen)
-        # Rule 3's critical point, rule 4's plateau, and the noise test of rule 3.
-        still = grad <= CRITICAL_GRADIENT * scales.gradient
-        still &= step <= STILL * scales.length
-        plateau = grad <= PLATEAU_GRADIENT * scales.gradient
-        plateau &= lam[:, 1] <= flat
-        plateau &= lam[:, 0] >= -flat
-        if pull is not None:
-            power = pick(noise_power)
-            noisy = (power > 0.0) & (pick(window_count) >= MIN_WINDOW)
-            noisy &= pull[chosen] <= (NOISE_RATIO * NOISE_RATIO) * power
-            noisy = np.broadcast_to(noisy, grad.shape)
-        else:
-            noisy = np.zeros(chosen.size, dtype=np.bool_)
-        keep = np.flatnonzero(still | plateau | noisy)
-        if keep.size:
-            chosen = chosen[keep]
-            codes[chosen] = _classify(
-                loss[chosen], grad[keep], step[keep], take_rows(mean_gradient, chosen), np.sqrt(step_power[chosen]),
-                lam[keep], take_rows(top, chosen), noisy[keep], scales, floor)
-
-    swinging = np.flatnonzero(flips >= OSCILLATION_FLIPS)
-    if swinging.size:
-        rate = bound_rate[swinging]
-        bounded = rate * eigenvalues[:, 1][swinging] > 1.0  # NaN (no bound) compares False
-        unbounded = np.isnan(rate)
-        unbounded &= np.abs(swing[swinging]) >= STEADY_SWING * np.abs(previous_swing[swinging])
-        unbounded &= codes[swinging] == DESCENDING
-        codes[swinging[bounded | unbounded]] = OSCILLATING
-    if not active.all():
-        codes[~active] = DIVERGING
-    return codes
-
-
-def _classify(loss: np.ndarray, gradient_norm: np.ndarray, step_size: np.ndarray, mean_gradient: np.ndarray,
-              step_level: np.ndarray, eigenvalues: np.ndarray, top: np.ndarray, noisy: np.ndarray,
-              scales: RegimeScales, floor: float) -> np.ndarray:
-    """Rules 3 and 4 for the particles that may be settled or on a plateau (arrays of those only)."""
-    lam_min = eigenvalues[:, 0]
-    lam_max = eigenvalues[:, 1]
-    flat = FLAT_CURVATURE * scales.curvature
-    high = loss > floor + HIGH_LOSS * scales.loss
+def diagnose_reference(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, gradient_norm: np.ndarray,
+                       step_size: np.ndarray, mean_gradient: np.ndarray, mean_step: np.ndarray,
+                       noise_power: np.ndarray | float, step_power: np.ndarray, window_count: np.ndarray | int,
+                       eigenvalues: np.ndarray, top: np.ndarray, flips: np.ndarray, swing: np.ndarray,
+                       previous_swing: np.ndarray, bound_rate: np.ndarray, scales: RegimeScales, floor: float,
+                       bound_shift: np.ndarray | None = None, previous_lam_max: np.ndarray | None = None,
+                       earlier_swing: np.ndarray | None = None, swing_top: np.ndarray | None = None,
+                       labels: np.ndarray | None = None) -> np.ndarray:
+    """physics.regime.diagnose in whole-array NumPy operations, rule by rule (``labels``: the labels
+    of the step before, for an oscillation that continues; none by default)."""
+    n = loss.shape[0]
+    lam_min, lam_max = eigenvalues[:, 0], eigenvalues[:, 1]
+    bound_shift = np.zeros(n) if bound_shift is None else bound_shift
+    previous_lam_max = lam_max if previous_lam_max is None else previous_lam_max
+    earlier_swing = previous_swing if earlier_swing is None else earlier_swing
+    swing_top = top if swing_top is None else swing_top
+    noise_power = np.broadcast_to(np.asarray(noise_power, dtype=np.float64), (n,))
+    window_count = np.broadcast_to(np.asarray(window_count), (n,))
+    near = NEAR * scales.length
+    radius = np.maximum(lam_max, -lam_min)
+    flat = FLAT_CURVATURE * np.minimum(scales.curvature, radius)
     positive = lam_min > flat
+    high = loss > floor + HIGH_LOSS * scales.loss
 
-    settled = gradient_norm <= CRITICAL_GRADIENT * scales.gradient
-    settled &= step_size <= STILL * scales.length
-    doubtful = np.flatnonzero(noisy & ~positive)  # noisy outside a bowl: is the critical point near?
-    if doubtful.size:
-        near = model_distance(mean_gradient[doubtful], eigenvalues[doubtful], top[doubtful])
-        noisy = noisy.copy()
-        noisy[doubtful] = near <= REACH * step_level[doubtful]
-    # In a bowl, a large averaged pull whose minimum is many steps away: high on the wall, descending.
-    wall = np.flatnonzero(noisy & positive & (_norm(mean_gradient) > NOISY_GRADIENT * scales.gradient))
-    if wall.size:
-        near = model_distance(mean_gradient[wall], eigenvalues[wall], top[wall])
-        noisy = noisy.copy()
-        noisy[wall] = near <= BOWL_REACH * step_level[wall]
-    settled |= noisy
+    with np.errstate(all="ignore"):
+        # Rule 2: moving steadily.
+        drift = np.hypot(mean_step[:, 0], mean_step[:, 1])
+        moving = (WINDOW * step_size > near) & (drift * drift > STEADY_DRIFT ** 2 * step_power)
+        # Rule 3: at a critical point, or jittering around one under noise.
+        close = (gradient_norm <= near * radius) & (step_size <= near)
+        still = close & (model_distance(gradient, eigenvalues, top) <= near)
+        pull = mean_gradient[:, 0] ** 2 + mean_gradient[:, 1] ** 2
+        reach = np.where(positive, BOWL_REACH, REACH) * np.sqrt(step_power)
+        noisy = (noise_power > 0.0) & (window_count >= MIN_WINDOW) & (pull <= NOISE_RATIO ** 2 * noise_power)
+        noisy &= model_distance(mean_gradient, eigenvalues, top) <= reach
+        settled = (still | noisy) & ~moving
 
-    codes = np.zeros(loss.shape[0], dtype=np.int8)
-    # max |lambda| = max(lambda_max, -lambda_min), as lambda_min <= lambda_max
-    plateau = np.maximum(lam_max, -lam_min) <= PLATEAU_CURVATURE * scales.curvature
-    plateau &= gradient_norm <= PLATEAU_GRADIENT * scales.gradient
-    plateau &= high
-    codes[plateau] = PLATEAU
-    # Settled: classify by curvature, each assignment overriding the one before.
-    codes[settled & ~positive & high] = PLATEAU
+    codes = np.full(n, DESCENDING, dtype=np.int8)
+    # Rule 4 (and a settled particle at a zero curvature with a high loss).
+    plateau = (gradient_norm <= PLATEAU_GRADIENT * scales.gradient) & (radius <= PLATEAU_CURVATURE * scales.curvature)
+    codes[(plateau & high) | (settled & ~positive & high)] = PLATEAU
     codes[settled & (positive | ~high)] = MINIMUM
     codes[settled & (lam_min < -flat)] = SADDLE
     codes[settled & (lam_max < -flat)] = MAXIMUM
+
+    # Rule 6: the oscillation.
+    with np.errstate(all="ignore"):
+        top_length = np.hypot(swing_top[:, 0], swing_top[:, 1])
+        visible = np.abs(swing) >= SWING_SHARE * step_size * top_length
+        continuing = np.zeros(n, dtype=bool) if labels is None else labels == OSCILLATING
+        swinging = (flips >= OSCILLATION_FLIPS) & (step_size != 0.0)
+        steady = (np.abs(swing) >= STEADY_SWING * np.abs(previous_swing)) | (
+            np.abs(swing) >= STEADY_SWING ** 2 * np.abs(earlier_swing))
+        kappa = bound_rate * (np.maximum(lam_max, previous_lam_max) + bound_shift)
+        shown = continuing | (visible & steady)
+        bounded = ~np.isnan(bound_rate) & ((kappa >= 1.0 - EDGE) & (continuing | (visible & (kappa > 1.0 + EDGE))
+                                                                  | shown))
+        adaptive = np.isnan(bound_rate) & shown & (codes == DESCENDING)
+    codes[swinging & (bounded | adaptive)] = OSCILLATING
+    codes[~np.asarray(active, dtype=bool)] = DIVERGING
     return codes
 
 
-def _norm(vectors: np.ndarray) -> np.ndarray:
-    return np.sqrt(vectors[:, 0] * vectors[:, 0] + vectors[:, 1] * vectors[:, 1])
+def labels_reference(raw: np.ndarray) -> np.ndarray:
+    """The labels (k, n) shown for raw regimes (k, n) of k steps: the first step's raw regime, then
+    a change only once the new raw regime has held HOLD consecutive steps (diverging at once)."""
+    labels = np.empty_like(raw)
+    label = np.full(raw.shape[1], NO_LABEL, dtype=raw.dtype)
+    run = np.zeros(raw.shape[1], dtype=np.int64)  # how long the raw regime has held unchanged
+    for step, codes in enumerate(raw):
+        run = np.where((step > 0) & (codes == raw[step - 1]), run + 1, 1)
+        change = (label == NO_LABEL) | (codes == DIVERGING) | (run >= HOLD)
+        label = np.where(change, codes, label)
+        labels[step] = label
+    return labels
 
 
 def model_distance(gradient: np.ndarray, eigenvalues: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """|H^-1 g| (n,): how far the critical point of the quadratic model lies (inf where H is singular).
+    """|H^-1 g| (n,): the length of Newton's step, with a zero component along an exactly zero
+    eigenvalue adding nothing and a non-zero one making it infinite.
 
-    With unit eigenvectors u (of lambda_max) and w (of lambda_min):
-    |H^-1 g|^2 = (u.g / lambda_max)^2 + (w.g / lambda_min)^2.
+    With unit eigenvectors u (of λ_max) and w (of λ_min):
+    |H^-1 g|^2 = (u.g / λ_max)^2 + (w.g / λ_min)^2.
     """
-    length = _norm(top)
+    length = np.hypot(top[:, 0], top[:, 1])
     isotropic = ~(length > 0.0)
-    length[isotropic] = 1.0
-    ux = top[:, 0] / length
-    uy = top[:, 1] / length
-    ux[isotropic] = 1.0
-    uy[isotropic] = 0.0
-    along = (ux * gradient[:, 0] + uy * gradient[:, 1]) / eigenvalues[:, 1]
-    across = (ux * gradient[:, 1] - uy * gradient[:, 0]) / eigenvalues[:, 0]
+    length = np.where(isotropic, 1.0, length)
+    ux = np.where(isotropic, 1.0, top[:, 0] / length)
+    uy = np.where(isotropic, 0.0, top[:, 1] / length)
+    along = ux * gradient[:, 0] + uy * gradient[:, 1]
+    across = ux * gradient[:, 1] - uy * gradient[:, 0]
+    with np.errstate(all="ignore"):
+        along = np.where(along != 0.0, along / eigenvalues[:, 1], 0.0)
+        across = np.where(across != 0.0, across / eigenvalues[:, 0], 0.0)
     return np.sqrt(along * along + across * across)

@@ -247,10 +247,16 @@ def test_scene_minibatch_neuron(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_scene_swarm_saddle(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = _scene_rows(capsys, "swarm-saddle", 400)["swarm"]
+    rows = _scene_rows(capsys, "swarm-saddle", 1200)["swarm"]
     assert tuple(rows[0])[1:] == SWARM_COLUMNS
     assert int(rows[0]["n_saddle"]) == 1000
-    assert int(rows[-1]["n_minimum"]) > 900
+    # The swarm still slides down the soft direction of its minima at step 400 (the mean loss falls
+    # 10% in 50 steps): descending. By step 900 it jitters in the bowls (the mean loss within 2% of
+    # where it stays) and is called settled there.
+    assert float(rows[350]["mean_loss"]) > 1.1 * float(rows[400]["mean_loss"])
+    assert int(rows[400]["n_descending"]) > 900
+    assert abs(float(rows[900]["mean_loss"]) / float(rows[1200]["mean_loss"]) - 1) < 0.02
+    assert int(rows[900]["n_minimum"]) > 900
     assert abs(float(rows[-1]["mean_x"])) < 0.3  # split between the two symmetric minima
 
 
