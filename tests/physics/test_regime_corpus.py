@@ -18,12 +18,16 @@ and counts how often a noiseless run's label changes.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
+import main
 from physics.balls import BallSpec
 from physics.noise import NoiseSettings
 from physics.optimizers.base import registry
@@ -358,3 +362,76 @@ def test_the_truth_radius_is_the_claims_own_scale() -> None:
     from physics.regime import NEAR
 
     assert NEAR < TRUTH_RADIUS / 2 and math.isfinite(NEAR)
+
+
+# --- the runs of the issue, as the command line gives them ---------------------------------------------------
+
+def _cli_rows(capsys: pytest.CaptureFixture[str], *arguments: str) -> list[dict[str, str]]:
+    assert main.main(["run", *arguments]) == 0
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def _runs(labels: list[str]) -> list[tuple[str, int]]:
+    return [(label, len(list(group))) for label, group in itertools.groupby(labels)]
+
+
+def test_beale_from_its_own_start_is_descending_not_a_minimum(capsys: pytest.CaptureFixture[str]) -> None:
+    # The only minimum is (3, 0.5); the ball travels more than a unit along the valley, away from it.
+    rows = _cli_rows(capsys, "--surface", "beale", "--optimizer", "gd", "--lr", "0.001", "--start=-1,1.5",
+                     "--steps", "3000")
+    assert math.dist((float(rows[-1]["x"]), float(rows[-1]["y"])), (-1.0, 1.5)) > 1.0
+    assert all(float(row["loss"]) > float(later["loss"]) for row, later in zip(rows[15:-1:100], rows[115::100],
+                                                                               strict=False))
+    assert {row["regime"] for row in rows} == {"descending"}
+
+
+def test_weight_decay_past_the_bound_is_oscillating(capsys: pytest.CaptureFixture[str]) -> None:
+    # lr (λ_max + wd) = 0.09 (20 + 3) = 2.07 > 2: the loss climbs from 11 to 1e8.
+    rows = _cli_rows(capsys, "--surface", "x^2 + 10y^2", "--optimizer", "gd", "--lr", "0.09", "--weight-decay", "3",
+                     "--start", "1,1", "--steps", "120")
+    assert float(rows[-1]["loss"]) > 1e7 * float(rows[0]["loss"])
+    assert _runs([row["regime"] for row in rows])[-1] == ("oscillating", 114)
+
+
+def test_the_exact_edge_is_a_steady_two_cycle(capsys: pytest.CaptureFixture[str]) -> None:
+    # lr = 0.1 = 2 / λ_max: y flips between +1 and -1 for ever at constant loss 10.
+    rows = _cli_rows(capsys, "--surface", "x^2 + 10y^2", "--optimizer", "gd", "--lr", "0.1", "--start", "1,1",
+                     "--steps", "300")
+    assert [float(row["y"]) for row in rows[-4:]] == [1.0, -1.0, 1.0, -1.0] or \
+        [float(row["y"]) for row in rows[-4:]] == [-1.0, 1.0, -1.0, 1.0]
+    assert float(rows[-1]["loss"]) == pytest.approx(10.0)
+    assert _runs([row["regime"] for row in rows])[-1] == ("oscillating", 294)
+
+
+def test_conjugate_gradient_on_beales_open_valley_is_never_a_minimum(capsys: pytest.CaptureFixture[str]) -> None:
+    # CG runs to x = -479 along y -> 1, where Beale has no critical point, its steps alternating.
+    rows = _cli_rows(capsys, "--surface", "beale", "--optimizer", "cg", "--start=-1,1.5", "--steps", "400")
+    assert float(rows[-1]["x"]) < -400 and abs(float(rows[-1]["y"]) - 1.0) < 0.01
+    labels = [row["regime"] for row in rows]
+    assert "minimum" not in labels and len(_runs(labels)) <= 2
+
+
+def test_a_steady_bounce_gets_one_label(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["run", "--scene", "cliff-clipping", "--steps", "400"]) == 0
+    rows = [row for row in csv.DictReader(io.StringIO(capsys.readouterr().out)) if row["ball"] == "clip 1"]
+    # the bounce: the steps reverse, 0.3 long, for the whole second half
+    x = np.array([float(row["x"]) for row in rows[200:]])
+    assert (np.diff(x)[1:] * np.diff(x)[:-1] < 0).all()
+    assert _runs([row["regime"] for row in rows])[-1] == ("oscillating", 401 - 18)
+    assert len(_runs([row["regime"] for row in rows])) == 2
+
+
+def test_momentum_in_the_ravine_settles_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["run", "--scene", "ravine-momentum", "--steps", "1000"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    for name in ("gradient descent", "momentum", "Nesterov"):
+        labels = [row["regime"] for row in rows if row["ball"] == name]
+        assert [label for label, _ in _runs(labels)] == ["descending", "minimum"], name
+
+
+def test_a_stopped_ball_writes_no_rate(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _cli_rows(capsys, "--surface", "x^2 + 10y^2", "--optimizer", "gd", "--lr", "0.11", "--start", "1,1",
+                     "--steps", "200")
+    stopped = [row for row in rows if row["regime"] == "diverging"]
+    assert stopped and all(math.isnan(float(row["lr"])) for row in stopped)
+    assert all(float(row["lr"]) == pytest.approx(0.11) for row in rows[1:] if row["regime"] != "diverging")
