@@ -153,7 +153,7 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
                    step_mean: np.ndarray, step_power: np.ndarray, noise_power: np.ndarray | float,
                    window_count: np.ndarray | int, bound_rate: np.ndarray, bound_shift: np.ndarray,
                    old_codes: np.ndarray, candidate: np.ndarray, held: np.ndarray, weight: float,
-                   thresholds: tuple[float, ...]) -> StepTelemetry:
+                   thresholds: tuple[float, ...], positions: np.ndarray | None = None) -> StepTelemetry:
     """The telemetry of one step of every particle.
 
     Per particle: the step and the one before projected on the top eigenvector where the step was
@@ -179,6 +179,8 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
         old_codes: (n,) the labels of the step before; candidate, held: (n,) the hysteresis state,
             updated in place (physics.regime.settle_label).
         thresholds: physics.regime.regime_thresholds(scales, floor), the floor counting this step's losses.
+        positions: (n, 2) the new positions (for the weight decay's share of the gradient; see
+            physics.regime.regime_codes).
     """
     n = step.shape[0]
     out = StepTelemetry(np.empty((n, 2), order="F"), np.empty((n, 2), order="F"), np.empty(n, dtype=old_flips.dtype),
@@ -198,7 +200,7 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
                  flips=out.flips, swing=out.swing, previous_swing=out.previous_swing, bound_rate=bound_rate,
                  bound_shift=bound_shift, previous_lam_max=old_eigenvalues[:, 1],
                  earlier_swing=old_previous_swing, swing_top=old_top, thresholds=thresholds,
-                 out=out.codes, labels=old_codes, candidate=candidate, held=held)
+                 out=out.codes, labels=old_codes, candidate=candidate, held=held, positions=positions)
     return out
 
 

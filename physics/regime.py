@@ -55,19 +55,18 @@ Raw rules, first match wins:
 5. descending.
 6. oscillating overrides 3-5 when the last OSCILLATION_FLIPS + 1 steps alternate in sign along the
    top eigenvector (a step of zero, rejected, neither flips nor breaks the count), the last step is
-   not zero, and either the label is oscillating already (an oscillation shown lasts while the steps
-   alternate and the rate stays at or past its bound, or without a bound while rules 3-5 say
-   descending: an adaptive rate that sits at its own stability edge swings in bursts that grow and
-   fade, one oscillation for the whole cycle), or the last step lies mostly
-   along it (|step . u| >= SWING_SHARE |step|, u the unit
-   top eigenvector: a bounce a student sees, not a small zig-zag across a ball's travel) and, with
-   κ = lr (max(λ_max now, λ_max before the step) + shift) / c (the step spans both points: a bounce
-   between a wall and a flat foot feels the wall's curvature):
-   κ > 1 + EDGE (past the bound), or κ >= 1 - EDGE and the swing does not shrink (|step . top| >=
-   STEADY_SWING |previous step . top|, or over a whole cycle >= STEADY_SWING^2 |the step two
-   before . its top|, as a bounce between a steep wall and a gentle one swings long and short in
-   turn): at the bound exactly, a steady two-cycle. Without a declared bound: the swing does not
-   shrink.
+   not zero, and, with κ = lr (max(λ_max now, λ_max before the step) + shift) / c (the step spans
+   both points: a bounce between a wall and a flat foot feels the wall's curvature), κ >= 1 - EDGE
+   (with a declared bound) or rules 3-5 said descending (without one), and either
+   - the label is oscillating already: an oscillation shown lasts while the steps alternate (an
+     adaptive rate that sits at its own stability edge swings in bursts that grow and fade: one
+     oscillation for the whole cycle); or
+   - the last step lies mostly along the top eigenvector u (|step . u| >= SWING_SHARE |step|: a
+     bounce a student sees, not a small zig-zag across the ball's travel) and κ > 1 + EDGE (past
+     the bound) or the swing does not shrink (|step . top| >= STEADY_SWING |previous step . top|,
+     or over a whole cycle >= STEADY_SWING^2 |the step two before . its top|, as a bounce between a
+     steep wall and a gentle one swings long and short in turn): at the bound exactly, a steady
+     two-cycle.
 
 "The loss is high" means loss - floor > HIGH_LOSS L.
 
@@ -198,7 +197,7 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, grad
              flips: np.ndarray, swing: np.ndarray, previous_swing: np.ndarray, bound_rate: np.ndarray,
              scales: RegimeScales, floor: float, bound_shift: np.ndarray | None = None,
              previous_lam_max: np.ndarray | None = None, earlier_swing: np.ndarray | None = None,
-             swing_top: np.ndarray | None = None) -> np.ndarray:
+             swing_top: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
     """The raw regime code (n,) int8 of each particle (see the module docstring for the rules).
 
     One compiled pass over the particles (:func:`regime_of` for each): the costlier tests (the
@@ -222,6 +221,8 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, grad
         earlier_swing: (n,) the swing of the step two before (previous_swing if None).
         swing_top: (n, 2) the top eigenvector the swings were measured on, where the last step was
             taken (``top`` if None).
+        positions: (n, 2) where the particles are: with weight decay (``bound_shift``), a particle
+            is judged on f + (wd / 2) |p|^2, the loss its optimiser descends (see :func:`regime_codes`).
         bound_rate: (n,) lr / c for optimisers with a stability bound lr (λ_max + shift) < c, NaN otherwise.
         scales: the surface's scales.
         floor: the lowest loss known.
@@ -236,7 +237,7 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, grad
                         bound_rate=bound_rate, bound_shift=np.zeros(n) if bound_shift is None else bound_shift,
                         previous_lam_max=eigenvalues[:, 1] if previous_lam_max is None else previous_lam_max,
                         earlier_swing=previous_swing if earlier_swing is None else earlier_swing,
-                        swing_top=top if swing_top is None else swing_top,
+                        swing_top=top if swing_top is None else swing_top, positions=positions,
                         thresholds=regime_thresholds(scales, floor))
 
 
@@ -249,15 +250,27 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
                  thresholds: tuple[float, ...],
                  out: np.ndarray | None = None,
                  labels: np.ndarray | None = None, candidate: np.ndarray | None = None,
-                 held: np.ndarray | None = None) -> np.ndarray:
+                 held: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
     """:func:`diagnose` with the limits already scaled (:func:`regime_thresholds`), into ``out`` (n,)
     int8 if given.
 
     With ``labels`` (n,) int8, the labels of the step before (NO_LABEL for none), and the hysteresis
     state ``candidate`` (n,) int8 and ``held`` (n,) int32 (updated in place), the codes written are
-    the labels after :func:`settle_label`; without them, the raw regimes.
+    the labels after :func:`settle_label`; without them, the raw regimes. With ``positions`` (n, 2),
+    a particle whose ``bound_shift`` (weight decay) is not zero is judged on the loss its optimiser
+    descends, f + (wd / 2) |p|^2 (gradient g + wd p, Hessian H + wd I).
     """
     codes = np.empty(loss.shape[0], dtype=np.int8) if out is None else out
+    if positions is not None and bound_shift.any():
+        # Weight decay: the ball descends f + (wd / 2) |p|^2, whose gradient is g + wd p and whose
+        # Hessian is H + wd I; it settles where that gradient vanishes, not where g does.
+        shift = np.asarray(bound_shift)
+        gradient = gradient + shift[:, None] * positions
+        gradient_norm = np.hypot(gradient[:, 0], gradient[:, 1])
+        mean_gradient = mean_gradient + shift[:, None] * positions
+        eigenvalues = eigenvalues + shift[:, None]
+        previous_lam_max = previous_lam_max + shift
+        bound_shift = np.zeros_like(shift)  # (now in the eigenvalues)
     if labels is None:
         labels = candidate = np.empty(0, dtype=np.int8)
         held = np.empty(0, dtype=np.int32)

@@ -181,8 +181,10 @@ class BallRuntime:
     def _evidence(self, p: ParticleArrays, i: int, box: float) -> Evidence:
         """What particle i's sentence cites: the rate and its bound, the Newton distance and point."""
         row = slice(i, i + 1)
-        distance = float(model_distance(p.gradient[row], p.eigenvalues[row], p.top[row])[0])
-        point = newton_point(p.positions[i], p.gradient[i], p.hessian[i])
+        # (with weight decay, the loss descended is f + (wd / 2) |p|^2: gradient g + wd p, Hessian H + wd I)
+        gradient = p.gradient[row] + self.shift * p.positions[row]
+        distance = float(model_distance(gradient, p.eigenvalues[row] + self.shift, p.top[row])[0])
+        point = newton_point(p.positions[i], gradient[0], p.hessian[i] + self.shift * np.eye(2))
         return Evidence(lr=self.lr, stability=self.stability, shift=self.shift,
                         curvature=max(float(p.eigenvalues[i, 1]), float(p.previous_lam_max[i])), distance=distance,
                         critical_point=point, stopped=_stopped_words(p, i, box))

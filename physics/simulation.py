@@ -483,7 +483,7 @@ class Simulation:
                 step_mean=p.step_mean, step_power=p.step_power, noise_power=frame.noise_power,
                 window_count=frame.window_count, bound_rate=p.bound_rate, bound_shift=p.bound_shift,
                 old_codes=p.codes, candidate=p.candidate, held=p.held, weight=WINDOW_WEIGHT,
-                thresholds=regime_thresholds(self.scales, self._floor))
+                thresholds=regime_thresholds(self.scales, self._floor), positions=frame.positions)
         p.previous_lam_max = p.eigenvalues[:, 1]  # (the old array: never written again)
         (p.eigenvalues, p.top, p.flips, p.swing, p.previous_swing, p.step_size, p.lr, p.gradient_norm,
          p.codes) = measured
@@ -546,7 +546,8 @@ class Simulation:
                             noise_power=self._noise_power(), step_power=p.step_power,
                             window_count=self._window_count(), eigenvalues=p.eigenvalues, top=p.top, flips=p.flips,
                             swing=p.swing, previous_swing=p.previous_swing, bound_rate=p.bound_rate,
-                            bound_shift=p.bound_shift, previous_lam_max=p.previous_lam_max, scales=self.scales,
+                            bound_shift=p.bound_shift, previous_lam_max=p.previous_lam_max, positions=p.positions,
+                            scales=self.scales,
                             floor=self._floor)
 
     def _noise_power(self, copy: bool = False) -> np.ndarray | float:

@@ -42,13 +42,20 @@ def diagnose_reference(*, active: np.ndarray, loss: np.ndarray, gradient: np.nda
                        previous_swing: np.ndarray, bound_rate: np.ndarray, scales: RegimeScales, floor: float,
                        bound_shift: np.ndarray | None = None, previous_lam_max: np.ndarray | None = None,
                        earlier_swing: np.ndarray | None = None, swing_top: np.ndarray | None = None,
-                       labels: np.ndarray | None = None) -> np.ndarray:
+                       labels: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
     """physics.regime.diagnose in whole-array NumPy operations, rule by rule (``labels``: the labels
     of the step before, for an oscillation that continues; none by default)."""
     n = loss.shape[0]
-    lam_min, lam_max = eigenvalues[:, 0], eigenvalues[:, 1]
     bound_shift = np.zeros(n) if bound_shift is None else bound_shift
-    previous_lam_max = lam_max if previous_lam_max is None else previous_lam_max
+    previous_lam_max = eigenvalues[:, 1] if previous_lam_max is None else previous_lam_max
+    if positions is not None:  # weight decay: the loss descended is f + (wd / 2) |p|^2
+        gradient = gradient + bound_shift[:, None] * positions
+        gradient_norm = np.linalg.norm(gradient, axis=1)
+        mean_gradient = mean_gradient + bound_shift[:, None] * positions
+        eigenvalues = eigenvalues + bound_shift[:, None]
+        previous_lam_max = previous_lam_max + bound_shift
+        bound_shift = np.zeros(n)
+    lam_min, lam_max = eigenvalues[:, 0], eigenvalues[:, 1]
     earlier_swing = previous_swing if earlier_swing is None else earlier_swing
     swing_top = top if swing_top is None else swing_top
     noise_power = np.broadcast_to(np.asarray(noise_power, dtype=np.float64), (n,))

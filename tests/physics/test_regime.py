@@ -414,6 +414,26 @@ def test_compiled_rules_agree_with_the_vectorised_transcription(seed: int) -> No
     expanded = dict(particles, noise_power=np.full(20_000, 0.01), window_count=np.full(20_000, 6))
     np.testing.assert_array_equal(diagnose(**shared), diagnose(**expanded))
     np.testing.assert_array_equal(diagnose(**shared), diagnose_reference(**shared))
+    # weight decay: judged on f + (wd / 2) |p|^2
+    positions = np.random.default_rng(seed).normal(size=(20_000, 2))
+    np.testing.assert_array_equal(diagnose(**particles, positions=positions),
+                                  diagnose_reference(**particles, positions=positions))
+
+
+def test_with_weight_decay_the_ball_settles_where_the_decayed_gradient_vanishes() -> None:
+    # f = (x - 1)^2 + 10 y^2 with weight decay 1: the ball descends f + |p|^2 / 2, whose minimum is
+    # (2/3, 0), where grad f = (-2/3, 0) is not zero. Still there, it is settled.
+    there = dict(STILL, gradient=(-2.0 / 3.0, 0.0), eigenvalues=(2.0, 20.0), bound_shift=1.0)
+    positions = np.array([[2.0 / 3.0, 0.0]])
+    arrays = {key: np.array([value]) for key, value in there.items()}
+    values = dict(active=np.array([True]), loss=np.array([1 / 9]), gradient_norm=np.array([2.0 / 3.0]),
+                  mean_gradient=np.array([[-2.0 / 3.0, 0.0]]), mean_step=np.zeros((1, 2)), noise_power=0.0,
+                  step_power=np.array([1e-12]), window_count=8, top=np.array([[0.0, 1.0]]), flips=np.array([0]),
+                  swing=np.zeros(1), previous_swing=np.zeros(1), bound_rate=np.array([0.025]), scales=UNIT, floor=0.0)
+    arrays.pop("mean_gradient")
+    arrays.pop("step_level")
+    assert diagnose(**values, **arrays, positions=positions)[0] == MINIMUM
+    assert diagnose(**values, **arrays)[0] == DESCENDING  # judged on f alone, it would be far from rest
 
 
 def test_a_noisy_ball_high_on_a_bowl_is_descending(capsys: pytest.CaptureFixture[str]) -> None:
