@@ -336,7 +336,9 @@ def test_readout_shows_physics_words_and_numbers(qtbot, make_controller, show_pa
         assert panel.text(index, LAMBDA_MIN) == format_number(history.lambda_min[-1], signed=True)
         assert panel.text(index, LAMBDA_MAX) == format_number(history.lambda_max[-1], signed=True)
     assert controller.state(0).regime == "saddle"
-    assert panel.text(0, REGIME).startswith("saddle: curvature -1.0 and +2.0")
+    # the evidence: how far the saddle (0, 0) is, and its curvatures
+    assert panel.text(0, REGIME).startswith("saddle: ")
+    assert panel.text(0, REGIME).endswith(" from the critical point (0.000, 0.000), curvature -1.0 and +2.0")
     # Regime badges are coloured by regime (gui.palette).
     row = 2 * panel.model.row_of_ball(0) + 1
     from PyQt6.QtCore import Qt
