@@ -23,7 +23,7 @@ from physics.noise import (
     ball_generator,
 )
 from physics.particles import ParticleArrays, finite_rows
-from physics.regime import OSCILLATING, REGIMES, model_distance, newton_point, take_rows
+from physics.regime import MAXIMUM, MINIMUM, REGIMES, SADDLE, model_distance, newton_point, take_rows
 from physics.regime_words import Evidence, describe, describe_swarm, format_number
 from physics.telemetry import (
     BallHistory,
@@ -167,9 +167,10 @@ class BallRuntime:
         code = int(np.argmax(counts))
         members = np.flatnonzero(p.codes[sl] == code) + sl.start
         lam = take_rows(p.eigenvalues, members).mean(axis=0)
-        # The representative particle: the member nearest the critical point of its own model.
+        # The representative particle: for a settled regime, the member nearest the critical point of
+        # its own model (the sentence cites that distance); else the first.
         first = int(members[0])
-        if code != OSCILLATING and len(members) > 1:
+        if code in (MINIMUM, SADDLE, MAXIMUM) and len(members) > 1:
             distances = model_distance(take_rows(p.gradient, members), take_rows(p.eigenvalues, members),
                                        take_rows(p.top, members))
             first = int(members[np.nanargmin(distances)]) if np.isfinite(distances).any() else first
