@@ -70,14 +70,16 @@ def bfgs_inverse_update(inverse_hessian: np.ndarray, s: np.ndarray, y: np.ndarra
     """The BFGS update of inverse Hessians (n, 2, 2) by the pairs s, y (n, 2), with y.s > 0.
 
     (I - rho s y^T) H (I - rho y s^T) + rho s s^T, expanded for a symmetric H as
-    H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T.
+    H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T, the last factor computed as
+    (rho y^T H y + 1) rho: near a minimum y.s reaches 1e-170, and rho^2 would overflow (a NaN step,
+    and a converged ball stopped as diverging).
     """
     rho = 1.0 / dot(y, s)
     hy = _matvec(inverse_hessian, y)
     outer_s_hy = s[:, :, None] * hy[:, None, :]
     outer_ss = s[:, :, None] * s[:, None, :]
     return (inverse_hessian - rho[:, None, None] * (outer_s_hy + outer_s_hy.transpose(0, 2, 1))
-            + (rho * rho * dot(y, hy) + rho)[:, None, None] * outer_ss)
+            + ((rho * dot(y, hy) + 1.0) * rho)[:, None, None] * outer_ss)
 
 
 def bfgs(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.9) -> Optimizer:

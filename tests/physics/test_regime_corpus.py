@@ -136,7 +136,9 @@ CASES = [
          why="AdaGrad's rates shrink like 1/sqrt(t): it settles"),
     Case("bowl-adaptive-lr", BOWL, "adaptive-lr", {}, (1.0, 1.0), 1500, "minimum", BOWL_MIN,
          why="traingda lowers its rate whenever the loss rises"),
-    Case("bowl-bfgs", BOWL, "bfgs", {}, (1.0, 1.0), 20, "minimum", BOWL_MIN, why="a quadratic: exact in a few steps"),
+    Case("bowl-bfgs", BOWL, "bfgs", {}, (1.0, 1.0), 300, "minimum", BOWL_MIN,
+         why="a quadratic: at the minimum in a few steps, and there for good (y.s reaches 1e-170 there: the "
+             "update must not overflow into a NaN step, a converged ball stopped as diverging)"),
     # --- saddles (x^2 - y^2, x^2 + y^4/4 - y^2/2), Newton's pull to them ---------------------------------
     Case("saddle-gd", "saddle", "gd", {"lr": 0.1}, (1.5, 0.0), 300, "saddle", SADDLE,
          why="y = 0 is the stable manifold: x = 1.5 (0.8)^t reaches the saddle"),
