@@ -3,8 +3,11 @@
 Order of events: check there is a display to open a window on (else one line and status 2);
 resolve the scene (a bad file or name: one line, status 2); create the QApplication with the
 settings redirected if ``DOWNHILL_CONFIG_DIR`` says so; build the first surface (before any
-window exists, so nothing can stall); open the main window with the saved layout; then offer
-back the autosave of a crashed previous session.
+window exists, so nothing can stall); open the main window with the saved layout; take the
+session lock, say once in the status bar if settings or autosave cannot work here (a folder that
+cannot be made, a damaged settings file, another window open) and run without them; then offer
+back the autosave the last session left (a crash, or a close by signal with unsaved changes).
+At exit the autosave is deleted only if its content is safe elsewhere (see gui.persistence).
 
 ``--screenshot FILE.png`` is the scripted path: the scene (the default if none), a fixed
 1600 x 900 window, no saved layout or formula, no session lock; play for a moment, grab the
@@ -31,6 +34,8 @@ SCREENSHOT_SIZE_VARIABLE = "DOWNHILL_SCREENSHOT_SIZE"
 #: before playing and before grabbing, for the views to catch up.
 SCREENSHOT_PLAY_MS = 1500
 SCREENSHOT_SETTLE_MS = 300
+#: How long (ms) the status bar shows that settings or autosave are off at start-up.
+STARTUP_NOTICE_MS = 30_000
 #: How often (ms) the event loop lets Python look for Ctrl+C / SIGTERM.
 SIGNAL_POLL_MS = 250
 #: Seconds a thread may hold the GIL while another waits for it (see prepare_process).
@@ -120,7 +125,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
-    from gui.persistence import AppSettings, Autosaver, SessionGuard, configure_settings
+    from gui.persistence import AppSettings, Autosaver, SessionGuard, configure_settings, start_up_notice
 
     prepare_process()
     application = QApplication.instance() or QApplication(sys.argv[:1])
@@ -133,7 +138,8 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     warm_up()  # the physics kernels loaded (compiled once per version) now, not at the first step
     controller = SceneController(scene)  # builds the first surface now, before any window exists
     settings = AppSettings()
-    window = MainWindow(controller, settings, remember_layout=screenshot_path is None)
+    interactive = screenshot_path is None
+    window = MainWindow(controller, settings, remember_layout=interactive, ask_to_save=interactive)
     settle_heap()
     previous_hook = sys.excepthook
     sys.excepthook = _status_bar_excepthook(window, previous_hook)
@@ -150,11 +156,16 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
             window.adopt_scene_file(Path(scene_argument))  # Save writes back to the file it came from
         window.show()
         guard = SessionGuard()
-        crashed_autosave = guard.begin()
+        left_autosave = guard.begin()
         autosaver = Autosaver(controller, guard, window)
+        if left_autosave is not None:
+            autosaver.hold()  # nothing written over the last session's work until it is answered for
         window.set_autosaver(autosaver)
-        if crashed_autosave is not None:
-            QTimer.singleShot(0, lambda: window.offer_recovery(crashed_autosave))
+        notice = start_up_notice(settings.problem(), guard.problem, settings.damage())
+        if notice:
+            window.show_message(notice, error=True, timeout=STARTUP_NOTICE_MS)
+        if left_autosave is not None:
+            QTimer.singleShot(0, lambda: window.offer_recovery(left_autosave))
         previous_handlers = _close_on_signals(window)
         wake = QTimer()  # Python runs signal handlers only between bytecodes: wake it now and then
         wake.timeout.connect(lambda: None)
@@ -162,6 +173,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
         status = application.exec()  # safe: Qt's event loop; no text is evaluated
         return status
     finally:
+        keep_autosave = window.autosave_needed()
         sys.excepthook = previous_hook
         for number, handler in previous_handlers.items():
             signal.signal(number, handler)
@@ -169,7 +181,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
             autosaver.stop()
         controller.shutdown()
         if guard is not None:
-            guard.end()
+            guard.end(keep_autosave=keep_autosave)
         _dispose(window)
 
 
@@ -189,11 +201,13 @@ def _dispose(window) -> None:
 
 def _close_on_signals(window) -> dict[int, object]:
     """Ctrl+C in the terminal (SIGINT) or SIGTERM closes the window cleanly, as File > Quit does:
-    the layout is saved and the session lock released (a killed app would look like a crash)."""
+    the layout is saved and the session lock released (a killed app would look like a crash).
+    Unlike File > Quit it asks nothing (nobody may be there to answer): unsaved changes stay in
+    the autosave, which the next start offers back."""
     previous: dict[int, object] = {}
     for number in (signal.SIGINT, signal.SIGTERM):
         previous[number] = signal.getsignal(number)
-        signal.signal(number, lambda _number, _frame: window.close())
+        signal.signal(number, lambda _number, _frame: window.close_without_asking())
     return previous
 
 

@@ -435,13 +435,15 @@ class SceneController(QObject):
         self._step_limit = history_step_limit(self._simulation.balls)
         self._selected = 0 if scene.balls else -1
         speed = _clamp_speed(scene.speed)
+        speed_changed = speed != self._speed
+        # Before any signal: a receiver of sceneChanged reads current_scene() as the scene just loaded.
+        self._speed = speed
         self.sceneChanged.emit(scene)
         self.surfaceChanged.emit(surface)
         self.criticalPointsChanged.emit([])
         self.ballsChanged.emit()
         self.selectionChanged.emit(self._selected)
-        if speed != self._speed:
-            self._speed = speed
+        if speed_changed:
             self.speedChanged.emit(speed)
         self._request_critical_points()
         self.stepped.emit()

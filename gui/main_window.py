@@ -57,7 +57,7 @@ from PyQt6.QtWidgets import (
 
 from gui.controller import ACTIVITIES
 from gui.keyboard_focus import EnterHandsBack
-from gui.persistence import AppSettings, Autosaver
+from gui.persistence import AppSettings, Autosaver, unsaved_content
 from gui.restart_offer import RestartOffer
 from gui.screen_fit import DEFAULT_SIZE, available_geometry, fitted_frame, initial_size, is_short, keep_readable
 from gui.transport import SHORTCUTS, Transport
@@ -107,17 +107,27 @@ class MainWindow(QMainWindow):
         settings: where layout, recent files and the last formula are kept.
         remember_layout: False for scripted use (--screenshot): nothing is read from or written
             to the settings about the window.
+        ask_to_save: True in the app: closing with unsaved changes asks Save / Discard / Cancel.
+            Off by default, so that scripts and tests close windows without a dialog.
     """
 
     def __init__(self, controller, settings: AppSettings, remember_layout: bool = True,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, ask_to_save: bool = False):
         super().__init__(parent)
         self.controller = controller
         self.settings = settings
         self.remember_layout = remember_layout
+        self.ask_to_save = ask_to_save
         self.scene_path: Path | None = None
-        self._saved_json: str | None = None
+        # The scene as last opened or saved (unsaved_content); None: the live scene exists nowhere
+        # else (a restored autosave), so it counts as unsaved.
+        self._saved_json: str | None = unsaved_content(controller.current_scene())
         self._autosaver: Autosaver | None = None
+        self._discarded = False  # the teacher chose Discard on closing: the autosave goes too
+        self._close_accepted = False
+        self._closing_on_signal = False
+        self._rebase_on_formula: str | None = None  # see restore_last_formula
+        self._recovery_offered: Path | None = None  # an autosave offered back, not yet answered
         self.setObjectName("downhillMainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.resize(initial_size(available_geometry(self)))
@@ -133,7 +143,7 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState()
         self._default_splitter = self.splitter.saveState()
 
-        self._recovering: Path | None = None
+        self._recovering: Path | None = None  # an accepted autosave being opened
         self._formula_error = ""  # the status bar's "Formula not accepted" message, until one is
         controller.sceneChanged.connect(self._on_scene_changed)
         controller.sceneFileOpened.connect(self._on_scene_file_opened)
@@ -141,6 +151,7 @@ class MainWindow(QMainWindow):
         controller.surfaceChanged.connect(self._on_surface_changed)
         controller.ballsChanged.connect(self._update_title)
         controller.formulaError.connect(self._on_formula_error)
+        controller.buildFinished.connect(self._on_build_finished)
         controller.activityChanged.connect(self._on_activity)
         controller.notice.connect(self.show_message)
         self._update_title()
@@ -633,7 +644,11 @@ class MainWindow(QMainWindow):
         if self._recovering is not None and Path(path) == self._recovering:
             self._recovering = None
             self.scene_path = None
-            self._saved_json = None
+            self._saved_json = None  # it exists only in the autosave: unsaved until Save
+            self._update_title()
+            if self._autosaver is not None:
+                self._autosaver.release()
+                self._autosaver.save_now()  # the restored scene is the session's autosave from now on
             self.show_message("Restored the autosaved scene")
         else:
             self.adopt_scene_file(Path(path))
@@ -644,14 +659,13 @@ class MainWindow(QMainWindow):
     def adopt_scene_file(self, path: Path) -> None:
         """The live scene came from ``path`` (e.g. ``--scene FILE``): Save writes there; it is a recent file."""
         self.scene_path = Path(path).resolve()
-        self._saved_json = self.controller.current_scene().to_json()
+        self._mark_saved()
         self._remember_file(self.scene_path)
         self._update_title()
 
     def _on_scene_file_failed(self, path: str, error: object) -> None:
         if self._recovering is not None and Path(path) == self._recovering:
-            self._recovering = None
-            self.show_message(f"The autosaved scene could not be restored: {error}", error=True)
+            self._recovery_failed(str(error))
             return
         self.show_message(f"Could not open {Path(path).name}", error=True)
         QMessageBox.warning(self, "Cannot open the scene", str(error))
@@ -688,7 +702,8 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot save the scene", f"{Path(path).name}: {message}")
             return False
         self.scene_path = Path(path).resolve()
-        self._saved_json = scene.to_json()
+        self._saved_json = unsaved_content(scene)
+        self._discarded = False
         self._remember_file(self.scene_path)
         self._update_title()
         self.show_message(f"Saved {self.scene_path}")
@@ -743,7 +758,10 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.splitter.restoreState(splitter)
         self.fit_to_screen()  # saved on another (larger) screen, perhaps
+        unchanged = not self.has_unsaved_changes()
         self.controller.set_speed(self.settings.speed(self.controller.speed))
+        if unchanged:
+            self._mark_saved()  # the last session's speed is a preference, not an edit of this scene
         self.formula_editor.set_typeset_shown(self.settings.typeset_shown())
 
     def restore_last_formula(self) -> None:
@@ -751,6 +769,9 @@ class MainWindow(QMainWindow):
         text = self.settings.last_formula()
         surface = self.controller.surface
         if text and text not in (surface.text, surface.name):
+            # Coming back where the last session left off is not an edit: once built, it is the
+            # scene the unsaved-changes check compares with.
+            self._rebase_on_formula = text if not self.has_unsaved_changes() else None
             self.controller.set_formula(text)
 
     def save_layout(self) -> None:
@@ -764,25 +785,134 @@ class MainWindow(QMainWindow):
     def set_autosaver(self, autosaver: Autosaver) -> None:
         self._autosaver = autosaver
         autosaver.prepare = self.sync_view
+        autosaver.failed.connect(lambda message: self.show_message(message, error=True, timeout=30_000))
 
-    def offer_recovery(self, path: Path, ask: Callable[[str], bool] | None = None) -> bool:
-        """Offer back the autosave of a crashed session; True if the teacher accepted it."""
-        question = ("Downhill did not close properly last time.\n\n"
-                    "Restore the scene it was showing (saved automatically)?")
+    def offer_recovery(self, path: Path, ask: Callable[[str], bool] | None = None) -> bool | None:
+        """Offer back the autosave the last session left; nothing is written over it meanwhile.
+
+        The question does not block: the answer comes later, when the teacher clicks (the window
+        may close first, and then the autosave stays for the next start). With ``ask`` (scripts,
+        tests) the answer is ``ask(question)`` at once, and the return value says whether it was
+        accepted; otherwise None. Restore opens the autosave (a failure sets it aside and says
+        where it is); Discard deletes it.
+        """
+        crashed = self._autosaver is not None and self._autosaver.guard.crashed
+        question = ("Downhill did not close properly last time.\n\n" if crashed else
+                    "Downhill was closed with unsaved changes last time.\n\n")
+        question += "Restore the scene it was showing (saved automatically)?"
+        self._recovery_offered = Path(path).resolve()
+        if self._autosaver is not None:
+            self._autosaver.hold()
         if ask is not None:
-            accepted = ask(question)
-        else:
-            accepted = QMessageBox.question(
-                self, "Restore the last scene?", question,
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.Yes) == QMessageBox.StandardButton.Yes
+            return self._answer_recovery(ask(question))
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore the last scene?", question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("recoveryQuestion")
+        box.button(QMessageBox.StandardButton.Yes).setText("Restore")
+        box.button(QMessageBox.StandardButton.No).setText("Discard")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: self._answer_recovery(box.standardButton(button) == QMessageBox.StandardButton.Yes))
+        box.open()
+        return None
+
+    def _answer_recovery(self, accepted: bool) -> bool:
+        path = self._recovery_offered
+        if path is None or self._close_accepted:
+            return False  # closed before the answer: the autosave stays for the next start
+        self._recovery_offered = None
         if not accepted:
             if self._autosaver is not None:
                 self._autosaver.guard.discard_autosave()
+                self._autosaver.release()
             return False
-        self._recovering = Path(path).resolve()
-        self.controller.open_file(self._recovering)
+        self._recovering = path
+        self.controller.open_file(path)
         return True
+
+    def _recovery_failed(self, reason: str) -> None:
+        """The accepted autosave could not be opened: keep it aside, say where, autosave afresh."""
+        path, self._recovering = self._recovering, None
+        aside = self._autosaver.guard.set_aside() if self._autosaver is not None else None
+        if aside is not None:
+            self._autosaver.release()
+            where = f"it is kept as {aside}"
+        else:
+            # Not moved: autosave stays off rather than write over it.
+            where = f"it is kept at {path}; autosave is off for this session"
+        self.show_message(f"The autosaved scene could not be restored ({reason}); {where}", error=True,
+                          timeout=0)
+
+    def _on_build_finished(self) -> None:
+        if self._recovering is not None:
+            # The autosave's build ended without opening it (a newer request replaced it, or an
+            # error the file reader did not catch): it was not restored.
+            self._recovery_failed("it did not build")
+
+    # -- unsaved changes -----------------------------------------------------------------------
+    def has_unsaved_changes(self) -> bool:
+        """Whether the live scene differs from the one last opened or saved (turning the camera
+        aside), or exists nowhere else (a restored autosave)."""
+        return self._saved_json is None or unsaved_content(self.controller.current_scene()) != self._saved_json
+
+    def _mark_saved(self) -> None:
+        """The live scene is the one to compare with from now on (opened, loaded or saved)."""
+        self._saved_json = unsaved_content(self.controller.current_scene())
+        self._discarded = False
+
+    def autosave_needed(self) -> bool:
+        """Whether the autosave holds work found nowhere else (the app then keeps it at exit)."""
+        if self._recovery_offered is not None or self._recovering is not None:
+            return True  # the last session's work, not restored yet
+        return not self._discarded and self.has_unsaved_changes()
+
+    def close_without_asking(self) -> None:
+        """Close at once without a question (SIGTERM, Ctrl+C in the terminal): nobody may be there
+        to answer it. Unsaved work stays in the autosave for the next start."""
+        self._closing_on_signal = True
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog) and dialog is not self:
+            dialog.reject()  # a question being asked returns, and its caller sees the flag
+        self.close()
+
+    def _may_close(self) -> bool:
+        """Whether the window may close now: unsaved changes are saved, discarded or autosaved."""
+        if (not self.has_unsaved_changes() or self._recovery_offered is not None
+                or self._recovering is not None):
+            return True
+        if self._closing_on_signal or not self.ask_to_save:
+            self._flush_autosave()
+            return True
+        answer = self._ask_to_save()
+        if answer == QMessageBox.StandardButton.Save and self.save_scene():
+            return True
+        if answer == QMessageBox.StandardButton.Discard:
+            self._discarded = True
+            return True
+        if self._closing_on_signal:  # a signal came while the question was open
+            self._flush_autosave()
+            return True
+        return False
+
+    def _ask_to_save(self) -> QMessageBox.StandardButton:
+        name = self.scene_path.name if self.scene_path else (self.controller.scene.title or "untitled scene")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Save the changes?",
+                          f"The scene “{name}” has changes that are not saved.\n\nSave them before closing?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("saveChangesQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.exec()  # safe: QMessageBox.exec runs the dialog's event loop; no text is evaluated
+        clicked = box.clickedButton()
+        answer = box.standardButton(clicked) if clicked is not None else QMessageBox.StandardButton.Cancel
+        box.deleteLater()
+        return answer
+
+    def _flush_autosave(self) -> None:
+        if self._autosaver is not None:
+            self._autosaver.save_now()
 
     # -- status and title ----------------------------------------------------------------------
     def show_message(self, text: str, error: bool = False, timeout: int = 8000) -> None:
@@ -801,6 +931,10 @@ class MainWindow(QMainWindow):
                 QApplication.restoreOverrideCursor()
 
     def _on_formula_error(self, error: object) -> None:
+        self._rebase_on_formula = None
+        if self._recovering is not None:
+            self._recovery_failed(str(error))
+            return
         self._formula_error = f"Formula not accepted: {error}"
         self.show_message(self._formula_error, error=True)
 
@@ -808,7 +942,8 @@ class MainWindow(QMainWindow):
         if not self.controller.scene_file:
             # A preset scene (gallery, menu): Save must ask where, not overwrite the file open before.
             self.scene_path = None
-            self._saved_json = None
+        self._rebase_on_formula = None
+        self._mark_saved()  # a scene just loaded has no changes (the controller's state is complete)
         # After every view has taken the new surface (the 3D view reframes on a new domain).
         QTimer.singleShot(0, self.apply_view)
         self._update_title()
@@ -819,6 +954,9 @@ class MainWindow(QMainWindow):
     def _on_surface_changed(self, surface: object) -> None:
         if self.remember_layout:
             self.settings.set_last_formula(surface.name or surface.text)
+        if self._rebase_on_formula is not None and self._rebase_on_formula in (surface.text, surface.name):
+            self._mark_saved()
+        self._rebase_on_formula = None
         self._update_title()
         # A formula accepted: the red "Formula not accepted" no longer holds (other messages stay).
         if self._formula_error and self.statusBar().currentMessage() == self._formula_error:
@@ -831,7 +969,7 @@ class MainWindow(QMainWindow):
         # title then says which landscape it is.
         untitled = f"untitled scene: f = {_elide(self.controller.surface.text, TITLE_FORMULA_CHARS)}"
         name = self.scene_path.name if self.scene_path else (scene.title or untitled)
-        modified = self._saved_json is not None and self.controller.current_scene().to_json() != self._saved_json
+        modified = self.has_unsaved_changes()
         self.setWindowTitle(f"Downhill — {name}{' (modified)' if modified else ''}")
 
     # -- dialogs -------------------------------------------------------------------------------
@@ -868,6 +1006,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.controller.pause()
+        if not self._close_accepted:
+            if not self._may_close():
+                event.ignore()
+                return
+            self._close_accepted = True
         if self._busy_cursor:
             self._busy_cursor = False
             QApplication.restoreOverrideCursor()

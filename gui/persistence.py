@@ -12,18 +12,37 @@ so that they never touch the real user configuration):
   held while the app runs). A lock left behind by a process that no longer exists means the
   previous session crashed, and its autosave is offered back.
 
-Settings may be corrupted or written by another version: every reader checks the type of what
-it gets and falls back to a default rather than raising.
+No lost work: the autosave is deleted at exit only when its content is safe elsewhere (the
+scene is unchanged since it was opened or saved, or the teacher chose to discard it); otherwise
+it stays and the next start offers it back. One that cannot be restored is renamed aside
+(``autosave-unreadable-<time>.json``) and kept. Settings may be corrupted or written by another
+version: every reader checks the type of what it gets and falls back to a default rather than
+raising. A folder that cannot be created or written (a file in the way, a read-only disk) turns
+settings or autosave off with a sentence saying why, never stops the app.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from PyQt6.QtCore import QByteArray, QCoreApplication, QLockFile, QObject, QSettings, QStandardPaths, QTimer
+from PyQt6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QLockFile,
+    QObject,
+    QSettings,
+    QStandardPaths,
+    QTimer,
+    pyqtSignal,
+)
+
+from physics.scenes import Scene, ViewSettings, save_scene
+from surfaces.errors import DownhillError
 
 ORGANIZATION = "Downhill"
 APPLICATION = "Downhill"
@@ -59,6 +78,59 @@ def data_directory() -> Path:
     return Path(location) if location else Path.home() / ".local" / "share" / APPLICATION.lower()
 
 
+_FILE_IN_THE_WAY = " is a file, not a folder"
+
+
+def prepare_directory(directory: Path) -> str:
+    """Create ``directory`` (and its parents) if needed; "" when it is usable, else why not, in words."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        blocker = next((path for path in (directory, *directory.parents) if path.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            reason = f"{blocker}{_FILE_IN_THE_WAY}"
+            return reason if blocker == directory else f"cannot create the folder {directory}: {reason}"
+        return f"cannot create the folder {directory} ({error.strerror or error})"
+    # os.access, not a trial write: it sees a read-only mount without leaving anything behind.
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"cannot write in the folder {directory}"
+    return ""
+
+
+def start_up_notice(settings_problem: str, autosave_problem: str, settings_damage: str = "") -> str:
+    """The one status-bar line about what the app cannot remember this session ("" if all is well).
+
+    Args:
+        settings_problem: :meth:`AppSettings.problem`'s answer.
+        autosave_problem: :attr:`SessionGuard.problem` after ``begin()``.
+        settings_damage: :meth:`AppSettings.damage`'s answer.
+    """
+    if settings_problem and autosave_problem:
+        # One cause (a file where the folders should be) is said once.
+        causes = {problem.rpartition(": ")[2] for problem in (settings_problem, autosave_problem)}
+        if len(causes) == 1 and next(iter(causes)).endswith(_FILE_IN_THE_WAY):
+            why = next(iter(causes)) + " (settings and autosave need folders there)"
+        elif settings_problem == autosave_problem:
+            why = settings_problem
+        else:
+            why = f"{settings_problem}; {autosave_problem}"
+        return f"Settings and autosave are off: {why}"
+    parts = [f"Settings are off: {settings_problem}" if settings_problem else settings_damage,
+             f"Autosave is off: {autosave_problem}" if autosave_problem else ""]
+    return " · ".join(part for part in parts if part)
+
+
+def unsaved_content(scene: Scene) -> str:
+    """The scene as the unsaved-changes check compares it: its JSON without the 3D camera.
+
+    Turning the camera is looking, not editing: a teacher who only turned it is not asked to
+    save (Save still writes the camera).
+    """
+    default = ViewSettings()
+    view = replace(scene.view, azimuth=default.azimuth, elevation=default.elevation, distance=default.distance)
+    return replace(scene, view=view).to_json()
+
+
 def push_recent(items: Sequence[str], item: str, limit: int) -> list[str]:
     """``item`` first, then the others without duplicates, at most ``limit`` long."""
     return [item, *(other for other in items if other != item)][:limit]
@@ -85,6 +157,24 @@ class AppSettings:
     def ok(self) -> bool:
         """False when the file could not be read or written (the app then runs on defaults)."""
         return self._settings.status() == QSettings.Status.NoError
+
+    def problem(self) -> str:
+        """Why the settings cannot be kept this session, in words; "" when they can.
+
+        The settings' folder is created here (QSettings would only fail silently at exit).
+        """
+        folder_problem = prepare_directory(self.path.parent)
+        if folder_problem:
+            return folder_problem
+        if self._settings.status() == QSettings.Status.AccessError or not self._settings.isWritable():
+            return f"cannot read or write the settings file {self.path}"
+        return ""
+
+    def damage(self) -> str:
+        """A sentence when the settings file could not be wholly read (it is rewritten at exit), else ""."""
+        if self._settings.status() == QSettings.Status.FormatError:
+            return f"The settings file {self.path} was damaged: what could not be read is back to its default"
+        return ""
 
     # -- raw typed readers -------------------------------------------------------------------
     def _bytes(self, key: str) -> QByteArray | None:
@@ -169,13 +259,13 @@ class AppSettings:
 
 
 class SessionGuard:
-    """The session lock and the autosave file, which together detect a crashed session.
+    """The session lock and the autosave file, which together keep a scene through a crash.
 
-    ``begin()`` takes the lock. If a lock file was already there and could be taken anyway,
-    its owner died without cleaning up: the previous session crashed, and ``begin`` returns
-    the autosave it left (if any) so the app can offer it back. ``end()`` (a clean exit)
-    releases the lock and deletes the autosave. When another live instance holds the lock,
-    this one runs without autosave rather than overwrite the other's.
+    ``begin()`` takes the lock and returns the autosave a previous session left (if any) so the
+    app can offer it back: after a crash (the lock was left behind too: :attr:`crashed`), or
+    after a close that kept unsaved work (a SIGTERM). ``end()`` releases the lock and deletes
+    the autosave unless told to keep it. When another live instance holds the lock, or the
+    folder cannot be used, this one runs without autosave and :attr:`problem` says why.
     """
 
     def __init__(self, directory: Path | None = None):
@@ -184,31 +274,63 @@ class SessionGuard:
         self.autosave_path = self.directory / "autosave.json"
         self._lock: QLockFile | None = None
         self.active = False
+        #: Why autosave is off, in words ("" while it is on, or before ``begin``).
+        self.problem = ""
+        #: Whether the autosave ``begin`` returned was left by a crash (rather than kept on purpose).
+        self.crashed = False
 
     def begin(self) -> Path | None:
-        """Take the session lock; return the autosave of a crashed previous session, or None."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        left_behind = self.lock_path.exists()
-        self._lock = QLockFile(str(self.lock_path))
-        # A long-lived lock (Qt's advice): stale only when the process named in it is gone.
-        self._lock.setStaleLockTime(0)
-        self.active = self._lock.tryLock(0)
-        if not self.active:
+        """Take the session lock; return the autosave a previous session left, or None."""
+        self.problem = prepare_directory(self.directory)
+        if self.problem:
             return None
-        if left_behind and self.autosave_path.is_file():
-            return self.autosave_path
-        return None
+        left_behind = self.lock_path.exists()
+        lock = QLockFile(str(self.lock_path))
+        # A long-lived lock (Qt's advice): stale only when the process named in it is gone.
+        lock.setStaleLockTime(0)
+        if not lock.tryLock(0):
+            if lock.error() == QLockFile.LockError.LockFailedError:
+                self.problem = "another Downhill window is open (it autosaves its own scene)"
+            else:
+                self.problem = f"cannot create the lock file {self.lock_path}"
+            return None
+        self._lock = lock
+        self.active = True
+        self.crashed = left_behind
+        return self.autosave_path if self.autosave_path.is_file() else None
+
+    def set_aside(self) -> Path | None:
+        """Rename the autosave to ``autosave-unreadable-<time>.json`` and return that path (None
+        if it could not be renamed). It is kept for the teacher; a fresh autosave may follow."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.directory / f"autosave-unreadable-{stamp}.json"
+        number = 1
+        while target.exists():
+            number += 1
+            target = self.directory / f"autosave-unreadable-{stamp}-{number}.json"
+        try:
+            self.autosave_path.rename(target)
+        except OSError:
+            return None
+        return target
 
     def discard_autosave(self) -> None:
         if self.active:
-            self.autosave_path.unlink(missing_ok=True)
+            self._delete_autosave()
 
-    def end(self) -> None:
-        """A clean exit: forget the autosave and release the lock."""
+    def end(self, keep_autosave: bool = False) -> None:
+        """Release the lock; delete the autosave unless ``keep_autosave`` (it holds unsaved work)."""
         if self._lock is not None and self.active:
-            self.autosave_path.unlink(missing_ok=True)
+            if not keep_autosave:
+                self._delete_autosave()
             self._lock.unlock()
         self.active = False
+
+    def _delete_autosave(self) -> None:
+        try:
+            self.autosave_path.unlink(missing_ok=True)
+        except OSError:
+            pass  # something else stands there (a folder): not ours to delete, and not a reason to stay locked
 
 
 class Autosaver(QObject):
@@ -218,7 +340,15 @@ class Autosaver(QObject):
     that a slider drag writes once, not sixty times a second; a slow periodic timer catches
     anything the signals do not announce. Identical scenes are not rewritten. The write is
     atomic (``physics.scenes.save_scene``), so a crash during a save leaves the previous one.
+    While :meth:`hold` is in force (an autosave of the last session is being offered back)
+    nothing is written, so that file is not overwritten by the scene on screen.
+
+    Signals:
+        failed(str): the first failure of a run of failures, as a sentence for the status bar
+            (autosave is a safety net: it never interrupts the lesson, and says so once).
     """
+
+    failed = pyqtSignal(str)
 
     def __init__(self, controller: QObject, guard: SessionGuard, parent: QObject | None = None,
                  delay_ms: int = AUTOSAVE_DELAY_MS, period_ms: int = AUTOSAVE_PERIOD_MS):
@@ -229,6 +359,7 @@ class Autosaver(QObject):
         #: Called before each save (the window uses it to record the 3D camera in the scene).
         self.prepare: Callable[[], None] | None = None
         self._last_text: str | None = None
+        self._held = False
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(delay_ms)
@@ -241,15 +372,25 @@ class Autosaver(QObject):
         if guard.active:
             self._periodic.start()
 
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def hold(self) -> None:
+        """Write nothing until :meth:`release` (the autosave file holds the last session's work)."""
+        self._held = True
+        self._debounce.stop()
+
+    def release(self) -> None:
+        self._held = False
+
     def schedule(self, *_: object) -> None:
-        if self.guard.active:
+        if self.guard.active and not self._held:
             self._debounce.start()
 
     def save_now(self) -> bool:
         """Write the autosave if the scene changed since the last write; False on failure."""
-        from physics.scenes import save_scene
-
-        if not self.guard.active:
+        if not self.guard.active or self._held:
             return False
         if self.prepare is not None:
             self.prepare()
@@ -259,9 +400,11 @@ class Autosaver(QObject):
             return True
         try:
             save_scene(scene, self.guard.autosave_path)
-        except OSError as error:
-            # Autosave is a safety net: report it once in the status bar, never interrupt the lesson.
-            self.last_error = f"autosave failed: {error.strerror or error}"
+        except (DownhillError, OSError) as error:
+            message = str(error) if isinstance(error, DownhillError) else (error.strerror or str(error))
+            if not self.last_error:
+                self.failed.emit(f"Autosave failed: {message}. Save the scene with File > Save to keep it")
+            self.last_error = message
             return False
         self._last_text = text
         self.last_error = ""
