@@ -363,6 +363,16 @@ def test_screenshot_writes_a_png_of_the_window(tmp_path):
     assert distinct_colours(image) > 1000  # a window full of plots and a landscape, not a blank frame
 
 
+def test_screenshot_works_where_the_settings_folder_cannot_be_made(tmp_path):
+    blocker = tmp_path / "a-file"  # a file where the folder should be (root ignores permissions)
+    blocker.write_text("not a folder")
+    target = tmp_path / "shot.png"
+    environment = dict(os.environ, DOWNHILL_CONFIG_DIR=str(blocker / "downhill"))
+    result = run_main("--screenshot", str(target), environment=environment)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert QImage(str(target)).width() == 1600
+
+
 def test_screenshot_into_a_missing_folder_fails_with_one_line(tmp_path):
     result = run_main("--screenshot", str(tmp_path / "no" / "such" / "folder" / "shot.png"))
     assert result.returncode == 2
