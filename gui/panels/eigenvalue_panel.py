@@ -133,7 +133,15 @@ class EigenvaluePanel(HistoryPlotPanel):
         plot.getViewBox().sigRangeChanged.connect(self._shade_negative)
         plot.getViewBox().sigResized.connect(lambda _view: self._label_axis())  # the title fits the new height
         self._add_scale_menu()
-        self._linear_padding = plot.getViewBox().state["defaultPadding"]
+        view = plot.getViewBox()
+        steps_padding = view.suggestPadding
+
+        def padding(axis: int) -> float:
+            # Only the eigenvalue axis, only compressed: the step axis keeps pyqtgraph's padding,
+            # without which its "0" label, on the plot's edge, is not drawn.
+            return ASINH_PADDING if axis == 1 and self.scale is not None else steps_padding(axis)
+
+        view.suggestPadding = padding
         self._margins = self.graphics.ci.getContentsMargins()
         # Added with bounds: an InfiniteLine reports y = 0 to the auto-range, so zero is always in view.
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
@@ -251,8 +259,6 @@ class EigenvaluePanel(HistoryPlotPanel):
             self.scale = scale
             self.axis.set_scale(scale)
             self._label_axis()
-            view = self.plot_items[0].getViewBox()
-            view.setDefaultPadding(ASINH_PADDING if scale is not None else self._linear_padding)
             # Room above the plot for half a tick label: the top decade's label may sit on the edge.
             left, top, right, bottom = self._margins
             if scale is not None:

@@ -907,3 +907,16 @@ def test_bounds_with_the_same_c_merge_into_one_plain_label(qtbot, make_controlle
     assert first[-1] != pytest.approx(second[-1], rel=1e-3)  # two lines, close together
     shown = [label.toPlainText() for label in panel._bound_labels.values() if label.isVisible()]
     assert shown == ["2/λmax"]
+
+
+def test_the_step_axis_keeps_its_0_label_under_a_compressed_axis(qtbot, make_controller, show_panel):
+    _controller, panel = scene_panel(make_controller, show_panel, "rosenbrock-race", 90, (300, 220))
+    assert panel.scale is not None
+    QApplication.processEvents()
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _line, _ticks, texts = panel.plot_items[0].getAxis("bottom").generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert "0" in {text for _rect, _flags, text in texts}
