@@ -60,6 +60,7 @@ from gui.keyboard_focus import EnterHandsBack
 from gui.persistence import AppSettings, Autosaver, unsaved_content
 from gui.restart_offer import RestartOffer
 from gui.screen_fit import DEFAULT_SIZE, available_geometry, fitted_frame, initial_size, is_short, keep_readable
+from gui.screen_text import on_screen
 from gui.transport import SHORTCUTS, Transport
 from surfaces.errors import DownhillError
 
@@ -477,7 +478,7 @@ class MainWindow(QMainWindow):
 
         self.scenes_menu.setToolTipsVisible(True)
         for name, scene in PRESET_SCENES.items():
-            action = self.scenes_menu.addAction(scene.title or name)
+            action = self.scenes_menu.addAction(on_screen(scene.title or name))
             action.setStatusTip(scene.note)
             action.setToolTip(scene.note)
             action.triggered.connect(lambda _checked=False, n=name: self.open_preset_scene(n))
@@ -896,7 +897,7 @@ class MainWindow(QMainWindow):
         return False
 
     def _ask_to_save(self) -> QMessageBox.StandardButton:
-        name = self.scene_path.name if self.scene_path else (self.controller.scene.title or "untitled scene")
+        name = self.scene_path.name if self.scene_path else on_screen(self.controller.scene.title or "untitled scene")
         box = QMessageBox(QMessageBox.Icon.Warning, "Save the changes?",
                           f"The scene “{name}” has changes that are not saved.\n\nSave them before closing?",
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
@@ -947,7 +948,7 @@ class MainWindow(QMainWindow):
         # After every view has taken the new surface (the 3D view reframes on a new domain).
         QTimer.singleShot(0, self.apply_view)
         self._update_title()
-        note = getattr(scene, "note", "")
+        note = on_screen(getattr(scene, "note", ""))
         if note:
             self.show_message(note, timeout=15000)
 
@@ -968,7 +969,7 @@ class MainWindow(QMainWindow):
         # A new formula leaves the scene untitled (the controller drops the old demo's words); the
         # title then says which landscape it is.
         untitled = f"untitled scene: f = {_elide(self.controller.surface.text, TITLE_FORMULA_CHARS)}"
-        name = self.scene_path.name if self.scene_path else (scene.title or untitled)
+        name = self.scene_path.name if self.scene_path else (on_screen(scene.title) or untitled)
         modified = self.has_unsaved_changes()
         self.setWindowTitle(f"Downhill — {name}{' (modified)' if modified else ''}")
 

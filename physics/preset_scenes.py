@@ -15,6 +15,8 @@ from physics.noise import NoiseSettings
 from physics.scenes import PALETTE, Scene, ViewSettings
 
 # Ball colours from the one ball palette (physics.scenes.PALETTE, which gui.palette reads too).
+# The texts stay ASCII ("lambda_max", "x"): `main.py presets` prints them, also to terminals that
+# cannot encode λ.
 ORANGE, SKY, GREEN, RED, PURPLE, WHITE = PALETTE
 
 
@@ -54,12 +56,12 @@ _SCENES = (
         view=ViewSettings(azimuth=-60.0, elevation=30.0),
     ),
     Scene(
-        title="A learning rate just under and just over 2 / λ_max",
-        description="The ravine 0.5(x^2 + 25 y^2) has λ_max = 25, so gradient descent is stable for "
+        title="A learning rate just under and just over 2 / lambda_max",
+        description="The ravine 0.5(x^2 + 25 y^2) has lambda_max = 25, so gradient descent is stable for "
                     "lr < 2/25 = 0.08. At lr = 0.078 the ball zig-zags across the ravine with shrinking swings "
                     "and settles; at lr = 0.082 each swing is 5% larger than the last, and it diverges along "
                     "the steep y direction.",
-        note="lr × λ_max = 1.95 converges; 2.05 oscillates and diverges",
+        note="lr x lambda_max = 1.95 converges; 2.05 oscillates and diverges",
         formula="ravine",
         balls=(
             _ball("lr 0.078", SKY, "gd", (-2.5, 1.0), hyper={"lr": 0.078}),
@@ -98,7 +100,7 @@ _SCENES = (
     Scene(
         title="Adam, SGD and RMSProp race on Rosenbrock",
         description="Rosenbrock's banana valley from the classic start (-1.2, 1). SGD must keep lr below "
-                    "2/λ_max (about 0.0013 here) and then crawls along the curved floor; RMSProp and Adam "
+                    "2/lambda_max (about 0.0013 here) and then crawls along the curved floor; RMSProp and Adam "
                     "divide each coordinate by its gradient's running size and move at the speed of lr.",
         note="in 1500 steps Adam reaches (1, 1), RMSProp gets near, SGD (lr 0.001) still crawls along the floor",
         formula="rosenbrock",
@@ -116,7 +118,7 @@ _SCENES = (
                     "out of the landscape, again and again. Clipping the gradient's norm at 1 caps every step "
                     "at lr = 0.3: the "
                     "clipped ball is never thrown. It still bounces at the foot of the wall, where the "
-                    "curvature is 33 and lr × λ_max = 10 > 2: clipping bounds the step, it does not make "
+                    "curvature is 33 and lr x lambda_max = 10 > 2: clipping bounds the step, it does not make "
                     "a learning rate stable.",
         note="unclipped: catapulted out of the view, again and again; clipped at norm 1: steps stay below 0.3, "
              "bouncing at the foot",

@@ -34,6 +34,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gui.screen_text import on_screen
 from physics.scenes import PRESET_SCENES
 from surfaces.errors import DownhillError
 from surfaces.presets import PRESETS
@@ -193,8 +194,9 @@ class PresetsGallery(QWidget):
         self.scenes.setAccessibleName("preset scenes")
         for name, scene in PRESET_SCENES.items():
             title, note, description = _scene_words(name, scene)
-            self.scenes.add_entry(name, title, note, _tooltip(title, (description,)),
-                                  " ".join((name, title, note, description)))
+            # Searchable as written on screen (λ_max) and as typed on a keyboard (lambda_max).
+            words = (name, title, note, description, scene.title, scene.note, scene.description)
+            self.scenes.add_entry(name, title, note, _tooltip(title, (description,)), " ".join(words))
         self.scenes.itemActivated.connect(self._load_scene_item)
 
         self.tabs = QTabWidget()
@@ -323,5 +325,7 @@ def _starts_text(starts: Sequence[Sequence[float]]) -> str:
 
 
 def _scene_words(name: str, scene: object) -> tuple[str, str, str]:
-    """(title, note, description) of a preset scene; the name stands in for a missing title."""
-    return scene.title or name.replace("-", " ").capitalize(), scene.note, scene.description
+    """(title, note, description) of a preset scene as shown (λ for "lambda"); the name stands in
+    for a missing title."""
+    title = scene.title or name.replace("-", " ").capitalize()
+    return on_screen(title), on_screen(scene.note), on_screen(scene.description)

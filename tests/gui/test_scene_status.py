@@ -91,14 +91,42 @@ def test_an_accepted_formula_leaves_other_messages_alone(qtbot, window, controll
 
 
 def test_the_app_writes_lambda_as_the_greek_letter(qtbot, window, controller):
-    for name, scene in PRESET_SCENES.items():
-        for text in (scene.title, scene.note, scene.description):
-            assert "lambda" not in text, (name, text)
-    # The scene whose title names 2/λ_max, in the window's title.
+    from gui.editors.presets_gallery import NOTE_ROLE, TITLE_ROLE
+
+    # On screen: the gallery's titles and notes, the Scenes menu, the window title, the scene's note.
+    scenes = window.presets_gallery.scenes
+    shown = [scenes.item(row).data(role) or "" for row in range(scenes.count()) for role in (TITLE_ROLE, NOTE_ROLE)]
+    shown += [scenes.item(row).toolTip() for row in range(scenes.count())]
+    shown += [action.text() for action in window.scenes_menu.actions()]
+    assert not [text for text in shown if "lambda" in text]
+    assert any("λ_max" in text for text in shown) and any("lr × λ_max" in text for text in shown)
     with qtbot.waitSignal(controller.sceneChanged, timeout=BUILD_TIMEOUT):
         window.presets_gallery.load_scene("learning-rate-edge")
-    assert "λ_max" in window.windowTitle()
-    assert "lambda" not in window.windowTitle()
+    assert "2 / λ_max" in window.windowTitle() and "lambda" not in window.windowTitle()
+    assert window.statusBar().currentMessage().startswith("lr × λ_max = 1.95")
+    # Still found by the word a keyboard types.
+    window.presets_gallery.search.setText("lambda_max")
+    assert not scenes.item(list(PRESET_SCENES).index("learning-rate-edge")).isHidden()
+
+
+def test_the_preset_texts_stay_ascii_for_the_command_line():
+    # `main.py presets` prints them, also to terminals that cannot encode λ (LC_ALL=C).
+    for name, scene in PRESET_SCENES.items():
+        for text in (scene.title, scene.note, scene.description):
+            assert text.isascii(), (name, text)
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("A learning rate just under and just over 2 / lambda_max", "A learning rate just under and just over 2 / λ_max"),
+    ("lr x lambda_max = 1.95 converges", "lr × λ_max = 1.95 converges"),
+    ("lambda_min < 0 < lambda", "λ_min < 0 < λ"),
+    ("x^2 + lambdas, relax the max", "x^2 + lambdas, relax the max"),   # only whole words
+    ("the x axis", "the x axis"),
+])
+def test_screen_text_writes_lambda_in_greek(text, shown):
+    from gui.screen_text import on_screen
+
+    assert on_screen(text) == shown
 
 
 def drop_ball(qtbot, window: MainWindow, x: float, y: float) -> None:
