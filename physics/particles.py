@@ -228,16 +228,26 @@ def _measures_kernel(step_x, step_y, gradient_x, gradient_y, estimate_square, we
     for i in range(step_x.shape[0]):
         sx, sy = step_x[i], step_y[i]
         square = sx * sx + sy * sy
-        size = length(sx, sy)
+        size = np.sqrt(square)
         step_size[i] = size
         estimate = np.sqrt(estimate_square[i])
         # (NaN, not measured, where the estimate is zero or its square overflowed)
         lr[i] = size / estimate if 0.0 < estimate < np.inf else np.nan
         gx, gy = gradient_x[i], gradient_y[i]
-        gradient_norm[i] = length(gx, gy)  # (finite beyond 1e154, where the squares overflow)
+        gradient_norm[i] = np.sqrt(gx * gx + gy * gy)
         mean_x[i] = mean_x[i] * keep + gx * weight
         mean_y[i] = mean_y[i] * keep + gy * weight
         step_power[i] = step_power[i] * keep + square * weight
+    # Lengths whose squares overflowed (beyond 1e154) are made finite in a pass of their own: a
+    # call to hypot inside the loop above stops the compiler vectorising it (0.2 -> 0.85 ms a step
+    # at 100 000 particles), and the pass below only reads.
+    for i in range(step_x.shape[0]):
+        if step_size[i] == np.inf:
+            step_size[i] = length(step_x[i], step_y[i])
+            estimate = np.sqrt(estimate_square[i])
+            lr[i] = step_size[i] / estimate if 0.0 < estimate < np.inf else np.nan
+        if gradient_norm[i] == np.inf:
+            gradient_norm[i] = length(gradient_x[i], gradient_y[i])
 
 
 @kernel
