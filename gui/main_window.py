@@ -252,6 +252,7 @@ class MainWindow(QMainWindow):
         # Enter builds the formula; the keyboard then goes to the views, so Space plays it.
         self.formula_editor.field.returnPressed.connect(self.focus_views)
         self.presets_gallery = PresetsGallery(self.controller)
+        self.presets_gallery.may_replace_scene = self.may_replace_scene  # its Scenes tab asks first too
         self.ball_list = BallListEditor(self.controller)
         self.eigenvalue_panel = EigenvaluePanel(self.controller)
         self.step_size_panel = StepPanel(self.controller)
@@ -637,7 +638,10 @@ class MainWindow(QMainWindow):
             self.open_scene_file(path)
 
     def open_scene_file(self, path: str | Path) -> None:
-        """Open a scene file (read and built in the background; a problem is shown in a message box)."""
+        """Open a scene file (read and built in the background; a problem is shown in a message box).
+        Unsaved changes are saved or let go first (may_replace_scene), or nothing is opened."""
+        if not self.may_replace_scene():
+            return
         self.show_message(f"Opening {Path(path).name}…")
         self.controller.open_file(Path(path).resolve())
 
@@ -674,7 +678,8 @@ class MainWindow(QMainWindow):
     def open_preset_scene(self, name: str) -> None:
         from physics.scenes import PRESET_SCENES
 
-        self.controller.load_scene(PRESET_SCENES[name])
+        if self.may_replace_scene():
+            self.controller.load_scene(PRESET_SCENES[name])
 
     def save_scene(self) -> bool:
         if self.scene_path is None:
@@ -885,7 +890,7 @@ class MainWindow(QMainWindow):
         if self._closing_on_signal or not self.ask_to_save:
             self._flush_autosave()
             return True
-        answer = self._ask_to_save()
+        answer = self._ask_to_save("closing")
         if answer == QMessageBox.StandardButton.Save and self.save_scene():
             return True
         if answer == QMessageBox.StandardButton.Discard:
@@ -896,10 +901,27 @@ class MainWindow(QMainWindow):
             return True
         return False
 
-    def _ask_to_save(self) -> QMessageBox.StandardButton:
+    def may_replace_scene(self) -> bool:
+        """Whether another whole scene may replace the live one now (File > Open, Recent files, the
+        Scenes menu, the Presets tab's scenes): every such path asks here first.
+
+        With unsaved changes (and ``ask_to_save``) the teacher answers Save / Discard / Cancel:
+        Save proceeds only once the scene is saved; Cancel leaves everything as it was. Without
+        the question (scripts, tests) the autosave still follows the new scene, as before.
+        """
+        if (not self.ask_to_save or not self.has_unsaved_changes() or self._recovery_offered is not None
+                or self._recovering is not None):
+            return True
+        answer = self._ask_to_save("opening another scene")
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_scene()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _ask_to_save(self, before: str) -> QMessageBox.StandardButton:
+        """Save / Discard / Cancel on the unsaved changes, ``before`` e.g. "closing"; Cancel if dismissed."""
         name = self.scene_path.name if self.scene_path else on_screen(self.controller.scene.title or "untitled scene")
         box = QMessageBox(QMessageBox.Icon.Warning, "Save the changes?",
-                          f"The scene “{name}” has changes that are not saved.\n\nSave them before closing?",
+                          f"The scene “{name}” has changes that are not saved.\n\nSave them before {before}?",
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                           | QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("saveChangesQuestion")

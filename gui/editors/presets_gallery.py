@@ -12,7 +12,7 @@ Activating a scene calls ``controller.load_scene`` with it.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PyQt6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QTextOption
@@ -174,6 +174,9 @@ class PresetsGallery(QWidget):
     def __init__(self, controller: QObject, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
+        #: Asked before a preset scene replaces the live one; False leaves it (the window sets its
+        #: Save / Discard / Cancel question on unsaved changes here).
+        self.may_replace_scene: Callable[[], bool] = lambda: True
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: saddle, plateau, ravine, Rosenbrock…")
@@ -281,6 +284,8 @@ class PresetsGallery(QWidget):
 
     def load_scene(self, name: str) -> None:
         self.message.hide()
+        if not self.may_replace_scene():
+            return
         try:
             self.controller.load_scene(PRESET_SCENES[name])
         except DownhillError as error:
