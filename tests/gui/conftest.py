@@ -37,7 +37,11 @@ if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Before the QApplication exists: OpenGL widgets share one context group (see gui.views).
+from PyQt6.QtCore import QSettings  # noqa: E402
+
 import gui.views  # noqa: E402,F401
+from gui.main_window import MainWindow  # noqa: E402
+from gui.persistence import AppSettings  # noqa: E402
 
 #: The preset scene the ``controller`` fixture opens unless the test module sets CONTROLLER_SCENE.
 DEFAULT_CONTROLLER_SCENE = "plateau-trap"
@@ -171,3 +175,18 @@ def show_widget(qtbot, keep_alive):
         return widget
 
     return show
+
+
+@pytest.fixture
+def active_window(qtbot, controller, tmp_path):
+    """The main window on the ``controller`` fixture's scene, shown and active (window shortcuts
+    need the active window, and Xvfb has no window manager to make it so), with its own settings."""
+    window = MainWindow(controller, AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=20_000)
+    yield window
+    controller.pause()
+    window.close()

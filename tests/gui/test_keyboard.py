@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
 from gui.main_window import MainWindow
-from gui.persistence import AppSettings
 from physics.preset_scenes import PRESET_SCENES
 from physics.scenes import save_scene
 
@@ -25,16 +24,8 @@ CONTROLLER_SCENE = "plateau-trap"
 
 
 @pytest.fixture
-def window(qtbot, controller, tmp_path):
-    window = MainWindow(controller, AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()   # window shortcuts need the active window (Xvfb has no window manager)
-    qtbot.waitUntil(window.isActiveWindow, timeout=BUILD_TIMEOUT)
-    yield window
-    controller.pause()
-    window.close()
+def window(active_window):
+    return active_window
 
 
 def views_have_the_keyboard(window: MainWindow) -> bool:

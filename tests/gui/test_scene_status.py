@@ -4,11 +4,10 @@ the Greek λ, and the offer to restart every ball when one joins a run under way
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QFileDialog
 
 from gui.main_window import MainWindow
-from gui.persistence import AppSettings
 from physics.preset_scenes import PRESET_SCENES
 
 BUILD_TIMEOUT = 20_000
@@ -16,16 +15,8 @@ CONTROLLER_SCENE = "plateau-trap"
 
 
 @pytest.fixture
-def window(qtbot, controller, tmp_path):
-    window = MainWindow(controller, AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()   # window shortcuts need the active window (Xvfb has no window manager)
-    qtbot.waitUntil(window.isActiveWindow, timeout=BUILD_TIMEOUT)
-    yield window
-    controller.pause()
-    window.close()
+def window(active_window):
+    return active_window
 
 
 def enter_formula(qtbot, window: MainWindow, text: str) -> None:
