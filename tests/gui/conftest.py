@@ -36,9 +36,9 @@ os.environ["DOWNHILL_CONFIG_DIR"] = _CONFIG_DIRECTORY
 if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# Before the QApplication exists: OpenGL widgets share one context group (see gui.views).
 from PyQt6.QtCore import QSettings  # noqa: E402
 
+# Before the QApplication exists: OpenGL widgets share one context group (see gui.views).
 import gui.views  # noqa: E402,F401
 from gui.main_window import MainWindow  # noqa: E402
 from gui.persistence import AppSettings  # noqa: E402
