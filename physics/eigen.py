@@ -79,15 +79,22 @@ def _eigen_kernel(a: np.ndarray, b: np.ndarray, c: np.ndarray, low: np.ndarray, 
     """:func:`eigen_of` for each particle: eigenvalues into ``low``, ``high`` (n,) and, when
     ``top_x``, ``top_y`` are (n,) rather than empty, the top eigenvector."""
     with_top = top_x.shape[0] > 0
+    finite = True
     for i in range(a.shape[0]):
-        low[i], high[i], x, y = _eigen_of_moderate(a[i], b[i], c[i])
+        lo, hi, x, y = _eigen_of_moderate(a[i], b[i], c[i])
+        low[i] = lo
+        high[i] = hi
+        finite &= (abs(lo) < np.inf) & (abs(hi) < np.inf)  # (no branch)
         if with_top:
             top_x[i] = x
             top_y[i] = y
     # Entries beyond HUGE_ENTRY overflow the squares above, which makes an eigenvalue infinite or
     # NaN: those particles are redone, scaled, in a pass of their own (the test and the scaling
     # inside the loop above stop the compiler vectorising it: five times slower at 100 000
-    # particles), and this pass reads only the contiguous results.
+    # particles); the loop above notes whether there are any, so that this pass, which reads two
+    # more streams, runs only then.
+    if finite:
+        return
     for i in range(a.shape[0]):
         if not (abs(low[i]) < np.inf and abs(high[i]) < np.inf):
             low[i], high[i], x, y = eigen_of(a[i], b[i], c[i])

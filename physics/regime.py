@@ -284,6 +284,10 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
     return codes
 
 
+#: A code the first pass of :func:`_diagnose_kernel` leaves for its second (never a regime or a label).
+_UNDECIDED = 127
+
+
 @kernel
 def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
                      drift_x, drift_y, noise_power, step_power, window_count, lam_min, lam_max, top_x, top_y, flips,
@@ -293,14 +297,34 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
     :func:`diagnose`'s, per component; ``noise_power`` and ``window_count`` (1,) or (n,)), then
     :func:`settle_label` when ``labels`` is not empty; the codes into ``codes`` (n,).
 
-    The inlined rules take scalars only (an array handed to them costs two atomic reference-count
-    updates a particle: measured, ten times slower), and the arrays of the oscillation test are read
-    only for the few particles whose steps flip (a swarm's step streams only what every particle needs).
+    Two passes. The first decides, without a branch or a call (so that the compiler vectorises
+    it), every particle that is active, not at the critical point of its model (the test of
+    :func:`_within` where no eigenvalue is zero), not under the noise test and with fewer than
+    OSCILLATION_FLIPS flips (a swarm's step: nearly all of them; on Rosenbrock 95% pass the cheap
+    ``close`` test, so the model's test belongs in this pass); for those :func:`regime_of` can only
+    say plateau or descending (or diverging), and the hysteresis is computed as selects. It reads
+    only the arrays those tests need (the step is bound by memory traffic: the mean step, the step
+    power and the oscillation's arrays are not read) and marks the others _UNDECIDED, leaving their
+    hysteresis state alone. The second pass runs the full rules (:func:`regime_of`,
+    :func:`oscillation_of`, :func:`settle_label`) for the marked ones only. Measured on the
+    benchmark's 100 000 particles: 1.0 -> 0.35 ms (one pass running the rules for each particle,
+    kept scalar by their branches and calls). The inlined rules take scalars only (an array handed
+    to them costs two atomic reference-count updates a particle: measured, ten times slower).
     """
+    settling = labels.shape[0] > 0
+    if noise_power.shape[0] == 1 and window_count.shape[0] == 1:
+        _first_pass(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y, noise_power[0],
+                    window_count[0], lam_min, lam_max, top_x, top_y, flips, thresholds, labels, candidate, held, codes,
+                    settling)
+    else:
+        _first_pass_each(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,
+                         noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, thresholds, labels,
+                         candidate, held, codes, settling)
     shared_noise = noise_power.shape[0] == 1
     shared_window = window_count.shape[0] == 1
-    settling = labels.shape[0] > 0
     for i in range(loss.shape[0]):
+        if codes[i] != _UNDECIDED:
+            continue
         raw = regime_of(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
                         mean_x[i], mean_y[i], drift_x[i], drift_y[i],
                         noise_power[0] if shared_noise else noise_power[i], step_power[i],
@@ -314,6 +338,82 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
         if settling:
             label, candidate[i], held[i] = settle_label(raw, labels[i], candidate[i], held[i])
             codes[i] = label
+        else:
+            codes[i] = raw
+
+
+@inlined
+def _plain_code(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
+                noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, thresholds) -> int:
+    """The raw code of a particle that :func:`regime_of` and :func:`oscillation_of` decide by their
+    cheap tests alone (plateau, descending or diverging), or _UNDECIDED: selects only, no branch."""
+    near, plateau_gradient, plateau_curvature, flat_scale, high_loss = thresholds
+    radius = max(lam_max, -lam_min)
+    close = (gradient_norm <= near * radius) & (step_size <= near)
+    plateau = (gradient_norm <= plateau_gradient) & (radius <= plateau_curvature)
+    pull = mean_x * mean_x + mean_y * mean_y
+    noisy = ((noise_power > 0.0) & (window_count >= MIN_WINDOW)
+             & (pull <= (NOISE_RATIO * NOISE_RATIO) * noise_power))
+    lifted = loss > high_loss
+    # :func:`_within` without its branch: where an eigenvalue or the top eigenvector is zero, left
+    # to the second pass (as is every particle the test finds settled, whose motion is checked there)
+    length = top_x * top_x + top_y * top_y
+    along = (top_x * gradient_x + top_y * gradient_y) * lam_min
+    across = (top_x * gradient_y - top_y * gradient_x) * lam_max
+    product = lam_min * lam_max
+    within = ((lam_min == 0.0) | (lam_max == 0.0) | (length == 0.0)
+              | (along * along + across * across <= (near * near) * length * (product * product)))
+    code = PLATEAU if plateau & lifted else DESCENDING
+    code = _UNDECIDED if (close & within) | noisy | (flips >= OSCILLATION_FLIPS) else code
+    return code if active else DIVERGING
+
+
+@inlined
+def _settle_select(raw, label, candidate, held) -> tuple[int, int, int]:  # noqa: ANN001
+    """:func:`settle_label` as selects (the same three results), or the state unchanged where ``raw``
+    is _UNDECIDED."""
+    take = (raw == DIVERGING) | (label == NO_LABEL) | (raw == label)
+    count = held + 1 if raw == candidate else 1
+    now = take | (count >= HOLD)
+    undecided = raw == _UNDECIDED
+    new_label = raw if now else label
+    new_held = 0 if now else count
+    # (the candidate is the raw regime whatever the branch of settle_label)
+    return (_UNDECIDED if undecided else new_label, candidate if undecided else raw,
+            held if undecided else new_held)
+
+
+@kernel
+def _first_pass(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
+                noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, thresholds, labels, candidate,
+                held, codes, settling) -> None:
+    """The first pass of :func:`_diagnose_kernel` with one noise power and one window count for all."""
+    if settling:
+        for i in range(loss.shape[0]):
+            raw = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
+                              mean_x[i], mean_y[i], noise_power, window_count, lam_min[i], lam_max[i], top_x[i],
+                              top_y[i], flips[i], thresholds)
+            codes[i], candidate[i], held[i] = _settle_select(raw, labels[i], candidate[i], held[i])
+    else:
+        for i in range(loss.shape[0]):
+            codes[i] = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
+                                   mean_x[i], mean_y[i], noise_power, window_count, lam_min[i], lam_max[i], top_x[i],
+                                   top_y[i], flips[i], thresholds)
+
+
+@kernel
+def _first_pass_each(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
+                     noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, thresholds, labels,
+                     candidate, held, codes, settling) -> None:
+    """The first pass of :func:`_diagnose_kernel` with ``noise_power`` and ``window_count`` (1,) or (n,)."""
+    noise_stride = 0 if noise_power.shape[0] == 1 else 1
+    window_stride = 0 if window_count.shape[0] == 1 else 1
+    for i in range(loss.shape[0]):
+        raw = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
+                          mean_x[i], mean_y[i], noise_power[i * noise_stride], window_count[i * window_stride],
+                          lam_min[i], lam_max[i], top_x[i], top_y[i], flips[i], thresholds)
+        if settling:
+            codes[i], candidate[i], held[i] = _settle_select(raw, labels[i], candidate[i], held[i])
         else:
             codes[i] = raw
 
