@@ -261,7 +261,7 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
     descends, f + (wd / 2) |p|^2 (gradient g + wd p, Hessian H + wd I).
     """
     codes = np.empty(loss.shape[0], dtype=np.int8) if out is None else out
-    if positions is not None and bound_shift.any():
+    if positions is not None and (bound_shift != 0.0).any():  # (twice as fast as .any() on floats)
         # Weight decay: the ball descends f + (wd / 2) |p|^2, whose gradient is g + wd p and whose
         # Hessian is H + wd I; it settles where that gradient vanishes, not where g does.
         shift = np.asarray(bound_shift)
@@ -284,7 +284,9 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
     return codes
 
 
-#: A code the first pass of :func:`_diagnose_kernel` leaves for its second (never a regime or a label).
+#: Codes the first pass of :func:`_diagnose_kernel` leaves for its second (never a regime or a label):
+#: _KNOWN + the code of rules 1-5 (the oscillation test or the hysteresis left), or _UNDECIDED (all left).
+_KNOWN = 64
 _UNDECIDED = 127
 
 
@@ -297,19 +299,20 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
     :func:`diagnose`'s, per component; ``noise_power`` and ``window_count`` (1,) or (n,)), then
     :func:`settle_label` when ``labels`` is not empty; the codes into ``codes`` (n,).
 
-    Two passes. The first decides, without a branch or a call (so that the compiler vectorises
-    it), every particle that is active, not at the critical point of its model (the test of
-    :func:`_within` where no eigenvalue is zero), not under the noise test and with fewer than
-    OSCILLATION_FLIPS flips (a swarm's step: nearly all of them; on Rosenbrock 95% pass the cheap
-    ``close`` test, so the model's test belongs in this pass); for those :func:`regime_of` can only
-    say plateau or descending (or diverging), and the hysteresis is computed as selects. It reads
-    only the arrays those tests need (the step is bound by memory traffic: the mean step, the step
-    power and the oscillation's arrays are not read) and marks the others _UNDECIDED, leaving their
-    hysteresis state alone. The second pass runs the full rules (:func:`regime_of`,
-    :func:`oscillation_of`, :func:`settle_label`) for the marked ones only. Measured on the
-    benchmark's 100 000 particles: 1.0 -> 0.35 ms (one pass running the rules for each particle,
-    kept scalar by their branches and calls). The inlined rules take scalars only (an array handed
-    to them costs two atomic reference-count updates a particle: measured, ten times slower).
+    Two passes. The first, without a branch or a call (so that the compiler vectorises it), and
+    reading only the arrays its tests need (the step is bound by memory traffic: not the mean step,
+    the step power, the oscillation's arrays), decides rules 1-5 for every particle that is not at
+    the critical point of its model (the test of :func:`_within` where no eigenvalue is zero) nor
+    under the noise test (a swarm's step: nearly all of them; on Rosenbrock 95% pass the cheap
+    ``close`` test, so the model's test belongs in this pass): those can only be plateau or
+    descending (or diverging). Where, too, no oscillation test is due (fewer than OSCILLATION_FLIPS
+    flips) and the hysteresis leaves the state as it is, it writes the label; elsewhere _KNOWN + the
+    code of rules 1-5, or _UNDECIDED, leaving the hysteresis state alone. The second pass finishes
+    those few: the full rules (:func:`regime_of`) for _UNDECIDED, then :func:`oscillation_of` and
+    :func:`settle_label`. Measured on the benchmark's 100 000 particles: 1.0 -> 0.35 ms (one pass
+    running the rules for each particle, kept scalar by their branches and calls). The inlined rules
+    take scalars only (an array handed to them costs two atomic reference-count updates a
+    particle: measured, ten times slower).
     """
     settling = labels.shape[0] > 0
     if noise_power.shape[0] == 1 and window_count.shape[0] == 1:
@@ -323,13 +326,17 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
     shared_noise = noise_power.shape[0] == 1
     shared_window = window_count.shape[0] == 1
     for i in range(loss.shape[0]):
-        if codes[i] != _UNDECIDED:
+        code = codes[i]
+        if code < _KNOWN:
             continue
-        raw = regime_of(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
-                        mean_x[i], mean_y[i], drift_x[i], drift_y[i],
-                        noise_power[0] if shared_noise else noise_power[i], step_power[i],
-                        window_count[0] if shared_window else window_count[i], lam_min[i], lam_max[i], top_x[i],
-                        top_y[i], thresholds)
+        if code == _UNDECIDED:
+            raw = regime_of(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
+                            mean_x[i], mean_y[i], drift_x[i], drift_y[i],
+                            noise_power[0] if shared_noise else noise_power[i], step_power[i],
+                            window_count[0] if shared_window else window_count[i], lam_min[i], lam_max[i],
+                            top_x[i], top_y[i], thresholds)
+        else:  # (rules 1-5 decided in the first pass: only the oscillation test or the hysteresis is left)
+            raw = code - _KNOWN
         if flips[i] >= OSCILLATION_FLIPS and raw != DIVERGING:
             continuing = settling and labels[i] == OSCILLATING
             if oscillation_of(raw, continuing, step_size[i], lam_max[i], swing[i], previous_swing[i], earlier_swing[i],
@@ -344,9 +351,12 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
 
 @inlined
 def _plain_code(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
-                noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, thresholds) -> int:
-    """The raw code of a particle that :func:`regime_of` and :func:`oscillation_of` decide by their
-    cheap tests alone (plateau, descending or diverging), or _UNDECIDED: selects only, no branch."""
+                noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, settling, label, candidate,
+                held, thresholds) -> int:
+    """The first pass's code of one particle, by selects only (no branch): its label where rules 1-5
+    decide it by their cheap tests (plateau, descending or diverging), no oscillation test is due
+    and the hysteresis leaves the state as it is; _KNOWN + the raw code of rules 1-5 where only the
+    oscillation test or the hysteresis is left; _UNDECIDED where rules 1-5 need their costly tests."""
     near, plateau_gradient, plateau_curvature, flat_scale, high_loss = thresholds
     radius = max(lam_max, -lam_min)
     close = (gradient_norm <= near * radius) & (step_size <= near)
@@ -363,24 +373,13 @@ def _plain_code(active, loss, gradient_x, gradient_y, gradient_norm, step_size, 
     product = lam_min * lam_max
     within = ((lam_min == 0.0) | (lam_max == 0.0) | (length == 0.0)
               | (along * along + across * across <= (near * near) * length * (product * product)))
-    code = PLATEAU if plateau & lifted else DESCENDING
-    code = _UNDECIDED if (close & within) | noisy | (flips >= OSCILLATION_FLIPS) else code
-    return code if active else DIVERGING
-
-
-@inlined
-def _settle_select(raw, label, candidate, held) -> tuple[int, int, int]:  # noqa: ANN001
-    """:func:`settle_label` as selects (the same three results), or the state unchanged where ``raw``
-    is _UNDECIDED."""
-    take = (raw == DIVERGING) | (label == NO_LABEL) | (raw == label)
-    count = held + 1 if raw == candidate else 1
-    now = take | (count >= HOLD)
-    undecided = raw == _UNDECIDED
-    new_label = raw if now else label
-    new_held = 0 if now else count
-    # (the candidate is the raw regime whatever the branch of settle_label)
-    return (_UNDECIDED if undecided else new_label, candidate if undecided else raw,
-            held if undecided else new_held)
+    raw = PLATEAU if plateau & lifted else DESCENDING
+    raw = raw if active else DIVERGING
+    # settle_label leaves the state as it is where the label is the raw regime, and is the candidate,
+    # held 0 steps (a swarm's step: nearly every particle)
+    steady = (not settling) | ((raw == label) & (candidate == raw) & (held == 0))
+    code = raw if steady & ((flips < OSCILLATION_FLIPS) | (not active)) else raw + _KNOWN
+    return _UNDECIDED if active & ((close & within) | noisy) else code
 
 
 @kernel
@@ -390,15 +389,14 @@ def _first_pass(active, loss, gradient_x, gradient_y, gradient_norm, step_size, 
     """The first pass of :func:`_diagnose_kernel` with one noise power and one window count for all."""
     if settling:
         for i in range(loss.shape[0]):
-            raw = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
-                              mean_x[i], mean_y[i], noise_power, window_count, lam_min[i], lam_max[i], top_x[i],
-                              top_y[i], flips[i], thresholds)
-            codes[i], candidate[i], held[i] = _settle_select(raw, labels[i], candidate[i], held[i])
+            codes[i] = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
+                                   mean_x[i], mean_y[i], noise_power, window_count, lam_min[i], lam_max[i], top_x[i],
+                                   top_y[i], flips[i], True, labels[i], candidate[i], held[i], thresholds)
     else:
         for i in range(loss.shape[0]):
             codes[i] = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
                                    mean_x[i], mean_y[i], noise_power, window_count, lam_min[i], lam_max[i], top_x[i],
-                                   top_y[i], flips[i], thresholds)
+                                   top_y[i], flips[i], False, 0, 0, 0, thresholds)
 
 
 @kernel
@@ -409,13 +407,11 @@ def _first_pass_each(active, loss, gradient_x, gradient_y, gradient_norm, step_s
     noise_stride = 0 if noise_power.shape[0] == 1 else 1
     window_stride = 0 if window_count.shape[0] == 1 else 1
     for i in range(loss.shape[0]):
-        raw = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
-                          mean_x[i], mean_y[i], noise_power[i * noise_stride], window_count[i * window_stride],
-                          lam_min[i], lam_max[i], top_x[i], top_y[i], flips[i], thresholds)
-        if settling:
-            codes[i], candidate[i], held[i] = _settle_select(raw, labels[i], candidate[i], held[i])
-        else:
-            codes[i] = raw
+        codes[i] = _plain_code(active[i], loss[i], gradient_x[i], gradient_y[i], gradient_norm[i], step_size[i],
+                               mean_x[i], mean_y[i], noise_power[i * noise_stride], window_count[i * window_stride],
+                               lam_min[i], lam_max[i], top_x[i], top_y[i], flips[i], settling,
+                               labels[i] if settling else 0, candidate[i] if settling else 0,
+                               held[i] if settling else 0, thresholds)
 
 
 @inlined
