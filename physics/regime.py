@@ -350,14 +350,15 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
 
 
 @inlined
-def _plain_code(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
-                noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, settling, label, candidate,
-                held, thresholds) -> int:
-    """The first pass's code of one particle, by selects only (no branch): its label where rules 1-5
-    decide it by their cheap tests (plateau, descending or diverging), no oscillation test is due
-    and the hysteresis leaves the state as it is; _KNOWN + the raw code of rules 1-5 where only the
-    oscillation test or the hysteresis is left; _UNDECIDED where rules 1-5 need their costly tests."""
-    near, plateau_gradient, plateau_curvature, flat_scale, high_loss = thresholds
+def _cheap_tests(loss, gradient_norm, step_size, mean_x, mean_y, noise_power, window_count, lam_min,  # noqa: ANN001
+                 lam_max, thresholds) -> tuple[float, bool, bool, bool, bool]:
+    """The tests of rules 1-5 that every particle takes, shared by :func:`regime_of` and the first
+    pass: (spectral radius, close, plateau, noisy, lifted).
+
+    Cheap necessary conditions (& rather than `and`: no branch to mispredict for the many particles
+    that are simply descending): d >= |g| / ρ, so d <= NEAR D needs |g| <= NEAR D ρ ("close").
+    """
+    near, plateau_gradient, plateau_curvature, _flat_scale, high_loss = thresholds
     radius = max(lam_max, -lam_min)
     close = (gradient_norm <= near * radius) & (step_size <= near)
     plateau = (gradient_norm <= plateau_gradient) & (radius <= plateau_curvature)
@@ -365,6 +366,20 @@ def _plain_code(active, loss, gradient_x, gradient_y, gradient_norm, step_size, 
     noisy = ((noise_power > 0.0) & (window_count >= MIN_WINDOW)
              & (pull <= (NOISE_RATIO * NOISE_RATIO) * noise_power))
     lifted = loss > high_loss
+    return radius, close, plateau, noisy, lifted
+
+
+@inlined
+def _plain_code(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
+                noise_power, window_count, lam_min, lam_max, top_x, top_y, flips, settling, label, candidate,
+                held, thresholds) -> int:
+    """The first pass's code of one particle, by selects only (no branch): its label where rules 1-5
+    decide it by their cheap tests (plateau, descending or diverging), no oscillation test is due
+    and the hysteresis leaves the state as it is; _KNOWN + the raw code of rules 1-5 where only the
+    oscillation test or the hysteresis is left; _UNDECIDED where rules 1-5 need their costly tests."""
+    near = thresholds[0]
+    radius, close, plateau, noisy, lifted = _cheap_tests(loss, gradient_norm, step_size, mean_x, mean_y, noise_power,
+                                                         window_count, lam_min, lam_max, thresholds)
     # :func:`_within` without its branch: where an eigenvalue or the top eigenvector is zero, left
     # to the second pass (as is every particle the test finds settled, whose motion is checked there)
     length = top_x * top_x + top_y * top_y
@@ -444,16 +459,9 @@ def regime_of(active, loss, gradient_x, gradient_y, gradient_norm, step_size, me
     """
     if not active:
         return DIVERGING
-    near, plateau_gradient, plateau_curvature, flat_scale, high_loss = thresholds
-    radius = max(lam_max, -lam_min)
-    # Cheap necessary conditions first (& rather than `and`: no branch to mispredict for the many
-    # particles that are simply descending): d >= |g| / ρ, so d <= NEAR D needs |g| <= NEAR D ρ.
-    close = (gradient_norm <= near * radius) & (step_size <= near)
-    plateau = (gradient_norm <= plateau_gradient) & (radius <= plateau_curvature)
-    pull = mean_x * mean_x + mean_y * mean_y
-    noisy = ((noise_power > 0.0) & (window_count >= MIN_WINDOW)
-             & (pull <= (NOISE_RATIO * NOISE_RATIO) * noise_power))
-    lifted = loss > high_loss
+    near, flat_scale = thresholds[0], thresholds[3]
+    radius, close, plateau, noisy, lifted = _cheap_tests(loss, gradient_norm, step_size, mean_x, mean_y, noise_power,
+                                                         window_count, lam_min, lam_max, thresholds)
     flat = FLAT_CURVATURE * min(flat_scale, radius)
     positive = lam_min > flat
     # At the critical point of the model: tested for every particle, as a select (a branch on
