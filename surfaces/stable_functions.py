@@ -36,7 +36,7 @@ class Sigmoid(sympy.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, z: sympy.Expr) -> sympy.Expr | None:
+    def eval(cls, z: sympy.Expr) -> sympy.Expr | None:  # safe: SymPy's hook, not Python's eval
         if z.is_Number:  # a constant: SymPy's exact value (sigmoid(0) = 1/2)
             return 1 / (1 + sympy.exp(-z))
         return None
@@ -67,7 +67,7 @@ class Softplus(sympy.Function):
     nargs = 1
 
     @classmethod
-    def eval(cls, z: sympy.Expr) -> sympy.Expr | None:
+    def eval(cls, z: sympy.Expr) -> sympy.Expr | None:  # safe: SymPy's hook, not Python's eval
         if z.is_Number:
             return sympy.log(1 + sympy.exp(z))
         return None
