@@ -36,7 +36,8 @@ os.environ["DOWNHILL_CONFIG_DIR"] = _CONFIG_DIRECTORY
 if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PyQt6.QtCore import QSettings  # noqa: E402
+from PyQt6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PyQt6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 # Before the QApplication exists: OpenGL widgets share one context group (see gui.views).
 import gui.views  # noqa: E402,F401
@@ -190,3 +191,37 @@ def active_window(qtbot, controller, tmp_path):
     yield window
     controller.pause()
     window.close()
+
+
+@pytest.fixture
+def answer_save_question(qtbot):
+    """``answer(button)`` clicks ``button`` in the "Save the changes?" box as soon as it shows and
+    returns a list that receives the box's text (empty if it never showed). A watcher whose
+    question never showed (the test failed) stops with its test, so that it cannot answer the next
+    test's question."""
+    give_up = 500   # tries, one every 20 ms
+    watchers: list[list[int]] = []
+
+    def answer(button: QMessageBox.StandardButton) -> list[str]:
+        seen: list[str] = []
+        tries = [0]
+        watchers.append(tries)
+
+        def click() -> None:
+            box = next((widget for widget in QApplication.topLevelWidgets()
+                        if isinstance(widget, QMessageBox) and widget.objectName() == "saveChangesQuestion"
+                        and widget.isVisible()), None)
+            if box is None:
+                tries[0] += 1
+                if tries[0] < give_up:
+                    QTimer.singleShot(20, click)
+                return
+            seen.append(box.text())
+            qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
+
+        QTimer.singleShot(0, click)
+        return seen
+
+    yield answer
+    for tries in watchers:
+        tries[0] = give_up

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPoint, QSettings, Qt, QTimer
+from PyQt6.QtCore import QPoint, QSettings, Qt
 from PyQt6.QtGui import QAction, QImage
-from PyQt6.QtWidgets import QApplication, QLabel, QMessageBox
+from PyQt6.QtWidgets import QLabel, QMessageBox
 
 from gui.controller import SceneController
 from gui.main_window import FORMULA_SHARE, MainWindow
@@ -454,28 +454,6 @@ def test_the_heap_settled_at_start_up_keeps_a_build_from_freezing_the_window() -
 # -- unsaved changes on closing -------------------------------------------------------------------
 
 
-def answer_the_save_question(qtbot, button: QMessageBox.StandardButton) -> list[str]:
-    """Click ``button`` in the "Save the changes?" box as soon as it shows; the list receives the
-    box's text (empty if it never showed)."""
-    seen: list[str] = []
-    tries = [0]
-
-    def click() -> None:
-        box = next((widget for widget in QApplication.topLevelWidgets()
-                    if isinstance(widget, QMessageBox) and widget.objectName() == "saveChangesQuestion"
-                    and widget.isVisible()), None)
-        if box is None:
-            tries[0] += 1
-            if tries[0] < 500:
-                QTimer.singleShot(20, click)
-            return
-        seen.append(box.text())
-        qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
-
-    QTimer.singleShot(0, click)
-    return seen
-
-
 def edit_scene(qtbot, window: MainWindow, controller) -> None:
     """A new formula typed (Enter) and a ball dropped on the map: changes worth saving."""
     with qtbot.waitSignal(controller.surfaceChanged, timeout=BUILD_TIMEOUT):
@@ -500,12 +478,13 @@ def quit_action(window: MainWindow):
     return next(action for action in window.findChildren(QAction) if action.text() == "&Quit")
 
 
-def test_quitting_with_unsaved_changes_asks_and_save_writes_them(qtbot, window, controller, tmp_path):
+def test_quitting_with_unsaved_changes_asks_and_save_writes_them(qtbot, answer_save_question,
+                                                                 window, controller, tmp_path):
     path = tmp_path / "lesson.json"
     assert window.save_scene_file(path)
     with asking_to_save(window):
         edit_scene(qtbot, window, controller)
-        seen = answer_the_save_question(qtbot, QMessageBox.StandardButton.Save)
+        seen = answer_save_question(QMessageBox.StandardButton.Save)
         qtbot.keyClick(window.map_view.plot_widget, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # File > Quit
         assert seen and "lesson.json" in seen[0]
         assert not window.isVisible()
@@ -514,31 +493,33 @@ def test_quitting_with_unsaved_changes_asks_and_save_writes_them(qtbot, window, 
         assert not window.autosave_needed()  # safe in the file: the autosave may go
 
 
-def test_closing_the_window_with_unsaved_changes_and_discarding_them(qtbot, window, controller, tmp_path):
+def test_closing_the_window_with_unsaved_changes_and_discarding_them(qtbot, answer_save_question,
+                                                                     window, controller, tmp_path):
     path = tmp_path / "lesson.json"
     assert window.save_scene_file(path)
     before = path.read_bytes()
     with asking_to_save(window):
         edit_scene(qtbot, window, controller)
-        seen = answer_the_save_question(qtbot, QMessageBox.StandardButton.Discard)
+        seen = answer_save_question(QMessageBox.StandardButton.Discard)
         assert window.close()  # the window's close button
         assert seen and not window.isVisible()
         assert path.read_bytes() == before
         assert not window.autosave_needed()  # the teacher chose to let the changes go
 
 
-def test_cancel_in_the_save_question_keeps_the_window_and_the_changes(qtbot, window, controller, tmp_path):
+def test_cancel_in_the_save_question_keeps_the_window_and_the_changes(qtbot, answer_save_question,
+                                                                      window, controller, tmp_path):
     with asking_to_save(window):
         edit_scene(qtbot, window, controller)
         balls = controller.balls
-        seen = answer_the_save_question(qtbot, QMessageBox.StandardButton.Cancel)
+        seen = answer_save_question(QMessageBox.StandardButton.Cancel)
         quit_action(window).trigger()
         assert seen and window.isVisible()
         assert controller.balls == balls and controller.surface.text == "x^2 - y^2 + 0.5*x"
         assert window.has_unsaved_changes() and window.autosave_needed()
 
 
-def test_an_unchanged_scene_quits_without_a_question(qtbot, window, controller, tmp_path):
+def test_an_unchanged_scene_quits_without_a_question(qtbot, answer_save_question, window, controller, tmp_path):
     controller.set_speed(4)
     # A preset scene (speed 1) loaded over the changed one: it is the scene to compare with now.
     with qtbot.waitSignal(controller.sceneChanged, timeout=BUILD_TIMEOUT):
@@ -550,13 +531,14 @@ def test_an_unchanged_scene_quits_without_a_question(qtbot, window, controller, 
     window.sync_view()
     assert not window.has_unsaved_changes()
     with asking_to_save(window):
-        seen = answer_the_save_question(qtbot, QMessageBox.StandardButton.Cancel)
+        seen = answer_save_question(QMessageBox.StandardButton.Cancel)
         quit_action(window).trigger()
         assert seen == [] and not window.isVisible()
         assert not window.autosave_needed()
 
 
-def test_the_last_sessions_formula_restored_at_start_is_not_an_unsaved_change(qtbot, controller, tmp_path):
+def test_the_last_sessions_formula_restored_at_start_is_not_an_unsaved_change(qtbot, answer_save_question,
+                                                                              controller, tmp_path):
     settings = settings_in(tmp_path / "settings.ini")
     settings.set_last_formula("x^2 + 3*y^2")
     window = MainWindow(controller, settings, ask_to_save=True)
@@ -566,7 +548,7 @@ def test_the_last_sessions_formula_restored_at_start_is_not_an_unsaved_change(qt
             window.restore_last_formula()
         assert controller.surface.text == "x^2 + 3*y^2"
         assert not window.has_unsaved_changes()
-        seen = answer_the_save_question(qtbot, QMessageBox.StandardButton.Cancel)
+        seen = answer_save_question(QMessageBox.StandardButton.Cancel)
         assert window.close() and seen == []
     finally:
         window.ask_to_save = False

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PyQt6.QtCore import QSettings, Qt, QTimer
-from PyQt6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.editors.presets_gallery import NAME_ROLE
 from gui.main_window import MainWindow
@@ -25,20 +25,6 @@ EDITED_FORMULA = "x^2 - y^2 + 0.5*x"
 #: The scene each path opens (as a preset, or saved to other.json for the file paths).
 OTHER = "saddle-noise"
 Button = QMessageBox.StandardButton
-#: The tries counters of this test's question watchers (see answer_the_save_question).
-_WATCHERS: list[list[int]] = []
-#: Tries after which a watcher gives up (it polls every 20 ms).
-WATCH_TRIES = 500
-
-
-@pytest.fixture(autouse=True)
-def stop_watchers() -> Iterator[None]:
-    """A watcher whose question never showed (the test failed) stops with its test, so that it
-    cannot answer the next test's question."""
-    yield
-    for tries in _WATCHERS:
-        tries[0] = WATCH_TRIES
-    _WATCHERS.clear()
 
 
 @pytest.fixture
@@ -72,29 +58,6 @@ def edit_scene(qtbot, window: MainWindow) -> None:
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      window.map_view.data_to_widget(0.4, 0.3))
     assert window.has_unsaved_changes() and window.windowTitle().endswith("(modified)")
-
-
-def answer_the_save_question(qtbot, button: Button) -> list[str]:
-    """Click ``button`` in the "Save the changes?" box as soon as it shows; the list receives the
-    box's text (empty if it never showed)."""
-    seen: list[str] = []
-    tries = [0]
-    _WATCHERS.append(tries)
-
-    def click() -> None:
-        box = next((widget for widget in QApplication.topLevelWidgets()
-                    if isinstance(widget, QMessageBox) and widget.objectName() == "saveChangesQuestion"
-                    and widget.isVisible()), None)
-        if box is None:
-            tries[0] += 1
-            if tries[0] < WATCH_TRIES:
-                QTimer.singleShot(20, click)
-            return
-        seen.append(box.text())
-        qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
-
-    QTimer.singleShot(0, click)
-    return seen
 
 
 # -- the paths that replace the whole scene: each opens OTHER ------------------------------------------
@@ -159,12 +122,13 @@ def other_is_open(window: MainWindow) -> bool:
 
 # -- the tests -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("open_other", PATHS)
-def test_cancel_leaves_the_scene_and_its_file_as_they_were(qtbot, window, tmp_path, monkeypatch, open_other):
+def test_cancel_leaves_the_scene_and_its_file_as_they_were(qtbot, answer_save_question,
+                                                           window, tmp_path, monkeypatch, open_other):
     lesson = tmp_path / "lesson.json"
     on_disk = lesson.read_bytes()
     edit_scene(qtbot, window)
     balls = window.controller.balls
-    seen = answer_the_save_question(qtbot, Button.Cancel)
+    seen = answer_save_question(Button.Cancel)
     open_other(qtbot, window, tmp_path, monkeypatch)
     assert seen and "lesson.json" in seen[0] and "opening another scene" in seen[0]
     # Nothing was even asked of the controller: no scene is being read or built.
@@ -175,12 +139,12 @@ def test_cancel_leaves_the_scene_and_its_file_as_they_were(qtbot, window, tmp_pa
 
 
 @pytest.mark.parametrize("open_other", PATHS)
-def test_discard_opens_the_other_scene_and_leaves_the_file_alone(qtbot, window, tmp_path, monkeypatch,
-                                                                open_other):
+def test_discard_opens_the_other_scene_and_leaves_the_file_alone(qtbot, answer_save_question,
+                                                                 window, tmp_path, monkeypatch, open_other):
     lesson = tmp_path / "lesson.json"
     on_disk = lesson.read_bytes()
     edit_scene(qtbot, window)
-    seen = answer_the_save_question(qtbot, Button.Discard)
+    seen = answer_save_question(Button.Discard)
     with qtbot.waitSignal(window.controller.sceneChanged, timeout=BUILD_TIMEOUT):
         open_other(qtbot, window, tmp_path, monkeypatch)
     assert seen
@@ -190,11 +154,12 @@ def test_discard_opens_the_other_scene_and_leaves_the_file_alone(qtbot, window, 
 
 
 @pytest.mark.parametrize("open_other", PATHS)
-def test_save_writes_the_changes_then_opens_the_other_scene(qtbot, window, tmp_path, monkeypatch, open_other):
+def test_save_writes_the_changes_then_opens_the_other_scene(qtbot, answer_save_question,
+                                                            window, tmp_path, monkeypatch, open_other):
     lesson = tmp_path / "lesson.json"
     edit_scene(qtbot, window)
     balls = window.controller.balls
-    seen = answer_the_save_question(qtbot, Button.Save)
+    seen = answer_save_question(Button.Save)
     with qtbot.waitSignal(window.controller.sceneChanged, timeout=BUILD_TIMEOUT):
         open_other(qtbot, window, tmp_path, monkeypatch)
     assert seen
@@ -204,7 +169,7 @@ def test_save_writes_the_changes_then_opens_the_other_scene(qtbot, window, tmp_p
     assert not window.has_unsaved_changes()
 
 
-def test_save_that_does_not_happen_opens_nothing(qtbot, controller, tmp_path, monkeypatch):
+def test_save_that_does_not_happen_opens_nothing(qtbot, answer_save_question, controller, tmp_path, monkeypatch):
     """An untitled scene: Save asks where; cancelling that dialog keeps the scene (nothing saved, nothing opened)."""
     window = MainWindow(controller, AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)),
                         ask_to_save=True)
@@ -216,7 +181,7 @@ def test_save_that_does_not_happen_opens_nothing(qtbot, controller, tmp_path, mo
         asked_where: list[str] = []
         monkeypatch.setattr(QFileDialog, "getSaveFileName",
                             staticmethod(lambda *args, **_kw: (asked_where.append(args[1]), ("", ""))[1]))
-        seen = answer_the_save_question(qtbot, Button.Save)
+        seen = answer_save_question(Button.Save)
         open_from_the_scenes_menu(qtbot, window, tmp_path, monkeypatch)
         assert seen and asked_where == ["Save the scene"]
         assert not window.controller.building
