@@ -7,8 +7,8 @@ map's legend, on a read-out badge and in a panel, and ball 3 is the same green e
   colour), readable in greyscale and by colour-blind viewers, dark at the bottom so minima read
   as "low".
 - Balls and meanings take colours from two disjoint sets, so no ball ever wears the colour of a
-  saddle or of "curves down". Balls use Okabe & Ito's colour-blind-safe palette (physics.scenes
-  .PALETTE, since scene files get their default colours there; physics cannot import gui), white
+  saddle or of "curves down". Balls use Okabe & Ito's colour-blind-safe palette (defined once in
+  physics.balls, with no Qt, since scene files get their default colours there; read here), white
   in place of its black on the dark views, without its yellow and dark blue, which viridis' peaks
   and valleys swallow. Ball markers also get a dark outline and a light halo.
 - Meaning colours (regimes, critical points, curvature) were chosen, by a search over the sRGB
@@ -29,7 +29,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
-from physics.scenes import PALETTE
+from physics.balls import PALETTE
+from physics.balls import ball_color as ball_color  # the colour of ball i, for the widgets
 
 #: Name of the pyqtgraph colormap used for heights (2D image and 3D mesh alike).
 HEIGHT_COLORMAP = "viridis"
@@ -96,11 +97,6 @@ NAN_HATCH_COLOR = "#8a8a8a"        # hatching of regions where f is undefined
 DISPLAY_NOTE_STYLE = ("QLabel { background: rgba(20, 20, 24, 200); color: #ffd54f; padding: 2px 6px;"
                       " border: 1px solid #5a5a5a; border-radius: 3px; font-size: 10pt; }")
 DISPLAY_NOTE_TIP = "How the heights are drawn; the physics always uses the true f"
-
-
-def ball_color(index: int) -> str:
-    """The colour of ball ``index`` (0-based) as "#rrggbb"; the palette repeats after its last colour."""
-    return BALL_COLORS[int(index) % len(BALL_COLORS)]
 
 
 def swatch_icon(color: str, size: int = 18, disc: bool = True) -> QIcon:

@@ -3,7 +3,8 @@
 A ball is a value: name, colour, optimiser and hyper-parameters, start, noise, particle count.
 :meth:`BallSpec.check` validates it and raises :class:`~surfaces.errors.DownhillError` whose
 ``field`` names the offending key (``balls[1].optimizer`` when ``where="balls[1]"``), so the scene
-loader and the command line report the same words.
+loader and the command line report the same words. The limits every part reads are here too
+(MAX_BALLS, MAX_PARTICLES), with the one ball palette (PALETTE, ball_color).
 """
 
 from __future__ import annotations
@@ -21,6 +22,19 @@ from surfaces.surface import Surface
 
 #: Particles in one ball: 1 is a ball, more a swarm.
 MAX_PARTICLES = 100_000
+#: Most balls in one scene: what a scene file may hold, and what the app lets a scene grow to (each
+#: ball is a row in the ball list and the read-out, a legend entry and a trail). One limit, so a
+#: scene the app saved always opens again and a scene that opens can still be edited.
+MAX_BALLS = 32
+#: The ball palette: the colours given to balls that do not name one (scene files, the command
+#: line), to the preset scenes' balls and to the app's new balls, in this order, repeating after the
+#: last (:func:`ball_color`). Okabe & Ito's colour-blind-safe set with white for its black (the
+#: views are dark) and without its yellow and dark blue (lost on viridis' peaks and dark valleys):
+#: orange, sky blue, bluish green, vermillion, reddish purple, white. gui.palette explains the
+#: choice and tests/gui/test_palette.py checks that they stay apart from each other and from the
+#: colours that carry meaning. Defined here, with no Qt, because scenes need it and physics
+#: cannot import gui.
+PALETTE: tuple[str, ...] = ("#e69f00", "#56b4e9", "#009e73", "#d55e00", "#cc79a7", "#ffffff")
 #: Starts and scatter are limited to coordinates of this size.
 MAX_COORDINATE = 1e6
 MAX_NAME_LENGTH = 60
@@ -151,6 +165,11 @@ class BallSpec:
         why = surface.why_not_finite(self.start, where=f"at the start ({self.start[0]:g}, {self.start[1]:g})")
         if why:
             raise DownhillError(why, field=_join(where, "start"))
+
+
+def ball_color(index: int) -> str:
+    """The colour of ball ``index`` (0-based) as "#rrggbb": PALETTE[index mod len(PALETTE)]."""
+    return PALETTE[int(index) % len(PALETTE)]
 
 
 def _join(where: str, key: str) -> str:
