@@ -9,10 +9,16 @@ import numpy as np
 import pytest
 
 import gui.controller as controller_module
-from gui.controller import SPEEDS, SceneController, adapt_balls, history_step_limit, preset_starts
+import physics.session as session_module
+from gui.controller import SceneController
+from physics.ball_placement import adapt_balls, preset_starts
 from physics.balls import BallSpec
+from physics.history_budget import MAX_STEPS, history_step_limit
 from physics.noise import NoiseSettings
-from physics.scenes import Scene, save_scene
+from physics.scene_files import save_scene
+from physics.scene_reader import scene_from_json
+from physics.scenes import Scene
+from physics.session import SPEEDS
 from surfaces.errors import DownhillError, FormulaError
 from surfaces.presets import PRESETS
 from surfaces.surface import build_surface
@@ -286,7 +292,7 @@ class FakeClock:
 
 def test_a_frame_stops_stepping_when_its_budget_is_spent(quick, monkeypatch):
     clock = FakeClock(step_cost=0.001)
-    monkeypatch.setattr(controller_module, "time", clock)
+    monkeypatch.setattr(session_module, "time", clock)
     simulation = quick.simulation
     real_step = simulation.step
     chunks: list[int] = []
@@ -300,10 +306,10 @@ def test_a_frame_stops_stepping_when_its_budget_is_spent(quick, monkeypatch):
     quick.set_speed(1000)
     quick._tick()  # one animation frame
     # The first step measures the cost (1 ms); the rest of the 8 ms budget is filled in a call or two.
-    budget_steps = round(controller_module.FRAME_STEP_BUDGET / clock.step_cost)
+    budget_steps = round(session_module.FRAME_STEP_BUDGET / clock.step_cost)
     assert chunks[0] == 1 and len(chunks) <= 3
     assert quick.step_index == budget_steps
-    assert quick.last_frame_work == pytest.approx(controller_module.FRAME_STEP_BUDGET)
+    assert quick.last_frame_work == pytest.approx(session_module.FRAME_STEP_BUDGET)
     # With the cost known, the next frame takes the same number of steps.
     before = len(chunks)
     quick._tick()
@@ -390,7 +396,7 @@ def test_set_ball_start_reruns_that_ball_only(quick):
 def test_history_step_limit_shrinks_with_swarms():
     one = history_step_limit((gd_ball("a", (0.0, 0.0)),))
     many = history_step_limit(tuple(gd_ball(str(i), (0.0, 0.0), particles=32) for i in range(16)))
-    assert one == controller_module.MAX_STEPS
+    assert one == MAX_STEPS
     assert 1000 <= many < one
 
 
@@ -411,7 +417,7 @@ def test_a_scene_round_trips_through_json_and_runs_identically(qtbot, tmp_path):
         scene = controller.current_scene()
         path = tmp_path / "scene.json"
         save_scene(scene, path)
-        reloaded = Scene.from_json(path.read_text())
+        reloaded = scene_from_json(path.read_text())
         assert reloaded == scene
 
         controller.reset()
