@@ -66,9 +66,16 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return adagrad(**{name: settings[name] for name in
-                      ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")})
+def effective_rate(state: AdagradState, settings: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
+    """The rate R = clr / (sqrt(sum) + eps) (k, 2) each coordinate of the particles ``rows`` applies
+    to its gradient, clr = lr / (1 + t lr_decay) of the next step; NaN before the first step. With R
+    frozen, AdaGrad is gradient descent preconditioned by R, stable while lambda_max(R H) < 2 (its R
+    only shrinks, so an AdaGrad oscillation dies out)."""
+    count = state.step[rows]
+    clr = settings["lr"] / (1.0 + count * settings["lr_decay"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = clr[:, None] / (np.sqrt(state.sum[rows]) + settings["eps"])
+    return np.where((count > 0)[:, None], rate, np.nan)
 
 
 register(OptimizerSpec(
@@ -84,7 +91,10 @@ register(OptimizerSpec(
                        "starting value of the sum of squared gradients"),
         HyperParameter("eps", 1e-10, 1e-16, 1.0, "added to sqrt(sum) to avoid division by zero", log_scale=True),
     ),
-    make=_make,
+    factory=adagrad,
     description="AdaGrad: each coordinate's rate is lr / sqrt(sum of its squared gradients)",
     reference="Duchi, Hazan, Singer, JMLR 2011; torch.optim.Adagrad",
+    stability_factor=lambda settings: 2.0,
+    curvature_shift=lambda settings: float(settings["weight_decay"]),  # (L2: the gradient meets H + wd I)
+    effective_rate=effective_rate,
 ))

@@ -153,14 +153,28 @@ def velocity(state: AdamState, settings: Mapping[str, Any]) -> np.ndarray:
     return np.where(started[:, None], moved, 0.0)
 
 
-def _make_adam(settings: Mapping[str, Any]) -> Optimizer:
-    return adam(lr=settings["lr"], betas=settings["betas"], eps=settings["eps"],
-                weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"])
+def effective_rate(state: AdamState, settings: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
+    """The rate R = lr / (sqrt(v^) + eps) (k, 2) each coordinate of the particles ``rows`` applies to
+    its first moment (v^ of the running maximum with amsgrad); NaN before the first step.
+
+    Adam's bound: m is heavy-ball momentum in its averaging form (m = beta1 m + (1 - beta1) g), so
+    with R frozen the step is heavy ball of rate (1 - beta1) R and momentum beta1, stable while
+    (1 - beta1) lambda_max(R H) < 2 (1 + beta1): c = 2 (1 + beta1) / (1 - beta1), 38 for beta1 = 0.9
+    (Cohen et al. 2022's "38 / lr"). The bias correction of m (a factor 1 / (1 - beta1^t) that
+    tends to 1) is left out."""
+    beta2 = float(settings["betas"][1])
+    count = state.step[rows]
+    second = (state.max_exp_avg_sq if settings["amsgrad"] else state.exp_avg_sq)[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corrected = second / (1.0 - np.power(beta2, np.maximum(count, 1)))[:, None]
+        rate = settings["lr"] / (np.sqrt(corrected) + settings["eps"])
+    return np.where((count > 0)[:, None], rate, np.nan)
 
 
-def _make_adamw(settings: Mapping[str, Any]) -> Optimizer:
-    return adam(lr=settings["lr"], betas=settings["betas"], eps=settings["eps"],
-                weight_decay=settings["weight_decay"], amsgrad=settings["amsgrad"], decoupled_weight_decay=True)
+def stability_factor(settings: Mapping[str, Any]) -> float:
+    """c = 2 (1 + beta1) / (1 - beta1) (see :func:`effective_rate`)."""
+    beta1 = float(settings["betas"][0])
+    return 2.0 * (1.0 + beta1) / (1.0 - beta1)
 
 
 def _hyperparameters(weight_decay: float, description: str) -> tuple[HyperParameter, ...]:
@@ -180,10 +194,13 @@ register(OptimizerSpec(
     display_name="Adam",
     family="adaptive-rate",
     hyperparameters=_hyperparameters(0.0, "L2 penalty: weight_decay * p is added to the gradient"),
-    make=_make_adam,
+    factory=adam,
     description="Adam: momentum on the gradient divided by the root mean square, both bias-corrected",
     reference="Kingma and Ba, ICLR 2015; Reddi et al., ICLR 2018 (amsgrad); torch.optim.Adam",
     velocity=velocity,
+    stability_factor=stability_factor,
+    curvature_shift=lambda settings: float(settings["weight_decay"]),  # (L2: the gradient meets H + wd I)
+    effective_rate=effective_rate,
 ))
 
 register(OptimizerSpec(
@@ -191,8 +208,13 @@ register(OptimizerSpec(
     display_name="AdamW",
     family="adaptive-rate",
     hyperparameters=_hyperparameters(1e-2, "decoupled weight decay: p shrinks by the factor 1 - lr * weight_decay"),
-    make=_make_adamw,
+    factory=adam,
+    fixed={"decoupled_weight_decay": True},
     description="AdamW: Adam with decoupled weight decay",
     reference="Loshchilov and Hutter, ICLR 2019; torch.optim.AdamW",
     velocity=velocity,
+    stability_factor=stability_factor,
+    # (decoupled decay shrinks p by the factor 1 - lr wd outside the moments: it only damps, and
+    # adds no curvature that R meets)
+    effective_rate=effective_rate,
 ))

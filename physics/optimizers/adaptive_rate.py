@@ -135,13 +135,21 @@ def momentum_adaptive_lr(lr: float = 0.01, lr_inc: float = 1.05, lr_dec: float =
     return Optimizer(init, update)
 
 
-def _make_adaptive_lr(settings: Mapping[str, Any]) -> Optimizer:
-    return adaptive_lr(**{name: settings[name] for name in ("lr", "lr_inc", "lr_dec", "max_perf_inc")})
+def effective_rate(state: Any, settings: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
+    """Each particle's own current rate lr (its state's), the same for both coordinates (k, 2).
+
+    traingda is gradient descent at that rate, stable while lr lambda_max < 2; traingdx's change
+    dX = mc dX_prev - (1 - mc) lr g is heavy ball of rate (1 - mc) lr and momentum mc, stable while
+    lr lambda_max < 2 (1 + mc) / (1 - mc) (:func:`stability_factor`). Growing its rate after every
+    success, either one climbs to that edge, and bounces there until a rejected step lowers it."""
+    rate = state.lr[rows]
+    return np.column_stack([rate, rate])
 
 
-def _make_momentum_adaptive_lr(settings: Mapping[str, Any]) -> Optimizer:
-    return momentum_adaptive_lr(**{name: settings[name] for name in
-                                   ("lr", "lr_inc", "lr_dec", "max_perf_inc", "momentum")})
+def stability_factor(settings: Mapping[str, Any]) -> float:
+    """c = 2 for traingda, 2 (1 + mc) / (1 - mc) for traingdx (see :func:`effective_rate`)."""
+    momentum = float(settings.get("momentum", 0.0))
+    return 2.0 * (1.0 + momentum) / (1.0 - momentum)
 
 
 _SHARED = (
@@ -156,10 +164,12 @@ register(OptimizerSpec(
     display_name="Adaptive learning rate (traingda)",
     family="adaptive-rate",
     hyperparameters=_SHARED,
-    make=_make_adaptive_lr,
+    factory=adaptive_lr,
     description="gradient descent that grows its rate after a success and shrinks it, rejecting the step, "
                 "when the loss rises",
     reference="MATLAB Deep Learning Toolbox traingda; Hagan, Demuth and Beale, Neural Network Design, 1996",
+    stability_factor=stability_factor,
+    effective_rate=effective_rate,
 ))
 
 register(OptimizerSpec(
@@ -168,8 +178,10 @@ register(OptimizerSpec(
     family="adaptive-rate",
     hyperparameters=(*_SHARED, HyperParameter("momentum", 0.9, 0.0, 0.999,
                                               "momentum constant (MATLAB's mc): the fraction of the last change kept")),
-    make=_make_momentum_adaptive_lr,
+    factory=momentum_adaptive_lr,
     description="traingdx: momentum with an adaptive rate; a step that raises the loss too much is rejected",
     reference="MATLAB Deep Learning Toolbox traingdx; Hagan, Demuth and Beale, Neural Network Design, 1996",
     velocity=lambda state, settings: state.change,  # dX_prev: already a displacement
+    stability_factor=stability_factor,
+    effective_rate=effective_rate,
 ))

@@ -24,6 +24,7 @@ traingdx: its last change dX. Draw it as it is, from the ball, on the scale of t
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -114,8 +115,11 @@ class OptimizerSpec:
         name: the command-line name ("adam", "damped-newton", ...).
         display_name: for menus ("Adam", "Damped Newton (Levenberg-Marquardt)").
         family: "first-order", "adaptive-rate", "second-order" or "quasi-newton".
-        hyperparameters: the parameters ``make`` accepts, with defaults and ranges.
-        make: builds the bound pair from a complete dict of hyper-parameter values.
+        hyperparameters: the parameters ``factory`` accepts, with defaults and ranges.
+        factory: the optimiser's maker (``sgd``, ``adam``, ...), called with the hyper-parameters as
+            keyword arguments; ``make(settings)`` calls it with a complete dict of them.
+        fixed: keyword arguments the entry always passes to ``factory`` besides its settings
+            (``nesterov=True`` for "nesterov", ``decoupled_weight_decay=True`` for "adamw").
         description: one line for a menu tooltip.
         reference: the paper or documentation the update rule follows.
         needs_hessian: whether ``update`` asks the oracle for the Hessian.
@@ -126,6 +130,14 @@ class OptimizerSpec:
         curvature_shift: what the bound adds to every curvature, a callable of the hyper-parameter
             dict (the weight decay, which adds weight_decay * I to the Hessian the rate meets), or
             None for nothing.
+        effective_rate: for methods whose rate adapts per coordinate (Adam, RMSProp, AdaGrad,
+            traingda/traingdx), ``effective_rate(state, settings, rows)``: the rate R (k, 2) each
+            coordinate of the particles ``rows`` (k,) applies to its (averaged) gradient on the next
+            step, lr folded in (Adam: lr / (sqrt(v^) + eps)); NaN where the method has not stepped
+            yet. Frozen for a step, the method is the fixed-rate one preconditioned by R, so its
+            bound reads lambda_max(R^1/2 (H + shift I) R^1/2) < c with c = ``stability_factor``
+            (Cohen et al., "Adaptive gradient methods at the edge of stability", 2022). None for
+            methods with one scalar lr (the bound is lr (lambda_max + shift) < c) or none at all.
         velocity: ``velocity(state, settings)``, the method's velocity (n, 2) in position units per
             step, pointing the way it pushes the ball (see the module docstring), or None where
             the state keeps no such memory; None for methods that never have one.
@@ -138,14 +150,27 @@ class OptimizerSpec:
     display_name: str
     family: str
     hyperparameters: tuple[HyperParameter, ...]
-    make: Callable[[Mapping[str, Any]], Optimizer]
+    factory: Callable[..., Optimizer]
+    fixed: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     reference: str = ""
     needs_hessian: bool = False
     stability_factor: Callable[[Mapping[str, Any]], float] | None = None
     curvature_shift: Callable[[Mapping[str, Any]], float] | None = None
+    effective_rate: Callable[[Any, Mapping[str, Any], np.ndarray], np.ndarray] | None = None
     velocity: Callable[[Any, Mapping[str, Any]], np.ndarray | None] | None = None
     defaults_override: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def make(self) -> Callable[[Mapping[str, Any]], Optimizer]:
+        """The bound pair from a complete dict of hyper-parameter values: ``factory(**settings,
+        **fixed)``. It carries the factory's name and module (functools.update_wrapper)."""
+        factory, fixed = self.factory, self.fixed
+
+        def make(settings: Mapping[str, Any]) -> Optimizer:
+            return factory(**settings, **fixed)
+
+        return functools.update_wrapper(make, factory)
 
     @property
     def first_order(self) -> bool:
@@ -184,9 +209,12 @@ def register(spec: OptimizerSpec) -> OptimizerSpec:
 
 
 def registry() -> Mapping[str, OptimizerSpec]:
-    """Every registered optimiser by name, in registration order."""
-    import physics.optimizers  # noqa: F401  (importing the package registers them all)
+    """Every registered optimiser by name, in registration order.
 
+    Complete without importing the optimisers' modules from here (which would close the cycle
+    base -> sgd -> base): this module is ``physics.optimizers.base``, so Python runs the package's
+    ``__init__`` before it, and that imports every optimiser's module, each registering its entries.
+    """
     return dict(_REGISTRY)
 
 

@@ -31,8 +31,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -132,10 +131,6 @@ def bfgs(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.9) -> Optimizer:
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return bfgs(lr=settings["lr"], c1=settings["c1"], c2=settings["c2"])
-
-
 register(OptimizerSpec(
     name="bfgs",
     display_name="BFGS (quasi-Newton)",
@@ -146,7 +141,7 @@ register(OptimizerSpec(
                        log_scale=True),
         HyperParameter("c2", 0.9, 0.01, 0.999, "curvature constant of the strong Wolfe line search"),
     ),
-    make=_make,
+    factory=bfgs,
     description="BFGS: Newton-like steps from an inverse Hessian learned from gradient changes, with a line search",
     reference="Broyden, Fletcher, Goldfarb, Shanno 1970; Nocedal and Wright 2006, algorithm 6.1",
 ))

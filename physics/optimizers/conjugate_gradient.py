@@ -36,8 +36,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -110,10 +109,6 @@ def conjugate_gradient(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.1, resta
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return conjugate_gradient(lr=settings["lr"], c1=settings["c1"], c2=settings["c2"], restart=settings["restart"])
-
-
 register(OptimizerSpec(
     name="cg",
     display_name="Conjugate gradient (Polak-Ribiere+)",
@@ -125,7 +120,7 @@ register(OptimizerSpec(
         HyperParameter("c2", 0.1, 0.01, 0.999, "curvature constant of the strong Wolfe line search"),
         HyperParameter("restart", 2, 1, 100, "restart with steepest descent every this many steps", kind="int"),
     ),
-    make=_make,
+    factory=conjugate_gradient,
     description="nonlinear conjugate gradient: each direction mixes the gradient with the last direction",
     reference="Polak and Ribiere 1969; Polyak 1969; Nocedal and Wright 2006, section 5.2",
 ))

@@ -35,8 +35,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -94,10 +93,6 @@ def damped_newton(mu: float = 1e-3, mu_dec: float = 0.1, mu_inc: float = 10.0, m
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return damped_newton(**{name: settings[name] for name in ("mu", "mu_dec", "mu_inc", "mu_max")})
-
-
 register(OptimizerSpec(
     name="damped-newton",
     display_name="Damped Newton (Levenberg-Marquardt)",
@@ -108,7 +103,7 @@ register(OptimizerSpec(
         HyperParameter("mu_inc", 10.0, 1.5, 1000.0, "factor applied to the damping after a trial that does not"),
         HyperParameter("mu_max", 1e10, 1.0, 1e20, "largest damping tried before the particle waits", log_scale=True),
     ),
-    make=_make,
+    factory=damped_newton,
     description="Levenberg-Marquardt: step = -(H + mu I)^-1 g, with mu raised until the step lowers f",
     reference="Levenberg 1944; Marquardt 1963; MATLAB trainlm",
     needs_hessian=True,

@@ -25,8 +25,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,17 +69,13 @@ def newton(lr: float = 1.0) -> Optimizer:
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return newton(lr=settings["lr"])
-
-
 register(OptimizerSpec(
     name="newton",
     display_name="Newton (undamped)",
     family="second-order",
     hyperparameters=(HyperParameter("lr", 1.0, 1e-3, 2.0, "step-length factor: 1 jumps to the model's critical point",
                                     log_scale=True),),
-    make=_make,
+    factory=newton,
     description="Newton's method: step = -H^-1 g; converges fast near a minimum, and is drawn to saddles",
     reference="Nocedal and Wright, Numerical Optimization, 2006, section 3.3; Dauphin et al., NeurIPS 2014",
     needs_hessian=True,

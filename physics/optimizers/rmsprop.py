@@ -97,8 +97,24 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return rmsprop(**{name: settings[name] for name in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")})
+def effective_rate(state: Any, settings: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
+    """The rate R = lr / (sqrt(v~) + eps) (k, 2) each coordinate of the particles ``rows`` applies to
+    its gradient (v~ = v - g_avg^2 when centred); NaN before the first step (v = 0 exactly).
+
+    With R frozen, RMSProp is gradient descent preconditioned by R, stable while
+    lambda_max(R H) < 2; with momentum the buffer sums R g as heavy ball does, stable while
+    lambda_max(R H) < 2 (1 + momentum) (:func:`stability_factor`)."""
+    variance = state.square_avg[rows]
+    if settings["centered"]:
+        variance = np.maximum(variance - state.grad_avg[rows] ** 2, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = settings["lr"] / (np.sqrt(variance) + settings["eps"])
+    return np.where(state.square_avg[rows] > 0.0, rate, np.nan)
+
+
+def stability_factor(settings: Mapping[str, Any]) -> float:
+    """c = 2 (1 + momentum) (see :func:`effective_rate`)."""
+    return 2.0 * (1.0 + float(settings["momentum"]))
 
 
 register(OptimizerSpec(
@@ -115,9 +131,12 @@ register(OptimizerSpec(
         HyperParameter("centered", False, description="divide by the estimated standard deviation "
                        "(mean of g^2 minus the squared mean of g) instead of the root mean square", kind="bool"),
     ),
-    make=_make,
+    factory=rmsprop,
     description="RMSProp: divide each coordinate's gradient by the root mean square of its recent values",
     reference="Tieleman and Hinton 2012; Graves 2013 (centred); torch.optim.RMSprop",
     velocity=lambda state, settings: (None if getattr(state, "momentum_buffer", None) is None
                                       else -settings["lr"] * state.momentum_buffer),
+    stability_factor=stability_factor,
+    curvature_shift=lambda settings: float(settings["weight_decay"]),  # (L2: the gradient meets H + wd I)
+    effective_rate=effective_rate,
 ))

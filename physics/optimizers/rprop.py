@@ -27,8 +27,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -72,10 +71,6 @@ def rprop(lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return rprop(lr=settings["lr"], etas=settings["etas"], step_sizes=settings["step_sizes"])
-
-
 register(OptimizerSpec(
     name="rprop",
     display_name="Rprop",
@@ -87,7 +82,7 @@ register(OptimizerSpec(
                        kind="pair"),
         HyperParameter("step_sizes", (1e-6, 50.0), 0.0, 1e3, "(minimum, maximum) allowed step sizes", kind="pair"),
     ),
-    make=_make,
+    factory=rprop,
     description="Rprop: each coordinate steps a length that grows while its gradient keeps its sign",
     reference="Riedmiller and Braun, IEEE ICNN 1993; torch.optim.Rprop",
 ))

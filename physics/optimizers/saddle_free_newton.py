@@ -22,8 +22,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -56,10 +55,6 @@ def saddle_free_newton(lr: float = 1.0, damping: float = 0.01) -> Optimizer:
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return saddle_free_newton(lr=settings["lr"], damping=settings["damping"])
-
-
 register(OptimizerSpec(
     name="saddle-free-newton",
     display_name="Saddle-free Newton",
@@ -69,7 +64,7 @@ register(OptimizerSpec(
         HyperParameter("damping", 0.01, 1e-8, 100.0, "smallest curvature magnitude the step divides by",
                        log_scale=True),
     ),
-    make=_make,
+    factory=saddle_free_newton,
     description="saddle-free Newton: divide by |H| (absolute eigenvalues) so that saddles repel",
     reference="Dauphin et al., NeurIPS 2014",
     needs_hessian=True,

@@ -128,15 +128,6 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_
     return Optimizer(init, update)
 
 
-def _make(settings: Mapping[str, Any]) -> Optimizer:
-    return sgd(lr=settings["lr"], momentum=settings.get("momentum", 0.0), dampening=settings.get("dampening", 0.0),
-               weight_decay=settings.get("weight_decay", 0.0), nesterov=settings.get("nesterov", False))
-
-
-def _make_nesterov(settings: Mapping[str, Any]) -> Optimizer:
-    return _make({**settings, "nesterov": True})
-
-
 def stability_factor(settings: Mapping[str, Any]) -> float:
     """c such that the iteration is stable on a quadratic while lr * lambda_max < c (derived above)."""
     momentum = settings.get("momentum", 0.0)
@@ -164,7 +155,7 @@ register(OptimizerSpec(
     display_name="Gradient descent",
     family="first-order",
     hyperparameters=(LR, WEIGHT_DECAY),
-    make=_make,
+    factory=sgd,
     description="plain gradient descent: step = -lr * gradient",
     reference="Cauchy 1847; " + REFERENCE,
     stability_factor=stability_factor,
@@ -177,7 +168,7 @@ register(OptimizerSpec(
     display_name="SGD (torch.optim.SGD)",
     family="first-order",
     hyperparameters=(LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV),
-    make=_make,
+    factory=sgd,
     description="torch.optim.SGD: gradient descent with optional momentum, dampening and Nesterov momentum",
     reference=REFERENCE,
     stability_factor=stability_factor,
@@ -190,7 +181,7 @@ register(OptimizerSpec(
     display_name="Momentum (heavy ball)",
     family="first-order",
     hyperparameters=(LR, replace(MOMENTUM, default=0.9), DAMPENING, WEIGHT_DECAY),
-    make=_make,
+    factory=sgd,
     description="heavy-ball momentum: the buffer b = momentum * b + g carries the ball through ravines",
     reference=REFERENCE,
     stability_factor=stability_factor,
@@ -203,7 +194,8 @@ register(OptimizerSpec(
     display_name="Nesterov momentum",
     family="first-order",
     hyperparameters=(LR, replace(MOMENTUM, default=0.9, minimum=1e-3), WEIGHT_DECAY),
-    make=_make_nesterov,
+    factory=sgd,
+    fixed={"nesterov": True},
     description="Nesterov momentum as torch.optim.SGD(nesterov=True): step along g + momentum * b",
     reference=REFERENCE,
     stability_factor=lambda settings: stability_factor({**settings, "nesterov": True}),

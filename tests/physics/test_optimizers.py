@@ -10,7 +10,9 @@ bound they state.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
 import math
 
 import numpy as np
@@ -115,6 +117,20 @@ def test_hyperparameter_names_and_defaults_follow_torch():
 def test_inconsistent_settings_are_refused_with_a_message(name, values, message):
     with pytest.raises(DownhillError, match=message):
         get_optimizer(name).create(**values)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_registry_makes_each_optimiser_from_its_settings_as_keyword_arguments(name):
+    """No maker per entry: the spec's factory takes the settings (and the entry's fixed arguments)
+    as its keyword arguments, and ``make`` hands them over unchanged."""
+    spec = get_optimizer(name)
+    keywords = inspect.signature(spec.factory).parameters
+    assert {h.name for h in spec.hyperparameters} | set(spec.fixed) <= set(keywords)
+    assert not set(spec.fixed) & {h.name for h in spec.hyperparameters}
+    received = {}
+    recording = dataclasses.replace(spec, factory=lambda **values: received.update(values) or "made")
+    assert recording.make(spec.defaults()) == "made"
+    assert received == {**spec.defaults(), **spec.fixed}
 
 
 def test_unknown_and_out_of_range_hyperparameters_are_refused():
