@@ -139,7 +139,7 @@ def command_presets(out: TextIO) -> int:
         out.write(f"  {name:<{width}}{preset.title}\n{indent}f = {preset.formula}\n")
         out.write(textwrap.fill(preset.note, width=110, initial_indent=indent, subsequent_indent=indent) + "\n")
     try:
-        from physics.scenes import PRESET_SCENES
+        from physics.preset_scenes import PRESET_SCENES
     except ImportError:  # the physics package is not built yet
         return 0
     out.write("\nPreset scenes (use the name with --scene NAME):\n")
@@ -277,7 +277,9 @@ def _run_command(argv: Sequence[str] | None, out: StandardOutput) -> int:
         return command_critical(args, out)
     if args.command == "run":
         from physics.cli import run_command
+        from physics.memory import keep_freed_memory
 
+        keep_freed_memory()  # a setting of the whole process, made by the program, not by a library
         return run_command(args, out)
     if args.command == "export":
         from gui.export_cli import export_command

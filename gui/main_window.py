@@ -475,7 +475,7 @@ class MainWindow(QMainWindow):
 
     # -- menus' contents -------------------------------------------------------------------------
     def _fill_scenes_menu(self) -> None:
-        from physics.scenes import PRESET_SCENES
+        from physics.preset_scenes import PRESET_SCENES
 
         self.scenes_menu.setToolTipsVisible(True)
         for name, scene in PRESET_SCENES.items():
@@ -676,7 +676,7 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "Cannot open the scene", str(error))
 
     def open_preset_scene(self, name: str) -> None:
-        from physics.scenes import PRESET_SCENES
+        from physics.preset_scenes import PRESET_SCENES
 
         if self.may_replace_scene():
             self.controller.load_scene(PRESET_SCENES[name])
@@ -697,7 +697,7 @@ class MainWindow(QMainWindow):
 
     def save_scene_file(self, path: str | Path) -> bool:
         """Write the live scene (atomically) to ``path``; a problem is shown in a message box."""
-        from physics.scenes import save_scene
+        from physics.scene_files import save_scene
 
         self.sync_view()
         scene = self.controller.current_scene()

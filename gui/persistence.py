@@ -8,7 +8,7 @@ so that they never touch the real user configuration):
   formula, the speed, recent files
   (and the formula editor's recent formulas);
 - the data directory: ``autosave.json`` (the current scene, written atomically by
-  ``physics.scenes.save_scene`` a moment after each change) and ``session.lock`` (a QLockFile
+  ``physics.scene_files.save_scene`` a moment after each change) and ``session.lock`` (a QLockFile
   held while the app runs). A lock left behind by a process that no longer exists means the
   previous session crashed, and its autosave is offered back.
 
@@ -41,7 +41,8 @@ from PyQt6.QtCore import (
     pyqtSignal,
 )
 
-from physics.scenes import Scene, ViewSettings, save_scene
+from physics.scene_files import save_scene
+from physics.scenes import Scene, ViewSettings
 from surfaces.errors import DownhillError
 
 ORGANIZATION = "Downhill"
@@ -339,7 +340,7 @@ class Autosaver(QObject):
     Changes (a new surface, a ball edited, a scene loaded) restart a short single-shot timer so
     that a slider drag writes once, not sixty times a second; a slow periodic timer catches
     anything the signals do not announce. Identical scenes are not rewritten. The write is
-    atomic (``physics.scenes.save_scene``), so a crash during a save leaves the previous one.
+    atomic (``physics.scene_files.save_scene``), so a crash during a save leaves the previous one.
     While :meth:`hold` is in force (an autosave of the last session is being offered back)
     nothing is written, so that file is not overwritten by the scene on screen.
 

@@ -403,7 +403,7 @@ def _single_plan(args: argparse.Namespace, steps: int) -> _Plan:
 
 
 def _scene_plan(args: argparse.Namespace, steps: int) -> _Plan:
-    from physics.scenes import resolve_scene
+    from physics.scene_files import resolve_scene
 
     conflicting = [_flag(name) for name in ("surface", *_FIXED_OPTIONS) if getattr(args, name, None) is not None]
     conflicting += [_flag(name) for name in _given_hyperparameters(args)]

@@ -23,13 +23,20 @@ The cache lives in the user's cache folder ($XDG_CACHE_HOME or ~/.cache, then
 downhill/numba-<key>), keyed by a hash of every physics source file and the Numba version.
 Numba checks only the source file of the kernel it loads, not those of the kernels it calls (the
 eigen-decomposition and the regime rules are called from the step's fused kernel in another
-module): keying the whole cache by all sources means that any change recompiles everything.
+module): keying the whole cache by all sources means that any change recompiles everything. The
+folders of other keys are deleted once unused for a day (prune_stale_caches).
+
+Compiling or loading every kernel ahead of a run is physics.warm_up's job.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -51,6 +58,12 @@ def inlined(function: F) -> F:
     return numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")(function)  # type: ignore[return-value]
 
 
+#: The cache folders' names: "numba-" and 16 hexadecimal digits of the key (see the module docstring).
+_FOLDER_NAME = re.compile(r"numba-[0-9a-f]{16}")
+#: A cache folder no process has used for this long (seconds) is stale and deleted.
+STALE_AFTER = 24 * 3600.0
+
+
 def _cache_folder() -> Path:
     """The cache folder of this physics source and Numba version (see the module docstring)."""
     digest = hashlib.sha256(numba.__version__.encode())
@@ -62,6 +75,38 @@ def _cache_folder() -> Path:
     return base / "downhill" / f"numba-{digest.hexdigest()[:16]}"
 
 
+def prune_stale_caches(current: Path, now: float | None = None) -> list[Path]:
+    """Delete the cache folders beside ``current`` that no process has used for STALE_AFTER seconds;
+    the folders deleted.
+
+    Why: the key changes with every edit of a physics source, so each edit would leave a folder
+    behind for good. Only folders named numba-<16 hex> other than ``current`` are touched
+    (anything else there is someone else's). A folder's last use is its modification time, which
+    each process sets on its own folder as it starts (_use_cache_folder): a folder another
+    checkout or version of Downhill is using now is fresh and stays, so two of them never delete
+    each other's kernels mid-run. A folder that vanishes meanwhile (another process pruning too)
+    or that this user may not delete is left as it is.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(current.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name == current.name or not _FOLDER_NAME.fullmatch(entry.name):
+            continue
+        try:
+            status = entry.lstat()
+            if not stat.S_ISDIR(status.st_mode) or now - status.st_mtime < STALE_AFTER:
+                continue  # (a symbolic link or a file is not a folder Numba made)
+            shutil.rmtree(entry)
+        except OSError:
+            continue  # (a race with another process, or no permission: tried again at the next start)
+        removed.append(entry)
+    return removed
+
+
 def _use_cache_folder() -> None:
     folder = _cache_folder()
     try:
@@ -70,36 +115,11 @@ def _use_cache_folder() -> None:
         return  # (no writable home: Numba's own choice, beside the sources or nowhere)
     if os.access(folder, os.W_OK):
         numba.config.CACHE_DIR = str(folder)
+        try:
+            os.utime(folder)  # (its last use, which keeps it from other processes' pruning)
+        except OSError:
+            pass
+        prune_stale_caches(folder)
 
 
 _use_cache_folder()
-
-
-def warm_up() -> None:
-    """Compile (or load from the cache) every kernel a simulation uses, by running a small one: a
-    noisy swarm, a single ball with and without noise and a ball that diverges, with the array
-    layouts of a real run (tests/physics/test_warm_up.py checks that a varied run compiles nothing more).
-    About 3 s the first time on a machine, a few tenths of a second once cached."""
-    import numpy as np
-
-    from physics.balls import BallSpec
-    from physics.noise import COMPILED_DRAW_POINTS, NoiseSettings
-    from physics.optimizers.arrays import uniform
-    from physics.simulation import Simulation
-    from surfaces.presets import preset_surface
-
-    for dtype in (np.float64, np.int64):  # (the optimisers' per-particle rates and step counts)
-        uniform(np.zeros(2, dtype=dtype))
-    balls = [BallSpec("swarm", "#1f77b4", "adam", (("lr", 0.01),), (-1.0, 1.0), NoiseSettings(sigma=0.5),
-                      particles=COMPILED_DRAW_POINTS, spread=0.2),
-             BallSpec("ball", "#ff7f0e", "gd", (("lr", 1e-3),), (-1.0, 1.0), NoiseSettings()),
-             BallSpec("noisy", "#9467bd", "gd", (("lr", 1e-3),), (-1.0, 1.0), NoiseSettings(sigma=0.1)),
-             BallSpec("away", "#2ca02c", "gd", (("lr", 10.0),), (1.5, 2.5), NoiseSettings())]
-    simulation = Simulation(preset_surface("rosenbrock"), balls, seed=0, capacity=16)
-    simulation.step(6)
-    for index in range(len(balls)):
-        simulation.state(index)
-
-
-if __name__ == "__main__":
-    warm_up()

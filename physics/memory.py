@@ -18,6 +18,10 @@ def keep_freed_memory() -> None:
     3 to 5 times slower (an Adam update 5.9 ms instead of 1.2 ms). Raising the mmap and trim
     thresholds keeps the memory mapped; the process's footprint stays at its peak instead. Done
     once per process; a no-op where the C library is not glibc.
+
+    A setting of the whole process, so the programs call it as they start (main.py before `run`,
+    gui.app.prepare_process), and benchmarks that time large swarms call it themselves; no library
+    constructor does.
     """
     global _ALLOCATOR_TUNED
     if _ALLOCATOR_TUNED or not sys.platform.startswith("linux"):

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from physics.balls import BallSpec
+from physics.balls import PALETTE, BallSpec
 from physics.noise import NoiseSettings
-from physics.scenes import PALETTE, Scene, ViewSettings
+from physics.scenes import Scene, ViewSettings
 
-# Ball colours from the one ball palette (physics.scenes.PALETTE, which gui.palette reads too).
+# Ball colours from the one ball palette (physics.balls.PALETTE, which gui.palette reads too).
 # The texts stay ASCII ("lambda_max", "x"): `main.py presets` prints them, also to terminals that
 # cannot encode λ.
 ORANGE, SKY, GREEN, RED, PURPLE, WHITE = PALETTE

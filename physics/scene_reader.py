@@ -6,7 +6,8 @@ Infinity or duplicate keys (and without the recursion a deeply nested file would
 builds the :class:`~physics.scenes.Scene`. Each problem raises
 :class:`~surfaces.errors.SceneError` whose ``field`` is the dotted path of the offending key
 (``balls[1].noise.sigma``). The formula, the optimiser names and hyper-parameters are checked
-later by :meth:`Scene.from_dict` against the surface and the optimiser registry.
+later by :func:`scene_from_dict` against the surface and the optimiser registry.
+:func:`scene_from_json` does all of it for the text of a scene file (physics.scene_files reads the file).
 """
 
 from __future__ import annotations
@@ -15,23 +16,51 @@ import json
 import math
 from typing import Any
 
-from physics.balls import MAX_COORDINATE, MAX_PARTICLES, BallSpec
+from physics.balls import MAX_BALLS, MAX_COORDINATE, MAX_PARTICLES, BallSpec, ball_color
 from physics.noise import SCHEDULES, NoiseSettings
 from physics.scenes import (
     LAYOUTS,
-    MAX_BALLS,
     MAX_FORMULA_LENGTH,
+    MAX_SCENE_BYTES,
     MAX_SPEED,
     MAX_TEXT,
     MAX_TOTAL_PARTICLES,
     OVERLAYS,
-    PALETTE,
     SCENE_VERSION,
     Scene,
     ViewSettings,
 )
 from surfaces.errors import DownhillError, SceneError
 from surfaces.surface import Domain
+
+
+def scene_from_json(text: str | bytes) -> Scene:
+    """Parse and validate a scene (JSON text, or its UTF-8 bytes). Raises SceneError naming the offending field."""
+    if isinstance(text, bytes | bytearray):
+        if len(text) > MAX_SCENE_BYTES:
+            raise SceneError(f"the scene is {len(text)} bytes; the limit is {MAX_SCENE_BYTES}")
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise SceneError(f"the scene is not UTF-8 text (byte {error.start})") from None
+    if not isinstance(text, str):
+        raise SceneError("a scene is JSON text")
+    if len(text.encode("utf-8", errors="replace")) > MAX_SCENE_BYTES:
+        raise SceneError(f"the scene is larger than the limit of {MAX_SCENE_BYTES} bytes")
+    return scene_from_dict(parse_json(text))
+
+
+def scene_from_dict(data: Any) -> Scene:
+    """Validate JSON-like data (dicts, lists, numbers, strings) and make the Scene, its balls checked
+    against its surface (starts inside the domain, the optimiser and hyper-parameters known)."""
+    scene = read_scene(data)
+    surface = scene.surface()
+    for index, ball in enumerate(scene.balls):
+        try:
+            ball.check_against(surface, f"balls[{index}]")
+        except DownhillError as error:
+            raise SceneError(error.message, field=error.field or f"balls[{index}]") from None
+    return scene
 
 
 def parse_json(text: str) -> Any:
@@ -218,7 +247,7 @@ class _Reader:
             "name", "color", "optimizer", "hyperparameters", "start", "noise", "particles", "spread", "clip",
             "visible"))
         name = self._text(data.get("name", f"ball {index + 1}"), f"{where}.name", 60)
-        color = self._text(data.get("color", PALETTE[index % len(PALETTE)]), f"{where}.color", 7)
+        color = self._text(data.get("color", ball_color(index)), f"{where}.color", 7)
         optimizer = self._text(data["optimizer"], f"{where}.optimizer", 60)
         hyper = data.get("hyperparameters", {})
         if not isinstance(hyper, dict):

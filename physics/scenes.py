@@ -7,7 +7,8 @@ and read back bit for bit.
 
 Scene files arrive from other people, so loading is defensive: the file size is limited, JSON is
 parsed without NaN or Infinity, every key is checked against the known ones and every value for
-its type and range (physics.scene_reader), the formula goes through the safe parser
+its type and range (physics.scene_reader, whose scene_from_json reads a scene's text; physics.scene_files
+saves, loads and finds scene files, physics.preset_scenes holds the presets), the formula goes through the safe parser
 (surfaces.parsing; nothing is ever evaluated), and hyper-parameters through the optimiser's own
 ranges. Any problem raises
 :class:`~surfaces.errors.SceneError` whose ``field`` names the key (``balls[1].optimizer``) and
@@ -30,40 +31,30 @@ The file format (version 1; every key but ``version`` and ``formula`` is optiona
                  "particles": 1, "spread": 0, "clip": null, "visible": true}]
     }
 
-Saving is atomic: the text goes to a temporary file in the same directory, is flushed to disk,
-and replaces the target in one rename, so a crash never leaves half a scene.
+This module holds only the value: it reads no file and knows no preset, so the modules that do
+can import it without importing each other.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from physics.balls import BallSpec
+from physics.overlays import OVERLAY_NAMES
 from surfaces.errors import DownhillError, SceneError
 from surfaces.surface import Domain, Surface
 
 SCENE_VERSION = 1
 MAX_SCENE_BYTES = 1_000_000
-MAX_BALLS = 32
 MAX_TOTAL_PARTICLES = 400_000
 MAX_SPEED = 1000
 MAX_FORMULA_LENGTH = 2000
 MAX_TEXT = {"title": 200, "description": 5000, "note": 500}
 LAYOUTS = ("both", "3d", "2d")
-OVERLAYS = ("gradient", "step", "velocity", "eigenvectors", "trails", "critical_points", "contours")
-#: The ball palette: colours given to balls that do not name one, and to the preset scenes' and the
-#: app's new balls (gui.palette.BALL_COLORS is this tuple; physics cannot import gui). Okabe & Ito's
-#: colour-blind-safe set with white for its black (the views are dark) and without its yellow and
-#: dark blue (lost on viridis' peaks and dark valleys); gui.palette explains and tests/gui/test_palette.py
-#: checks that they stay apart from each other and from the colours that carry meaning.
-PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#d55e00", "#cc79a7", "#ffffff")
+OVERLAYS = OVERLAY_NAMES  # the overlays' scene keys (physics.overlays holds the one table)
 
 
 @dataclass(frozen=True)
@@ -161,121 +152,6 @@ class Scene:
     def to_json(self) -> str:
         """Human-editable JSON text (indented; floats written exactly)."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> Scene:
-        """Parse and validate a scene. Raises SceneError naming the offending field."""
-        if isinstance(text, bytes | bytearray):
-            if len(text) > MAX_SCENE_BYTES:
-                raise SceneError(f"the scene is {len(text)} bytes; the limit is {MAX_SCENE_BYTES}")
-            try:
-                text = bytes(text).decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise SceneError(f"the scene is not UTF-8 text (byte {error.start})") from None
-        if not isinstance(text, str):
-            raise SceneError("a scene is JSON text")
-        if len(text.encode("utf-8", errors="replace")) > MAX_SCENE_BYTES:
-            raise SceneError(f"the scene is larger than the limit of {MAX_SCENE_BYTES} bytes")
-        from physics.scene_reader import parse_json
-
-        return cls.from_dict(parse_json(text))
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Scene:
-        """Validate JSON-like data (dicts, lists, numbers, strings) and make the Scene."""
-        from physics.scene_reader import read_scene
-
-        scene = read_scene(data)
-        surface = scene.surface()
-        for index, ball in enumerate(scene.balls):
-            try:
-                ball.check_against(surface, f"balls[{index}]")
-            except DownhillError as error:
-                raise SceneError(error.message, field=error.field or f"balls[{index}]") from None
-        return scene
-
-
-# ------------------------------------------------------------------------------------------- files
-
-
-def save_scene(scene: Scene, path: str | os.PathLike[str]) -> None:
-    """Write the scene's JSON to ``path`` atomically (temporary file, fsync, rename)."""
-    target = Path(path)
-    text = scene.to_json().encode("utf-8")
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        raise DownhillError(f"cannot save the scene in {directory}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise DownhillError(f"cannot save the scene to {target}: {error.strerror or error}") from None
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable where the platform allows it (POSIX)."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def load_scene(path: str | os.PathLike[str]) -> Scene:
-    """Read and validate a scene file. Raises SceneError (unreadable, too large, or invalid)."""
-    target = Path(path)
-    try:
-        status = target.stat()
-        # A FIFO, a device or a directory is refused before opening: opening a named pipe blocks forever.
-        if not stat.S_ISREG(status.st_mode):
-            raise SceneError(f"{target} is not a regular file; a scene is a JSON file")
-        size = status.st_size
-        if size > MAX_SCENE_BYTES:
-            raise SceneError(f"{target} is {size} bytes; a scene is at most {MAX_SCENE_BYTES}")
-        with open(target, "rb") as stream:
-            data = stream.read(MAX_SCENE_BYTES + 1)
-    except OSError as error:
-        raise SceneError(f"cannot read the scene {target}: {error.strerror or error}") from None
-    try:
-        return Scene.from_json(data)
-    except SceneError as error:
-        raise SceneError(f"{target}: {error.message}", field=error.field, column=error.column) from None
-
-
-def resolve_scene(name_or_path: str) -> Scene:
-    """A preset scene by name, or a scene file by path."""
-    from physics.preset_scenes import PRESET_SCENES
-
-    if name_or_path in PRESET_SCENES:
-        return PRESET_SCENES[name_or_path]
-    if os.path.exists(name_or_path):
-        return load_scene(name_or_path)
-    raise SceneError(f"no preset scene or file named '{name_or_path}'; the preset scenes are "
-                     f"{', '.join(PRESET_SCENES)}")
-
-
-def __getattr__(name: str) -> Any:
-    # PRESET_SCENES lives in physics.preset_scenes, which imports this module; load it on first use.
-    if name == "PRESET_SCENES":
-        from physics.preset_scenes import PRESET_SCENES
-
-        return PRESET_SCENES
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------------------------- helpers

@@ -52,7 +52,6 @@ import numpy as np
 from physics.balls import BallSpec
 from physics.eigen import eigen_and_top, symmetric_eigenvectors
 from physics.helper import HELPER_PARTICLES, helper_thread
-from physics.memory import keep_freed_memory
 from physics.noise import (
     NoiseSettings,
     add_gaussian_noise,
@@ -119,7 +118,6 @@ class Simulation:
     def __init__(self, surface: Surface, balls: Sequence[BallSpec], seed: int = 0, capacity: int = 4096,
                  full_history: int = FULL_HISTORY_PARTICLES, compile_surface: bool = False):
         self._check_seed(seed)
-        keep_freed_memory()
         self.full_history = int(full_history)
         self.compile_surface = bool(compile_surface)
         self.surface = surface

@@ -35,7 +35,7 @@ from PyQt6.QtWidgets import (
 )
 
 from gui.screen_text import on_screen
-from physics.scenes import PRESET_SCENES
+from physics.preset_scenes import PRESET_SCENES
 from surfaces.errors import DownhillError
 from surfaces.presets import PRESETS
 

@@ -35,6 +35,7 @@ from gui.palette import ball_color  # noqa: E402
 from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel  # noqa: E402
 from gui.panels.history_plot import HistoryPlotPanel  # noqa: E402
 from physics.balls import BallSpec  # noqa: E402
+from physics.memory import keep_freed_memory  # noqa: E402
 from physics.noise import NoiseSettings  # noqa: E402
 from physics.scenes import Scene  # noqa: E402
 
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--play-seconds", type=float, default=4.0)
     args = parser.parse_args()
+    keep_freed_memory()  # as the app does at start (physics.memory)
 
     app = pg.mkQApp()
     meter = RefreshMeter()

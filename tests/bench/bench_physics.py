@@ -41,6 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from physics.balls import BallSpec  # noqa: E402
 from physics.eigen import eigen_and_top  # noqa: E402
+from physics.memory import keep_freed_memory  # noqa: E402
 from physics.noise import NoiseSettings, NoiseStream, add_gaussian_noise, ball_generator  # noqa: E402
 from physics.optimizers.base import get_optimizer  # noqa: E402
 from physics.particles import step_telemetry  # noqa: E402
@@ -287,6 +288,7 @@ def bench_history() -> None:
 
 
 def main() -> None:
+    keep_freed_memory()  # as the command line and the app do at start (physics.memory)
     print(f"Downhill physics benchmark (numpy {np.__version__}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f})")
     bench_swarm(torch_swarm_step(RegimeScales.of_surface(preset_surface("rosenbrock"))))

@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import QLabel, QMessageBox
 from gui.controller import SceneController
 from gui.main_window import FORMULA_SHARE, MainWindow
 from gui.persistence import AppSettings
-from physics.scenes import load_scene
+from physics.scene_files import load_scene
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT = 20_000

@@ -266,7 +266,7 @@ def test_preset_menu_loads_a_preset(qtbot, editor, controller):
 
 
 def test_scene_load_shows_its_formula(qtbot, editor, controller):
-    from physics.scenes import PRESET_SCENES
+    from physics.preset_scenes import PRESET_SCENES
 
     scene = PRESET_SCENES["ravine-momentum"]
     with qtbot.waitSignal(controller.surfaceChanged, timeout=BUILD_TIMEOUT):

@@ -7,7 +7,7 @@ import html
 import pytest
 
 from gui.editors.presets_gallery import NAME_ROLE, NOTE_ROLE, TITLE_ROLE, PresetsGallery, matches, presets_menu
-from physics.scenes import PRESET_SCENES
+from physics.preset_scenes import PRESET_SCENES
 from surfaces.presets import PRESETS
 
 BUILD_TIMEOUT = 20_000

@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
 from gui.main_window import MainWindow
 from physics.preset_scenes import PRESET_SCENES
-from physics.scenes import save_scene
+from physics.scene_files import save_scene
 
 BUILD_TIMEOUT = 20_000
 #: A scene whose formula has a parameter, so the formula editor shows a slider and its spin box.

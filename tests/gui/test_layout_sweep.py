@@ -25,7 +25,7 @@ from gui.controller import SceneController
 from gui.main_window import NO_3D_VARIABLE, MainWindow
 from gui.persistence import AppSettings
 from gui.screen_fit import MIN_PLOT_HEIGHT, fitted_frame, initial_size
-from physics.scenes import PRESET_SCENES
+from physics.preset_scenes import PRESET_SCENES
 
 #: Screens swept (available width x height, pixels).
 SCREENS = ((1280, 720), (1366, 768), (1440, 900), (1536, 864), (1600, 900), (1680, 1050), (1920, 1080))
@@ -160,7 +160,7 @@ def test_fitted_frame_moves_then_shrinks_into_the_screen() -> None:
 @pytest.fixture(scope="module")
 def warm_kernels():
     """The physics kernels compiled (or loaded) once, as the app does at start-up, not in a timed step."""
-    from physics.compiled import warm_up
+    from physics.warm_up import warm_up
 
     warm_up()
 

@@ -19,8 +19,10 @@ from gui import palette
 from gui.controller import SceneController
 from gui.panels.eigenvalue_panel import EigenvaluePanel
 from gui.views.contour_map import ContourMapView
+from physics.balls import PALETTE
 from physics.preset_scenes import PRESET_SCENES
-from physics.scenes import PALETTE, Scene
+from physics.scene_reader import scene_from_json
+from physics.scenes import Scene
 
 #: Machado et al. 2009, Table 1, severity 1.0; rows give linear R, G, B from linear R, G, B.
 MACHADO_2009 = {
@@ -167,7 +169,7 @@ def test_every_ball_colour_comes_from_the_one_palette():
     for name, scene in PRESET_SCENES.items():
         for ball in scene.balls:
             assert ball.color in PALETTE, (name, ball.name, ball.color)
-    read = Scene.from_json('{"version": 1, "formula": "x^2", "balls": [{"optimizer": "gd", "start": [1, 0]},'
+    read = scene_from_json('{"version": 1, "formula": "x^2", "balls": [{"optimizer": "gd", "start": [1, 0]},'
                            ' {"optimizer": "adam", "start": [0, 1]}]}')
     assert [ball.color for ball in read.balls] == list(PALETTE[:2])
 

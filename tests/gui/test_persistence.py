@@ -20,7 +20,7 @@ from gui.persistence import (
     push_recent,
     start_up_notice,
 )
-from physics.scenes import load_scene
+from physics.scene_files import load_scene
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT = 20_000
@@ -382,7 +382,7 @@ def test_sigterm_keeps_unsaved_work_which_the_next_start_restores(tmp_path):
 
 
 def test_closing_while_the_restore_question_is_unanswered_keeps_the_autosave(tmp_path):
-    from physics.scenes import PRESET_SCENES
+    from physics.preset_scenes import PRESET_SCENES
 
     guard = SessionGuard(tmp_path)
     scene = replace(PRESET_SCENES["saddle-noise"], formula="x^2 - y^2 + 0.125*x")

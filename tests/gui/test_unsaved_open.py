@@ -18,7 +18,8 @@ from PyQt6.QtWidgets import QFileDialog, QMessageBox
 from gui.editors.presets_gallery import NAME_ROLE
 from gui.main_window import MainWindow
 from gui.persistence import AppSettings
-from physics.scenes import PRESET_SCENES, load_scene, save_scene
+from physics.preset_scenes import PRESET_SCENES
+from physics.scene_files import load_scene, save_scene
 
 BUILD_TIMEOUT = 20_000
 EDITED_FORMULA = "x^2 - y^2 + 0.5*x"

@@ -28,7 +28,7 @@ import main
 from physics.cli import BALL_COLUMNS, SWARM_COLUMNS
 from physics.preset_scenes import PRESET_SCENES
 from physics.regime import REGIMES
-from physics.scenes import save_scene
+from physics.scene_files import save_scene
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = str(ROOT / "main.py")

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 import main
-import physics.scenes
-from physics.balls import BallSpec
+from physics.balls import PALETTE, BallSpec
 from physics.noise import NoiseSettings
 from physics.preset_scenes import DEFAULT_SCENE, PRESET_SCENES
-from physics.scenes import MAX_SCENE_BYTES, PALETTE, Scene, ViewSettings, load_scene, resolve_scene, save_scene
+from physics.scene_files import load_scene, resolve_scene, save_scene
+from physics.scene_reader import scene_from_json
+from physics.scenes import MAX_SCENE_BYTES, Scene, ViewSettings
 from surfaces.errors import SceneError
 from surfaces.presets import PRESETS
 from surfaces.surface import Domain
@@ -40,7 +41,7 @@ def _scene() -> Scene:
 def test_a_scene_round_trips_through_json_exactly() -> None:
     scene = _scene()
     text = scene.to_json()
-    again = Scene.from_json(text)
+    again = scene_from_json(text)
     assert again == scene
     assert again.to_json() == text
     assert again.parameters[0][1] == 0.30000000000000004 and again.parameters[1][1] == 1e-300
@@ -50,9 +51,8 @@ def test_a_scene_round_trips_through_json_exactly() -> None:
 
 def test_every_preset_scene_is_valid_and_round_trips() -> None:
     assert DEFAULT_SCENE in PRESET_SCENES and len(PRESET_SCENES) >= 8
-    assert physics.scenes.PRESET_SCENES is PRESET_SCENES
     for name, scene in PRESET_SCENES.items():
-        again = Scene.from_json(scene.to_json())
+        again = scene_from_json(scene.to_json())
         assert again == scene, name
         assert scene.title and scene.note and scene.description, name
         assert scene.formula in PRESETS, name  # every preset scene stands on a preset surface
@@ -60,7 +60,7 @@ def test_every_preset_scene_is_valid_and_round_trips() -> None:
 
 
 def test_minimal_scenes_take_defaults() -> None:
-    scene = Scene.from_json('{"version": 1, "formula": "x^2 + y^2", "balls": [{"optimizer": "gd", "start": [1, 2]}]}')
+    scene = scene_from_json('{"version": 1, "formula": "x^2 + y^2", "balls": [{"optimizer": "gd", "start": [1, 2]}]}')
     assert scene.balls[0].name == "ball 1" and scene.balls[0].color == PALETTE[0]
     assert scene.balls[0].start == (1.0, 2.0) and scene.seed == 0 and scene.speed == 1
     assert scene.view == ViewSettings() and scene.domain is None
@@ -139,7 +139,7 @@ HOSTILE = [
 @pytest.mark.parametrize(("text", "field", "words"), HOSTILE)
 def test_hostile_scene_files_are_refused_with_clear_messages(text: str, field: str | None, words: str) -> None:
     with pytest.raises(SceneError) as caught:
-        Scene.from_json(text)
+        scene_from_json(text)
     error = caught.value
     assert error.field == field, str(error)
     assert words in str(error), str(error)
@@ -151,20 +151,20 @@ def test_hostile_scene_files_are_refused_with_clear_messages(text: str, field: s
 def test_oversized_scenes_are_refused(tmp_path: Path) -> None:
     padding = " " * (MAX_SCENE_BYTES + 1)
     with pytest.raises(SceneError, match="limit"):
-        Scene.from_json(_scene().to_json() + padding)
+        scene_from_json(_scene().to_json() + padding)
     path = tmp_path / "huge.json"
     path.write_text(_scene().to_json() + padding)
     with pytest.raises(SceneError, match="at most"):
         load_scene(path)
     with pytest.raises(SceneError, match="UTF-8"):
-        Scene.from_json(b'{"version": 1, "formula": "\xff"}')
+        scene_from_json(b'{"version": 1, "formula": "\xff"}')
 
 
 def test_nothing_in_a_hostile_formula_is_executed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     text = _with("formula", f"__import__('os').system('touch {marker}')")
     with pytest.raises(SceneError):
-        Scene.from_json(text)
+        scene_from_json(text)
     assert not marker.exists()
 
 

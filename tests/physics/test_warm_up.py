@@ -1,4 +1,4 @@
-"""physics.compiled.warm_up compiles every kernel a run of the app or the command line needs.
+"""physics.warm_up.warm_up compiles every kernel a run of the app or the command line needs.
 
 A kernel first met after the warm-up is compiled (half a second) or loaded from the cache (tens
 of milliseconds) right then: in the app, on the UI thread, in the middle of an animation.
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import gc
 from numba.core.registry import CPUDispatcher
-from physics.compiled import warm_up
+from physics.warm_up import warm_up
 
 warm_up()
 
