@@ -10,10 +10,10 @@ goes away once every ball is back at step 0 or a scene is loaded. R does the sam
 
 from __future__ import annotations
 
-from typing import Any
-
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from gui.controller_link import ControllerLink
 
 
 class RestartOffer(QWidget):
@@ -25,7 +25,7 @@ class RestartOffer(QWidget):
 
     restartRequested = pyqtSignal()
 
-    def __init__(self, controller: Any, parent: QWidget | None = None):
+    def __init__(self, controller: ControllerLink, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
         self.label = QLabel()

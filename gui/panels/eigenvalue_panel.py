@@ -35,6 +35,7 @@ from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QFontMetricsF, QPainter
 from PyQt6.QtWidgets import QGraphicsRectItem
 
+from gui.controller_link import ControllerLink
 from gui.palette import NEGATIVE_CURVATURE_COLOR
 from gui.panels import plot_style
 from gui.panels.axes import AsinhScale, SymlogAxis, axis_bounds, choose_width
@@ -95,7 +96,7 @@ class EigenvaluePanel(HistoryPlotPanel):
                       LINEAR_LABEL),)
     track_magnitude = True
 
-    def __init__(self, controller: Any, parent: Any = None, scale_mode: str = "auto"):
+    def __init__(self, controller: ControllerLink, parent: Any = None, scale_mode: str = "auto"):
         if scale_mode not in SCALE_MODES:
             raise ValueError(f"scale_mode must be one of {SCALE_MODES}")
         self.scale_mode = scale_mode

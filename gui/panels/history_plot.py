@@ -48,6 +48,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QPen
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
+from gui.controller_link import ControllerLink
 from gui.panels import plot_style
 from gui.panels.axes import LogAxis
 from gui.panels.curve_set import CurveSet, SetCurve, pen_reach
@@ -124,7 +125,7 @@ class HistoryPlotPanel(QWidget):
     #: Whether the series keep their largest |value| (a panel that chooses its scale from it).
     track_magnitude = False
 
-    def __init__(self, controller: Any, parent: QWidget | None = None):
+    def __init__(self, controller: ControllerLink, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
         self.last_update_seconds = 0.0

@@ -48,6 +48,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gui.controller_link import ControllerLink
 from gui.palette import contrast_color, regime_color, swatch_icon
 from gui.panels import plot_style
 from gui.panels.numbers import format_number, format_pair
@@ -232,7 +233,7 @@ class RegimeBadgeDelegate(QStyledItemDelegate):
 class ReadoutPanel(QWidget):
     """A table of live read-outs per visible ball (see the module docstring)."""
 
-    def __init__(self, controller: Any, parent: QWidget | None = None):
+    def __init__(self, controller: ControllerLink, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
         self.last_update_seconds = 0.0

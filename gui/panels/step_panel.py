@@ -37,6 +37,7 @@ import pyqtgraph as pg
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QButtonGroup, QHBoxLayout, QToolButton, QWidget
 
+from gui.controller_link import ControllerLink
 from gui.palette import regime_color
 from gui.panels import plot_style
 from gui.panels.history_plot import HistoryPlotPanel, PlotSpec, Trace
@@ -125,7 +126,7 @@ class StepPanel(HistoryPlotPanel):
                  "for Nesterov); a band marks a learning rate above it", "lr", log_y=True),
     )
 
-    def __init__(self, controller: Any, parent: Any = None):
+    def __init__(self, controller: ControllerLink, parent: Any = None):
         self._bound_labels: dict[int, pg.TextItem] = {}
         self._label_texts: dict[int, tuple[str, str]] = {}  # ball: (its c as shown, its colour)
         self._label_state: tuple = ()

@@ -40,6 +40,7 @@ from OpenGL import GL
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui import palette
+from gui.controller_link import ControllerLink
 from gui.views.contours import choose_levels, contours_for, format_height, round_step
 from gui.views.gl_widget import LIT_SHADER, LabelledGLView, sphere_mesh
 from gui.views.mesh import BOX, WorldFrame, surface_mesh
@@ -75,7 +76,7 @@ class Landscape3DView(QtWidgets.QWidget):
 
     displayNoteChanged = QtCore.pyqtSignal(str)
 
-    def __init__(self, controller: Any, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, controller: ControllerLink, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
         self._sample: SurfaceSample | None = None
