@@ -1,26 +1,33 @@
 r"""Adam and AdamW: bias-corrected running moments of the gradient (torch.optim.Adam, torch.optim.AdamW).
 
-Adam's update, per coordinate, in the order torch.optim.Adam computes it (step t = 1, 2, ...):
+Adam's update, per coordinate, in the order torch.optim.Adam computes it (step t = 1, 2, ...);
+``update`` and ``adam_rule`` below follow it line by line:
 
     m_0 = 0, v_0 = 0, v_max_0 = 0
     g_t = grad f(p_{t-1})
     if weight_decay != 0:   g_t = g_t + weight_decay * p_{t-1}
     m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
     v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
+    if amsgrad:             v_max_t = max(v_max_{t-1}, v_t), which stands for v_t from here on
     m^_t = m_t / (1 - beta1^t)
-    if amsgrad:
-        v_max_t = max(v_max_{t-1}, v_t)
-        v^_t = v_max_t / (1 - beta2^t)
-    else:
-        v^_t = v_t / (1 - beta2^t)
+    v^_t = v_t / (1 - beta2^t)
     step = -lr * m^_t / (sqrt(v^_t) + eps)
 
-eps is added after the square root of the bias-corrected v. The code evaluates the last line as
--(lr sqrt(1 - beta2^t) / (1 - beta1^t)) * m_t / (sqrt(v_t) + eps sqrt(1 - beta2^t)), torch's
--(lr / (1 - beta1^t)) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps) with the square root of the
-bias correction moved out of the denominator (one pass fewer over the arrays): the same number
-up to rounding. On the first step m^ = g and v^ = g^2, so the step is
-exactly -lr * g / (|g| + eps): about lr in each coordinate, whatever the gradient's size.
+eps is added after the square root of the bias-corrected v. The last three lines are computed as
+one, with s = sqrt(1 - beta2^t) (like 1 - beta1^t, one number per step):
+
+    step = (-lr * s / (1 - beta1^t)) * m_t / (sqrt(v_t) + eps * s)
+
+which is torch's -(lr / (1 - beta1^t)) * m_t / (sqrt(v_t) / s + eps) multiplied by s / s: one
+pass fewer over the arrays, the same number up to rounding. On the first step m^ = g and
+v^ = g^2, so the step is exactly -lr * g / (|g| + eps): about lr in each coordinate, whatever
+the gradient's size.
+
+Compiled. ``adam_rule`` is the rule in NumPy, and the test oracle of ``_adam_kernel``, which
+makes the same operations in the same order in one pass per coordinate (the same bits:
+tests/physics/test_optimizers_kernels.py) and is what ``update`` runs, because it pays
+(tests/bench/bench_physics.py, 100 000 particles, fastest of many; the NumPy rule makes eleven
+passes over (n, 2) arrays): the update MEASURED_UPDATE, the swarm's whole step MEASURED_STEP.
 
 AdamW (decoupled weight decay) differs in one line: instead of adding weight_decay * p to the
 gradient, it first shrinks the parameters, p_{t-1} <- p_{t-1} * (1 - lr * weight_decay), then takes
@@ -42,7 +49,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,6 +57,9 @@ import numpy as np
 from physics.compiled import kernel
 from physics.optimizers.arrays import as_points, power, uniform, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
+
+#: The signature of adam_rule: (m, v, v_max, step) from g and the moments of the step before.
+Rule = Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
 class AdamState(NamedTuple):
@@ -83,27 +93,58 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
         g = as_points(grads)
         if weight_decay != 0.0 and not decoupled_weight_decay:
             g = g + weight_decay * as_points(params)
-        step_count = state.step + 1
-        shared = uniform(step_count)  # (a ball's particles share their count unless some were stopped)
-        bias_correction1 = 1.0 - power(beta1, step_count, shared)
-        bias_correction2_sqrt = np.sqrt(1.0 - power(beta2, step_count, shared))
-        # m / (sqrt(v) / s + eps) = s m / (sqrt(v) + eps s), s = sqrt(1 - beta2^t): one division fewer.
-        # The per-particle factors: one number when the particles share their step count.
-        eps_term = _per_particle(eps * bias_correction2_sqrt)
-        scale = _per_particle(-lr * bias_correction2_sqrt / bias_correction1)
-        exp_avg, exp_avg_sq, step = np.empty_like(g), np.empty_like(g), np.empty_like(g)
-        max_exp_avg_sq = np.empty_like(g) if amsgrad else state.max_exp_avg_sq
-        for k in range(2):
-            _adam_kernel(g[:, k], state.exp_avg[:, k], state.exp_avg_sq[:, k], state.max_exp_avg_sq[:, k],
-                         beta1, beta2, eps_term, scale, amsgrad, exp_avg[:, k], exp_avg_sq[:, k],
-                         max_exp_avg_sq[:, k] if amsgrad else _UNUSED, step[:, k])
+        t = state.step + 1
+        # Per particle, but one Python float when the particles share their step count (as a
+        # ball's do unless some were stopped): then 1 - beta1^t is exactly torch's.
+        shared = uniform(t)
+        bias_correction1 = 1.0 - power(beta1, t, shared)
+        s = np.sqrt(1.0 - power(beta2, t, shared))
+        exp_avg, exp_avg_sq, max_exp_avg_sq, step = RULE(
+            g, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq, beta1=beta1, beta2=beta2, amsgrad=amsgrad,
+            eps_s=eps * s, step_factor=-lr * s / bias_correction1)
         if weight_decay != 0.0 and decoupled_weight_decay:
             step -= (lr * weight_decay) * as_points(params)
         bias_correction1 = np.full(g.shape[0], bias_correction1) if shared else bias_correction1[:, 0]
-        return step, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, step_count)
+        return step, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, t)
 
     return Optimizer(init, update)
 
+
+def adam_rule(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, *,
+              beta1: float, beta2: float, amsgrad: bool, eps_s: float | np.ndarray,
+              step_factor: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The moments and the step of the module docstring, in NumPy: (m_t, v_t, v_max_t, step), each (n, 2).
+
+    Args:
+        g: (n, 2) g_t (weight decay included); exp_avg, exp_avg_sq, max_exp_avg_sq: (n, 2) m, v and
+            v_max of step t - 1 (v_max is returned as it is without amsgrad).
+        eps_s: eps * s, s = sqrt(1 - beta2^t); step_factor: -lr * s / (1 - beta1^t). Each a number,
+            or a column (n, 1) when the particles' step counts differ.
+    """
+    m = beta1 * exp_avg + g * (1.0 - beta1)
+    v = beta2 * exp_avg_sq + (g * g) * (1.0 - beta2)
+    if amsgrad:
+        max_exp_avg_sq = np.maximum(max_exp_avg_sq, v)
+    step = m / (np.sqrt(max_exp_avg_sq if amsgrad else v) + eps_s) * step_factor
+    return m, v, max_exp_avg_sq, step
+
+
+def compiled_adam_rule(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, *,
+                       beta1: float, beta2: float, amsgrad: bool, eps_s: float | np.ndarray,
+                       step_factor: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``adam_rule`` (same arguments, same bits) made by ``_adam_kernel``, one pass per coordinate."""
+    eps_s, step_factor = _per_particle(eps_s), _per_particle(step_factor)
+    m, v, step = np.empty_like(g), np.empty_like(g), np.empty_like(g)
+    v_max = np.empty_like(g) if amsgrad else max_exp_avg_sq
+    for k in range(2):
+        _adam_kernel(g[:, k], exp_avg[:, k], exp_avg_sq[:, k], max_exp_avg_sq[:, k], beta1, beta2, eps_s,
+                     step_factor, amsgrad, m[:, k], v[:, k], v_max[:, k] if amsgrad else _UNUSED, step[:, k])
+    return m, v, v_max, step
+
+
+#: The rule ``update`` runs: the compiled one, because it pays (module docstring); the benchmark
+#: sets ``adam_rule`` here to time the step without it.
+RULE: Rule = compiled_adam_rule
 
 #: The kernel's v_max output without amsgrad (never written).
 _UNUSED = np.empty(0)
@@ -116,13 +157,11 @@ def _per_particle(value: float | np.ndarray) -> np.ndarray:
 
 @kernel
 def _adam_kernel(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray,
-                 beta1: float, beta2: float, eps_term: np.ndarray, scale: np.ndarray, amsgrad: bool,
+                 beta1: float, beta2: float, eps_s: np.ndarray, step_factor: np.ndarray, amsgrad: bool,
                  new_avg: np.ndarray, new_avg_sq: np.ndarray, new_max: np.ndarray, step: np.ndarray) -> None:
-    """Adam's update of one coordinate of every particle (n,), torch's operations in torch's order:
-    m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, (v_max = max(v_max, v)),
-    step = scale * m / (sqrt(v) + eps_term), with ``eps_term`` = eps sqrt(1 - beta2^t) and ``scale`` =
-    -lr sqrt(1 - beta2^t) / (1 - beta1^t), each (1,) or (n,)."""
-    shared = eps_term.shape[0] == 1
+    """``adam_rule`` for one coordinate of every particle (n,), its operations in its order, with
+    ``eps_s`` and ``step_factor`` each (1,) (shared) or (n,)."""
+    shared = eps_s.shape[0] == 1
     for i in range(g.shape[0]):
         gi = g[i]
         m = beta1 * exp_avg[i] + gi * (1.0 - beta1)
@@ -137,7 +176,7 @@ def _adam_kernel(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max
                 v = old
             new_max[i] = v
         j = 0 if shared else i
-        step[i] = m / (np.sqrt(v) + eps_term[j]) * scale[j]
+        step[i] = m / (np.sqrt(v) + eps_s[j]) * step_factor[j]
 
 
 def velocity(state: AdamState, settings: Mapping[str, Any]) -> np.ndarray:
