@@ -463,3 +463,24 @@ def test_open_file_switches_to_the_scene(qtbot, quick, tmp_path):
     with qtbot.waitSignal(quick.sceneChanged, timeout=BUILD_TIMEOUT):
         quick.load_scene(scene)  # a scene given as a value comes from no file
     assert quick.scene_file == ""
+
+
+def test_the_controller_offers_everything_the_views_and_panels_link_to(quick):
+    from gui.controller_link import ControllerLink
+
+    names = {name for name in vars(ControllerLink) if not name.startswith("_")} | set(ControllerLink.__annotations__)
+    assert {"surfaceChanged", "stepped", "state", "history", "select", "balls"} <= names
+    missing = [name for name in sorted(names) if not hasattr(quick, name)]
+    assert missing == []
+
+
+def test_the_controller_relays_the_sessions_events_as_its_signals(qtbot, quick):
+    heard: list[tuple[str, object]] = []
+    quick.selectionChanged.connect(lambda index: heard.append(("selection", index)))
+    quick.ballsChanged.connect(lambda: heard.append(("balls", None)))
+    quick.stepped.connect(lambda: heard.append(("stepped", None)))
+    quick.speedChanged.connect(lambda speed: heard.append(("speed", speed)))
+    quick.session.add_ball(start=(0.5, 0.5))  # a command given to the session directly
+    quick.session.set_speed(7)
+    assert heard == [("balls", None), ("stepped", None), ("selection", 1), ("speed", 7)]
+    assert quick.balls == quick.session.balls and quick.selected == 1
