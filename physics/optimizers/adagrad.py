@@ -7,7 +7,7 @@ The update, per coordinate, in the order torch.optim.Adagrad computes it (step t
     clr = lr / (1 + (t - 1) * lr_decay)
     if weight_decay != 0:   g_t = g_t + weight_decay * p_{t-1}
     state_sum_t = state_sum_{t-1} + g_t^2
-    step = -clr * g_t / (sqrt(state_sum_t) + eps)
+    step = -clr * (g_t / (sqrt(state_sum_t) + eps))
 
 Hyper-parameters (torch's names and defaults): ``lr`` = 1e-2, ``lr_decay`` = 0,
 ``weight_decay`` = 0, ``initial_accumulator_value`` = 0, ``eps`` = 1e-10.

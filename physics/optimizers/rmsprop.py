@@ -14,7 +14,7 @@ The update, per coordinate, in the order torch.optim.RMSprop computes it (step t
         b_t = momentum * b_{t-1} + g_t / (sqrt(v~_t) + eps)
         step = -lr * b_t
     else:
-        step = -lr * g_t / (sqrt(v~_t) + eps)
+        step = -lr * (g_t / (sqrt(v~_t) + eps))
 
 eps is added after the square root. Hyper-parameters (torch's names and defaults): ``lr`` = 1e-2,
 ``alpha`` = 0.99, ``eps`` = 1e-8, ``weight_decay`` = 0, ``momentum`` = 0, ``centered`` = False.

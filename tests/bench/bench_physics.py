@@ -13,6 +13,9 @@ Run: ``python tests/bench/bench_physics.py`` (prints figures; not collected by p
    printed first) the wall time grows while the CPU times stay near their quiet values.
    The time of each stage is then measured separately on the swarm's own arrays (warm caches:
    inside a step they run colder), so a slow stage shows.
+1b. The same swarm's step with Adam's update by its compiled kernel and by its NumPy rule
+   (``adam_rule``), batches alternating: what the kernel saves (it stays only while it pays at
+   least 1.5x on the update, which section 1's stages print both ways).
 2. When torch is importable: the same work with torch autograd and torch.optim.Adam (float64;
    f, the gradient and both Hessian rows by autograd; the same telemetry, rules, thresholds and
    statistics in torch tensors: see torch_swarm_step), timed in short batches that alternate
@@ -43,6 +46,7 @@ from physics.balls import BallSpec  # noqa: E402
 from physics.eigen import eigen_and_top  # noqa: E402
 from physics.memory import keep_freed_memory  # noqa: E402
 from physics.noise import NoiseSettings, NoiseStream, add_gaussian_noise, ball_generator  # noqa: E402
+from physics.optimizers import adam as adam_module  # noqa: E402
 from physics.optimizers.base import get_optimizer  # noqa: E402
 from physics.particles import step_telemetry  # noqa: E402
 from physics.regime import (  # noqa: E402
@@ -147,6 +151,8 @@ def bench_swarm(torch_step: Callable[[], None] | None) -> None:
     main_stages = {
         "surface f, grad f, H (compiled point kernel)": lambda: surface.evaluate(points),
         "Adam update (physics.optimizers.adam)": lambda: adam.update(evaluation.gradient, adam_state, points, None),
+        "   the same with the NumPy rule (adam_rule)": lambda: numpy_rule(
+            lambda: adam.update(evaluation.gradient, adam_state, points, None)),
         "noisy gradient estimate: 2n normals drawn in its pass": lambda: add_gaussian_noise(
             evaluation.gradient, 1.0, stream, square_out),
     }
@@ -172,6 +178,39 @@ def bench_swarm(torch_step: Callable[[], None] | None) -> None:
         for name, function in stages.items():
             median_stage, best_stage = timed(function, 50)
             print(f"     {name:<50} {median_stage:6.2f} ms (fastest {best_stage:.2f})")
+
+
+def numpy_rule(function: Callable[[], object]) -> object:
+    """``function()`` with Adam's update running its NumPy rule instead of the compiled kernel."""
+    compiled = adam_module.RULE
+    adam_module.RULE = adam_module.adam_rule
+    try:
+        return function()
+    finally:
+        adam_module.RULE = compiled
+
+
+def bench_adam_kernel() -> None:
+    """Section 1b: the swarm's step with Adam's compiled kernel and with its NumPy rule, batches
+    alternating (the kernel stays only while it pays at least 1.5x on the update: see adam.py)."""
+    simulation = swarm()
+    simulation.step(10)
+    _ = simulation.floor
+    batch = 20
+    walls: dict[str, list[float]] = {"compiled kernel": [], "NumPy rule": []}
+    for _ in range(6):
+        for name in walls:
+            start = time.perf_counter()
+            if name == "NumPy rule":
+                numpy_rule(lambda: simulation.step(batch))
+            else:
+                simulation.step(batch)
+            _ = simulation.floor
+            walls[name].append((time.perf_counter() - start) / batch * 1e3)
+    kernel, plain = walls["compiled kernel"], walls["NumPy rule"]
+    print(f"1b. the same swarm's step, Adam's update by its compiled kernel: {statistics.median(kernel):.2f} ms "
+          f"(fastest {min(kernel):.2f}); by its NumPy rule: {statistics.median(plain):.2f} ms "
+          f"(fastest {min(plain):.2f}); the kernel saves {min(plain) - min(kernel):.2f} ms per step")
 
 
 def torch_swarm_step(scales: RegimeScales) -> Callable[[], None] | None:
@@ -292,6 +331,7 @@ def main() -> None:
     print(f"Downhill physics benchmark (numpy {np.__version__}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f})")
     bench_swarm(torch_swarm_step(RegimeScales.of_surface(preset_surface("rosenbrock"))))
+    bench_adam_kernel()
     bench_balls()
     bench_history()
     print(f"(load average at the end {os.getloadavg()[0]:.2f})")
