@@ -30,8 +30,10 @@ if TYPE_CHECKING:  # imported where used: 'presets' and --help need no SymPy
     from surfaces.surface import Domain, Surface
 
 #: Options whose value may start with '-': a negative coordinate ("--start -1.2,0.8") or a formula
-#: ("--surface -x^2 - y^2"). argparse would take such a value for an unknown option.
-_OPTIONS_WITH_SIGNED_VALUES = {"--surface", "--start", "--domain", "--param", "--betas", "--etas", "--step-sizes"}
+#: ("--surface -x^2 - y^2"). argparse would take such a value for an unknown option. The run
+#: command's pair-valued hyper-parameters ("--betas -0.5,0.9") come from the optimiser registry
+#: (physics.cli.options_with_signed_values).
+_OPTIONS_WITH_SIGNED_VALUES = {"--surface", "--start", "--domain", "--param"}
 #: The exit status after Ctrl+C (128 + SIGINT, as a shell reports a process the signal stopped).
 INTERRUPTED = 130
 
@@ -70,14 +72,25 @@ def _join_signed_values(argv: Sequence[str]) -> list[str]:
     while index < len(argv):
         item = argv[index]
         following = argv[index + 1] if index + 1 < len(argv) else ""
-        if item in _OPTIONS_WITH_SIGNED_VALUES and len(following) > 1 and following.startswith("-") \
-                and not following.startswith("--"):
+        if len(following) > 1 and following.startswith("-") and not following.startswith("--") \
+                and _takes_signed_value(item):
             result.append(f"{item}={following}")
             index += 2
             continue
         result.append(item)
         index += 1
     return result
+
+
+def _takes_signed_value(option: str) -> bool:
+    """Whether ``option``'s value may start with '-'; the registry is read only for an option not in
+    _OPTIONS_WITH_SIGNED_VALUES that is followed by such a value (rare: the app's start-up skips it)."""
+    if option in _OPTIONS_WITH_SIGNED_VALUES:
+        return True
+    if not option.startswith("--"):
+        return False
+    signed = _optional_command("physics.cli", "options_with_signed_values")
+    return signed is not None and option in signed()
 
 
 def _optional_command(module: str, function: str) -> Callable[..., object] | None:

@@ -28,10 +28,12 @@ import csv
 import math
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, NamedTuple, TextIO
 
 from physics.balls import MAX_PARTICLES, BallSpec
 from physics.noise import SCHEDULES, NoiseSettings
+from physics.optimizers.base import HyperParameter
 from physics.regime import REGIMES
 from physics.simulation import Simulation
 from surfaces.errors import DownhillError
@@ -51,41 +53,99 @@ CHUNK = 1000
 MAX_ROWS = 2_000_000
 NOISE_MODELS = ("gaussian", "minibatch")
 
-#: Hyper-parameter flags that exist even before an optimiser declares them (DESIGN.md lists them),
-#: with their kinds; the registry adds the rest.
-_BASE_HYPERPARAMETERS = {
-    "lr": "float", "momentum": "float", "dampening": "float", "weight_decay": "float", "nesterov": "bool",
-    "betas": "pair", "eps": "float", "alpha": "float", "centered": "bool", "amsgrad": "bool", "etas": "pair",
-    "step_sizes": "pair",
-}
-#: Options of the run command itself, which a hyper-parameter may not shadow.
-_RESERVED = {"surface", "param", "domain", "scene", "optimizer", "start", "steps", "clip", "noise", "noise_model",
-             "batch_size", "noise_schedule", "noise_decay", "particles", "spread", "seed", "csv", "help"}
+#: Metavar of a hyper-parameter's flag, by its kind (HyperParameter.kind); a bool is a switch.
+_METAVARS = {"float": "F", "int": "N", "pair": "A,B"}
+#: Options of the run command whose value may start with '-' (a negative start, a formula); the
+#: pair-valued hyper-parameters (``--betas``) join them (:func:`options_with_signed_values`).
+_SIGNED_OPTIONS = ("--surface", "--start", "--domain", "--param")
 _FIXED_OPTIONS = ("optimizer", "start", "clip", "noise", "noise_model", "batch_size", "noise_schedule",
                   "noise_decay", "particles", "spread", "domain")
 
 
-def _hyperparameter_kinds() -> dict[str, str]:
-    kinds = dict(_BASE_HYPERPARAMETERS)
+@dataclass(frozen=True)
+class HyperParameterFlag:
+    """One command-line flag for a hyper-parameter name, gathered from every optimiser that declares it.
+
+    Attributes:
+        name: the torch.optim name ("weight_decay"); the flag is ``--weight-decay``.
+        kind: "float", "int", "bool" or "pair" (the same in every optimiser that has it).
+        description: the first declaring optimiser's one-line description.
+        owners: (optimiser name, its HyperParameter, its default) for each optimiser that has it,
+            in registration order (the default is the optimiser's own: aliases may change it).
+    """
+
+    name: str
+    kind: str
+    description: str
+    owners: tuple[tuple[str, HyperParameter, Any], ...]
+
+    @property
+    def option(self) -> str:
+        return _flag(self.name)
+
+    def help(self) -> str:
+        """--help's words: the description, then who has it with which default and range, grouped.
+
+        For example ``learning rate ... gd, sgd: 0.001 in [1e-06, 10]; newton: 1 in [0.001, 2]``.
+        """
+        groups: dict[str, list[str]] = {}
+        for optimizer, hyper, default in self.owners:
+            groups.setdefault(_default_and_range(hyper, default), []).append(optimizer)
+        owners = "; ".join(f"{', '.join(names)}: {words}" for words, names in groups.items())
+        return f"{self.description} ({owners})"
+
+
+def _number_text(value: float) -> str:
+    return f"{value:g}"
+
+
+def _default_and_range(hyper: HyperParameter, default: Any) -> str:
+    """``0.001 in [1e-06, 10]``; for a pair ``0.9,0.999 each in [0, 0.9999]``; for a switch ``off``/``on``."""
+    if hyper.kind == "bool":
+        return "on" if default else "off"
+    if hyper.kind == "pair":
+        return (f"{_number_text(default[0])},{_number_text(default[1])} each in "
+                f"[{_number_text(hyper.minimum)}, {_number_text(hyper.maximum)}]")
+    return f"{_number_text(default)} in [{_number_text(hyper.minimum)}, {_number_text(hyper.maximum)}]"
+
+
+def hyperparameter_flags() -> dict[str, HyperParameterFlag]:
+    """Every hyper-parameter name of the optimiser registry, once, in order of first declaration.
+
+    The registry is the only source: a hyper-parameter added to an optimiser's spec becomes a flag
+    of ``main.py run`` (with its help, kind and checks) with no other edit.
+
+    Raises:
+        ValueError: two optimisers declare one name with different kinds, or a kind this module
+            cannot read from the command line (a programming error, caught by the tests).
+    """
     from physics.optimizers.base import registry
 
+    owners: dict[str, list[tuple[str, HyperParameter, Any]]] = {}
     for spec in registry().values():
+        defaults = spec.defaults()
         for hyper in spec.hyperparameters:
-            kinds.setdefault(hyper.name, hyper.kind)
-    return {name: kind for name, kind in kinds.items() if name not in _RESERVED}
+            owners.setdefault(hyper.name, []).append((spec.name, hyper, defaults[hyper.name]))
+    flags: dict[str, HyperParameterFlag] = {}
+    for name, declared in owners.items():
+        first = declared[0][1]
+        kinds = {hyper.kind for _, hyper, _ in declared}
+        if len(kinds) > 1:
+            raise ValueError(f"the hyper-parameter {name!r} has different kinds in different optimisers "
+                             f"({', '.join(f'{o}: {h.kind}' for o, h, _ in declared)}); one flag needs one kind")
+        if first.kind not in (*_METAVARS, "bool"):
+            raise ValueError(f"the hyper-parameter {name!r} of {declared[0][0]} has kind {first.kind!r}; the "
+                             f"command line reads {', '.join((*_METAVARS, 'bool'))}")
+        flags[name] = HyperParameterFlag(name, first.kind, first.description, tuple(declared))
+    return flags
 
 
-def _hyperparameter_help() -> dict[str, str]:
-    """For each hyper-parameter: its description and the optimisers that have it, for --help."""
-    from physics.optimizers.base import registry
-
-    words: dict[str, str] = {}
-    owners: dict[str, list[str]] = {}
-    for spec in registry().values():
-        for hyper in spec.hyperparameters:
-            words.setdefault(hyper.name, hyper.description)
-            owners.setdefault(hyper.name, []).append(spec.name)
-    return {name: f"{words[name]} ({', '.join(owners[name])})" for name in words}
+def options_with_signed_values() -> frozenset[str]:
+    """The run command's options whose value may start with '-' ("--start -1.2,0.8", "--betas -0.5,0.9"):
+    main.py joins such an option and its value so that argparse does not read the value as an option.
+    A negative plain number ("--lr -0.1") argparse reads by itself."""
+    pairs = (flag.option for flag in hyperparameter_flags().values() if flag.kind == "pair")
+    return frozenset((*_SIGNED_OPTIONS, *pairs))
 
 
 def _flag(name: str) -> str:
@@ -93,7 +153,14 @@ def _flag(name: str) -> str:
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the options of ``main.py run`` on its subparser."""
+    """Declare the options of ``main.py run`` on its subparser; the hyper-parameters' come from the registry.
+
+    Raises:
+        ValueError: a hyper-parameter's flag would take the name of an option of the run command
+            (a programming error: rename the hyper-parameter).
+    """
+    from physics.optimizers.base import registry
+
     parser.description = "Run optimisers headless and write CSV telemetry, one row per step (see the README)."
     parser.add_argument("--surface", metavar="EXPR_OR_PRESET", help="a formula in x and y, or a preset's name")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -101,19 +168,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX",
                         help="the domain the regime scales and the divergence box refer to (default: the surface's)")
     parser.add_argument("--scene", metavar="FILE_OR_PRESET", help="run every ball of a scene instead")
-    parser.add_argument("--optimizer", metavar="NAME", help="optimiser name (gd, sgd, momentum, nesterov, adam, ...)")
+    parser.add_argument("--optimizer", metavar="NAME", help=f"optimiser name: {', '.join(registry())}")
     parser.add_argument("--start", metavar="X,Y", help="start point (default: a preset's first suggested start)")
     parser.add_argument("--steps", metavar="N", required=True, help="number of updates")
-    hyper = parser.add_argument_group("optimiser hyper-parameters (torch.optim names; each optimiser has some)")
-    described = _hyperparameter_help()
-    for name, kind in _hyperparameter_kinds().items():
-        words = described.get(name, "")
-        if kind == "bool":
-            hyper.add_argument(_flag(name), dest=f"hyper_{name}", action="store_const", const=True, default=None,
-                               help=words)
-        else:
-            metavar = {"pair": "A,B", "int": "N"}.get(kind, "F")
-            hyper.add_argument(_flag(name), dest=f"hyper_{name}", metavar=metavar, default=None, help=words)
+    hyper = parser.add_argument_group(
+        "optimiser hyper-parameters (torch.optim names; after each: its optimisers, default in [range])")
     noise = parser.add_argument_group("noise, clipping and swarms")
     noise.add_argument("--clip", metavar="F", help="clip each gradient to this norm (first-order methods)")
     noise.add_argument("--noise", metavar="F", help="sigma of Gaussian noise added to the gradient (default 0)")
@@ -126,6 +185,18 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     noise.add_argument("--spread", metavar="F", help="std of the swarm's scatter around the start (default 0)")
     parser.add_argument("--seed", metavar="N", help="seed of the random streams (default 0, or the scene's)")
     parser.add_argument("--csv", metavar="FILE", help="write the CSV to FILE instead of standard output")
+    # The hyper-parameters last, so that one whose flag is already an option fails here, by name.
+    for flag in hyperparameter_flags().values():
+        try:
+            if flag.kind == "bool":
+                hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", action="store_const", const=True,
+                                   default=None, help=flag.help())
+            else:
+                hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", metavar=_METAVARS[flag.kind],
+                                   default=None, help=flag.help())
+        except argparse.ArgumentError:
+            raise ValueError(f"the hyper-parameter {flag.name!r} of {', '.join(o for o, _, _ in flag.owners)} "
+                             f"would take the run option {flag.option}; rename it") from None
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -161,11 +232,11 @@ def _pair(text: str, option: str, example: str) -> tuple[float, float]:
 def _given_hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
     """Hyper-parameter flags that were given, parsed by kind: name -> value."""
     values: dict[str, Any] = {}
-    for name, kind in _hyperparameter_kinds().items():
+    for name, flag in hyperparameter_flags().items():
         raw = getattr(args, f"hyper_{name}", None)
         if raw is None:
             continue
-        option = _flag(name)
+        option, kind = flag.option, flag.kind
         if kind == "bool":
             values[name] = True
         elif kind == "pair":

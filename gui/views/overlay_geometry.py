@@ -103,7 +103,7 @@ def overlay_arrows(positions: np.ndarray, gradients: np.ndarray, velocities: np.
     and for the velocity (each against its reference, up to ``full``) and what ``eigen_segments``
     gives for the curvature (up to ``eigen_full``); arrows with a non-finite end are left out.
 
-    The map draws them for each of its balls (at most gui.controller.MAX_BALLS, not a swarm's
+    The map draws them for each of its balls (at most physics.balls.MAX_BALLS, not a swarm's
     particles) every frame: for so few, the same formulas in plain floats cost a fraction of the
     few dozen array operations (tests/gui/test_views_scale.py holds them to the array functions).
     """
