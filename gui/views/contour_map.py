@@ -24,12 +24,12 @@ Overlays at each ball (not at each particle of a swarm), switched with :meth:`se
 - ``velocity``: the optimiser's velocity (BallState.velocity: a displacement per step pointing
   the way the method pushes the ball), drawn dashed as +v, its length by the gradient's logarithmic
   rule with a displacement of 5 % of the diagonal as the large end.
-- ``eigen``: the Hessian's eigen-directions, segments through the ball reaching
+- ``eigenvectors``: the Hessian's eigen-directions, segments through the ball reaching
   ``L' * clip(1 + log10(|lambda| / c0) / 4, 0, 1)`` beyond the edge of its marker (L' = 8 % of
   the diagonal, c0 the large end of |H| on this surface), solid pale cyan where the surface
   curves up (λ > 0), dashed violet where it curves down (λ < 0: dashed so that colour-blind
   viewers need not tell the two apart by colour); a flat direction has no segment.
-- ``trails``, ``critical`` (the critical points) and ``contours`` (lines and labels).
+- ``trails``, ``critical_points`` and ``contours`` (lines and labels).
 
 The map stays framed on the domain whatever the balls do (nothing a ball draws counts for the
 view's range). A ball that leaves the domain, by a learning rate past its bound or a catapult off
@@ -74,13 +74,11 @@ from gui.views.point_cloud import PointCloudItem
 from gui.views.sampling import SurfaceSample, sample_surface
 from gui.views.trail_buffer import TrailBuffer
 from gui.views.trail_layer import Trail, TrailLayer
+from physics.overlays import OVERLAY_NAMES
 
 #: A displacement per step of this fraction of the domain diagonal gets a full-length velocity arrow.
 VELOCITY_REFERENCE = 0.05
 
-OVERLAYS = ("trails", "gradient", "step", "velocity", "eigen", "critical", "contours")
-#: The scene file's names for the same overlays (physics.scenes.OVERLAYS).
-OVERLAY_ALIASES = {"eigenvectors": "eigen", "critical_points": "critical"}
 #: Trails longer than this are drawn with every k-th point (plus the newest one): stroking thick
 #: outlined polylines is what a frame of the map spends most on.
 MAX_TRAIL_POINTS = 1500
@@ -109,7 +107,7 @@ class ContourMapView(QtWidgets.QWidget):
     def __init__(self, controller: Any, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self._overlays = {name: True for name in OVERLAYS}
+        self._overlays = {name: True for name in OVERLAY_NAMES}
         self._sample: SurfaceSample | None = None
         self._contours: ContourSet | None = None
         self._display_note = ""
@@ -266,16 +264,12 @@ class ContourMapView(QtWidgets.QWidget):
         return self._label_items[: self._labels_shown]
 
     def overlay(self, name: str) -> bool:
-        return self._overlays[OVERLAY_ALIASES.get(name, name)]
+        return self._overlays[name]
 
     def set_overlay(self, name: str, on: bool) -> None:
-        """Show or hide one overlay: trails, gradient, step, velocity, eigen, critical or contours.
-
-        The scene file's names ``eigenvectors`` and ``critical_points`` are accepted too.
-        """
-        name = OVERLAY_ALIASES.get(name, name)
+        """Show or hide one overlay, by its name in physics.overlays (the scene file's key)."""
         if name not in self._overlays:
-            raise ValueError(f"unknown overlay {name!r}; the overlays are {', '.join(OVERLAYS)}")
+            raise ValueError(f"unknown overlay {name!r}; the overlays are {', '.join(OVERLAY_NAMES)}")
         self._overlays[name] = bool(on)
         for buffer in self._trail_buffers:
             buffer.restart()   # trails not drawn while hidden are redrawn whole
@@ -283,12 +277,12 @@ class ContourMapView(QtWidgets.QWidget):
             item.setVisible(self._overlays["contours"])
         self.trail_layer.setVisible(self._overlays["trails"])
         for item in self.critical_items.values():
-            item.setVisible(self._overlays["critical"])
+            item.setVisible(self._overlays["critical_points"])
         self.descent_arrows.setVisible(self._overlays["gradient"])
         self.step_arrows.setVisible(self._overlays["step"])
         self.velocity_arrows.setVisible(self._overlays["velocity"])
-        self.eigen_positive.setVisible(self._overlays["eigen"])
-        self.eigen_negative.setVisible(self._overlays["eigen"])
+        self.eigen_positive.setVisible(self._overlays["eigenvectors"])
+        self.eigen_negative.setVisible(self._overlays["eigenvectors"])
         self._update_legend()
         self._on_stepped()
 
@@ -573,7 +567,7 @@ class ContourMapView(QtWidgets.QWidget):
         assert sample is not None
         diagonal = sample.domain.diameter
         overlays = self._overlays
-        if overlays["gradient"] or overlays["velocity"] or overlays["eigen"]:
+        if overlays["gradient"] or overlays["velocity"] or overlays["eigenvectors"]:
             # BallState.velocity is a displacement per step pointing the way the method pushes the ball
             # (physics/optimizers/base.py). Steps are small beside the map, so its length is drawn on the
             # same logarithmic rule as the gradient, with a step of VELOCITY_REFERENCE x the diagonal as "long".
@@ -586,7 +580,7 @@ class ContourMapView(QtWidgets.QWidget):
                 self.descent_arrows.set_ends(arrows.descent, within_extent=True)
             if overlays["velocity"]:
                 self.velocity_arrows.set_ends(arrows.velocity, within_extent=True)
-            if overlays["eigen"]:
+            if overlays["eigenvectors"]:
                 self.eigen_positive.set_ends(arrows.curving_up, within_extent=True)
                 self.eigen_negative.set_ends(arrows.curving_down, within_extent=True)
         if overlays["step"]:
@@ -598,13 +592,13 @@ class ContourMapView(QtWidgets.QWidget):
     # -- legend --------------------------------------------------------------------------------
     def _update_legend(self) -> None:
         entries: list[str] = []
-        if self._overlays["critical"]:
+        if self._overlays["critical_points"]:
             entries += [p.kind for p in self._critical_points]
         if any(b.visible and b.particles == 1 for b in self._balls):
             overlays = self._overlays
             shown = {"gradient": overlays["gradient"], "step": overlays["step"],
                      "velocity": overlays["velocity"] and self._has_velocity,
-                     "eigen+": overlays["eigen"], "eigen-": overlays["eigen"]}
+                     "eigen+": overlays["eigenvectors"], "eigen-": overlays["eigenvectors"]}
             entries += [name for name, on in shown.items() if on]
         self.legend.show_entries(entries)
 

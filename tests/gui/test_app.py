@@ -183,7 +183,7 @@ def test_the_panels_receive_the_balls_data(qtbot, window, controller):
 
 def test_a_saved_scene_reopens_and_runs_identically(qtbot, window, controller, tmp_path):
     click_map(qtbot, window, 0.8, -0.6)
-    window.set_overlay("eigen", False)
+    window.set_overlay("eigenvectors", False)
     path = tmp_path / "lesson.json"
     assert window.save_scene_file(path)
     assert window.windowTitle().startswith("Downhill — lesson.json")
@@ -196,8 +196,8 @@ def test_a_saved_scene_reopens_and_runs_identically(qtbot, window, controller, t
     try:
         with qtbot.waitSignal(other_controller.sceneFileOpened, timeout=BUILD_TIMEOUT):
             other.open_scene_file(path)
-        qtbot.waitUntil(lambda: not other.overlay_actions["eigen"].isChecked(), timeout=BUILD_TIMEOUT)
-        assert not other.map_view.overlay("eigen")
+        qtbot.waitUntil(lambda: not other.overlay_actions["eigenvectors"].isChecked(), timeout=BUILD_TIMEOUT)
+        assert not other.map_view.overlay("eigenvectors")
         assert other_controller.balls == controller.balls
         controller.reset()
         for _ in range(25):

@@ -16,6 +16,7 @@ from gui.views import contour_map
 from gui.views.contour_map import ARROW_FRACTION, ContourMapView
 from physics.balls import BallSpec
 from physics.noise import NoiseSettings
+from physics.overlays import OVERLAY_NAMES
 from physics.scenes import Scene
 from surfaces.surface import Domain
 
@@ -162,7 +163,7 @@ def test_critical_points_are_marked_by_kind(qtbot):
     legend = view.legend.labels
     assert any("minimum" in text for text in legend) and any("saddle" in text for text in legend)
     assert not any("maximum" in text for text in legend)
-    view.set_overlay("critical", False)
+    view.set_overlay("critical_points", False)
     assert not any(item.isVisible() for item in view.critical_items.values())
     assert not any("saddle" in text for text in view.legend.labels)
 
@@ -231,8 +232,9 @@ def test_eigen_directions_are_coloured_by_the_sign_of_the_curvature(qtbot):
 def test_overlays_switch_on_and_off(bowl):
     controller, view = bowl
     layers = {"gradient": [view.descent_arrows], "step": [view.step_arrows], "velocity": [view.velocity_arrows],
-              "eigen": [view.eigen_positive, view.eigen_negative], "trails": view._trails,
-              "critical": list(view.critical_items.values()), "contours": [view.major_contours, view.minor_contours]}
+              "eigenvectors": [view.eigen_positive, view.eigen_negative], "trails": view._trails,
+              "critical_points": list(view.critical_items.values()),
+              "contours": [view.major_contours, view.minor_contours]}
     for name, items in layers.items():
         assert all(item.isVisible() for item in items), name
         view.set_overlay(name, False)
@@ -240,8 +242,7 @@ def test_overlays_switch_on_and_off(bowl):
         assert not any(item.isVisible() for item in items), name
         view.set_overlay(name, True)
         assert all(item.isVisible() for item in items), name
-    view.set_overlay("eigenvectors", False)          # the scene file's name for it
-    assert not view.overlay("eigen")
+    assert set(layers) == set(OVERLAY_NAMES)        # every overlay of the table, by its scene file's name
     with pytest.raises(ValueError):
         view.set_overlay("nonsense", True)
 
