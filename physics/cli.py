@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TextIO
 
-from physics.balls import MAX_PARTICLES, BallSpec
+from physics.balls import MAX_PARTICLES, BallSpec, ball_color
 from physics.noise import SCHEDULES, NoiseSettings
 from physics.optimizers.base import HyperParameter
 from physics.regime import REGIMES
@@ -296,7 +296,7 @@ def _ball_from_arguments(args: argparse.Namespace, surface: Any) -> BallSpec:
         decay=_number(args.noise_decay, "--noise-decay") if args.noise_decay is not None else 0.0,
         batch_size=batch)
     ball = BallSpec(
-        name=spec.name, color="#1f77b4", optimizer=spec.name, hyperparameters=tuple(given.items()), start=start,
+        name=spec.name, color=ball_color(0), optimizer=spec.name, hyperparameters=tuple(given.items()), start=start,
         noise=noise,
         particles=_whole(args.particles, "--particles", 1, MAX_PARTICLES) if args.particles is not None else 1,
         spread=_number(args.spread, "--spread") if args.spread is not None else 0.0,
