@@ -220,3 +220,19 @@ def apply_spectral(eigen: Eigen, weights: np.ndarray, vector: np.ndarray) -> np.
     result[:, 0] = v[:, 0, 0] * along_min + v[:, 0, 1] * along_max
     result[:, 1] = v[:, 1, 0] * along_min + v[:, 1, 1] * along_max
     return result
+
+
+def preconditioned_top(hessian: np.ndarray, rate: np.ndarray, shift: float = 0.0) -> np.ndarray:
+    """The largest eigenvalue (k,) of R^1/2 (H + shift I) R^1/2 (those of R (H + shift I): similar
+    matrices), for Hessians (k, 2, 2) and per-coordinate rates R = diag(rate) (k, 2): the "lr x
+    lambda_max" of a method whose rate differs per coordinate (dimensionless).
+
+    With a = r_1 (h_11 + s), c = r_2 (h_22 + s), b = sqrt(r_1 r_2) h_12:
+    lambda_max = (a + c) / 2 + hypot((a - c) / 2, b) (hypot: no overflow in the squares).
+    """
+    with np.errstate(all="ignore"):
+        r1, r2 = rate[:, 0], rate[:, 1]
+        a = r1 * (hessian[:, 0, 0] + shift)
+        c = r2 * (hessian[:, 1, 1] + shift)
+        b = np.sqrt(r1 * r2) * hessian[:, 0, 1]
+        return 0.5 * (a + c) + np.hypot(0.5 * (a - c), b)

@@ -12,14 +12,18 @@ optimiser's state, a summary computed on a helper thread) keeps consistent value
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from physics.compiled import kernel
 from physics.eigen import eigen_and_top, length
-from physics.regime import regime_codes
+from physics.regime import OSCILLATION_FLIPS, regime_codes
 from surfaces.surface import Evaluation
+
+#: The bound_kappa of a step with no method whose rate is per coordinate: NaN for every particle.
+NO_BOUND_KAPPA = np.full(1, np.nan)
 
 
 class ParticleArrays:
@@ -40,7 +44,8 @@ class ParticleArrays:
             bound_shift (N,): what the bound adds to λ_max (the weight decay).
         codes (N,): the regime label of each particle (after the hysteresis); candidate (N,) and
             held (N,): the hysteresis state (physics.regime.settle_label); previous_lam_max (N,):
-            λ_max where the last step was taken.
+            λ_max where the last step was taken; bound_kappa (N,) or (1,): StepTelemetry's, of the
+            last step.
     """
 
     FIELDS = {
@@ -59,6 +64,7 @@ class ParticleArrays:
         self.n = n
         for name, (shape, dtype) in self.FIELDS.items():
             setattr(self, name, np.zeros((n, *shape), dtype=dtype, order="F"))
+        self.bound_kappa = NO_BOUND_KAPPA  # (telemetry of the last step: StepTelemetry.bound_kappa)
 
     def copy_slice(self, other: ParticleArrays, source: slice, target: slice) -> None:
         """Copy one ball's rows from another set of arrays (when the balls are laid out anew)."""
@@ -144,6 +150,8 @@ class StepTelemetry(NamedTuple):
                                 #   the particle is stopped: no step was taken)
     gradient_norm: np.ndarray   # (n,) |grad f| at the new position
     codes: np.ndarray           # (n,) int8 regime labels (physics.regime, after the hysteresis)
+    bound_kappa: np.ndarray     # (n,) or (1,) kappa = lambda_max(R (H + shift I)) / c of methods whose rate
+                                #   is per coordinate, where the oscillation test ran; NaN elsewhere
 
 
 def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.ndarray, old_flips: np.ndarray,
@@ -153,7 +161,8 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
                    step_mean: np.ndarray, step_power: np.ndarray, noise_power: np.ndarray | float,
                    window_count: np.ndarray | int, bound_rate: np.ndarray, bound_shift: np.ndarray,
                    old_codes: np.ndarray, candidate: np.ndarray, held: np.ndarray, weight: float,
-                   thresholds: tuple[float, ...], positions: np.ndarray | None = None) -> StepTelemetry:
+                   thresholds: tuple[float, ...], positions: np.ndarray | None = None,
+                   bound_kappa_of: Callable[[np.ndarray], np.ndarray] | None = None) -> StepTelemetry:
     """The telemetry of one step of every particle.
 
     Per particle: the step and the one before projected on the top eigenvector where the step was
@@ -181,10 +190,15 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
         thresholds: physics.regime.regime_thresholds(scales, floor), the floor counting this step's losses.
         positions: (n, 2) the new positions (for the weight decay's share of the gradient; see
             physics.regime.regime_codes).
+        bound_kappa_of: for optimisers whose rate is per coordinate, a function of particle
+            indices (k,) giving their kappa = lambda_max(R (H + shift I)) / c (k,) (NaN for the
+            others; see physics.regime.regime_codes); asked only for the particles whose
+            oscillation test is due (enough flips).
     """
     n = step.shape[0]
     out = StepTelemetry(np.empty((n, 2), order="F"), np.empty((n, 2), order="F"), np.empty(n, dtype=old_flips.dtype),
-                        np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.int8))
+                        np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.int8),
+                        NO_BOUND_KAPPA)
     _swings_kernel(step[:, 0], step[:, 1], previous_step[:, 0], previous_step[:, 1], old_top[:, 0], old_top[:, 1],
                    old_flips, out.flips, out.swing, out.previous_swing)
     eigen_and_top(hessian, out.eigenvalues, out.top)
@@ -194,14 +208,21 @@ def step_telemetry(*, step: np.ndarray, previous_step: np.ndarray, old_top: np.n
     _drift_kernel(step[:, 0], step[:, 1], weight, step_mean[:, 0], step_mean[:, 1])
     if not active.all():
         out.lr[~active] = np.nan  # a stopped particle took no step: it has no rate (not a rate of 0)
+    bound_kappa = NO_BOUND_KAPPA
+    if bound_kappa_of is not None:
+        due = np.flatnonzero(out.flips >= OSCILLATION_FLIPS)  # (the only particles whose bound is read)
+        if due.size:
+            bound_kappa = np.full(n, np.nan)
+            bound_kappa[due] = bound_kappa_of(due)
     regime_codes(active=active, loss=loss, gradient=gradient, gradient_norm=out.gradient_norm,
                  step_size=out.step_size, mean_gradient=gradient_mean, mean_step=step_mean, noise_power=noise_power,
                  step_power=step_power, window_count=window_count, eigenvalues=out.eigenvalues, top=out.top,
                  flips=out.flips, swing=out.swing, previous_swing=out.previous_swing, bound_rate=bound_rate,
                  bound_shift=bound_shift, previous_lam_max=old_eigenvalues[:, 1],
                  earlier_swing=old_previous_swing, swing_top=old_top, thresholds=thresholds,
-                 out=out.codes, labels=old_codes, candidate=candidate, held=held, positions=positions)
-    return out
+                 out=out.codes, labels=old_codes, candidate=candidate, held=held, positions=positions,
+                 bound_kappa=bound_kappa)
+    return out._replace(bound_kappa=bound_kappa)
 
 
 @kernel

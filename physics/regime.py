@@ -13,8 +13,11 @@ regimes (their codes index :data:`REGIMES`):
 ``oscillating``  the step flips direction along the steepest eigen-direction and the rate is at or
                  past the optimiser's stability bound lr (λ_max + shift) < c (its registry entry:
                  c = 2 and shift = weight decay for gradient descent, 2 (1 + momentum) for heavy
-                 ball, ...); for methods whose rate adapts (no declared bound), the swing along the
-                 steepest direction does not shrink.
+                 ball, ...); for methods whose rate adapts per coordinate (Adam, RMSProp, AdaGrad,
+                 traingda/traingdx: the bound λ_max(R (H + shift I)) < c with R the rate each
+                 coordinate applies, 2 (1 + β1) / (1 - β1) for Adam), the swing along the steepest
+                 direction does not shrink and the rate is near that edge; for methods without a
+                 bound (Rprop), the swing alone.
 ``diverging``    the particle left every sensible bound (or f is undefined there) and was stopped.
 
 Scales. Where a threshold needs a surface scale it is measured once on a 41 x 41 grid over the
@@ -67,6 +70,12 @@ Raw rules, first match wins:
      or over a whole cycle >= STEADY_SWING^2 |the step two before . its top|, as a bounce between a
      steep wall and a gentle one swings long and short in turn): at the bound exactly, a steady
      two-cycle.
+   A method whose rate is per coordinate has κ = λ_max(R (H + shift I)) / c measured from its state
+   (the larger over both ends of the step; physics.optimizers.base.OptimizerSpec.effective_rate).
+   Its rate re-adapts every step, so past the edge a swing may grow, settle or die out: it is
+   judged as a method without a bound (rules 3-5 said descending; an oscillation shown lasts while
+   the steps alternate, else a visible swing that does not shrink), and a new oscillation also needs
+   κ >= ADAPTIVE_EDGE (near the edge: such a rate hovers about κ = 1 while it swings).
 
 "The loss is high" means loss - floor > HIGH_LOSS L.
 
@@ -126,6 +135,11 @@ STEADY_SWING = 0.9
 SWING_SHARE = 0.5
 #: Relative tolerance of "at the stability bound": lr (λ + shift) / c within 1 ± EDGE.
 EDGE = 1e-3
+#: A rate that adapts per coordinate is near its stability edge at κ = λ_max(R (H + shift I)) / c >= this:
+#: re-adapting every step, it hovers about κ = 1 while it swings (measured 0.7-1.4 through RMSProp's
+#: and Adam's two-cycles), and a swing at κ below one half is no rate's instability (a zig-zag the
+#: surface's shape makes).
+ADAPTIVE_EDGE = 0.5
 #: Steps a new raw regime must hold before the label changes to it (diverging: at once).
 HOLD = 5
 #: The label of a particle with no label yet (the hysteresis state's start).
@@ -197,7 +211,8 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, grad
              flips: np.ndarray, swing: np.ndarray, previous_swing: np.ndarray, bound_rate: np.ndarray,
              scales: RegimeScales, floor: float, bound_shift: np.ndarray | None = None,
              previous_lam_max: np.ndarray | None = None, earlier_swing: np.ndarray | None = None,
-             swing_top: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
+             swing_top: np.ndarray | None = None, positions: np.ndarray | None = None,
+             bound_kappa: np.ndarray | None = None) -> np.ndarray:
     """The raw regime code (n,) int8 of each particle (see the module docstring for the rules).
 
     One compiled pass over the particles (:func:`regime_of` for each): the costlier tests (the
@@ -228,6 +243,8 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, grad
         floor: the lowest loss known.
         bound_shift: (n,) the shift (weight decay) added to λ_max in the bound; zero if None.
         previous_lam_max: (n,) λ_max where the last step was taken; λ_max now if None.
+        bound_kappa: (n,) κ measured for methods whose rate is per coordinate (see
+            :func:`regime_codes`); NaN for the others (None: for all).
     """
     n = loss.shape[0]
     return regime_codes(active=active, loss=loss, gradient=gradient, gradient_norm=gradient_norm,
@@ -238,7 +255,7 @@ def diagnose(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, grad
                         previous_lam_max=eigenvalues[:, 1] if previous_lam_max is None else previous_lam_max,
                         earlier_swing=previous_swing if earlier_swing is None else earlier_swing,
                         swing_top=top if swing_top is None else swing_top, positions=positions,
-                        thresholds=regime_thresholds(scales, floor))
+                        thresholds=regime_thresholds(scales, floor), bound_kappa=bound_kappa)
 
 
 def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, gradient_norm: np.ndarray,
@@ -250,7 +267,8 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
                  thresholds: tuple[float, ...],
                  out: np.ndarray | None = None,
                  labels: np.ndarray | None = None, candidate: np.ndarray | None = None,
-                 held: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
+                 held: np.ndarray | None = None, positions: np.ndarray | None = None,
+                 bound_kappa: np.ndarray | None = None) -> np.ndarray:
     """:func:`diagnose` with the limits already scaled (:func:`regime_thresholds`), into ``out`` (n,)
     int8 if given.
 
@@ -258,7 +276,11 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
     state ``candidate`` (n,) int8 and ``held`` (n,) int32 (updated in place), the codes written are
     the labels after :func:`settle_label`; without them, the raw regimes. With ``positions`` (n, 2),
     a particle whose ``bound_shift`` (weight decay) is not zero is judged on the loss its optimiser
-    descends, f + (wd / 2) |p|^2 (gradient g + wd p, Hessian H + wd I).
+    descends, f + (wd / 2) |p|^2 (gradient g + wd p, Hessian H + wd I). ``bound_kappa`` (n,)
+    or (1,): for particles of a method whose rate is per coordinate (no one lr: ``bound_rate`` is
+    NaN), κ measured from its state, λ_max(R (H + shift I)) / c (see
+    physics.optimizers.base.OptimizerSpec.effective_rate); NaN (None: for all) where κ is
+    lr (max(λ_max, λ_max before) + shift) / c, or where there is no bound.
     """
     codes = np.empty(loss.shape[0], dtype=np.int8) if out is None else out
     if positions is not None and (bound_shift != 0.0).any():  # (twice as fast as .any() on floats)
@@ -280,7 +302,8 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
         np.asarray(noise_power, dtype=np.float64).reshape(-1), step_power,
         np.asarray(window_count, dtype=np.int64).reshape(-1), eigenvalues[:, 0], eigenvalues[:, 1],
         top[:, 0], top[:, 1], np.asarray(flips), swing, previous_swing, earlier_swing, swing_top[:, 0],
-        swing_top[:, 1], bound_rate, bound_shift, previous_lam_max, thresholds, labels, candidate, held, codes)
+        swing_top[:, 1], bound_rate, bound_shift, previous_lam_max,
+        _NO_KAPPA if bound_kappa is None else bound_kappa, thresholds, labels, candidate, held, codes)
     return codes
 
 
@@ -288,13 +311,15 @@ def regime_codes(*, active: np.ndarray, loss: np.ndarray, gradient: np.ndarray, 
 #: _KNOWN + the code of rules 1-5 (the oscillation test or the hysteresis left), or _UNDECIDED (all left).
 _KNOWN = 64
 _UNDECIDED = 127
+#: No particle's bound reads a per-coordinate curvature.
+_NO_KAPPA = np.full(1, np.nan)
 
 
 @kernel
 def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_size, mean_x, mean_y,  # noqa: ANN001
                      drift_x, drift_y, noise_power, step_power, window_count, lam_min, lam_max, top_x, top_y, flips,
                      swing, previous_swing, earlier_swing, swing_top_x, swing_top_y, bound_rate, bound_shift,
-                     previous_lam_max, thresholds, labels, candidate, held, codes) -> None:
+                     previous_lam_max, bound_kappa, thresholds, labels, candidate, held, codes) -> None:
     """:func:`regime_of` then :func:`oscillation_of` for each particle i (arguments as
     :func:`diagnose`'s, per component; ``noise_power`` and ``window_count`` (1,) or (n,)), then
     :func:`settle_label` when ``labels`` is not empty; the codes into ``codes`` (n,).
@@ -325,6 +350,7 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
                          candidate, held, codes, settling)
     shared_noise = noise_power.shape[0] == 1
     shared_window = window_count.shape[0] == 1
+    kappa_stride = 0 if bound_kappa.shape[0] == 1 else 1
     for i in range(loss.shape[0]):
         code = codes[i]
         if code < _KNOWN:
@@ -340,7 +366,8 @@ def _diagnose_kernel(active, loss, gradient_x, gradient_y, gradient_norm, step_s
         if flips[i] >= OSCILLATION_FLIPS and raw != DIVERGING:
             continuing = settling and labels[i] == OSCILLATING
             if oscillation_of(raw, continuing, step_size[i], lam_max[i], swing[i], previous_swing[i], earlier_swing[i],
-                              swing_top_x[i], swing_top_y[i], bound_rate[i], bound_shift[i], previous_lam_max[i]):
+                              swing_top_x[i], swing_top_y[i], bound_rate[i], bound_shift[i], previous_lam_max[i],
+                              bound_kappa[i * kappa_stride]):
                 raw = OSCILLATING
         if settling:
             label, candidate[i], held[i] = settle_label(raw, labels[i], candidate[i], held[i])
@@ -486,16 +513,27 @@ def regime_of(active, loss, gradient_x, gradient_y, gradient_norm, step_size, me
 
 @inlined
 def oscillation_of(code, continuing, step_size, lam_max, swing, previous_swing, earlier_swing,  # noqa: ANN001
-                   swing_top_x, swing_top_y, bound_rate, bound_shift, previous_lam_max) -> bool:
+                   swing_top_x, swing_top_y, bound_rate, bound_shift, previous_lam_max,
+                   bound_kappa=np.nan) -> bool:
     """Rule 6 for one particle whose last OSCILLATION_FLIPS + 1 steps alternate along the top
     eigenvector, given ``code`` of rules 1-5 and whether its label was oscillating already
-    (``continuing``): is it oscillating? (Other arguments as :func:`diagnose`'s.)"""
+    (``continuing``): is it oscillating? (Other arguments as :func:`diagnose`'s; ``bound_kappa``
+    as :func:`regime_codes`'s.)"""
     if step_size == 0.0:  # (a rejected step keeps the count of flips, but is no swing)
         return False
-    bounded = bound_rate == bound_rate  # (NaN: no declared bound)
-    kappa = bound_rate * (max(lam_max, previous_lam_max) + bound_shift) if bounded else 0.0
-    # The cheap test first: at or past the bound (with one), or descending (without).
-    if not ((kappa >= 1.0 - EDGE) if bounded else (code == DESCENDING)):
+    if bound_kappa == bound_kappa:
+        # A rate per coordinate (κ measured from the optimiser's state) re-adapts: past its edge the
+        # swing may grow, settle or die out, so only a swing that does not shrink shows an
+        # oscillation (as for a method without a bound), and κ near the edge must confirm its start
+        # (not its continuation: the rate falls back below its edge within each burst).
+        due = (code == DESCENDING) & (continuing | (bound_kappa >= ADAPTIVE_EDGE))
+        kappa = 0.0
+    else:
+        bounded = bound_rate == bound_rate  # (NaN: no declared bound)
+        kappa = bound_rate * (max(lam_max, previous_lam_max) + bound_shift) if bounded else 0.0
+        # The cheap test first: at or past the bound (with one), or descending (without).
+        due = (kappa >= 1.0 - EDGE) if bounded else (code == DESCENDING)
+    if not due:
         return False
     # An oscillation shown lasts while the steps alternate: an adaptive rate that sits at its own
     # stability edge swings in bursts that grow and fade, one oscillation for the whole cycle.

@@ -25,6 +25,8 @@ class Evidence(NamedTuple):
         shift: what its bound adds to λ_max (the weight decay), 0 if nothing.
         curvature: the λ_max the oscillation test used (the larger of the two ends of the last
             step), NaN to use the current λ_max.
+        kappa: for a method whose rate is per coordinate (Adam, RMSProp, ...), the κ its bound
+            read: λ_max(R (H + shift I)) / c, R the rate per coordinate (NaN otherwise).
         distance: the Newton distance |H^-1 g| to the critical point of the local model (NaN if unknown).
         critical_point: that point (x, y), or None.
         stopped: why a diverging particle was stopped ("f is undefined here", ...).
@@ -34,6 +36,7 @@ class Evidence(NamedTuple):
     stability: float = math.nan
     shift: float = 0.0
     curvature: float = math.nan
+    kappa: float = math.nan
     distance: float = math.nan
     critical_point: tuple[float, float] | None = None
     stopped: str = ""
@@ -104,6 +107,14 @@ def _oscillation_words(lam_max: float, evidence: Evidence) -> str:
     flips' own evidence for a method without a bound."""
     lr, stability, shift = evidence.lr, evidence.stability, evidence.shift
     top = evidence.curvature if math.isfinite(evidence.curvature) else lam_max
+    if math.isfinite(evidence.kappa) and math.isfinite(stability) and stability > 0:
+        # (a rate per coordinate: R = lr / (sqrt(v) + eps) for Adam, folded into the product)
+        product = evidence.kappa * stability
+        term = "rate × (λ_max + weight decay), per coordinate," if shift else "rate × λ_max, per coordinate,"
+        if product <= stability * (1.0 + EDGE):
+            return (f"oscillating: {term} = {_ratio(product)}, at the bound {stability:.3g}: "
+                    f"the step swings at its stability edge")
+        return f"oscillating: {term} = {_ratio(product)} > {stability:.3g}"
     if math.isfinite(lr) and math.isfinite(stability) and stability > 0:
         product = lr * (top + shift)
         term = "lr × (λ_max + weight decay)" if shift else "lr × λ_max"

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from physics.balls import BallSpec
+from physics.eigen import preconditioned_top
 from physics.noise import (
     STREAM_BATCH,
     STREAM_NOISE,
@@ -66,7 +67,11 @@ class BallRuntime:
         self.stability = float(factor(self.settings)) if factor is not None else math.nan
         shift = self.optimizer_spec.curvature_shift
         self.shift = float(shift(self.settings)) if shift is not None else 0.0  # (the weight decay)
-        self.bound_rate = self.lr / self.stability if self.stability > 0 and math.isfinite(self.lr) else math.nan
+        # A rate per coordinate (Adam, RMSProp, ...): κ is measured from the state each step
+        # (:meth:`bound_kappa`), not from one lr.
+        self.effective_rate = self.optimizer_spec.effective_rate if self.stability > 0 else None
+        self.bound_rate = (self.lr / self.stability if self.stability > 0 and math.isfinite(self.lr)
+                           and self.effective_rate is None else math.nan)
         self.noise = NoiseStream([ball_generator(seed, index, STREAM_NOISE),
                                   ball_generator(seed, index, STREAM_NOISE_Y)], self.n)
         self.batch_rng = ball_generator(seed, index, STREAM_BATCH)
@@ -90,6 +95,20 @@ class BallRuntime:
             positions += self.spec.spread * self.scatter_rng.standard_normal((self.n, 2))
             positions[~finite_rows(surface.evaluate(positions))] = self.spec.start
         return positions
+
+    def bound_kappa(self, rows: np.ndarray, hessians: tuple[np.ndarray, ...], state: Any = None) -> np.ndarray:
+        """κ = λ_max(R (H + shift I)) / c (k,) of the ball's particles ``rows`` (k,) (indices into its
+        slice), R their per-coordinate rate for the next step, H the larger-κ of ``hessians`` (each
+        (k, 2, 2): the Hessians at both ends of the last step, which a bounce spans); NaN where the
+        rate is not known yet. ``state``: the optimiser state to read (the current one if None). Only
+        for a ball whose optimiser has an ``effective_rate``."""
+        rate = self.effective_rate(self.state if state is None else state, self.settings, rows)
+        kappa = np.full(len(rows), -np.inf)
+        for hessian in hessians:
+            kappa = np.fmax(kappa, preconditioned_top(hessian, rate, self.shift))
+        kappa /= self.stability
+        kappa[~np.isfinite(rate).all(axis=1)] = np.nan
+        return kappa
 
     def append_statistics(self, step: int, row: SwarmStatistics) -> None:
         """Append a row of swarm statistics (and keep its median's bracket for the next step)."""
@@ -186,7 +205,13 @@ class BallRuntime:
         gradient = p.gradient[row] + self.shift * p.positions[row]
         distance = float(model_distance(gradient, p.eigenvalues[row] + self.shift, p.top[row])[0])
         point = newton_point(p.positions[i], gradient[0], p.hessian[i] + self.shift * np.eye(2))
-        return Evidence(lr=self.lr, stability=self.stability, shift=self.shift,
+        kappa = math.nan
+        if self.effective_rate is not None:  # (the κ the oscillation test read, or the one it would read now)
+            measured = p.bound_kappa
+            kappa = float(measured[i]) if measured.shape[0] == p.n else math.nan
+            if not math.isfinite(kappa):
+                kappa = float(self.bound_kappa(np.array([i - self.slice.start]), (p.hessian[row],))[0])
+        return Evidence(lr=self.lr, stability=self.stability, shift=self.shift, kappa=kappa,
                         curvature=max(float(p.eigenvalues[i, 1]), float(p.previous_lam_max[i])), distance=distance,
                         critical_point=point, stopped=_stopped_words(p, i, box))
 

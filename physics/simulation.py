@@ -242,7 +242,9 @@ class Simulation:
         p = self._p
         regime, detail, lam_max = runtime.describe(p, self._box)
         curvature = lam_max + runtime.shift  # (the weight decay adds to the curvature the rate meets)
-        bound = runtime.stability / curvature if math.isfinite(runtime.stability) and curvature > 0 else math.nan
+        # (one lr's bound; a rate per coordinate has none to draw against the measured rate)
+        bound = (runtime.stability / curvature if math.isfinite(runtime.stability) and curvature > 0
+                 and runtime.effective_rate is None else math.nan)
         velocity = None
         if runtime.optimizer_spec.velocity is not None and runtime.state is not None:
             v = runtime.optimizer_spec.velocity(runtime.state, runtime.settings)
@@ -437,6 +439,7 @@ class Simulation:
         self.step_index += 1
 
         previous_step = p.step
+        previous_hessian = p.hessian
         with np.errstate(all="ignore"):
             moved, inside = move(p.positions, new_step, self._centre, self._box)
         evaluation, finite = self.surface.evaluate_checked(moved)
@@ -456,7 +459,8 @@ class Simulation:
         p.step = new_step
         frame = _Frame(self.step_index, p.positions, p.loss, p.gradient, p.hessian, new_step, previous_step,
                        estimate_square, p.active, self._noise_power(copy=True), self._window_count(),
-                       tuple(runtime.all_active for runtime in self._runtime))
+                       tuple(runtime.all_active for runtime in self._runtime),
+                       self._bound_kappa_of(previous_hessian, p.hessian))
         if n >= HELPER_PARTICLES:
             while len(self._pending) > 1:  # (at most one step of telemetry waits behind the running one)
                 self._pending.pop(0).result()
@@ -481,14 +485,39 @@ class Simulation:
                 step_mean=p.step_mean, step_power=p.step_power, noise_power=frame.noise_power,
                 window_count=frame.window_count, bound_rate=p.bound_rate, bound_shift=p.bound_shift,
                 old_codes=p.codes, candidate=p.candidate, held=p.held, weight=WINDOW_WEIGHT,
-                thresholds=regime_thresholds(self.scales, self._floor), positions=frame.positions)
+                thresholds=regime_thresholds(self.scales, self._floor), positions=frame.positions,
+                bound_kappa_of=frame.bound_kappa_of)
         p.previous_lam_max = p.eigenvalues[:, 1]  # (the old array: never written again)
         (p.eigenvalues, p.top, p.flips, p.swing, p.previous_swing, p.step_size, p.lr, p.gradient_norm,
-         p.codes) = measured
+         p.codes, p.bound_kappa) = measured
         values = StepValues(frame.positions, frame.loss, frame.gradient, p.gradient_norm, p.step_size, p.lr,
                             p.eigenvalues, p.codes, frame.active)
         for runtime, all_active in zip(self._runtime, frame.all_active, strict=True):
             self._record(runtime, values, frame.step_index, all_active)
+
+    def _bound_kappa_of(self, previous_hessian: np.ndarray,
+                        hessian: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:
+        """For the balls whose optimiser's rate is per coordinate, the function of particle indices
+        (k,) that the step's telemetry asks for their κ (physics.particles.step_telemetry), reading
+        this step's optimiser states and the Hessians at both ends of the step (arrays never written
+        again: the helper thread may call it a step later); None when no ball has such a rate."""
+        rated = [(runtime.slice, runtime) for runtime in self._runtime if runtime.effective_rate is not None]
+        if not rated:
+            return None
+        # (the state as it is now: the runtime's state is replaced, never written, by the next step)
+        states = [(sl, runtime, runtime.state) for sl, runtime in rated]
+
+        def bound_kappa_of(due: np.ndarray) -> np.ndarray:
+            kappa = np.full(len(due), np.nan)
+            for sl, runtime, state in states:
+                mine = np.flatnonzero((due >= sl.start) & (due < sl.stop))
+                if mine.size:
+                    rows = due[mine]
+                    kappa[mine] = runtime.bound_kappa(rows - sl.start, (previous_hessian[rows], hessian[rows]),
+                                                      state)
+            return kappa
+
+        return bound_kappa_of
 
     def _stop_failures(self, moved: np.ndarray, new_step: np.ndarray, evaluation: Evaluation) -> None:
         """Stop the active particles whose new position is undefined or out of the box, or whose step
@@ -599,3 +628,4 @@ class _Frame(NamedTuple):
     noise_power: np.ndarray | float
     window_count: np.ndarray | int
     all_active: tuple[bool, ...]
+    bound_kappa_of: Callable[[np.ndarray], np.ndarray] | None  # (see Simulation._bound_kappa_of)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from physics.regime import (
+    ADAPTIVE_EDGE,
     BOWL_REACH,
     DESCENDING,
     DIVERGING,
@@ -42,7 +43,8 @@ def diagnose_reference(*, active: np.ndarray, loss: np.ndarray, gradient: np.nda
                        previous_swing: np.ndarray, bound_rate: np.ndarray, scales: RegimeScales, floor: float,
                        bound_shift: np.ndarray | None = None, previous_lam_max: np.ndarray | None = None,
                        earlier_swing: np.ndarray | None = None, swing_top: np.ndarray | None = None,
-                       labels: np.ndarray | None = None, positions: np.ndarray | None = None) -> np.ndarray:
+                       labels: np.ndarray | None = None, positions: np.ndarray | None = None,
+                       bound_kappa: np.ndarray | None = None) -> np.ndarray:
     """physics.regime.diagnose in whole-array NumPy operations, rule by rule (``labels``: the labels
     of the step before, for an oscillation that continues; none by default)."""
     n = loss.shape[0]
@@ -97,10 +99,14 @@ def diagnose_reference(*, active: np.ndarray, loss: np.ndarray, gradient: np.nda
             np.abs(swing) >= STEADY_SWING ** 2 * np.abs(earlier_swing))
         kappa = bound_rate * (np.maximum(lam_max, previous_lam_max) + bound_shift)
         shown = continuing | (visible & steady)
-        bounded = ~np.isnan(bound_rate) & ((kappa >= 1.0 - EDGE) & (continuing | (visible & (kappa > 1.0 + EDGE))
-                                                                  | shown))
-        adaptive = np.isnan(bound_rate) & shown & (codes == DESCENDING)
-    codes[swinging & (bounded | adaptive)] = OSCILLATING
+        measured = np.full(n, np.nan) if bound_kappa is None else np.broadcast_to(bound_kappa, (n,))
+        fixed = np.isnan(measured)  # (κ from one lr, or no bound)
+        past = visible & (kappa > 1.0 + EDGE)
+        bounded = fixed & ~np.isnan(bound_rate) & ((kappa >= 1.0 - EDGE) & (continuing | past | shown))
+        adaptive = fixed & np.isnan(bound_rate) & shown & (codes == DESCENDING)
+        # a rate per coordinate: the swing test, started only near its edge (κ >= ADAPTIVE_EDGE)
+        rated = ~fixed & (codes == DESCENDING) & (continuing | (visible & steady & (measured >= ADAPTIVE_EDGE)))
+    codes[swinging & (bounded | adaptive | rated)] = OSCILLATING
     codes[~np.asarray(active, dtype=bool)] = DIVERGING
     return codes
 

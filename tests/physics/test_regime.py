@@ -311,7 +311,7 @@ def test_the_words_for_students_name_the_evidence() -> None:
 
 def _reference(active, loss, gradient, gradient_norm, step_size, mean_gradient, mean_step, noise_power, step_power,
                window_count, eigenvalues, top, flips, swing, previous_swing, bound_rate, bound_shift,
-               previous_lam_max, earlier_swing, swing_top, scales, floor) -> int:
+               previous_lam_max, earlier_swing, swing_top, scales, floor, bound_kappa=math.nan) -> int:
     """The rules of the module docstring, one particle at a time, in plain Python (np.linalg for H^-1 g)."""
     from physics import regime as r
 
@@ -355,7 +355,10 @@ def _reference(active, loss, gradient, gradient_norm, step_size, mean_gradient, 
     if flips >= r.OSCILLATION_FLIPS and step_size != 0 and visible:
         steady = (abs(swing) >= r.STEADY_SWING * abs(previous_swing)
                   or abs(swing) >= r.STEADY_SWING ** 2 * abs(earlier_swing))
-        if not math.isnan(bound_rate):
+        if not math.isnan(bound_kappa):  # a rate per coordinate: the swing, started near its edge
+            if steady and code == DESCENDING and bound_kappa >= r.ADAPTIVE_EDGE:
+                code = OSCILLATING
+        elif not math.isnan(bound_rate):
             kappa = bound_rate * (max(lam_max, previous_lam_max) + bound_shift)
             if kappa > 1 + r.EDGE or (kappa >= 1 - r.EDGE and steady):
                 code = OSCILLATING
@@ -388,6 +391,7 @@ def _mixed_particles(seed: int, n: int, scales: RegimeScales = UNIT) -> dict:
         previous_lam_max=high * 10.0 ** rng.uniform(-1, 1, n),
         earlier_swing=rng.normal(size=n) * step_size * 2,
         swing_top=np.column_stack([np.cos(angle + 0.1), np.sin(angle + 0.1)]) * rng.uniform(0.5, 2, (n, 1)),
+        bound_kappa=np.where(rng.random(n) < 0.7, np.nan, 10.0 ** rng.uniform(-1, 0.5, n)),
         scales=scales, floor=0.0)
 
 
