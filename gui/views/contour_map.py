@@ -56,6 +56,7 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui import palette
+from gui.controller_link import ControllerLink
 from gui.views.arrows import ArrowLayer
 from gui.views.contours import ContourSet, contours_for
 from gui.views.edge_markers import EdgeMark, EdgeMarkerLayer
@@ -104,7 +105,7 @@ class ContourMapView(QtWidgets.QWidget):
     startDragged = QtCore.pyqtSignal(int, float, float)
     displayNoteChanged = QtCore.pyqtSignal(str)
 
-    def __init__(self, controller: Any, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, controller: ControllerLink, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
         self._overlays = {name: True for name in OVERLAY_NAMES}
@@ -233,7 +234,7 @@ class ContourMapView(QtWidgets.QWidget):
         for item in (self.hatch, self.image, self.minor_contours, self.major_contours, *self.critical_items.values()):
             item.setCacheMode(STATIC_CACHE)
 
-    def _connect(self, controller: Any) -> None:
+    def _connect(self, controller: ControllerLink) -> None:
         controller.surfaceChanged.connect(self._on_surface_changed)
         controller.criticalPointsChanged.connect(self._on_critical_points_changed)
         controller.ballsChanged.connect(self._on_balls_changed)
