@@ -1,8 +1,9 @@
-"""What a view or panel may use of the controller: its signals, its reads and the one command they send.
+"""What a view, panel or editor may use of the controller: its signals, its reads, its commands.
 
-Views and panels are built with the :class:`gui.controller.SceneController` but rely only on this
+Views and panels are built with the :class:`gui.controller.SceneController` but rely only on
 :class:`ControllerLink`, so a test may hand them a stand-in, and a reader sees at a glance what a
-view can do to the model: observe it, and select a ball (the editors send the other commands).
+view can do to the model: observe it, and select a ball. Editors rely on :class:`EditorLink`, the
+same plus the commands they send.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PyQt6.QtCore import pyqtBoundSignal
 
 if TYPE_CHECKING:
     from physics.balls import BallSpec
+    from physics.scenes import Scene
     from physics.simulation import BallHistory, BallState
     from surfaces.surface import Surface
 
@@ -56,3 +58,31 @@ class ControllerLink(Protocol):
     def select(self, index: int) -> None:
         """Select ball ``index`` (-1: none)."""
         ...
+
+
+class EditorLink(ControllerLink, Protocol):
+    """The controller as the editors see it: the views' link plus the commands they send.
+
+    Surface commands build in the background: ``buildStarted`` / ``buildFinished`` bracket the
+    work, and ``surfaceChanged`` or ``formulaError(DownhillError)`` tells how it ended.
+    """
+
+    formulaError: pyqtBoundSignal
+    buildStarted: pyqtBoundSignal
+    buildFinished: pyqtBoundSignal
+
+    def set_formula(self, text: str) -> None: ...
+
+    def set_parameter(self, name: str, value: float) -> None: ...
+
+    def load_preset(self, name: str) -> None: ...
+
+    def load_scene(self, scene: Scene) -> None: ...
+
+    def add_ball(self, spec: BallSpec | None = None, start: tuple[float, float] | None = None) -> int: ...
+
+    def update_ball(self, index: int, spec: BallSpec) -> None: ...
+
+    def duplicate_ball(self, index: int) -> int: ...
+
+    def remove_ball(self, index: int) -> None: ...

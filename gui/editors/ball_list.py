@@ -35,6 +35,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gui.controller_link import EditorLink
 from gui.editors.ball_form import BallForm
 from gui.palette import swatch_icon
 from physics.optimizers.base import get_optimizer
@@ -121,7 +122,7 @@ class BallListEditor(QWidget):
             cancelled); QColorDialog.getColor unless replaced (tests replace it).
     """
 
-    def __init__(self, controller: object, parent: QWidget | None = None):
+    def __init__(self, controller: EditorLink, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
         self.pick_color: Callable[[QColor, QWidget, str], QColor] = QColorDialog.getColor

@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gui.controller_link import EditorLink
 from gui.editors.formula_field import ERROR_INK, FormulaField
 from gui.editors.parameter_sliders import ParameterSliders
 from gui.editors.presets_gallery import presets_menu
@@ -78,7 +79,7 @@ class FormulaEditor(QWidget):
 
     contentHeightChanged = pyqtSignal()
 
-    def __init__(self, controller: object, parent: QWidget | None = None, settings: QSettings | None = None):
+    def __init__(self, controller: EditorLink, parent: QWidget | None = None, settings: QSettings | None = None):
         super().__init__(parent)
         self.controller = controller
         self.recent = RecentFormulas(settings)

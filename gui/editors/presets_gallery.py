@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable, Sequence
 
-from PyQt6.QtCore import QModelIndex, QObject, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QModelIndex, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette, QTextOption
 from PyQt6.QtWidgets import (
     QFrame,
@@ -34,6 +34,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gui.controller_link import EditorLink
 from gui.screen_text import on_screen
 from physics.preset_scenes import PRESET_SCENES
 from surfaces.errors import DownhillError
@@ -54,7 +55,7 @@ def matches(query: str, haystack: str) -> bool:
     return all(word in text for word in query.casefold().split())
 
 
-def presets_menu(controller: QObject, parent: QWidget | None = None) -> QMenu:
+def presets_menu(controller: EditorLink, parent: QWidget | None = None) -> QMenu:
     """A menu of the preset surfaces (title; the teaching note as tooltip) that loads the chosen one."""
     menu = QMenu("Preset surfaces", parent)
     menu.setToolTipsVisible(True)
@@ -171,7 +172,7 @@ class PresetsGallery(QWidget):
 
     loaded = pyqtSignal(str)
 
-    def __init__(self, controller: QObject, parent: QWidget | None = None):
+    def __init__(self, controller: EditorLink, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
         #: Asked before a preset scene replaces the live one; False leaves it (the window sets its

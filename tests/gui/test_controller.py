@@ -465,10 +465,16 @@ def test_open_file_switches_to_the_scene(qtbot, quick, tmp_path):
     assert quick.scene_file == ""
 
 
-def test_the_controller_offers_everything_the_views_and_panels_link_to(quick):
-    from gui.controller_link import ControllerLink
+@pytest.mark.parametrize("link", ["ControllerLink", "EditorLink"])
+def test_the_controller_offers_everything_the_views_panels_and_editors_link_to(quick, link):
+    import gui.controller_link as links
 
-    names = {name for name in vars(ControllerLink) if not name.startswith("_")} | set(ControllerLink.__annotations__)
+    protocol = getattr(links, link)
+    names = set()
+    for cls in protocol.__mro__:
+        if cls.__module__ == links.__name__:
+            names |= {name for name in vars(cls) if not name.startswith("_")}
+            names |= set(vars(cls).get("__annotations__", {}))
     assert {"surfaceChanged", "stepped", "state", "history", "select", "balls"} <= names
     missing = [name for name in sorted(names) if not hasattr(quick, name)]
     assert missing == []
