@@ -3,7 +3,8 @@
 Order of events: check there is a display to open a window on (else one line and status 2);
 resolve the scene (a bad file or name: one line, status 2); create the QApplication with the
 settings redirected if ``DOWNHILL_CONFIG_DIR`` says so; build the first surface (before any
-window exists, so nothing can stall); open the main window with the saved layout; take the
+window exists, so nothing can stall); open the main window with the saved layout (once it shows,
+the physics kernels load on a background thread: start_warm_up); take the
 session lock, say once in the status bar if settings or autosave cannot work here (a folder that
 cannot be made, a damaged settings file, another window open) and run without them; then offer
 back the autosave the last session left (a crash, or a close by signal with unsaved changes).
@@ -20,6 +21,7 @@ import gc
 import os
 import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
@@ -107,6 +109,22 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def start_warm_up() -> threading.Thread:
+    """Compile, or load from the cache, every physics kernel on a background thread (physics.warm_up).
+
+    Why: loading them takes 1-2 s warm and 3-5 s on a first launch, all of it before the first
+    frame when done on the UI thread. On a thread of its own the window shows at once; a step that
+    needs a kernel still loading waits for it, as Numba compiles and loads under one lock and a
+    kernel already loaded is not loaded again (same kernels, same bits). The thread is joined at
+    exit, as a process ending in the middle of a compilation could crash.
+    """
+    from physics.warm_up import warm_up
+
+    thread = threading.Thread(target=warm_up, name="warm up the physics kernels", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_app(scene: str | None = None, screenshot: str | None = None) -> int:
     """Open the Downhill window (or take a screenshot of it); return the exit status."""
     problem = display_problem()
@@ -137,14 +155,19 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
 
     from gui.controller import SceneController
     from gui.main_window import MainWindow
-    from physics.warm_up import warm_up
 
-    warm_up()  # the physics kernels loaded (compiled once per version) now, not at the first step
     controller = SceneController(scene)  # builds the first surface now, before any window exists
     settings = AppSettings()
     interactive = screenshot_path is None
     window = MainWindow(controller, settings, remember_layout=interactive, ask_to_save=interactive)
-    settle_heap()
+    warming: list[threading.Thread] = []
+
+    def after_the_first_frame() -> None:
+        """The start-up garbage settled and the kernels loading on a thread of their own: after the
+        window's first frame, not before it."""
+        settle_heap()
+        warming.append(start_warm_up())
+
     previous_hook = sys.excepthook
     sys.excepthook = _status_bar_excepthook(window, previous_hook)
     guard: SessionGuard | None = None
@@ -152,6 +175,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     previous_handlers: dict[int, object] = {}
     try:
         if screenshot_path is not None:
+            QTimer.singleShot(0, after_the_first_frame)
             return _take_screenshot(application, window, controller, screenshot_path)
         window.restore_layout()
         if scene is None:
@@ -159,6 +183,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
         elif Path(scene_argument).is_file():
             window.adopt_scene_file(Path(scene_argument))  # Save writes back to the file it came from
         window.show()
+        QTimer.singleShot(0, after_the_first_frame)
         guard = SessionGuard()
         left_autosave = guard.begin()
         autosaver = Autosaver(controller, guard, window)
@@ -187,6 +212,8 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
         if guard is not None:
             guard.end(keep_autosave=keep_autosave)
         _dispose(window)
+        for thread in warming:
+            thread.join()  # (a process ending in the middle of a compilation could crash)
 
 
 def _dispose(window) -> None:
