@@ -154,7 +154,8 @@ class DockLayout:
         row = [panel for panel in PANELS if panel.area == BOTTOM and panel.tab_of is None]
         self.resizeDocks([self.dock(row[0])], [PANELS_HEIGHT], Qt.Orientation.Vertical)
         fixed = sum(wanted(panel) for panel in row if panel.width is not None)
-        equal = max(1, (width - fixed) // sum(panel.width is None for panel in row))
+        sharing = sum(panel.width is None for panel in row) or 1  # none: every dock has its width
+        equal = max(1, (width - fixed) // sharing)
         self.resizeDocks([self.dock(panel) for panel in row],
                          [equal if panel.width is None else wanted(panel) for panel in row],
                          Qt.Orientation.Horizontal)
