@@ -117,6 +117,10 @@ def start_warm_up() -> threading.Thread:
     needs a kernel still loading waits for it, as Numba compiles and loads under one lock and a
     kernel already loaded is not loaded again (same kernels, same bits). The thread is joined at
     exit, as a process ending in the middle of a compilation could crash.
+
+    When the kernels are cached it starts after the first frame (loading them holds the GIL for most
+    of its few tenths of a second); on a first launch, when they must compile, it starts at once:
+    LLVM compiles without the GIL, on the second core, while the window is being made.
     """
     from physics.warm_up import warm_up
 
@@ -139,10 +143,14 @@ def run_app(scene: str | None = None, screenshot: str | None = None) -> int:
 
 
 def _run(scene_argument: str | None, screenshot: str | None) -> int:
+    from physics.compiled import has_cached_kernels
     from physics.scene_files import resolve_scene
 
     scene = resolve_scene(scene_argument) if scene_argument else None
     screenshot_path = _check_screenshot_path(screenshot) if screenshot else None
+    warming: list[threading.Thread] = []
+    if not has_cached_kernels():  # a first launch: they compile for seconds, beside the window's making
+        warming.append(start_warm_up())
 
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
@@ -160,13 +168,12 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     settings = AppSettings()
     interactive = screenshot_path is None
     window = MainWindow(controller, settings, remember_layout=interactive, ask_to_save=interactive)
-    warming: list[threading.Thread] = []
-
     def after_the_first_frame() -> None:
-        """The start-up garbage settled and the kernels loading on a thread of their own: after the
-        window's first frame, not before it."""
+        """The start-up garbage settled and the kernels loading on a thread of their own (unless they
+        are compiling already): after the window's first frame, not before it."""
         settle_heap()
-        warming.append(start_warm_up())
+        if not warming:
+            warming.append(start_warm_up())
 
     previous_hook = sys.excepthook
     sys.excepthook = _status_bar_excepthook(window, previous_hook)
