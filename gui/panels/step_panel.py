@@ -64,12 +64,13 @@ BOUND_LEGEND = "c/λmax: largest stable lr"
 def stability_factor(ball: Any) -> float | None:
     """c of the ball's optimiser for its hyper-parameters (stable while lr · λ_max < c), or None.
 
-    None when the method has no such bound (adaptive rates, second-order methods), when c is not
+    None when the method has no such bound on one lr (second-order methods; adaptive rates, whose
+    bound is on each coordinate's own rate: the regime's read-out cites that one), when c is not
     finite, or when the ball's settings cannot be read (the ball list reports that error).
     """
     try:
         spec = ball.optimizer_spec()
-        if spec.stability_factor is None:
+        if spec.stability_factor is None or spec.effective_rate is not None:
             return None
         factor = float(spec.stability_factor(ball.settings()))
     except DownhillError:
