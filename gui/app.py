@@ -118,9 +118,9 @@ def start_warm_up() -> threading.Thread:
     kernel already loaded is not loaded again (same kernels, same bits). The thread is joined at
     exit, as a process ending in the middle of a compilation could crash.
 
-    When the kernels are cached it starts after the first frame (loading them holds the GIL for most
-    of its few tenths of a second); on a first launch, when they must compile, it starts at once:
-    LLVM compiles without the GIL, on the second core, while the window is being made.
+    It starts after the first frame, also on a first launch when they must compile: compiling holds
+    the GIL most of the time, and started before the window, it delayed the window (measured on
+    2 cores: first launch 18-27 s instead of 15-18 s under the same load).
     """
     from physics.warm_up import warm_up
 
@@ -143,14 +143,11 @@ def run_app(scene: str | None = None, screenshot: str | None = None) -> int:
 
 
 def _run(scene_argument: str | None, screenshot: str | None) -> int:
-    from physics.compiled import has_cached_kernels
     from physics.scene_files import resolve_scene
 
     scene = resolve_scene(scene_argument) if scene_argument else None
     screenshot_path = _check_screenshot_path(screenshot) if screenshot else None
     warming: list[threading.Thread] = []
-    if not has_cached_kernels():  # a first launch: they compile for seconds, beside the window's making
-        warming.append(start_warm_up())
 
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
@@ -169,11 +166,10 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     interactive = screenshot_path is None
     window = MainWindow(controller, settings, remember_layout=interactive, ask_to_save=interactive)
     def after_the_first_frame() -> None:
-        """The start-up garbage settled and the kernels loading on a thread of their own (unless they
-        are compiling already): after the window's first frame, not before it."""
+        """The start-up garbage settled and the kernels loading on a thread of their own: after the
+        window's first frame, not before it."""
         settle_heap()
-        if not warming:
-            warming.append(start_warm_up())
+        warming.append(start_warm_up())
 
     previous_hook = sys.excepthook
     sys.excepthook = _status_bar_excepthook(window, previous_hook)

@@ -107,19 +107,6 @@ def prune_stale_caches(current: Path, now: float | None = None) -> list[Path]:
     return removed
 
 
-def has_cached_kernels() -> bool:
-    """Whether this source's cache folder holds any compiled kernel (False on a first launch after
-    an install or a physics edit, when every kernel compiles: about 3 s; loading them takes a few
-    tenths). The app starts loading them earlier when they must compile (gui.app)."""
-    folder = numba.config.CACHE_DIR
-    if not folder:
-        return False
-    try:
-        return any(Path(folder).rglob("*.nbi"))
-    except OSError:
-        return False
-
-
 def _use_cache_folder() -> None:
     folder = _cache_folder()
     try:
