@@ -28,8 +28,8 @@ makes the same operations in the same order in one pass per coordinate (the same
 tests/physics/test_optimizers_kernels.py) and is what ``update`` runs, because it pays. Measured
 by tests/bench/bench_physics.py on 100 000 particles (fastest of many, on a machine shared with
 other work; the NumPy rule makes eleven passes over (n, 2) arrays, the kernel one): the update
-0.24-0.26 ms against 0.67-0.82 ms, 2.8-3.3x; the swarm's whole step (section 1b) 2.4 against
-3.3 ms of the main thread's CPU time, a quarter of the main thread's work.
+0.24-0.28 ms against 0.67-0.82 ms, 2.7-3.3x; the swarm's whole step (section 1b) 2.0-2.4 against
+2.7-3.3 ms of the main thread's CPU time, a quarter of the main thread's work.
 
 AdamW (decoupled weight decay) differs in one line: instead of adding weight_decay * p to the
 gradient, it first shrinks the parameters, p_{t-1} <- p_{t-1} * (1 - lr * weight_decay), then takes
