@@ -11,21 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from physics.scenes import Scene
+    from surfaces.critical import CriticalPoint
+    from surfaces.errors import DownhillError
+    from surfaces.surface import Surface
 
 
 @dataclass(frozen=True)
 class SceneChanged:
     """A whole scene was loaded (its title, note and view; the other events follow)."""
 
-    scene: Any  # physics.scenes.Scene
+    scene: Scene
 
 
 @dataclass(frozen=True)
 class SurfaceChanged:
     """The landscape changed: a new formula, preset, scene or parameter value."""
 
-    surface: Any  # surfaces.surface.Surface
+    surface: Surface
 
 
 @dataclass(frozen=True)
@@ -33,21 +39,21 @@ class CriticalPointsWanted:
     """The critical points of ``surface`` are needed (the host finds them, on a worker or at once)
     and hands them to ``Session.critical_points_found``."""
 
-    surface: Any
+    surface: Surface
 
 
 @dataclass(frozen=True)
 class CriticalPointsChanged:
-    """The marked critical points (a list of surfaces.critical points; empty while searched)."""
+    """The marked critical points (empty while they are searched)."""
 
-    points: list
+    points: list[CriticalPoint]
 
 
 @dataclass(frozen=True)
 class FormulaRefused:
     """A surface could not be switched to; the previous one stays live."""
 
-    error: Any  # surfaces.errors.DownhillError
+    error: DownhillError
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from physics.noise import NoiseSettings
 from physics.scenes import Scene
 from physics.session import Session
 from physics.session_builds import (
-    FormulaBuilt,
     PresetBuilt,
     SceneBuilt,
     SceneFileFailed,
@@ -233,7 +232,6 @@ def test_build_results_are_values_a_session_applies():
     assert kinds(heard.take()) == [SceneChanged, SurfaceChanged, CriticalPointsChanged, BallsChanged,
                                    SelectionChanged, SpeedChanged, CriticalPointsWanted, Stepped]
     assert session.scene is scene and session.speed == 3 and session.balls == scene.balls
-    assert isinstance(FormulaBuilt(built.surface).surface, type(built.surface))
 
 
 def test_a_missing_scene_file_is_a_result_not_an_exception(tmp_path):
