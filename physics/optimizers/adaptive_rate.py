@@ -15,7 +15,7 @@ with momentum and an adaptive learning rate (traingdx).
 ``momentum-adaptive-lr`` (MATLAB's traingdx) keeps the previous change dX_prev, which starts as
 -lr_0 * g at the first step (traingdx sets ``dX = lr*gX`` before its loop, gX = -g):
 
-    dX = momentum * dX_prev - (1 - momentum) * lr * g
+    dX = momentum * dX_prev + (1 - momentum) * (-lr * g)
     perf = f(X), perf2 = f(X + dX)
     if perf2 rises by more than the ratio max_perf_inc:
         step = 0
