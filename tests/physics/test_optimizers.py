@@ -314,8 +314,12 @@ def test_stability_factor_separates_convergence_from_divergence(name, settings, 
 
 
 def test_methods_without_a_rate_bound_say_so():
-    for name in ("adagrad", "rmsprop", "adam", "rprop", "newton", "bfgs", "cg", "adaptive-lr"):
+    for name in ("rprop", "newton", "bfgs", "cg"):
         assert get_optimizer(name).stability_factor is None
+    # The adaptive-rate methods' bound is on each coordinate's own rate R (the regime's
+    # effective_rate), not on one lr: they say so by declaring R beside their constant c.
+    for name in ("adagrad", "rmsprop", "adam", "adamw", "adaptive-lr", "momentum-adaptive-lr"):
+        assert get_optimizer(name).effective_rate is not None
     assert math.isinf(get_optimizer("momentum").stability_factor({"momentum": 0.9, "dampening": 1.0}))
 
 
