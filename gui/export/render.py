@@ -209,6 +209,10 @@ class ClipRenderer:
             overlays.update(dict(settings.overlays))
             for name, shown in overlays.items():
                 self.map_view.set_overlay(name, shown)
+            # The map paints its still layers from a pixmap cache made at the widget's own pixels:
+            # drawn at another scale (a 4K frame, a vector figure) they must be painted afresh.
+            for item in self.map_view.plot_item.items:
+                item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
             views.addWidget(self.map_view, 1)
         if layout == "panels":
             outer.addLayout(self._plot_grid(2), 1)
@@ -264,6 +268,10 @@ class ClipRenderer:
         self.frame_index += 1
         if self.frame_index > 0:
             self.session.advance(self.steps_per_frame)
+        self.advance_events()
+
+    def advance_events(self) -> None:
+        """Let the views finish what they queued after a change (only when the renderer may process events)."""
         if self._process:
             QtWidgets.QApplication.instance().processEvents()
 
