@@ -420,11 +420,13 @@ class ClipWriter:
 
     def _work(self) -> None:
         sink = self._sink
+        finishing = False
         try:
             sink.open(self._temporary)
             while True:
                 item = self._queue.get()
                 if item is _END:
+                    finishing = True
                     sink.finish()
                     return
                 if item is None or self._cancelled.is_set():
@@ -436,6 +438,8 @@ class ClipWriter:
             self._error_frame = self._encoded
             self._error = error
             sink.abort()
+            if finishing:  # the caller is waiting for this thread to end, and sends nothing more
+                return
             # Keep taking frames so that a caller blocked on a full queue wakes up and sees the error.
             while True:
                 item = self._queue.get()
