@@ -7,6 +7,7 @@
     python main.py critical --surface EXPR_OR_PRESET [--domain XMIN,XMAX,YMIN,YMAX] [--json]
     python main.py run ...                 CSV telemetry of a run (see README)
     python main.py export ...              render a clip
+    python main.py figure ...              draw a still (SVG, PDF or PNG)
 
 Exit status: 0 when done (also when the reader of the output stops early, as with ``| head``);
 2 with a one-line message for a bad argument or formula, or an output that cannot be written;
@@ -133,6 +134,10 @@ def build_parser() -> _Parser:
     if add_export_arguments is not None:
         parser.commands["export"] = commands.add_parser("export", help="render a clip (mp4, gif, webm or png)")
         add_export_arguments(parser.commands["export"])
+    add_figure_arguments = _optional_command("gui.export_cli", "add_figure_arguments")
+    if add_figure_arguments is not None:
+        parser.commands["figure"] = commands.add_parser("figure", help="draw a still (svg, pdf or png)")
+        add_figure_arguments(parser.commands["figure"])
     return parser
 
 
@@ -306,6 +311,10 @@ def _run_command(argv: Sequence[str] | None, out: StandardOutput) -> int:
         from gui.export_cli import export_command
 
         return export_command(args, out)
+    if args.command == "figure":
+        from gui.export_cli import figure_command
+
+        return figure_command(args, out)
     return open_app(args)
 
 

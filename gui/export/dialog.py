@@ -21,14 +21,8 @@ from typing import Any
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.export.annotations import ANNOTATIONS, THEMES
-from gui.export.render import (
-    LAYOUTS,
-    ClipRenderer,
-    RenderSettings,
-    default_steps_per_frame,
-    frames_until_rest,
-    gl_problem,
-)
+from gui.export.options import RenderSettings, default_steps_per_frame
+from gui.export.render import LAYOUTS, ClipRenderer, frames_until_rest, gl_problem
 from physics.overlays import OVERLAYS
 from physics.scenes import Scene
 from surfaces.errors import DownhillError
@@ -443,7 +437,8 @@ def export_figure_dialog(window: Any) -> str:
         path += ".svg"
     controller = window.controller
     try:
-        renderer = ClipRenderer(controller.current_scene(), RenderSettings(1600, 900, layout="both"), 1)
+        renderer = ClipRenderer(controller.current_scene(), RenderSettings(1600, 900, layout="both"), 1,
+                                figure=True)
         try:
             write_figure(renderer, path, controller.step_index)
         finally:

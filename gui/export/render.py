@@ -24,14 +24,11 @@ annotations (gui.export.annotations) into an image of the asked size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.export.annotations import (
-    ANNOTATIONS,
     HEADER_HEIGHT,
     LEGEND_ROW,
     THEMES,
@@ -44,81 +41,53 @@ from gui.export.annotations import (
     paint_legend,
 )
 from gui.export.link import SessionLink
+from gui.export.options import (
+    CLIP_LAYOUTS,
+    FIGURE_LAYOUTS,
+    MAX_DEFAULT_SECONDS,
+    RenderSettings,
+)
 from physics.scenes import Scene
 from physics.session import REST_STEP_FRACTION, Session
 from physics.simulation import Simulation
 from surfaces.errors import DownhillError
 from surfaces.surface import Surface
 
-#: Clip layouts, and figure layouts.
-LAYOUTS: tuple[str, ...] = ("2d", "3d", "both", "app")
-FIGURE_LAYOUTS: tuple[str, ...] = ("2d", "panels", "both")
+#: Clip layouts, and figure layouts (gui.export.options checks them).
+LAYOUTS: tuple[str, ...] = CLIP_LAYOUTS
 #: Logical height of the stage (pixels): every frame is laid out as a 720p frame is.
 LOGICAL_HEIGHT = 720
-#: The app's animation rate (frames per second): gui.controller ticks every 16 ms.
-APP_FRAME_RATE = 62.5
-#: The longest clip made when no length is given (seconds).
-MAX_DEFAULT_SECONDS = 20.0
 #: Seconds a clip holds still after every ball came to rest.
 REST_HOLD_SECONDS = 1.0
 #: Share of the stage's height the row of plots takes in the ``app`` layout.
 PANELS_SHARE = 0.34
 
 
-@dataclass(frozen=True)
-class RenderSettings:
-    """How frames look (not how they are encoded).
-
-    Attributes:
-        width, height: frame size in pixels.
-        layout: one of :data:`LAYOUTS` (clips) or :data:`FIGURE_LAYOUTS` (figures).
-        theme: a key of gui.export.annotations.THEMES.
-        annotations: the annotations drawn (a subset of ANNOTATIONS).
-        overlays: (name, shown) pairs that override the scene's map overlays.
-        title: the title drawn; None for the scene's own.
-        seed: the random seed; None for the scene's own.
-    """
-
-    width: int = 1280
-    height: int = 720
-    layout: str = "2d"
-    theme: str = "dark"
-    annotations: frozenset[str] = frozenset(ANNOTATIONS)
-    overlays: tuple[tuple[str, bool], ...] = field(default=())
-    title: str | None = None
-    seed: int | None = None
-
-
-def default_steps_per_frame(scene: Scene, fps: float) -> int:
-    """The scene's own pace: its speed is steps per app frame (62.5 a second), so steps per clip frame
-    is speed x 62.5 / fps, at least 1."""
-    return max(1, round(scene.speed * APP_FRAME_RATE / fps))
-
-
 def frames_until_rest(scene: Scene, steps_per_frame: int, fps: float, seed: int | None = None,
                       surface: Surface | None = None, cap_seconds: float = MAX_DEFAULT_SECONDS) -> int:
-    """Frames a clip needs to show the run until every ball is at rest, a second more, capped at ``cap_seconds``.
-
-    Runs the scene's simulation alone (no drawing), with the test of the app: a ball is at rest
-    when each of its particles has stopped or takes steps under REST_STEP_FRACTION of the domain's
-    diagonal.
-    """
+    """Frames a clip needs to show the run until every ball is at rest, a second more, capped at ``cap_seconds``."""
     cap = max(1, round(cap_seconds * fps))
+    rest = frames_to_rest(scene, steps_per_frame, cap - 1, seed, surface)
+    return cap if rest is None else min(cap, rest + 1 + round(REST_HOLD_SECONDS * fps))
+
+
+def frames_to_rest(scene: Scene, steps_per_frame: int, limit: int, seed: int | None = None,
+                   surface: Surface | None = None) -> int | None:
+    """After how many frames of ``steps_per_frame`` steps every ball is at rest (None: not within ``limit``).
+
+    Runs the scene's simulation alone (no drawing), with the test of the app (physics.session): a
+    ball is at rest when each of its particles has stopped or takes steps under
+    REST_STEP_FRACTION of the domain's diagonal.
+    """
     simulation = Simulation(surface if surface is not None else scene.surface(), scene.balls,
                             seed=scene.seed if seed is None else seed)
     tiny = REST_STEP_FRACTION * simulation.surface.domain.diameter
-    hold = round(REST_HOLD_SECONDS * fps)
-    for frame in range(1, cap):
+    for frame in range(1, limit + 1):
         simulation.step(steps_per_frame)
-        moving = False
-        for index in range(len(simulation.balls)):
-            state = simulation.state(index)
-            if (state.active & (state.step_size > tiny)).any():
-                moving = True
-                break
-        if not moving:
-            return min(cap, frame + 1 + hold)
-    return cap
+        if not any((state.active & (state.step_size > tiny)).any()
+                   for state in (simulation.state(index) for index in range(len(simulation.balls)))):
+            return frame
+    return None
 
 
 def gl_problem() -> str:
@@ -146,18 +115,21 @@ class ClipRenderer:
         steps_per_frame: simulation steps between two frames.
         process_events: let Qt handle pending events before each frame (the command line);
             the dialog, which renders from its event loop, passes False.
+        figure: the layout is a figure's (FIGURE_LAYOUTS: ``both`` is then the map beside the plots).
 
     Raises:
         DownhillError: the layout needs OpenGL and there is none, or an unknown layout/theme.
     """
 
     def __init__(self, scene: Scene, settings: RenderSettings, steps_per_frame: int = 1,
-                 surface: Surface | None = None, process_events: bool = True):
-        if settings.layout not in LAYOUTS + FIGURE_LAYOUTS:
-            raise DownhillError(f"unknown layout '{settings.layout}'; the layouts are {', '.join(LAYOUTS)}")
+                 surface: Surface | None = None, process_events: bool = True, figure: bool = False):
+        layouts = FIGURE_LAYOUTS if figure else LAYOUTS
+        if settings.layout not in layouts:
+            raise DownhillError(f"unknown layout '{settings.layout}'; the layouts are {', '.join(layouts)}")
         if settings.theme not in THEMES:
             raise DownhillError(f"unknown theme '{settings.theme}'; the themes are {', '.join(THEMES)}")
-        if _needs_gl(settings.layout):
+        self.figure = figure
+        if not figure and _needs_gl(settings.layout):
             problem = gl_problem()
             if problem:
                 raise DownhillError(problem)
@@ -196,7 +168,7 @@ class ClipRenderer:
         layout = settings.layout
         views = QtWidgets.QHBoxLayout()
         views.setSpacing(4)
-        if layout in ("3d", "both", "app"):
+        if not self.figure and layout in ("3d", "both", "app"):
             from gui.views.landscape3d import Landscape3DView
 
             self.view3d = Landscape3DView(self.link)
@@ -216,7 +188,7 @@ class ClipRenderer:
             views.addWidget(self.map_view, 1)
         if layout == "panels":
             outer.addLayout(self._plot_grid(2), 1)
-        elif layout == "both" and self.view3d is None:  # a figure: the map beside the plots
+        elif self.figure and layout == "both":  # the map beside the plots
             views.addLayout(self._plot_grid(2), 1)
             outer.addLayout(views, 1)
         else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QMenu
 
-from gui.export.dialog import copy_image, export_clip_dialog, export_figure_dialog
+from gui.export.menu_entries import copy_views, export_clip, export_figure
 from gui.screen_text import on_screen
 from physics.overlays import OVERLAYS
 
@@ -35,8 +35,8 @@ class WindowMenus:
         self._fill_recent_files_menu()
         file_menu.addSeparator()
         self._add(file_menu, "Screens&hot…", self.screenshot_dialog, "Ctrl+Shift+P")
-        self._add(file_menu, "Export &clip…", lambda: export_clip_dialog(self), "Ctrl+E")
-        self._add(file_menu, "Export &figure…", lambda: export_figure_dialog(self), "Ctrl+Shift+E")
+        self._add(file_menu, "Export &clip…", lambda: export_clip(self), "Ctrl+E")
+        self._add(file_menu, "Export &figure…", lambda: export_figure(self), "Ctrl+Shift+E")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -84,7 +84,7 @@ class WindowMenus:
         for dock in self.docks:
             docks_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
-        self._add(view_menu, "Cop&y image", lambda: copy_image(self), "Ctrl+Shift+C")
+        self._add(view_menu, "Cop&y image", lambda: copy_views(self), "Ctrl+Shift+C")
         self.reset_camera_action = self._add(view_menu, "Reset the 3D &camera", self.reset_camera, "Ctrl+0")
         self.reset_camera_action.setEnabled(self.view3d is not None)
         self._add(view_menu, "Reset the &layout", self.reset_layout)

@@ -12,12 +12,8 @@ import pytest
 
 from gui.export.annotations import ANNOTATIONS, optimizer_words
 from gui.export.figure import write_figure
-from gui.export.render import (
-    ClipRenderer,
-    RenderSettings,
-    default_steps_per_frame,
-    frames_until_rest,
-)
+from gui.export.options import RenderSettings, default_steps_per_frame
+from gui.export.render import ClipRenderer, frames_until_rest
 from physics.preset_scenes import PRESET_SCENES
 
 
@@ -123,7 +119,8 @@ def test_the_legend_names_the_optimiser_and_its_key_hyper_parameters():
 
 @pytest.mark.parametrize("suffix", [".svg", ".pdf", ".png"])
 def test_figures(qapp, tmp_path, suffix):
-    renderer = ClipRenderer(PRESET_SCENES["saddle-noise"], RenderSettings(640, 360, layout="both"), 1)
+    renderer = ClipRenderer(PRESET_SCENES["saddle-noise"], RenderSettings(640, 360, layout="both"), 1,
+                            figure=True)
     try:
         path = write_figure(renderer, tmp_path / f"figure{suffix}", 40)
         assert renderer.session.step_index == 40
