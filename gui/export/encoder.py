@@ -91,10 +91,12 @@ CLIP_FORMATS: Mapping[str, ClipFormat] = MappingProxyType({
 })
 
 # x264: CRF is constant perceived quality (lower is better, 23 is x264's own default); the preset
-# trades encoding time for size at that quality. 'animation' tuning suits flat, synthetic images.
+# trades encoding time for size at that quality. On the flat, synthetic frames of a clip 'veryfast'
+# makes files as small as 'faster' at a higher rate (the encoder bounds a whole export's rate), and
+# a 10 s 720p clip stays far under 5 MB.
 _H264_QUALITY = {
-    "draft": {"crf": "28", "preset": "veryfast"},
-    "normal": {"crf": "23", "preset": "faster"},
+    "draft": {"crf": "28", "preset": "superfast"},
+    "normal": {"crf": "23", "preset": "veryfast"},
     "high": {"crf": "18", "preset": "medium"},
 }
 # libvpx-vp9 in constant-quality mode (b:v 0). Its 'good' deadline runs at a few frames per second
