@@ -110,14 +110,15 @@ def settle_heap() -> None:
     gc.enable()  # (off from the start of _run: see there)
 
 
-def start_warm_up() -> threading.Thread:
+def start_warm_up(stop: threading.Event | None = None) -> threading.Thread:
     """Compile, or load from the cache, every physics kernel on a background thread (physics.warm_up).
 
     Why: loading them takes 1-2 s warm and 3-5 s on a first launch, all of it before the first
     frame when done on the UI thread. On a thread of its own the window shows at once; a step that
     needs a kernel still loading waits for it, as Numba compiles and loads under one lock and a
-    kernel already loaded is not loaded again (same kernels, same bits). The thread is joined at
-    exit, as a process ending in the middle of a compilation could crash.
+    kernel already loaded is not loaded again (same kernels, same bits). At exit ``stop`` is set and
+    the thread joined: it ends at its next stage, as a process ending in the middle of a compilation
+    could crash.
 
     It starts after the first frame, also on a first launch when they must compile: compiling holds
     the GIL most of the time, and started before the window, it delayed the window (measured on
@@ -125,7 +126,7 @@ def start_warm_up() -> threading.Thread:
     """
     from physics.warm_up import warm_up
 
-    thread = threading.Thread(target=warm_up, name="warm up the physics kernels", daemon=True)
+    thread = threading.Thread(target=warm_up, args=(stop,), name="warm up the physics kernels", daemon=True)
     thread.start()
     return thread
 
@@ -149,6 +150,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     scene = resolve_scene(scene_argument) if scene_argument else None
     screenshot_path = _check_screenshot_path(screenshot) if screenshot else None
     warming: list[threading.Thread] = []
+    closing = threading.Event()
     # The cyclic garbage collector is off until the first frame is on screen (settle_heap collects
     # once then): the imports, the window and its views make some 10^5 objects that live as long as the
     # app, and collecting them over and over as they are made cost a tenth of the start-up.
@@ -174,7 +176,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
         """The start-up garbage settled and the kernels loading on a thread of their own: after the
         window's first frame, not before it."""
         settle_heap()
-        warming.append(start_warm_up())
+        warming.append(start_warm_up(closing))
 
     previous_hook = sys.excepthook
     sys.excepthook = _status_bar_excepthook(window, previous_hook)
@@ -221,6 +223,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
             guard.end(keep_autosave=keep_autosave)
         _dispose(window)
         gc.enable()
+        closing.set()
         for thread in warming:
             thread.join()  # (a process ending in the middle of a compilation could crash)
 

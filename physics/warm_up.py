@@ -10,11 +10,17 @@ It lives apart from physics.compiled, the lowest module, because it runs a whole
 
 from __future__ import annotations
 
+import threading
 
-def warm_up() -> None:
+
+def warm_up(stop: threading.Event | None = None) -> None:
     """Compile (or load from the cache) every kernel a simulation uses, by running a small one: a
     noisy swarm, a single ball with and without noise and a ball that diverges, with the array
-    layouts of a real run. About 3 s the first time on a machine, a few tenths of a second once cached."""
+    layouts of a real run. About 3 s the first time on a machine, a few tenths of a second once cached.
+
+    ``stop``, when set (the app closing), ends the warm-up at the next of its stages (making the
+    simulation, its steps, each ball's state), as a compilation under way cannot be interrupted.
+    """
     import numpy as np
 
     from physics.balls import BallSpec
@@ -30,9 +36,15 @@ def warm_up() -> None:
              BallSpec("ball", "#ff7f0e", "gd", (("lr", 1e-3),), (-1.0, 1.0), NoiseSettings()),
              BallSpec("noisy", "#9467bd", "gd", (("lr", 1e-3),), (-1.0, 1.0), NoiseSettings(sigma=0.1)),
              BallSpec("away", "#2ca02c", "gd", (("lr", 10.0),), (1.5, 2.5), NoiseSettings())]
+    if stop is not None and stop.is_set():
+        return
     simulation = Simulation(preset_surface("rosenbrock"), balls, seed=0, capacity=16)
+    if stop is not None and stop.is_set():
+        return
     simulation.step(6)
     for index in range(len(balls)):
+        if stop is not None and stop.is_set():
+            return
         simulation.state(index)
 
 
