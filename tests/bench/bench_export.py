@@ -40,8 +40,11 @@ from physics.preset_scenes import PRESET_SCENES  # noqa: E402
 GRID = 200
 
 
-def matplotlib_baseline(scene_name: str, frames: int, width: int, height: int, out: Path) -> tuple[float, float]:
-    """(whole seconds, seconds spent drawing) for ``frames`` frames drawn by matplotlib and encoded."""
+def matplotlib_baseline(scene_name: str, frames: int, width: int, height: int,
+                        out: Path) -> tuple[float, float, float, float]:
+    """Seconds for ``frames`` frames drawn by matplotlib and encoded: (whole, setting up (the surface compiled,
+    the simulation made, the static map drawn), drawing frames, waiting for the encoder (a full queue, the
+    final flush))."""
     try:
         import matplotlib
     except ImportError:
@@ -76,7 +79,8 @@ def matplotlib_baseline(scene_name: str, frames: int, width: int, height: int, o
     markers = [axes.plot([], [], "o", color=spec.color, markersize=10, markeredgecolor="w")[0]
                for spec in scene.balls]
 
-    drawing = 0.0
+    drawing = waiting = 0.0
+    setting_up = time.perf_counter() - started
     with ClipWriter(out, "mp4", width=width, height=height, fps=options.fps, quality="normal") as writer:
         for index in range(frames):
             if index:
@@ -90,9 +94,13 @@ def matplotlib_baseline(scene_name: str, frames: int, width: int, height: int, o
                 markers[ball].set_data([position[0]], [position[1]])
             canvas.draw()
             pixels = np.asarray(canvas.buffer_rgba())[:, :, :3]
-            drawing += time.perf_counter() - began
+            drawn = time.perf_counter()
+            drawing += drawn - began
             writer.write(pixels)
-    return time.perf_counter() - started, drawing
+            waiting += time.perf_counter() - drawn
+        drawn = time.perf_counter()
+    waiting += time.perf_counter() - drawn
+    return time.perf_counter() - started, setting_up, drawing, waiting
 
 
 # ================================================================================================
@@ -133,11 +141,13 @@ def main() -> None:
     print(f"clip export, {args.frames} frames at {width}x{height}, H.264 normal, scene {args.scene}, "
           f"{os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
-        whole, drawing = matplotlib_baseline(args.scene, args.frames, width, height, Path(folder) / "mpl.mp4")
+        whole, setting_up, drawing, waiting = matplotlib_baseline(args.scene, args.frames, width, height,
+                                                                  Path(folder) / "mpl.mp4")
         size = (Path(folder) / "mpl.mp4").stat().st_size
         baseline = args.frames / whole
         print(f"  matplotlib (Agg) baseline: {baseline:6.1f} frames/s  whole {whole:6.2f} s  "
-              f"(drawing {drawing:.2f} s, {size / 1e6:.2f} MB)")
+              f"(set-up {setting_up:.2f} s, drawing {drawing:.2f} s, waiting for the encoder {waiting:.2f} s; "
+              f"{size / 1e6:.2f} MB)")
         for layout in ("2d", "3d", "app"):
             seconds = our_renderer(args.scene, args.frames, width, height, layout, Path(folder) / f"{layout}.mp4")
             if seconds is None:
