@@ -9,7 +9,11 @@ an exception or Ctrl+C in the middle, or a failing encoder. Needs no display.
 from __future__ import annotations
 
 import os
+import signal
 import struct
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import av
@@ -298,3 +302,44 @@ def test_frames_are_copied_the_caller_may_reuse_its_buffer(tmp_path):
             writer.write(buffer)
     for index, frame in enumerate(frames):
         assert np.array_equal(decoded(tmp_path / "frames" / f"frame_{index:05d}.png")[0][0], frame)
+
+
+# ------------------------------------------------------------------------------------------ whole processes
+
+_CHILD = """
+import sys, time
+import numpy as np
+from gui.export.encoder import ClipWriter
+frame = np.zeros((360, 640, 3), np.uint8)
+writer = ClipWriter(sys.argv[1], sys.argv[2], width=640, height=360, fps=30, quality="high", queue_frames=1)
+for index in range(int(sys.argv[3])):
+    frame[:, :, 0] = np.random.default_rng(index).integers(0, 255, (360, 640), dtype=np.uint8)
+    writer.write(frame)
+    if index == 2:
+        print("writing", flush=True)
+{ending}
+"""
+
+
+def _child(tmp_path: Path, ending: str, *arguments: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _CHILD.format(ending=ending), *arguments],
+                            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_ctrl_c_while_the_queue_is_full_leaves_nothing(tmp_path):
+    """SIGINT reaches a caller blocked on the full queue; the with-less caller's process ends, and atexit cleans."""
+    child = _child(tmp_path, "writer.close()", str(tmp_path / "clip.mp4"), "mp4", "100000")
+    assert child.stdout.readline().strip() == "writing"
+    time.sleep(0.3)
+    child.send_signal(signal.SIGINT)
+    _, errors = child.communicate(timeout=60)
+    assert child.returncode != 0 and "KeyboardInterrupt" in errors
+    assert leftovers(tmp_path) == []
+
+
+def test_a_writer_abandoned_at_exit_leaves_nothing(tmp_path):
+    child = _child(tmp_path, "sys.exit(0)", str(tmp_path / "frames"), "png", "5")
+    child.communicate(timeout=60)
+    assert child.returncode == 0
+    assert leftovers(tmp_path) == []
