@@ -26,6 +26,7 @@ from gui.export.render import LAYOUTS, ClipRenderer, frames_until_rest, gl_probl
 from physics.overlays import OVERLAYS
 from physics.scenes import Scene
 from surfaces.errors import DownhillError
+from surfaces.surface import Surface
 
 #: The size presets (name, width, height); "Custom" makes the two spin boxes editable.
 SIZE_PRESETS: tuple[tuple[str, int, int], ...] = (
@@ -55,7 +56,8 @@ class ClipJob(QtCore.QObject):
     finished = QtCore.pyqtSignal(str)
 
     def __init__(self, scene: Scene, settings: RenderSettings, steps_per_frame: int, frames: int, path: str,
-                 format_name: str, fps: int, quality: str, parent: QtCore.QObject | None = None):
+                 format_name: str, fps: int, quality: str, parent: QtCore.QObject | None = None,
+                 surface: Surface | None = None, critical_points: list | None = None):
         super().__init__(parent)
         from gui.export.encoder import ClipWriter
 
@@ -65,13 +67,16 @@ class ClipJob(QtCore.QObject):
         self.writer = ClipWriter(path, format_name, width=settings.width, height=settings.height, fps=fps,
                                  quality=quality)
         try:
-            self.renderer = ClipRenderer(scene, settings, steps_per_frame, process_events=False)
+            self.renderer = ClipRenderer(scene, settings, steps_per_frame, process_events=False, surface=surface,
+                                         critical_points=critical_points)
+            self.renderer.prepare()  # the first paint's one-off work, before the timed turns
         except BaseException:
             self.writer.cancel()
             raise
         self._closing: threading.Thread | None = None
         self._close_error: BaseException | None = None
         self.longest_turn = 0.0
+        self.turns: list[float] = []  # seconds each turn of the event loop took (the window waited)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(0)
         self.timer.timeout.connect(self._turn)
@@ -97,7 +102,8 @@ class ClipJob(QtCore.QObject):
                 self._end(str(self._close_error) if self._close_error is not None else "")
         except DownhillError as error:
             self._end(str(error))
-        self.longest_turn = max(self.longest_turn, time.perf_counter() - started)
+        self.turns.append(time.perf_counter() - started)
+        self.longest_turn = max(self.longest_turn, self.turns[-1])
 
     def _close(self) -> None:
         try:
@@ -126,10 +132,14 @@ class ClipJob(QtCore.QObject):
 class ExportClipDialog(QtWidgets.QDialog):
     """File > Export clip...: the settings, a preview of the first frame, progress and Cancel."""
 
-    def __init__(self, scene: Scene, parent: QtWidgets.QWidget | None = None, directory: str | None = None):
+    def __init__(self, scene: Scene, parent: QtWidgets.QWidget | None = None, directory: str | None = None,
+                 surface: Surface | None = None, critical_points: list | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export clip")
         self.scene = scene
+        # The live scene's surface and critical points: neither is built or searched again.
+        self.surface = surface if surface is not None else scene.surface()
+        self.critical_points = critical_points
         self.job: ClipJob | None = None
         self._directory = Path(directory) if directory else Path.home()
         # The preview follows the settings, a moment after the last change (rendering costs ~50 ms).
@@ -303,7 +313,7 @@ class ExportClipDialog(QtWidgets.QDialog):
             return max(1, round(self.length_spin.value() * fps))
         if mode == 2:
             return max(1, int(self.length_spin.value()))
-        return frames_until_rest(self.scene, steps_per_frame, fps)
+        return frames_until_rest(self.scene, steps_per_frame, fps, surface=self.surface)
 
     def _on_format_changed(self, _index: int = -1) -> None:
         suffix = next(s for key, _t, s in FORMATS if key == self.format_name())
@@ -352,7 +362,8 @@ class ExportClipDialog(QtWidgets.QDialog):
         height = max(90, min(self.preview.height(), round(PREVIEW_WIDTH / ratio)))
         small = replace(settings, width=max(16, round(height * ratio)), height=height)
         try:
-            renderer = ClipRenderer(self.scene, small, 1, process_events=False)
+            renderer = ClipRenderer(self.scene, small, 1, process_events=False, surface=self.surface,
+                                    critical_points=self.critical_points)
         except DownhillError as error:
             self.preview.setText(str(error))
             return
@@ -377,7 +388,8 @@ class ExportClipDialog(QtWidgets.QDialog):
         frames = self.frame_count(steps)
         try:
             self.job = ClipJob(self.scene, settings, steps, frames, path.rstrip("/") or path, self.format_name(),
-                               self.fps_spin.value(), self.quality_box.currentText(), self)
+                               self.fps_spin.value(), self.quality_box.currentText(), self, self.surface,
+                               self.critical_points)
         except DownhillError as error:
             self.status.setText(str(error))
             return
@@ -418,7 +430,9 @@ class ExportClipDialog(QtWidgets.QDialog):
 
 def export_clip_dialog(window: Any) -> ExportClipDialog:
     """File > Export clip...: the dialog on the live scene's copy (modeless; the window stays usable)."""
-    dialog = ExportClipDialog(window.controller.current_scene(), window)
+    controller = window.controller
+    dialog = ExportClipDialog(controller.current_scene(), window, surface=controller.surface,
+                              critical_points=controller.critical_points)
     dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
@@ -438,7 +452,7 @@ def export_figure_dialog(window: Any) -> str:
     controller = window.controller
     try:
         renderer = ClipRenderer(controller.current_scene(), RenderSettings(1600, 900, layout="both"), 1,
-                                figure=True)
+                                figure=True, surface=controller.surface, critical_points=controller.critical_points)
         try:
             write_figure(renderer, path, controller.step_index)
         finally:

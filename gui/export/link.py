@@ -31,7 +31,10 @@ from surfaces.surface import Surface
 
 
 class SessionLink(QObject):
-    """A :class:`ControllerLink` over ``session``; nothing is selected (a clip shows every ball alike)."""
+    """A :class:`ControllerLink` over ``session``; nothing is selected (a clip shows every ball alike).
+
+    ``critical_points``: those of the session's surface when already known (else searched here).
+    """
 
     surfaceChanged = pyqtSignal(object)
     criticalPointsChanged = pyqtSignal(object)
@@ -41,11 +44,14 @@ class SessionLink(QObject):
     stepped = pyqtSignal()
     playingChanged = pyqtSignal(bool)
 
-    def __init__(self, session: Session, parent: QObject | None = None):
+    def __init__(self, session: Session, critical_points: list | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.session = session
         self._stop = session.subscribe(self._relay)
-        self._find_critical_points(session.surface)
+        if critical_points is None:
+            self._find_critical_points(session.surface)
+        else:  # already found for this surface (the live window's): no search again
+            session.critical_points_found(session.surface, list(critical_points))
 
     def _relay(self, event: SessionEvent) -> None:
         if isinstance(event, Stepped):

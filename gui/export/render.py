@@ -116,13 +116,16 @@ class ClipRenderer:
         process_events: let Qt handle pending events before each frame (the command line);
             the dialog, which renders from its event loop, passes False.
         figure: the layout is a figure's (FIGURE_LAYOUTS: ``both`` is then the map beside the plots).
+        surface, critical_points: the scene's surface and its critical points when already known
+            (the live window's), so that neither is computed again.
 
     Raises:
         DownhillError: the layout needs OpenGL and there is none, or an unknown layout/theme.
     """
 
     def __init__(self, scene: Scene, settings: RenderSettings, steps_per_frame: int = 1,
-                 surface: Surface | None = None, process_events: bool = True, figure: bool = False):
+                 surface: Surface | None = None, process_events: bool = True, figure: bool = False,
+                 critical_points: list | None = None):
         layouts = FIGURE_LAYOUTS if figure else LAYOUTS
         if settings.layout not in layouts:
             raise DownhillError(f"unknown layout '{settings.layout}'; the layouts are {', '.join(layouts)}")
@@ -140,7 +143,7 @@ class ClipRenderer:
         self.session = Session(scene, surface)
         if settings.seed is not None:
             self.session.set_seed(settings.seed)
-        self.link = SessionLink(self.session)
+        self.link = SessionLink(self.session, critical_points if surface is not None else None)
         self.title = scene.title if settings.title is None else settings.title
         self.scale = settings.height / LOGICAL_HEIGHT
         self.logical = QtCore.QSize(max(1, round(settings.width / self.scale)), LOGICAL_HEIGHT)
@@ -233,6 +236,11 @@ class ClipRenderer:
             application.processEvents()
             self._paint(QtGui.QImage(8, 8, QtGui.QImage.Format.Format_RGB32))
             application.processEvents()
+
+    def prepare(self) -> None:
+        """Paint one frame and throw it away: what a first paint computes once (the heat map's image,
+        the typeset formula, fonts) is then done before the frames are timed."""
+        self.image()
 
     # -- frames --------------------------------------------------------------------------------
     def advance(self) -> None:
