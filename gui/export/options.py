@@ -234,6 +234,9 @@ def _clip_target(value: Any, scene_name: str, notes: list[str]) -> tuple[Path, C
     suffixes = ", ".join(clip.suffix for clip in CLIP_FORMATS.values() if clip.suffix)
     as_directory = text.endswith(("/", os.sep)) or (path.is_dir() and not path.suffix)
     if as_directory:
+        if Path(os.path.normpath(text)).name in ("", ".", ".."):
+            raise DownhillError(f"--out {text}: name the directory for the PNG sequence (it is made, or replaced "
+                                "whole), such as frames/")
         if path.exists() and not path.is_dir():
             raise DownhillError(f"--out {text}: that is a file, not a directory; a PNG sequence is written "
                                 "into a directory")

@@ -167,6 +167,10 @@ def test_paths_refused(tmp_path):
     (tmp_path / "old" / "frame_00000.png").write_bytes(b"")
     assert clip(tmp_path, "old/").notes == (f"--out {tmp_path / 'old'}/: the frames already there are replaced",)
     assert clip(tmp_path, "empty/").out == tmp_path / "empty"
+    for directory in (".", "./", "..", "../", "/"):
+        message = refused(clip_options, SimpleNamespace(scene=SCENE, out=directory))
+        assert message == (f"--out {directory}: name the directory for the PNG sequence (it is made, or replaced "
+                           "whole), such as frames/")
     scene_file = tmp_path / "scene.mp4"  # a scene saved under a clip's name must not be overwritten by the clip
     save_scene(PRESET_SCENES[SCENE], scene_file)
     message = refused(clip_options, SimpleNamespace(scene=str(scene_file), out=str(tmp_path / "." / "scene.mp4")))
