@@ -343,3 +343,26 @@ def test_a_writer_abandoned_at_exit_leaves_nothing(tmp_path):
     child.communicate(timeout=60)
     assert child.returncode == 0
     assert leftovers(tmp_path) == []
+
+
+def test_rendering_and_encoding_overlap(tmp_path, monkeypatch):
+    """write() hands the frame over and returns while the worker encodes; a full queue makes it wait."""
+    real = encoder._PngSink.add
+    started = []
+
+    def slow(self, frame):
+        started.append(time.perf_counter())
+        time.sleep(0.5)
+        real(self, frame)
+
+    monkeypatch.setattr(encoder._PngSink, "add", slow)
+    frames = scene_frames(64, 48, 4)
+    writer = ClipWriter(tmp_path / "frames", "png", width=64, height=48, fps=30, queue_frames=2)
+    began = time.perf_counter()
+    for frame in frames[:3]:  # one being encoded, two waiting: none of these writes waits
+        writer.write(frame)
+    assert time.perf_counter() - began < 0.3
+    writer.write(frames[3])  # the queue is full until the first frame is done
+    assert time.perf_counter() - began >= 0.4
+    writer.close()
+    assert len(started) == 4 and leftovers(tmp_path / "frames")[-1] == "frame_00003.png"
