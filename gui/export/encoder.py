@@ -355,7 +355,10 @@ _LIVE: weakref.WeakSet[ClipWriter] = weakref.WeakSet()
 
 
 class ClipWriter:
-    """Writes one clip from RGB frames; see the module's docstring. Not thread-safe: one caller thread.
+    """Writes one clip from RGB frames; see the module's docstring.
+
+    One thread writes and closes; ``cancel()`` may also come from another thread while ``close()``
+    runs (a dialog closes on a thread and cancels from its event loop): it stops the final pass.
 
     Args:
         path: the final file (``.mp4``, ``.webm``, ``.gif``) or directory (PNG sequence).
@@ -387,6 +390,7 @@ class ClipWriter:
         self._encoded = 0
         self._cancelled = threading.Event()
         self._state = "open"
+        self._settled = threading.Event()  # set when close() has ended, one way or the other
         self._sink = self._make_sink(clip, quality)
         self._sink.cancelled = self._cancelled
         self._temporary = self._make_temporary()
@@ -496,19 +500,24 @@ class ClipWriter:
             return self.path
         if self._state != "open":
             raise RuntimeError(f"the clip writer for {self.path} is {self._state}")
+        self._state = "closing"
         try:
             if self.frames_written == 0:
                 raise DownhillError(f"{self.path}: no frames were written; a clip needs at least one")
             self._put(_END)
             self._join()
+            if self._cancelled.is_set():  # cancel() came from another thread during the final pass
+                raise DownhillError(f"{self.path}: the export was cancelled; nothing was written")
             self._raise_worker_error()
             self._place()
         except BaseException:
-            if self._state == "open":
+            if self._state == "closing":
                 self._discard()
-                self._state = "failed"
+                self._state = "cancelled" if self._cancelled.is_set() else "failed"
+            self._settled.set()
             raise
         self._state = "closed"
+        self._settled.set()
         _LIVE.discard(self)
         return self.path
 
@@ -539,13 +548,22 @@ class ClipWriter:
         except OSError as error:
             raise DownhillError(f"cannot put the clip at {self.path}: {error.strerror or error}") from None
 
-    def cancel(self) -> None:
-        """Stop: drop queued frames, stop the worker, remove the temporary output. Safe to call twice."""
-        if self._state in ("closed", "cancelled", "failed"):
-            return
-        self._state = "cancelled"
+    def cancel(self) -> bool:
+        """Stop: drop queued frames, stop the worker, remove the temporary output. Safe to call twice.
+
+        From another thread while close() runs, it stops the final pass and waits for close() to end.
+        Returns False if the clip was already complete (closed: the file stays), else True.
+        """
         self._cancelled.set()
+        if self._state == "closing":
+            self._settled.wait()
+        if self._state == "closed":
+            return False
+        if self._state in ("cancelled", "failed"):
+            return True
+        self._state = "cancelled"
         self._discard()
+        return True
 
     def _discard(self) -> None:
         """Stop the worker and delete the temporary target (the final name was never touched)."""

@@ -13,6 +13,7 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -366,3 +367,43 @@ def test_rendering_and_encoding_overlap(tmp_path, monkeypatch):
     assert time.perf_counter() - began >= 0.4
     writer.close()
     assert len(started) == 4 and leftovers(tmp_path / "frames")[-1] == "frame_00003.png"
+
+
+def test_cancel_from_another_thread_stops_the_final_pass(tmp_path, monkeypatch):
+    """A dialog closes on a thread (a GIF's final pass takes a while) and may cancel from its event loop."""
+    real = encoder._GifSink._drain
+    in_final_pass = threading.Event()
+
+    def slow(self, sink, stream):
+        in_final_pass.set()
+        time.sleep(0.05)
+        real(self, sink, stream)
+
+    monkeypatch.setattr(encoder._GifSink, "_drain", slow)
+    writer = ClipWriter(tmp_path / "clip.gif", "gif", width=64, height=48, fps=30)
+    for frame in scene_frames(64, 48, 60):
+        writer.write(frame)
+    outcome = []
+
+    def close():
+        try:
+            writer.close()
+            outcome.append("closed")
+        except DownhillError as error:
+            outcome.append(str(error))
+
+    closing = threading.Thread(target=close)
+    closing.start()
+    assert in_final_pass.wait(10)
+    assert writer.cancel() is True
+    closing.join(10)
+    assert outcome == [f"{tmp_path / 'clip.gif'}: the export was cancelled; nothing was written"]
+    assert leftovers(tmp_path) == []
+
+
+def test_cancel_after_close_keeps_the_clip(tmp_path):
+    writer = ClipWriter(tmp_path / "clip.mp4", "mp4", width=64, height=48, fps=30)
+    writer.write(scene_frames(64, 48, 1)[0])
+    assert writer.close() == tmp_path / "clip.mp4"
+    assert writer.cancel() is False
+    assert leftovers(tmp_path) == ["clip.mp4"]
