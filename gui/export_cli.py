@@ -17,9 +17,12 @@ figures need nothing more; the 3D view needs OpenGL, which is said plainly when 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from typing import TextIO
 
 from gui.export.options import (
@@ -127,7 +130,9 @@ def write_clip(options: ClipOptions, progress: Progress | None = None) -> None:
         try:
             started = time.perf_counter()
             for index in range(frames):
-                writer.write(renderer.next_frame())
+                with _interrupts_between_frames():
+                    frame = renderer.next_frame()
+                writer.write(frame)
                 if progress is not None:
                     progress.show(index + 1, frames, time.perf_counter() - started)
         finally:
@@ -153,6 +158,28 @@ def write_figure_file(options: FigureOptions) -> None:
         write_figure(renderer, options.out, at_step)
     finally:
         renderer.close()
+
+
+@contextlib.contextmanager
+def _interrupts_between_frames() -> Iterator[None]:
+    """Hold Ctrl+C while a frame is drawn and raise KeyboardInterrupt after it.
+
+    Why: drawing runs Python code called back from Qt (paint events); an exception raised there
+    does not reach this loop (PyQt reports it and Qt carries on), so Ctrl+C would be lost.
+    """
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+        pressed: list[int] = []
+        signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
+    except ValueError:  # not the main thread: no signal arrives here anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 class Progress:
