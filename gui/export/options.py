@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gui.export.encoder import CLIP_FORMATS, QUALITIES, ClipFormat, even_size, holds_only_frames
+from gui.export.formats import CLIP_FORMATS, QUALITIES, ClipFormat, even_size, holds_only_frames
 from physics.cli import same_file
 from physics.preset_scenes import PRESET_SCENES
 from physics.scene_files import resolve_scene
@@ -98,12 +98,12 @@ class ClipOptions:
         scene: the scene, read (its surface is not built yet).
         scene_name: the --scene text (a preset's name or a path).
         out: the clip file, or the directory of a PNG sequence.
-        format: a key of gui.export.encoder.CLIP_FORMATS.
+        format: a key of gui.export.formats.CLIP_FORMATS.
         fps: frames per second.
         frames: the number of frames, or None: decided by the renderer (until the balls come to
             rest, at most :attr:`max_frames`).
         steps_per_frame: simulation steps between two frames.
-        quality: one of gui.export.encoder.QUALITIES.
+        quality: one of gui.export.formats.QUALITIES.
         render: how frames look.
         notes: what was adjusted, one sentence each (the command line prints them).
     """

@@ -1,4 +1,4 @@
-"""The clip writer (gui/export/encoder.py), checked by decoding what it wrote with PyAV.
+"""The clip writer (gui/export/encoder.py; its formats, gui/export/formats.py), checked by decoding with PyAV.
 
 Frame count, size and pixel format of each format; the MP4's index before its data (faststart);
 a GIF that loops for ever and keeps a smooth gradient smooth (no banding); byte-identical files
@@ -21,7 +21,7 @@ import av
 import numpy as np
 import pytest
 
-from gui.export import encoder
+from gui.export import encoder, formats
 from gui.export.encoder import CLIP_FORMATS, ClipWriter, even_size, holds_only_frames
 from surfaces.errors import DownhillError
 
@@ -207,10 +207,10 @@ def test_an_earlier_clip_survives_a_failed_export(tmp_path):
     assert leftovers(tmp_path) == ["clip.mp4"]
 
 
-@pytest.mark.parametrize("format_name,sink,method", [("mp4", encoder._VideoSink, "add"),
-                                                     ("webm", encoder._VideoSink, "add"),
-                                                     ("gif", encoder._GifSink, "finish"),
-                                                     ("png", encoder._PngSink, "add")])
+@pytest.mark.parametrize("format_name,sink,method", [("mp4", formats.VideoSink, "add"),
+                                                     ("webm", formats.VideoSink, "add"),
+                                                     ("gif", formats.GifSink, "finish"),
+                                                     ("png", formats.PngSink, "add")])
 def test_a_failing_encoder_surfaces_in_the_caller_and_leaves_nothing(tmp_path, monkeypatch, format_name, sink,
                                                                     method):
     real = getattr(sink, method)
@@ -348,7 +348,7 @@ def test_a_writer_abandoned_at_exit_leaves_nothing(tmp_path):
 
 def test_rendering_and_encoding_overlap(tmp_path, monkeypatch):
     """write() hands the frame over and returns while the worker encodes; a full queue makes it wait."""
-    real = encoder._PngSink.add
+    real = formats.PngSink.add
     started = []
 
     def slow(self, frame):
@@ -356,7 +356,7 @@ def test_rendering_and_encoding_overlap(tmp_path, monkeypatch):
         time.sleep(0.5)
         real(self, frame)
 
-    monkeypatch.setattr(encoder._PngSink, "add", slow)
+    monkeypatch.setattr(formats.PngSink, "add", slow)
     frames = scene_frames(64, 48, 4)
     writer = ClipWriter(tmp_path / "frames", "png", width=64, height=48, fps=30, queue_frames=2)
     began = time.perf_counter()
@@ -371,7 +371,7 @@ def test_rendering_and_encoding_overlap(tmp_path, monkeypatch):
 
 def test_cancel_from_another_thread_stops_the_final_pass(tmp_path, monkeypatch):
     """A dialog closes on a thread (a GIF's final pass takes a while) and may cancel from its event loop."""
-    real = encoder._GifSink._drain
+    real = formats.GifSink._drain
     in_final_pass = threading.Event()
 
     def slow(self, sink, stream):
@@ -379,7 +379,7 @@ def test_cancel_from_another_thread_stops_the_final_pass(tmp_path, monkeypatch):
         time.sleep(0.05)
         real(self, sink, stream)
 
-    monkeypatch.setattr(encoder._GifSink, "_drain", slow)
+    monkeypatch.setattr(formats.GifSink, "_drain", slow)
     writer = ClipWriter(tmp_path / "clip.gif", "gif", width=64, height=48, fps=30)
     for frame in scene_frames(64, 48, 60):
         writer.write(frame)
