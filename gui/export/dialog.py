@@ -77,6 +77,7 @@ class ClipJob(QtCore.QObject):
         self._close_error: BaseException | None = None
         self.longest_turn = 0.0
         self.turns: list[float] = []  # seconds each turn of the event loop took (the window waited)
+        self.turn_work: list[float] = []  # processor seconds the UI thread spent in each (its own work)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(0)
         self.timer.timeout.connect(self._turn)
@@ -90,6 +91,7 @@ class ClipJob(QtCore.QObject):
 
     def _turn(self) -> None:
         started = time.perf_counter()
+        working = time.thread_time()
         try:
             if self.done < self.frames:
                 self.writer.write(self.renderer.next_frame())
@@ -103,6 +105,7 @@ class ClipJob(QtCore.QObject):
         except DownhillError as error:
             self._end(str(error))
         self.turns.append(time.perf_counter() - started)
+        self.turn_work.append(time.thread_time() - working)
         self.longest_turn = max(self.longest_turn, self.turns[-1])
 
     def _close(self) -> None:

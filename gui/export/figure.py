@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PyQt6 import QtCore, QtGui
 
-from gui.export.render import LOGICAL_HEIGHT, ClipRenderer, image_to_rgb
+from gui.export.render import ClipRenderer, image_to_rgb
 
 #: The figure formats by file extension.
 FIGURE_FORMATS: dict[str, str] = {".svg": "SVG (vector)", ".pdf": "PDF (vector)", ".png": "PNG image"}
@@ -91,7 +91,7 @@ def _write_pdf(renderer: ClipRenderer, path: Path) -> None:
 
 
 def _backdrop(painter: QtGui.QPainter, renderer: ClipRenderer) -> None:
-    painter.fillRect(QtCore.QRectF(0, 0, renderer.logical.width(), LOGICAL_HEIGHT),
+    painter.fillRect(QtCore.QRectF(0, 0, renderer.logical.width(), renderer.logical.height()),
                      QtGui.QColor(renderer.theme.background))
 
 

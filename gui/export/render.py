@@ -47,6 +47,7 @@ from gui.export.options import (
     MAX_DEFAULT_SECONDS,
     RenderSettings,
 )
+from gui.window.docks import BOTTOM, PANELS, PANELS_HEIGHT
 from physics.scenes import Scene
 from physics.session import REST_STEP_FRACTION, Session
 from physics.simulation import Simulation
@@ -55,12 +56,13 @@ from surfaces.surface import Surface
 
 #: Clip layouts, and figure layouts (gui.export.options checks them).
 LAYOUTS: tuple[str, ...] = CLIP_LAYOUTS
-#: Logical height of the stage (pixels): every frame is laid out as a 720p frame is.
+#: Logical height of the stage (pixels): every frame is laid out as a 720p frame is, except the
+#: ``app`` layout, laid out as the window at its default size (gui.screen_fit.DEFAULT_SIZE, 900
+#: tall): five plots and the map's legend need that room.
 LOGICAL_HEIGHT = 720
+APP_LOGICAL_HEIGHT = 900
 #: Seconds a clip holds still after every ball came to rest.
 REST_HOLD_SECONDS = 1.0
-#: Share of the stage's height the row of plots takes in the ``app`` layout.
-PANELS_SHARE = 0.34
 
 
 def frames_until_rest(scene: Scene, steps_per_frame: int, fps: float, seed: int | None = None,
@@ -145,8 +147,9 @@ class ClipRenderer:
             self.session.set_seed(settings.seed)
         self.link = SessionLink(self.session, critical_points if surface is not None else None)
         self.title = scene.title if settings.title is None else settings.title
-        self.scale = settings.height / LOGICAL_HEIGHT
-        self.logical = QtCore.QSize(max(1, round(settings.width / self.scale)), LOGICAL_HEIGHT)
+        logical_height = APP_LOGICAL_HEIGHT if settings.layout == "app" and not figure else LOGICAL_HEIGHT
+        self.scale = settings.height / logical_height
+        self.logical = QtCore.QSize(max(1, round(settings.width / self.scale)), logical_height)
         self.frame_index = -1
         self.map_view = None
         self.view3d = None
@@ -203,7 +206,7 @@ class ClipRenderer:
                 row.addWidget(widget, 1)
             holder = QtWidgets.QWidget()
             holder.setLayout(row)
-            holder.setFixedHeight(round(PANELS_SHARE * (LOGICAL_HEIGHT - self.header - self.footer)))
+            holder.setFixedHeight(PANELS_HEIGHT)  # the window's row of plots
             outer.addWidget(holder)
         stage.resize(self.logical)
         apply_theme(stage, theme)
@@ -213,8 +216,7 @@ class ClipRenderer:
         self._settle()
 
     def _make_panels(self, readout: bool) -> list[QtWidgets.QWidget]:
-        from gui.window.docks import BOTTOM, PANELS
-
+        """The window's row of plots (and its read-outs), from its table of panels."""
         for panel in PANELS:
             if panel.area == BOTTOM and (panel.plot or readout):
                 self.panels.append(panel.widget(self.link))
@@ -292,7 +294,7 @@ class ClipRenderer:
             paint_header(painter, width, self.theme, settings.annotations, self.title, surface.latex,
                          " ".join(surface.text.split()), self.session.step_index, self.scale)
         if self.footer:
-            paint_legend(painter, LOGICAL_HEIGHT - self.footer, width, self.theme, settings.annotations,
+            paint_legend(painter, self.logical.height() - self.footer, width, self.theme, settings.annotations,
                          self.ball_lines())
 
     def ball_lines(self) -> list[BallLine]:

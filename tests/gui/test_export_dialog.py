@@ -49,8 +49,10 @@ def test_the_dialog_exports_a_clip_from_a_click(qtbot, keep_alive, tmp_path):
     frames = _decode(out)
     assert len(frames) == 8 and frames[0].shape == (180, 320, 3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif"]
-    # One frame per event-loop turn: the window never waits long.
-    assert job.longest_turn < 0.1, [round(turn, 3) for turn in job.turns]
+    # One frame per event-loop turn: the window never waits long. The UI thread's own work per turn
+    # is checked (processor time): on a loaded machine the wall time adds the wait for a free core.
+    assert len(job.turns) >= 8
+    assert max(job.turn_work) < 0.1, [round(turn, 3) for turn in job.turn_work]
 
 
 def test_cancel_leaves_no_file(qtbot, keep_alive, tmp_path):
