@@ -93,6 +93,25 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(qapp, tmp_path, caps
     assert sorted(tmp_path.iterdir()) == before
 
 
+def test_a_failure_while_rendering_exits_2_and_leaves_no_file(qapp, tmp_path, capsys, monkeypatch):
+    from gui.export.render import ClipRenderer
+    from surfaces.errors import DownhillError
+
+    drawn = []
+    original = ClipRenderer.next_frame
+
+    def failing(self):
+        drawn.append(1)
+        if len(drawn) == 3:
+            raise DownhillError("the drawing failed")
+        return original(self)
+
+    monkeypatch.setattr(ClipRenderer, "next_frame", failing)
+    assert _export(tmp_path, "plateau-trap", "clip.gif") == 2
+    assert capsys.readouterr().err == "downhill: the drawing failed\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_figures_keep_their_text(qapp, tmp_path):
     assert main.main(["figure", "--scene", "rosenbrock-race", "--out", str(tmp_path / "f.svg"), "--at-step", "30",
                       "--layout", "both"]) == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication
 
@@ -102,3 +103,24 @@ def test_menus_export_from_the_live_scene_without_disturbing_it(qtbot, active_wi
     image = copy_image(window)
     assert not image.isNull()
     assert not QApplication.clipboard().image().isNull()
+
+
+FORMAT_KEYS = ("mp4", "webm", "gif", "png")
+
+
+@pytest.mark.parametrize("index", range(len(PRESET_SCENES)))
+def test_every_preset_scene_exports_from_the_dialog(qtbot, keep_alive, tmp_path, index):
+    """Each preset scene through the dialog, the formats taken in turn (the command line's tests do every pair)."""
+    scene = list(PRESET_SCENES)[index]
+    format_name = FORMAT_KEYS[index % len(FORMAT_KEYS)]
+    dialog = _dialog(qtbot, keep_alive, tmp_path, scene=scene, frames=4, format_name=format_name)
+    out = tmp_path / ("frames" if format_name == "png" else f"clip.{format_name}")
+    dialog.out_edit.setText(str(out) + ("/" if format_name == "png" else ""))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
+    assert dialog.status.text().startswith("Saved"), dialog.status.text()
+    if format_name == "png":
+        assert len(list(out.iterdir())) == 4
+    else:
+        frames = _decode(out)
+        assert len(frames) == 4 and frames[0].shape == (180, 320, 3)
