@@ -51,6 +51,6 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
     exit 1
   fi
   # Compile the physics kernels once now (Numba caches the machine code), not at the first step.
-  .venv/bin/python -m physics.compiled >/dev/null 2>&1 || echo "downhill: could not pre-compile the physics kernels" >&2
+  .venv/bin/python -m physics.warm_up >/dev/null 2>&1 || echo "downhill: could not pre-compile the physics kernels" >&2
   touch "$STAMP"
 fi
