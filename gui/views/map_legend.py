@@ -31,12 +31,27 @@ LEGEND_LABELS = {
 ENTRIES = tuple(LEGEND_LABELS)
 
 
+class OutlinedSample(pg.ItemSample):
+    """A legend sample whose line is drawn over a dark edge, as the map draws its arrows and steps
+    (palette.OUTLINE_COLOR under each): the white −∇f line stays visible on a light legend (a clip's
+    light theme), and the sample looks like what it stands for."""
+
+    def paint(self, painter, *args) -> None:  # noqa: ANN001
+        if not isinstance(self.item, pg.ScatterPlotItem) and self.item.isVisible():
+            pen = pg.mkPen(self.item.opts["pen"])
+            edge = pg.mkPen(palette.OUTLINE_COLOR, width=pen.widthF() + 3.0)
+            edge.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+            painter.setPen(edge)
+            painter.drawLine(QtCore.QPointF(-1.5, 11.0), QtCore.QPointF(21.5, 11.0))
+        super().paint(painter, *args)
+
+
 class MapLegend(pg.LegendItem):
     """A LegendItem that shows a chosen subset of the map's symbols (see :data:`LEGEND_LABELS`)."""
 
     def __init__(self, font_point_size: int = 12):
         super().__init__(labelTextColor="#f0f0f0", labelTextSize=f"{font_point_size}pt", colCount=3,
-                         horSpacing=18, verSpacing=-6)
+                         horSpacing=18, verSpacing=-6, sampleType=OutlinedSample)
         self._samples = _samples()
         self._available_width = 0.0
 
