@@ -231,16 +231,35 @@ def _kappa_read(out: StepTelemetry, old_top: np.ndarray, old_previous_swing: np.
     that are due a test (enough flips, a step taken) and not oscillating already, with a visible
     swing that does not shrink. Elsewhere the test decides without κ (a NaN κ gives the same
     answer there), and measuring κ costs a gather of the optimiser's state: in a noisy swarm of
-    100 000 some 4 000 particles have the flips, and a handful the swing (1 ms -> 0.05 ms a step)."""
+    100 000 some 4 000 particles have the flips, and a handful the swing. The flips by a vectorised
+    comparison, the rest compiled over those few (the test in NumPy gathers, 0.35 ms a step, was a
+    tenth of the step; one compiled loop over every particle, branching, 0.2 ms; this, 0.05 ms)."""
     due = np.flatnonzero(out.flips >= OSCILLATION_FLIPS)
-    if not due.size:
-        return due
-    swing, size = np.abs(out.swing[due]), out.step_size[due]
-    top_x, top_y = old_top[:, 0][due], old_top[:, 1][due]
-    visible = swing * swing >= (SWING_SHARE * SWING_SHARE) * (size * size * (top_x * top_x + top_y * top_y))
-    steady = (swing >= STEADY_SWING * np.abs(out.previous_swing[due])) | (
-        swing >= (STEADY_SWING * STEADY_SWING) * np.abs(old_previous_swing[due]))
-    return due[visible & steady & (size != 0.0) & (old_codes[due] != OSCILLATING)]
+    count = _kappa_read_kernel(due, out.swing, out.previous_swing, old_previous_swing, out.step_size,
+                               old_top[:, 0], old_top[:, 1], old_codes)
+    return due[:count]
+
+
+@kernel
+def _kappa_read_kernel(due, swing, previous_swing, earlier_swing, step_size, top_x, top_y,  # noqa: ANN001
+                       codes) -> int:
+    """:func:`_kappa_read`'s test for the particles ``due`` (indices, enough flips): those that pass
+    are moved to the front of ``due`` (in order), their count returned."""
+    count = 0
+    for k in range(due.shape[0]):
+        i = due[k]
+        if codes[i] == OSCILLATING or step_size[i] == 0.0:
+            continue
+        now = abs(swing[i])
+        size = step_size[i]
+        visible = now * now >= (SWING_SHARE * SWING_SHARE) * (size * size * (top_x[i] * top_x[i]
+                                                                           + top_y[i] * top_y[i]))
+        steady = (now >= STEADY_SWING * abs(previous_swing[i])) | (
+            now >= (STEADY_SWING * STEADY_SWING) * abs(earlier_swing[i]))
+        if visible & steady:
+            due[count] = i
+            count += 1
+    return count
 
 
 @kernel
