@@ -25,12 +25,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import av
 import numpy as np
 
 from surfaces.errors import DownhillError
+
+if TYPE_CHECKING:  # (PyAV itself is imported where a clip is written: not with every command)
+    import av
 
 QUALITIES = ("draft", "normal", "high")
 FRAME_NAME = "frame_{:05d}.png"
@@ -129,6 +131,7 @@ class VideoSink(Sink):
         self.index = 0
 
     def open(self, temporary: Path) -> None:
+        import av  # (PyAV loads when a clip is written, not with every command)
         container_options = {"fflags": "+bitexact"}
         if self.format_name == "mp4":
             codec = "libx264"
@@ -153,6 +156,7 @@ class VideoSink(Sink):
         self.stream = stream
 
     def add(self, frame: np.ndarray) -> None:
+        import av  # (PyAV loads when a clip is written, not with every command)
         picture = av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(
             format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
         picture.pts = self.index
@@ -192,6 +196,7 @@ class GifSink(Sink):
         self.container: Any = None
 
     def open(self, temporary: Path) -> None:
+        import av  # (PyAV loads when a clip is written, not with every command)
         self.temporary = temporary
         # Unlinked at once (POSIX): the frames vanish with the process, whatever happens to it.
         self.spool = tempfile.TemporaryFile(dir=temporary.parent, prefix=f".{temporary.name}.", suffix=".frames")
@@ -207,6 +212,7 @@ class GifSink(Sink):
         self.statistics = graph
 
     def _picture(self, frame: np.ndarray, index: int) -> av.VideoFrame:
+        import av  # (PyAV loads when a clip is written, not with every command)
         picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
         picture.pts = index
         picture.time_base = Fraction(1, self.fps)
@@ -219,6 +225,7 @@ class GifSink(Sink):
         self.count += 1
 
     def finish(self) -> None:
+        import av  # (PyAV loads when a clip is written, not with every command)
         assert self.spool is not None and self.temporary is not None
         self.statistics.push(None)
         palette = self.statistics.pull()
@@ -266,6 +273,7 @@ class GifSink(Sink):
 
     def _drain(self, sink: Any, stream: Any) -> None:
         """Encode every frame the filter has ready (it holds some back until it has the next)."""
+        import av  # (PyAV loads when a clip is written, not with every command)
         while True:
             try:
                 picture = sink.pull()
@@ -301,6 +309,7 @@ class PngSink(Sink):
         self.codec: Any = None
 
     def open(self, temporary: Path) -> None:
+        import av  # (PyAV loads when a clip is written, not with every command)
         self.directory = temporary
         self.codec = av.CodecContext.create("png", "w")
         self.codec.width, self.codec.height, self.codec.pix_fmt = self.width, self.height, "rgb24"
@@ -309,6 +318,7 @@ class PngSink(Sink):
         self.codec.options = dict(self.options)
 
     def add(self, frame: np.ndarray) -> None:
+        import av  # (PyAV loads when a clip is written, not with every command)
         assert self.directory is not None
         picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
         picture.pts = self.index
