@@ -19,7 +19,7 @@ import numpy as np
 
 from physics.compiled import kernel
 from physics.eigen import eigen_and_top, length
-from physics.regime import OSCILLATING, OSCILLATION_FLIPS, STEADY_SWING, SWING_SHARE, regime_codes
+from physics.regime import OSCILLATING, OSCILLATION_FLIPS, regime_codes, steady_swing, visible_swing
 from surfaces.surface import Evaluation
 
 #: The bound_kappa of a step with no method whose rate is per coordinate: NaN for every particle.
@@ -250,13 +250,8 @@ def _kappa_read_kernel(due, swing, previous_swing, earlier_swing, step_size, top
         i = due[k]
         if codes[i] == OSCILLATING or step_size[i] == 0.0:
             continue
-        now = abs(swing[i])
-        size = step_size[i]
-        visible = now * now >= (SWING_SHARE * SWING_SHARE) * (size * size * (top_x[i] * top_x[i]
-                                                                           + top_y[i] * top_y[i]))
-        steady = (now >= STEADY_SWING * abs(previous_swing[i])) | (
-            now >= (STEADY_SWING * STEADY_SWING) * abs(earlier_swing[i]))
-        if visible & steady:
+        if visible_swing(step_size[i], swing[i], top_x[i], top_y[i]) & steady_swing(
+                swing[i], previous_swing[i], earlier_swing[i]):
             due[count] = i
             count += 1
     return count

@@ -539,13 +539,25 @@ def oscillation_of(code, continuing, step_size, lam_max, swing, previous_swing, 
     # stability edge swings in bursts that grow and fade, one oscillation for the whole cycle.
     if continuing:
         return True
-    # A bounce a student sees: the step mostly along the top eigenvector it swung on.
-    if swing * swing < (SWING_SHARE * SWING_SHARE) * (step_size * step_size * (
-            swing_top_x * swing_top_x + swing_top_y * swing_top_y)):
+    if not visible_swing(step_size, swing, swing_top_x, swing_top_y):
         return False
-    steady = (abs(swing) >= STEADY_SWING * abs(previous_swing)) | (
+    return (kappa > 1.0 + EDGE) | steady_swing(swing, previous_swing, earlier_swing)
+
+
+@inlined
+def visible_swing(step_size, swing, swing_top_x, swing_top_y) -> bool:  # noqa: ANN001
+    """A bounce a student sees: the step mostly along the top eigenvector it swung on,
+    |swing| >= SWING_SHARE |step| |top| (a NaN swing is not refused)."""
+    return not (swing * swing < (SWING_SHARE * SWING_SHARE) * (step_size * step_size * (
+        swing_top_x * swing_top_x + swing_top_y * swing_top_y)))
+
+
+@inlined
+def steady_swing(swing, previous_swing, earlier_swing) -> bool:  # noqa: ANN001
+    """The swing does not shrink: against the step before, or over a whole cycle against the step
+    two before (a bounce between a steep wall and a gentle one swings long and short in turn)."""
+    return (abs(swing) >= STEADY_SWING * abs(previous_swing)) | (
         abs(swing) >= (STEADY_SWING * STEADY_SWING) * abs(earlier_swing))
-    return (kappa > 1.0 + EDGE) | steady
 
 
 @inlined
