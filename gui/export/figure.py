@@ -64,12 +64,7 @@ def _write_svg(renderer: ClipRenderer, path: Path) -> None:
     generator.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), logical))
     generator.setTitle(renderer.title or "Downhill figure")
     generator.setDescription("Made by Downhill (python main.py figure)")
-    painter = QtGui.QPainter(generator)
-    try:
-        _backdrop(painter, renderer)
-        renderer.paint(painter)
-    finally:
-        painter.end()
+    _paint_on(generator, renderer)
 
 
 def _write_pdf(renderer: ClipRenderer, path: Path) -> None:
@@ -82,17 +77,18 @@ def _write_pdf(renderer: ClipRenderer, path: Path) -> None:
     writer.setPageSize(QtGui.QPageSize(QtCore.QSizeF(logical.width() / 96, logical.height() / 96),
                                        QtGui.QPageSize.Unit.Inch))
     writer.setPageMargins(QtCore.QMarginsF(0, 0, 0, 0))
-    painter = QtGui.QPainter(writer)
+    _paint_on(writer, renderer)
+
+
+def _paint_on(device: QtGui.QPaintDevice, renderer: ClipRenderer) -> None:
+    """The figure on ``device`` (an SVG generator, a PDF writer): the theme's backdrop, then the frame."""
+    painter = QtGui.QPainter(device)
     try:
-        _backdrop(painter, renderer)
+        painter.fillRect(QtCore.QRectF(0, 0, renderer.logical.width(), renderer.logical.height()),
+                         QtGui.QColor(renderer.theme.background))
         renderer.paint(painter)
     finally:
         painter.end()
-
-
-def _backdrop(painter: QtGui.QPainter, renderer: ClipRenderer) -> None:
-    painter.fillRect(QtCore.QRectF(0, 0, renderer.logical.width(), renderer.logical.height()),
-                     QtGui.QColor(renderer.theme.background))
 
 
 __all__ = ["FIGURE_FORMATS", "write_figure", "image_to_rgb"]

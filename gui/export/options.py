@@ -177,13 +177,7 @@ def clip_options(args: Any) -> ClipOptions:
     steps_per_frame = (default_steps_per_frame(scene, fps) if _absent(steps)
                        else _whole(steps, "--steps-per-frame", 1, MAX_STEPS_PER_FRAME))
     quality = _choice(_get(args, "quality"), "--quality", QUALITIES, "normal")
-    render = RenderSettings(width=width, height=height,
-                            layout=_choice(_get(args, "layout"), "--layout", CLIP_LAYOUTS, "2d"),
-                            theme=_choice(_get(args, "theme"), "--theme", THEMES, "dark"),
-                            annotations=_annotations(_get(args, "hide")),
-                            title=_title(_get(args, "title")),
-                            seed=None if _absent(_get(args, "seed")) else _whole(_get(args, "seed"), "--seed", 0,
-                                                                                  MAX_SEED))
+    render = _render_settings(args, width, height, CLIP_LAYOUTS)
     return ClipOptions(scene=scene, scene_name=scene_name, out=out, format=clip.name, fps=fps, frames=frames,
                        steps_per_frame=steps_per_frame, quality=quality, render=render, notes=tuple(notes))
 
@@ -194,19 +188,23 @@ def figure_options(args: Any) -> FigureOptions:
     out, suffix = _figure_target(_get(args, "out"), scene_name)
     width, height = _size(_get(args, "size"))
     at_step = _get(args, "at_step")
-    render = RenderSettings(width=width, height=height,
-                            layout=_choice(_get(args, "layout"), "--layout", FIGURE_LAYOUTS, "2d"),
-                            theme=_choice(_get(args, "theme"), "--theme", THEMES, "dark"),
-                            annotations=_annotations(_get(args, "hide")),
-                            title=_title(_get(args, "title")),
-                            seed=None if _absent(_get(args, "seed")) else _whole(_get(args, "seed"), "--seed", 0,
-                                                                                  MAX_SEED))
+    render = _render_settings(args, width, height, FIGURE_LAYOUTS)
     return FigureOptions(scene=scene, scene_name=scene_name, out=out, format=suffix,
                          at_step=None if _absent(at_step) else _whole(at_step, "--at-step", 0, MAX_AT_STEP),
                          render=render)
 
 
 # --------------------------------------------------------------------------------------------- parts
+
+
+def _render_settings(args: Any, width: int, height: int, layouts: tuple[str, ...]) -> RenderSettings:
+    """What export and figure both draw: the size given, a layout of ``layouts`` (default 2d), the
+    theme, the annotations not hidden, the title and the seed."""
+    seed = _get(args, "seed")
+    return RenderSettings(width=width, height=height, layout=_choice(_get(args, "layout"), "--layout", layouts, "2d"),
+                          theme=_choice(_get(args, "theme"), "--theme", THEMES, "dark"),
+                          annotations=_annotations(_get(args, "hide")), title=_title(_get(args, "title")),
+                          seed=None if _absent(seed) else _whole(seed, "--seed", 0, MAX_SEED))
 
 
 def _get(args: Any, name: str) -> Any:
