@@ -83,15 +83,47 @@ class MomentumAdaptiveRateState(NamedTuple):
     step: np.ndarray
 
 
-def _judge(oracle: Oracle, params: np.ndarray, change: np.ndarray,
-           max_perf_inc: float) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each trial change is accepted (n,), and whether it lowered the loss (n,)."""
+class Judgement(NamedTuple):
+    """The accept/reject test of trial changes (n particles).
+
+    Attributes:
+        perf: (n,) f(X); perf2: (n,) f(X + dX), the loss after the trial change.
+        limit: (n,) perf + (max_perf_inc - 1) |perf|, the highest loss accepted.
+        accepted: (n,) perf2 <= limit (False where perf2 is NaN).
+        lowered: (n,) accepted and perf2 < perf: the rate grows by lr_inc.
+    """
+
+    perf: np.ndarray
+    perf2: np.ndarray
+    limit: np.ndarray
+    accepted: np.ndarray
+    lowered: np.ndarray
+
+
+def judge(oracle: Oracle, params: np.ndarray, change: np.ndarray, max_perf_inc: float) -> Judgement:
+    """The test each trial change (n, 2) from params (n, 2) meets (see the module docstring)."""
     perf = oracle.value(params)
     perf2 = oracle.value(params + change)
     with np.errstate(invalid="ignore"):
-        accepted = perf2 <= perf + (max_perf_inc - 1.0) * np.abs(perf)
+        limit = perf + (max_perf_inc - 1.0) * np.abs(perf)
+        accepted = perf2 <= limit
         lowered = perf2 < perf
-    return accepted, lowered & accepted
+    return Judgement(perf, perf2, limit, accepted, lowered & accepted)
+
+
+def next_rate(lr: np.ndarray, judgement: Judgement, lr_inc: float, lr_dec: float) -> np.ndarray:
+    """The rates (n,) after the test: lr * lr_inc after a lower loss, lr * lr_dec after a rejection."""
+    return np.where(judgement.accepted, np.where(judgement.lowered, lr * lr_inc, lr), lr * lr_dec)
+
+
+def momentum_terms(state: MomentumAdaptiveRateState, g: np.ndarray,
+                   momentum: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """traingdx's trial change dX = mc dX_prev + (1 - mc) (-lr g) as its two terms (each (n, 2)):
+    the gradient step -lr g, the kept change mc dX_prev (dX_prev = -lr g at the first step) and the
+    added (1 - mc) (-lr g). The update's change is kept + added; the explainer shows each."""
+    gradient_step = -column(state.lr) * g
+    previous = select_rows(state.step > 0, state.change, gradient_step)
+    return gradient_step, momentum * previous, (1.0 - momentum) * gradient_step
 
 
 def adaptive_lr(lr: float = 0.01, lr_inc: float = 1.05, lr_dec: float = 0.7, max_perf_inc: float = 1.04) -> Optimizer:
@@ -104,9 +136,9 @@ def adaptive_lr(lr: float = 0.01, lr_inc: float = 1.05, lr_dec: float = 0.7, max
                oracle: Oracle) -> tuple[np.ndarray, AdaptiveRateState]:
         p = as_points(params)
         change = -column(state.lr) * as_points(grads)
-        accepted, lowered = _judge(oracle, p, change, max_perf_inc)
-        new_lr = np.where(accepted, np.where(lowered, state.lr * lr_inc, state.lr), state.lr * lr_dec)
-        return select_rows(accepted, change, 0.0), AdaptiveRateState(new_lr)
+        judgement = judge(oracle, p, change, max_perf_inc)
+        new_lr = next_rate(state.lr, judgement, lr_inc, lr_dec)
+        return select_rows(judgement.accepted, change, 0.0), AdaptiveRateState(new_lr)
 
     return Optimizer(init, update)
 
@@ -123,11 +155,11 @@ def momentum_adaptive_lr(lr: float = 0.01, lr_inc: float = 1.05, lr_dec: float =
                oracle: Oracle) -> tuple[np.ndarray, MomentumAdaptiveRateState]:
         p = as_points(params)
         g = as_points(grads)
-        gradient_step = -column(state.lr) * g
-        previous = select_rows(state.step > 0, state.change, gradient_step)
-        change = momentum * previous + (1.0 - momentum) * gradient_step
-        accepted, lowered = _judge(oracle, p, change, max_perf_inc)
-        new_lr = np.where(accepted, np.where(lowered, state.lr * lr_inc, state.lr), state.lr * lr_dec)
+        _, kept_term, added_term = momentum_terms(state, g, momentum)
+        change = kept_term + added_term
+        judgement = judge(oracle, p, change, max_perf_inc)
+        accepted = judgement.accepted
+        new_lr = next_rate(state.lr, judgement, lr_inc, lr_dec)
         kept = select_rows(accepted, change, -column(new_lr) * g)
         step = select_rows(accepted, change, 0.0)
         return step, MomentumAdaptiveRateState(new_lr, kept, state.step + 1)

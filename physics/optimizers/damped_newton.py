@@ -5,7 +5,7 @@ The update, per particle, in the order computed (the damping rule of MATLAB's tr
     g = grad f(p), H = Hessian of f at p, f0 = f(p)      (g possibly noisy; H, f from the oracle)
     H = V diag(lambda_1, lambda_2) V^T,  shift = 2 max(0, -lambda_min)
     repeat, with mu from the state:
-        trial = -(H + (shift + mu) I)^{-1} g
+        trial = -(H + (shift + mu) I)^{-1} g  (kept along the eigenvectors of H, as Newton's step)
         if f(p + trial) < f0:   step = trial;  mu = max(mu * mu_dec, 1e-20);  stop
         else:                   mu = mu * mu_inc;  if mu > mu_max: step = 0; mu = mu_max; stop
 
@@ -39,9 +39,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from physics.eigen import Eigen, apply_spectral, symmetric_eigen
+from physics.eigen import Eigen, symmetric_eigen
 from physics.optimizers.arrays import as_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
+from physics.optimizers.newton import EigenComponents, eigen_components
 
 #: trainlm's floor for the damping after a success.
 MU_FLOOR = 1e-20
@@ -63,34 +64,67 @@ def damped_newton(mu: float = 1e-3, mu_dec: float = 0.1, mu_inc: float = 10.0, m
 
     def update(grads: np.ndarray, state: DampedNewtonState, params: np.ndarray,
                oracle: Oracle) -> tuple[np.ndarray, DampedNewtonState]:
-        p, g = as_points(params), as_points(grads)
-        evaluation = oracle.evaluate(p)
-        eigen = symmetric_eigen(evaluation.hessian)
-        # The shift reflects a negative lambda_min to |lambda_min| (exactly, before mu is added).
-        shifted = eigen.values + 2.0 * np.maximum(-eigen.values[:, :1], 0.0)
-        defined = np.isfinite(evaluation.value) & np.isfinite(g).all(axis=1) & np.isfinite(eigen.values).all(axis=1)
-        step = np.where(defined[:, None], np.zeros_like(g), np.nan)
-        damping = state.mu.astype(np.float64, copy=True)
-        new_mu = state.mu.astype(np.float64, copy=True)
-        pending = defined & (g != 0.0).any(axis=1)
-        while pending.any():
-            index = np.flatnonzero(pending)
-            values = shifted[index] + damping[index][:, None]
-            trial = -apply_spectral(Eigen(values, eigen.vectors[index]), 1.0 / values, g[index])
-            with np.errstate(invalid="ignore"):
-                success = oracle.value(p[index] + trial) < evaluation.value[index]
-            won = index[success]
-            step[won] = trial[success]
-            new_mu[won] = np.maximum(damping[won] * mu_dec, MU_FLOOR)
-            lost = index[~success]
-            damping[lost] *= mu_inc
-            exhausted = lost[damping[lost] > mu_max]
-            new_mu[exhausted] = mu_max
-            pending[won] = False
-            pending[exhausted] = False
+        step, new_mu = damped_search(oracle, as_points(params), as_points(grads), state.mu,
+                                     mu_dec, mu_inc, mu_max)
         return step, DampedNewtonState(new_mu)
 
     return Optimizer(init, update)
+
+
+class DampingTrial(NamedTuple):
+    """One round of the damping loop, for the particles still searching (k of them).
+
+    Attributes:
+        rows: (k,) the particles' indices.
+        damping: (k,) mu tried; curvatures: (k, 2) the eigenvalues divided by, shift + lambda + mu.
+        components: the trial step -(H + (shift + mu) I)^-1 g along the eigenvectors (k rows).
+        value: (k,) f at the trial point; success: (k,) whether it is below f(p).
+    """
+
+    rows: np.ndarray
+    damping: np.ndarray
+    curvatures: np.ndarray
+    components: EigenComponents
+    value: np.ndarray
+    success: np.ndarray
+
+
+def damped_search(oracle: Oracle, p: np.ndarray, g: np.ndarray, mu: np.ndarray, mu_dec: float, mu_inc: float,
+                  mu_max: float, trials: list[DampingTrial] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The update's rule (module docstring) for points p and gradients g (n, 2), dampings mu (n,):
+    the step (n, 2) and the next mu (n,). Each round's trials are appended to ``trials`` when it is
+    a list (the explainer's record; the update passes None)."""
+    evaluation = oracle.evaluate(p)
+    eigen = symmetric_eigen(evaluation.hessian)
+    # The shift reflects a negative lambda_min to |lambda_min| (exactly, before mu is added).
+    shifted = eigen.values + 2.0 * np.maximum(-eigen.values[:, :1], 0.0)
+    defined = np.isfinite(evaluation.value) & np.isfinite(g).all(axis=1) & np.isfinite(eigen.values).all(axis=1)
+    step = np.where(defined[:, None], np.zeros_like(g), np.nan)
+    damping = mu.astype(np.float64, copy=True)
+    new_mu = mu.astype(np.float64, copy=True)
+    pending = defined & (g != 0.0).any(axis=1)
+    while pending.any():
+        index = np.flatnonzero(pending)
+        values = shifted[index] + damping[index][:, None]
+        # -(H + (shift + mu) I)^-1 g, kept along the eigenvectors (negation is exact: the same bits
+        # as -apply_spectral), so that the explainer's components add up to the step.
+        components = eigen_components(Eigen(values, eigen.vectors[index]), 1.0 / values, g[index], -1.0)
+        trial = components.step()
+        with np.errstate(invalid="ignore"):
+            trial_value = oracle.value(p[index] + trial)
+            success = trial_value < evaluation.value[index]
+        if trials is not None:
+            trials.append(DampingTrial(index, damping[index].copy(), values, components, trial_value, success))
+        won = index[success]
+        step[won] = trial[success]
+        new_mu[won] = np.maximum(damping[won] * mu_dec, MU_FLOOR)
+        lost = index[~success]
+        damping[lost] *= mu_inc
+        exhausted = lost[damping[lost] > mu_max]
+        new_mu[exhausted] = mu_max
+        pending[won] = False
+        pending[exhausted] = False
+    return step, new_mu
 
 
 register(OptimizerSpec(

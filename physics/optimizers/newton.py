@@ -4,8 +4,12 @@ The update, per particle, in the order computed:
 
     g = grad f(p), H = Hessian of f at p        (g is the gradient handed to the update,
                                                  possibly noisy; H comes from the oracle)
-    H = V diag(lambda_1, lambda_2) V^T          (eigen-decomposition)
-    step = -lr * V diag(1/lambda_1, 1/lambda_2) V^T g  = -lr * H^{-1} g
+    H = V diag(lambda_1, lambda_2) V^T          (eigen-decomposition, v_k the columns of V)
+    c_k = (v_k . g) * (1/lambda_k) * (-lr)      (the step's coordinate along v_k, k = min, max)
+    step = v_min c_min + v_max c_max  = -lr * H^{-1} g
+
+The step is the sum of its two components along the eigenvectors (:func:`eigen_components`), so
+that the explainer (physics.explain) shows each and their sum is the step, bit for bit.
 
 Where an eigenvalue is zero (|lambda| <= 1e-12 max |lambda|) its term is dropped, which gives
 the pseudo-inverse: the least-squares step of least length.
@@ -29,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from physics.eigen import apply_spectral, symmetric_eigen
+from physics.eigen import Eigen, symmetric_eigen
 from physics.optimizers.arrays import as_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
@@ -52,6 +56,48 @@ def pseudo_inverse_weights(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, weights)
 
 
+class EigenComponents(NamedTuple):
+    """A step split along the eigenvectors of each particle's Hessian.
+
+    Attributes:
+        along_min: (n, 2) the component along the eigenvector of lambda_min, v_min c_min.
+        along_max: (n, 2) the component along the eigenvector of lambda_max, v_max c_max.
+        coefficients: (n, 2) c_min, c_max: the step's signed lengths along v_min, v_max.
+    """
+
+    along_min: np.ndarray
+    along_max: np.ndarray
+    coefficients: np.ndarray
+
+    def step(self) -> np.ndarray:
+        """The step (n, 2): along_min + along_max (column-major, as the simulation keeps steps)."""
+        step = np.empty(self.along_min.shape, order="F")
+        np.add(self.along_min, self.along_max, out=step)
+        return step
+
+
+def eigen_components(eigen: Eigen, weights: np.ndarray, vector: np.ndarray, factor: float) -> EigenComponents:
+    """factor * V diag(weights) V^T v, kept as its two components along the eigenvectors.
+
+    c_k = ((v_k . v) * w_k) * factor and component_k = v_k c_k, for weights (n, 2) per eigenvalue
+    and v (n, 2). With factor = -1 this is -apply_spectral(eigen, weights, v) to the bit (negation
+    is exact); with another factor it differs from factor * apply_spectral(...) by rounding only.
+    """
+    v = eigen.vectors
+    coefficients = np.empty(vector.shape, order="F")
+    coefficients[:, 0] = (v[:, 0, 0] * vector[:, 0] + v[:, 1, 0] * vector[:, 1]) * weights[:, 0]
+    coefficients[:, 1] = (v[:, 0, 1] * vector[:, 0] + v[:, 1, 1] * vector[:, 1]) * weights[:, 1]
+    coefficients *= factor
+    return EigenComponents(v[:, :, 0] * coefficients[:, :1], v[:, :, 1] * coefficients[:, 1:], coefficients)
+
+
+def newton_components(lr: float, hessian: np.ndarray, grads: np.ndarray) -> tuple[Eigen, EigenComponents]:
+    """Newton's step on Hessians (n, 2, 2) and gradients (n, 2), along the eigenvectors: the
+    update's own arithmetic (its step is ``components.step()``), shared with the explainer."""
+    eigen = symmetric_eigen(hessian)
+    return eigen, eigen_components(eigen, pseudo_inverse_weights(eigen.values), grads, -lr)
+
+
 def newton(lr: float = 1.0) -> Optimizer:
     """The pure pair of Newton's method (see the module docstring for the rule)."""
 
@@ -61,10 +107,8 @@ def newton(lr: float = 1.0) -> Optimizer:
 
     def update(grads: np.ndarray, state: NewtonState, params: np.ndarray,
                oracle: Oracle) -> tuple[np.ndarray, NewtonState]:
-        eigen = symmetric_eigen(oracle.evaluate(as_points(params)).hessian)
-        step = apply_spectral(eigen, pseudo_inverse_weights(eigen.values), as_points(grads))
-        step *= -lr
-        return step, state
+        _, components = newton_components(lr, oracle.evaluate(as_points(params)).hessian, as_points(grads))
+        return components.step(), state
 
     return Optimizer(init, update)
 

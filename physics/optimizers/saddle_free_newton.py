@@ -6,6 +6,10 @@ The update, per particle, in the order computed:
     H = V diag(lambda_1, lambda_2) V^T
     |H|_damping = V diag(max(|lambda_1|, damping), max(|lambda_2|, damping)) V^T
     step = -lr * |H|_damping^{-1} g
+         = v_min c_min + v_max c_max,  c_k = (v_k . g) / max(|lambda_k|, damping) * (-lr)
+
+(the step kept as its two components along the eigenvectors, physics.optimizers.newton's
+:func:`~physics.optimizers.newton.eigen_components`, which the explainer shows one by one).
 
 Along a direction of positive curvature this is Newton's step; along a direction of negative
 curvature the sign of the step is flipped, so the ball moves *downhill* along it, by a distance
@@ -26,13 +30,25 @@ from typing import NamedTuple
 
 import numpy as np
 
-from physics.eigen import apply_spectral, symmetric_eigen
+from physics.eigen import Eigen, symmetric_eigen
 from physics.optimizers.arrays import as_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
+from physics.optimizers.newton import EigenComponents, eigen_components
 
 
 class SaddleFreeNewtonState(NamedTuple):
     """Saddle-free Newton keeps nothing between steps."""
+
+
+def saddle_free_components(lr: float, damping: float, hessian: np.ndarray,
+                           grads: np.ndarray) -> tuple[Eigen, np.ndarray, EigenComponents]:
+    """The update's arithmetic on Hessians (n, 2, 2) and gradients (n, 2), shared with the explainer:
+    the eigen-decomposition, the curvatures divided by, max(|lambda|, damping) (n, 2), and the
+    step's components along the eigenvectors (its step is ``components.step()``)."""
+    eigen = symmetric_eigen(hessian)
+    # np.maximum propagates NaN: an undefined Hessian gives an undefined step.
+    divisors = np.maximum(np.abs(eigen.values), damping)
+    return eigen, divisors, eigen_components(eigen, 1.0 / divisors, grads, -lr)
 
 
 def saddle_free_newton(lr: float = 1.0, damping: float = 0.01) -> Optimizer:
@@ -44,13 +60,9 @@ def saddle_free_newton(lr: float = 1.0, damping: float = 0.01) -> Optimizer:
 
     def update(grads: np.ndarray, state: SaddleFreeNewtonState, params: np.ndarray,
                oracle: Oracle) -> tuple[np.ndarray, SaddleFreeNewtonState]:
-        eigen = symmetric_eigen(oracle.evaluate(as_points(params)).hessian)
-        magnitude = np.abs(eigen.values)
-        # np.maximum propagates NaN: an undefined Hessian gives an undefined step.
-        weights = 1.0 / np.maximum(magnitude, damping)
-        step = apply_spectral(eigen, weights, as_points(grads))
-        step *= -lr
-        return step, state
+        _, _, components = saddle_free_components(lr, damping, oracle.evaluate(as_points(params)).hessian,
+                                                  as_points(grads))
+        return components.step(), state
 
     return Optimizer(init, update)
 
