@@ -37,7 +37,7 @@ import numpy as np
 
 from physics.optimizers.arrays import as_points, dot, norm, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
-from physics.optimizers.line_search import strong_wolfe
+from physics.optimizers.line_search import LineSearchResult, LineSearchTrial, strong_wolfe
 from surfaces.errors import DownhillError
 
 #: The curvature condition's relative threshold: pairs with y.s below it are skipped.
@@ -81,6 +81,78 @@ def bfgs_inverse_update(inverse_hessian: np.ndarray, s: np.ndarray, y: np.ndarra
             + ((rho * dot(y, hy) + 1.0) * rho)[:, None, None] * outer_ss)
 
 
+class BFGSPlan(NamedTuple):
+    """What one BFGS update worked out before and around its line search (n particles).
+
+    Attributes:
+        s, y: (n, 2) p_k - p_{k-1} and g_k - g_{k-1}; ys: (n,) y.s.
+        usable: (n,) whether the pair met the curvature condition (and there was a previous step).
+        scale: (n,) y.s / y.y, the first pair's scaling of the identity (1 where unused).
+        before: (n, 2, 2) H before the pair's update (the scaled identity for a first pair).
+        updated: (n, 2, 2) H after the pair's update (before any reset).
+        direction: (n, 2) d = -H g_k (or -g_k after a reset).
+        uphill: (n,) whether -H g_k was not a descent direction of the true loss (H reset to I).
+        alpha0: (n,) the line search's first trial step length.
+        value: (n,) f(p_k); gradient: (n, 2) the true gradient at p_k.
+    """
+
+    s: np.ndarray
+    y: np.ndarray
+    ys: np.ndarray
+    usable: np.ndarray
+    scale: np.ndarray
+    before: np.ndarray
+    updated: np.ndarray
+    direction: np.ndarray
+    uphill: np.ndarray
+    alpha0: np.ndarray
+    value: np.ndarray
+    gradient: np.ndarray
+
+
+def bfgs_step(state: BFGSState, p: np.ndarray, g: np.ndarray, oracle: Oracle, lr: float, c1: float, c2: float,
+              trials: list[LineSearchTrial] | None = None) -> tuple[np.ndarray, BFGSState, BFGSPlan, LineSearchResult]:
+    """One BFGS update (the module docstring's rule) for points p and gradients g (n, 2): the step,
+    the next state, what it worked out (:class:`BFGSPlan`) and its line search's result. The
+    update and the explainer both call it; ``trials`` (a list, or None) receives the search's rounds."""
+    s = p - state.previous_params
+    y = g - state.previous_grads
+    ys = dot(y, s)
+    with np.errstate(invalid="ignore"):
+        usable = state.has_previous & (ys > CURVATURE_TOLERANCE * norm(y) * norm(s))
+    scale = np.where(usable, ys / np.where(usable, dot(y, y), 1.0), 1.0)
+    start = np.where((usable & state.identity)[:, None, None], scale[:, None, None] * np.eye(2),
+                     state.inverse_hessian)
+    updated = np.where(usable[:, None, None],
+                       bfgs_inverse_update(start, np.where(usable[:, None], s, 1.0), np.where(usable[:, None], y, 1.0)),
+                       state.inverse_hessian)
+    identity = state.identity & ~usable
+
+    evaluation = oracle.evaluate(p)
+    direction = -_matvec(updated, g)
+    with np.errstate(invalid="ignore"):
+        uphill = ~(dot(evaluation.gradient, direction) < 0.0)
+    inverse_hessian = np.where(uphill[:, None, None], np.eye(2), updated)
+    identity = identity | uphill
+    direction = np.where(uphill[:, None], -g, direction)
+
+    with np.errstate(divide="ignore"):
+        first = lr * np.minimum(1.0, 1.0 / np.abs(g).sum(axis=1))
+    alpha0 = np.where(identity, first, lr)
+    search = strong_wolfe(oracle, p, direction, evaluation.value, evaluation.gradient, alpha0, c1=c1, c2=c2,
+                          trials=trials)
+    failed = search.alpha == 0.0
+    inverse_hessian = np.where(failed[:, None, None], np.eye(2), inverse_hessian)
+    step = search.alpha[:, None] * direction
+    # A non-finite gradient leaves the particle nowhere defined: let the simulation see NaN.
+    step = np.where(np.isfinite(g).all(axis=1)[:, None], step, np.nan)
+    new_state = BFGSState(inverse_hessian, p.copy(order="K"), g.copy(order="K"), np.ones(p.shape[0], dtype=bool),
+                          identity | failed)
+    plan = BFGSPlan(s, y, ys, usable, scale, start, updated, direction, uphill, alpha0, evaluation.value,
+                    evaluation.gradient)
+    return step, new_state, plan, search
+
+
 def bfgs(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.9) -> Optimizer:
     """The pure pair of BFGS with a strong Wolfe line search (see the module docstring)."""
     if not 0.0 < c1 < c2 < 1.0:
@@ -93,40 +165,8 @@ def bfgs(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.9) -> Optimizer:
 
     def update(grads: np.ndarray, state: BFGSState, params: np.ndarray,
                oracle: Oracle) -> tuple[np.ndarray, BFGSState]:
-        p, g = as_points(params), as_points(grads)
-        s = p - state.previous_params
-        y = g - state.previous_grads
-        ys = dot(y, s)
-        with np.errstate(invalid="ignore"):
-            usable = state.has_previous & (ys > CURVATURE_TOLERANCE * norm(y) * norm(s))
-        scale = np.where(usable, ys / np.where(usable, dot(y, y), 1.0), 1.0)
-        start = np.where((usable & state.identity)[:, None, None], scale[:, None, None] * np.eye(2),
-                         state.inverse_hessian)
-        inverse_hessian = np.where(usable[:, None, None],
-                                   bfgs_inverse_update(start, np.where(usable[:, None], s, 1.0),
-                                                       np.where(usable[:, None], y, 1.0)),
-                                   state.inverse_hessian)
-        identity = state.identity & ~usable
-
-        evaluation = oracle.evaluate(p)
-        direction = -_matvec(inverse_hessian, g)
-        with np.errstate(invalid="ignore"):
-            uphill = ~(dot(evaluation.gradient, direction) < 0.0)
-        inverse_hessian = np.where(uphill[:, None, None], np.eye(2), inverse_hessian)
-        identity = identity | uphill
-        direction = np.where(uphill[:, None], -g, direction)
-
-        with np.errstate(divide="ignore"):
-            first = lr * np.minimum(1.0, 1.0 / np.abs(g).sum(axis=1))
-        search = strong_wolfe(oracle, p, direction, evaluation.value, evaluation.gradient,
-                              np.where(identity, first, lr), c1=c1, c2=c2)
-        failed = search.alpha == 0.0
-        inverse_hessian = np.where(failed[:, None, None], np.eye(2), inverse_hessian)
-        step = search.alpha[:, None] * direction
-        # A non-finite gradient leaves the particle nowhere defined: let the simulation see NaN.
-        step = np.where(np.isfinite(g).all(axis=1)[:, None], step, np.nan)
-        return step, BFGSState(inverse_hessian, p.copy(order="K"), g.copy(order="K"), np.ones(p.shape[0], dtype=bool),
-                               identity | failed)
+        step, new_state, _, _ = bfgs_step(state, as_points(params), as_points(grads), oracle, lr, c1, c2)
+        return step, new_state
 
     return Optimizer(init, update)
 
@@ -145,3 +185,4 @@ register(OptimizerSpec(
     description="BFGS: Newton-like steps from an inverse Hessian learned from gradient changes, with a line search",
     reference="Broyden, Fletcher, Goldfarb, Shanno 1970; Nocedal and Wright 2006, algorithm 6.1",
 ))
+

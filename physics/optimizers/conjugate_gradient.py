@@ -42,7 +42,7 @@ import numpy as np
 
 from physics.optimizers.arrays import as_points, dot, norm, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
-from physics.optimizers.line_search import strong_wolfe
+from physics.optimizers.line_search import LineSearchResult, LineSearchTrial, strong_wolfe
 from surfaces.errors import DownhillError
 
 
@@ -64,6 +64,73 @@ class ConjugateGradientState(NamedTuple):
     has_previous: np.ndarray
 
 
+class ConjugateGradientPlan(NamedTuple):
+    """What one conjugate-gradient update worked out before its line search (n particles).
+
+    Attributes:
+        beta: (n,) max(0, g_k . (g_k - g_{k-1}) / (g_{k-1} . g_{k-1})) (NaN or inf on the first step).
+        due: (n,) whether a conjugate step was due (a previous step that moved, the restart count not
+            reached) before beta and the descent test were looked at.
+        conjugate: (n,) whether d_k = -g_k + beta d_{k-1} was taken (else d_k = -g_k, a restart).
+        uphill: (n,) whether the conjugate direction failed to descend (a restart for that reason).
+        direction: (n, 2) d_k; slope: (n,) the true gradient . d_k.
+        alpha0: (n,) the line search's first trial; guessed: (n,) whether it is eq. 3.60's guess
+            (else lr * min(1, 1 / |g_k|_1)).
+        value: (n,) f(p_k); gradient: (n, 2) the true gradient at p_k.
+    """
+
+    beta: np.ndarray
+    due: np.ndarray
+    conjugate: np.ndarray
+    uphill: np.ndarray
+    direction: np.ndarray
+    slope: np.ndarray
+    alpha0: np.ndarray
+    guessed: np.ndarray
+    value: np.ndarray
+    gradient: np.ndarray
+
+
+def cg_step(state: ConjugateGradientState, p: np.ndarray, g: np.ndarray, oracle: Oracle, lr: float, c1: float,
+            c2: float, restart: int, trials: list[LineSearchTrial] | None = None
+            ) -> tuple[np.ndarray, ConjugateGradientState, ConjugateGradientPlan, LineSearchResult]:
+    """One update (the module docstring's rule) for points p and gradients g (n, 2): the step, the
+    next state, what it worked out (:class:`ConjugateGradientPlan`) and the line search's result.
+    The update and the explainer both call it; ``trials`` (a list, or None) receives the search's rounds."""
+    previous = state.previous_grads
+    with np.errstate(invalid="ignore", divide="ignore"):
+        due = state.has_previous & (state.previous_alpha > 0.0) & (state.since_restart + 1 < restart)
+        beta = np.maximum(dot(g, g - previous) / dot(previous, previous), 0.0)
+        conjugate = due & (beta > 0.0)
+        direction = np.where(conjugate[:, None], -g + beta[:, None] * state.previous_direction, -g)
+
+        evaluation = oracle.evaluate(p)
+        slope = dot(evaluation.gradient, direction)
+        uphill = conjugate & ~(slope < 0.0)
+        conjugate &= ~uphill
+        direction = np.where(uphill[:, None], -g, direction)
+        slope = np.where(uphill, dot(evaluation.gradient, direction), slope)
+
+        first = lr * np.minimum(1.0, 1.0 / np.abs(g).sum(axis=1))
+        guess = state.previous_alpha * state.previous_slope / slope
+        # Near a minimum the slope can shrink far faster than the step: keep the first trial
+        # within ten times the previous step's length (the search can still double it).
+        longest = 10.0 * state.previous_alpha * norm(state.previous_direction) / norm(direction)
+        guess = np.minimum(guess, longest)
+        usable_guess = state.has_previous & (state.previous_alpha > 0.0) & np.isfinite(guess) & (guess > 0.0)
+    alpha0 = np.where(usable_guess, guess, first)
+    search = strong_wolfe(oracle, p, direction, evaluation.value, evaluation.gradient, alpha0, c1=c1, c2=c2,
+                          trials=trials)
+    step = search.alpha[:, None] * direction
+    step = np.where(np.isfinite(g).all(axis=1)[:, None], step, np.nan)
+    since_restart = np.where(conjugate, state.since_restart + 1, 0)
+    new_state = ConjugateGradientState(direction, g.copy(order="K"), search.alpha, slope, since_restart,
+                                       np.ones(p.shape[0], dtype=bool))
+    plan = ConjugateGradientPlan(beta, due, conjugate, uphill, direction, slope, alpha0, usable_guess,
+                                 evaluation.value, evaluation.gradient)
+    return step, new_state, plan, search
+
+
 def conjugate_gradient(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.1, restart: int = 2) -> Optimizer:
     """The pure pair of PR+ nonlinear conjugate gradient (see the module docstring)."""
     if not 0.0 < c1 < c2 < 1.0:
@@ -76,35 +143,8 @@ def conjugate_gradient(lr: float = 1.0, c1: float = 1e-4, c2: float = 0.1, resta
 
     def update(grads: np.ndarray, state: ConjugateGradientState, params: np.ndarray,
                oracle: Oracle) -> tuple[np.ndarray, ConjugateGradientState]:
-        p, g = as_points(params), as_points(grads)
-        previous = state.previous_grads
-        with np.errstate(invalid="ignore", divide="ignore"):
-            conjugate = state.has_previous & (state.previous_alpha > 0.0) & (state.since_restart + 1 < restart)
-            beta = np.maximum(dot(g, g - previous) / dot(previous, previous), 0.0)
-            conjugate &= beta > 0.0
-            direction = np.where(conjugate[:, None], -g + beta[:, None] * state.previous_direction, -g)
-
-            evaluation = oracle.evaluate(p)
-            slope = dot(evaluation.gradient, direction)
-            uphill = conjugate & ~(slope < 0.0)
-            conjugate &= ~uphill
-            direction = np.where(uphill[:, None], -g, direction)
-            slope = np.where(uphill, dot(evaluation.gradient, direction), slope)
-
-            first = lr * np.minimum(1.0, 1.0 / np.abs(g).sum(axis=1))
-            guess = state.previous_alpha * state.previous_slope / slope
-            # Near a minimum the slope can shrink far faster than the step: keep the first trial
-            # within ten times the previous step's length (the search can still double it).
-            longest = 10.0 * state.previous_alpha * norm(state.previous_direction) / norm(direction)
-            guess = np.minimum(guess, longest)
-            usable_guess = state.has_previous & (state.previous_alpha > 0.0) & np.isfinite(guess) & (guess > 0.0)
-        search = strong_wolfe(oracle, p, direction, evaluation.value, evaluation.gradient,
-                              np.where(usable_guess, guess, first), c1=c1, c2=c2)
-        step = search.alpha[:, None] * direction
-        step = np.where(np.isfinite(g).all(axis=1)[:, None], step, np.nan)
-        since_restart = np.where(conjugate, state.since_restart + 1, 0)
-        return step, ConjugateGradientState(direction, g.copy(order="K"), search.alpha, slope, since_restart,
-                                            np.ones(p.shape[0], dtype=bool))
+        step, new_state, _, _ = cg_step(state, as_points(params), as_points(grads), oracle, lr, c1, c2, restart)
+        return step, new_state
 
     return Optimizer(init, update)
 

@@ -59,6 +59,26 @@ class LineSearchResult(NamedTuple):
     evaluations: np.ndarray
 
 
+class LineSearchTrial(NamedTuple):
+    """One round of the search: the trials of the particles still searching (k of them).
+
+    Attributes:
+        rows: (k,) the particles' indices; alpha: (k,) the trial step lengths.
+        value: (k,) phi(alpha) = f(x + alpha d) (inf where undefined); slope: (k,) phi'(alpha).
+        armijo: (k,) whether the trial met the sufficient-decrease condition;
+        curvature: (k,) whether it met the strong curvature condition; accepted: (k,) both, and
+            lower than the bracket's best point: the search ends there.
+    """
+
+    rows: np.ndarray
+    alpha: np.ndarray
+    value: np.ndarray
+    slope: np.ndarray
+    armijo: np.ndarray
+    curvature: np.ndarray
+    accepted: np.ndarray
+
+
 def _cubic_minimiser(lo: np.ndarray, f_lo: np.ndarray, s_lo: np.ndarray,
                      hi: np.ndarray, f_hi: np.ndarray, s_hi: np.ndarray) -> np.ndarray:
     """The minimiser of the cubic matching values and slopes at lo and hi (NaN if it has none)."""
@@ -86,7 +106,8 @@ def _scatter(target: np.ndarray, rows: np.ndarray, mask: np.ndarray, values: np.
 
 def strong_wolfe(oracle: Oracle, points: np.ndarray, direction: np.ndarray, value: np.ndarray,
                  gradient: np.ndarray, alpha0: np.ndarray, c1: float = 1e-4, c2: float = 0.9,
-                 max_evaluations: int = 25, alpha_max: float = 1e10) -> LineSearchResult:
+                 max_evaluations: int = 25, alpha_max: float = 1e10,
+                 trials: list[LineSearchTrial] | None = None) -> LineSearchResult:
     """Search each row's direction for a step length satisfying the strong Wolfe conditions.
 
     Args:
@@ -99,6 +120,7 @@ def strong_wolfe(oracle: Oracle, points: np.ndarray, direction: np.ndarray, valu
         c1, c2: the Wolfe constants, 0 < c1 < c2 < 1 (0.9 suits quasi-Newton, 0.1 conjugate gradient).
         max_evaluations: the budget of oracle evaluations per particle.
         alpha_max: the longest step length tried (further capped so that |alpha d| <= MAX_STEP_RATIO max(1, |x|)).
+        trials: a list to append each round's trials to (the explainer's record), or None.
 
     Rows whose direction is not a descent direction (or whose data are not finite) are not
     searched: their alpha is 0.
@@ -150,6 +172,8 @@ def strong_wolfe(oracle: Oracle, points: np.ndarray, direction: np.ndarray, valu
             accept = ~to_hi & curvature
             uphill = ~to_hi & ~accept & (s * np.where(bracketing, 1.0, hi[searching] - lo[searching]) >= 0.0)
             expand = bracketing & ~to_hi & ~accept & ~uphill
+        if trials is not None:
+            trials.append(LineSearchTrial(searching, a.copy(), f, s, armijo, curvature, accept))
 
         # Accepted: done, converged.
         _scatter(result_alpha, searching, accept, a)
