@@ -81,3 +81,17 @@ def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def norm(a: np.ndarray) -> np.ndarray:
     """Row-wise Euclidean norms of an (n, 2) array -> (n,)."""
     return np.hypot(a[:, 0], a[:, 1])
+
+
+def ordered_sum(terms: tuple[tuple[str, np.ndarray], ...]) -> np.ndarray:
+    """The step made of named terms (key, (n, 2) array), added in their order: ((t1 + t2) + t3) + ...
+
+    The update of a method whose step has several ideas in it (momentum's decay and add, a weight
+    decay) makes its step with this sum, and the explainer (physics.explain) draws the same terms
+    from the same function, so the arrows it adds head to tail land exactly where the ball goes.
+    A single term is returned as it is (0 + t = t, so that is the same number).
+    """
+    step = terms[0][1]
+    for _, term in terms[1:]:
+        step = step + term
+    return step

@@ -59,7 +59,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, select_rows, zeros_like_points
+from physics.optimizers.arrays import as_points, ordered_sum, select_rows, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 from surfaces.errors import DownhillError
 
@@ -94,13 +94,12 @@ NESTEROV = HyperParameter("nesterov", False, description="Nesterov momentum: ste
 
 def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
         nesterov: bool = False) -> Optimizer:
-    """The pure pair of torch.optim.SGD (see the module docstring for the rule)."""
+    """The pure pair of torch.optim.SGD (see the module docstring for the rule); the step is the
+    ordered sum of :func:`sgd_terms`."""
     if nesterov and (momentum <= 0.0 or dampening != 0.0):
         raise DownhillError("nesterov momentum needs momentum > 0 and dampening = 0 (as in torch.optim.SGD)")
-
-    def decayed(grads: np.ndarray, params: np.ndarray) -> np.ndarray:
-        g = as_points(grads)
-        return g + weight_decay * as_points(params) if weight_decay != 0.0 else g
+    hyper = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+             "nesterov": nesterov}
 
     if momentum == 0.0:
         def init_plain(params: np.ndarray) -> PlainState:
@@ -109,7 +108,8 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_
 
         def update_plain(grads: np.ndarray, state: PlainState, params: np.ndarray,
                          oracle: Oracle | None = None) -> tuple[np.ndarray, PlainState]:
-            return -lr * decayed(grads, params), state
+            terms, state = sgd_terms(grads, state, params, **hyper)
+            return ordered_sum(terms), state
 
         return Optimizer(init_plain, update_plain)
 
@@ -119,13 +119,47 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_
 
     def update(grads: np.ndarray, state: MomentumState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, MomentumState]:
-        g = decayed(grads, params)
-        continued = momentum * state.momentum_buffer + (1.0 - dampening) * g
-        buffer = select_rows(state.step > 0, continued, g)
-        direction = g + momentum * buffer if nesterov else buffer
-        return -lr * direction, MomentumState(buffer, state.step + 1)
+        terms, state = sgd_terms(grads, state, params, **hyper)
+        return ordered_sum(terms), state
 
     return Optimizer(init, update)
+
+
+def sgd_terms(grads: np.ndarray, state: PlainState | MomentumState, params: np.ndarray, *, lr: float,
+              momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
+              nesterov: bool = False) -> tuple[tuple[tuple[str, np.ndarray], ...], PlainState | MomentumState]:
+    """The step's terms (key, (n, 2) displacement), in the order they are added, and the new state.
+
+    With g the gradient (weight decay folded in, g + weight_decay * p, where the method has momentum):
+
+    - no momentum: "gradient" -lr * g, then "weight_decay" -lr * (weight_decay * p) if any;
+    - heavy ball: "momentum_decay" -lr * (momentum * b_{t-1}) and "momentum_add"
+      -lr * ((1 - dampening) * g), whose sum is -lr * b_t (b_t = momentum * b_{t-1} + (1 - dampening) g);
+      on the first step b_1 = g: the decay term is zero and the add term -lr * g;
+    - Nesterov: those two times momentum (-lr * momentum * (momentum * b_{t-1}), -lr * momentum * g),
+      then the look-ahead "lookahead" -lr * g: together -lr * (g + momentum * b_t).
+
+    Split this way the step differs from torch's -lr * (sum) by a rounding (an ulp) at most, and
+    the explainer's arrows sum to it bit for bit (physics.optimizers.arrays.ordered_sum).
+    """
+    g = as_points(grads)
+    if momentum == 0.0:
+        terms = (("gradient", -lr * g),)
+        if weight_decay != 0.0:
+            terms += (("weight_decay", -lr * (weight_decay * as_points(params))),)
+        return terms, state
+    if weight_decay != 0.0:
+        g = g + weight_decay * as_points(params)
+    started = state.step > 0
+    decay = select_rows(started, momentum * state.momentum_buffer, 0.0)
+    add = select_rows(started, (1.0 - dampening) * g, g)
+    buffer = select_rows(started, momentum * state.momentum_buffer + (1.0 - dampening) * g, g)
+    new_state = MomentumState(buffer, state.step + 1)
+    if nesterov:
+        factor = -lr * momentum
+        return (("momentum_decay", factor * decay), ("momentum_add", factor * add),
+                ("lookahead", -lr * g)), new_state
+    return (("momentum_decay", -lr * decay), ("momentum_add", -lr * add)), new_state
 
 
 def stability_factor(settings: Mapping[str, Any]) -> float:
