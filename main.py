@@ -138,6 +138,10 @@ def build_parser() -> _Parser:
     if add_figure_arguments is not None:
         parser.commands["figure"] = commands.add_parser("figure", help="draw a still (svg, pdf or png)")
         add_figure_arguments(parser.commands["figure"])
+    add_race_arguments = _optional_command("physics.race_cli", "add_race_arguments")
+    if add_race_arguments is not None:
+        parser.commands["race"] = commands.add_parser("race", help="tune each optimiser's lr, race them, rank them")
+        add_race_arguments(parser.commands["race"])
     return parser
 
 
@@ -315,6 +319,10 @@ def _run_command(argv: Sequence[str] | None, out: StandardOutput) -> int:
         from gui.export_cli import figure_command
 
         return figure_command(args, out)
+    if args.command == "race":
+        from physics.race_cli import race_command
+
+        return race_command(args, out)
     return open_app(args)
 
 
