@@ -29,6 +29,7 @@ from PyQt6.QtGui import QCloseEvent, QFont, QFontMetrics, QGuiApplication, QResi
 from PyQt6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from gui.controller import ACTIVITIES
+from gui.explain import attach_explainer
 from gui.keyboard_focus import EnterHandsBack
 from gui.persistence import AppSettings, Autosaver, unsaved_content
 from gui.restart_offer import RestartOffer
@@ -101,6 +102,10 @@ class MainWindow(DockLayout, ViewsCentre, WindowMenus, ViewSync, SceneFiles, Cra
         self._enter_hands_back = EnterHandsBack(self, self.focus_views)
         self._build_status_bar()
         self._build_menus()
+        # The step-by-step explainer (E), at the end of the Simulation menu.
+        self.explainer = attach_explainer(self, self.map_view, controller)
+        next(entry.menu() for entry in self.menuBar().actions()
+             if entry.text() == "&Simulation").addAction(self.explainer.action)
         self._default_state = self.saveState()
         self._default_splitter = self.splitter.saveState()
 

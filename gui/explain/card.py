@@ -1,0 +1,248 @@
+"""The explainer's card: "part 3 of 7", the part's title, its sentence and numbers, over a corner of the map.
+
+A panel on the window, over a corner of the map's plotting area that hides neither the ball nor an
+arrow when the map is large (a presentation), beside the map when it is small (the main window's
+map shares the window with the 3D view), so it never hides what it explains. Its type is large enough
+for a projector; its colours follow the map's background (dark card on the app's dark map, light
+card on a light one), and its own opaque background keeps it readable over any colour of the map.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from gui.explain.squares import MomentSquares
+from gui.explain.words import number_text
+
+#: Point sizes: the heading line, the part's title, its sentence and numbers, the notes and hint.
+HEADER_POINTS = 12
+TITLE_POINTS = 17
+BODY_POINTS = 14
+NOTE_POINTS = 12
+#: The card's width: this fraction of the map, within [MIN_WIDTH, MAX_WIDTH] pixels.
+WIDTH_FRACTION = 0.42
+MIN_WIDTH = 320
+MAX_WIDTH = 540
+#: Pixels between the card and the edge of the plotting area.
+MARGIN = 10
+#: Largest share of the map's plotting area the card may cover when it sits over the map.
+OVERLAY_SHARE = 0.3
+#: Font scales tried, largest first, until the card's text fits its height.
+FONT_SCALES = (1.0, 0.9, 0.8, 0.7)
+
+THEMES = {
+    "dark": {"background": "rgba(16, 16, 22, 236)", "border": "#6a6a6a", "text": "#f4f4f4",
+             "muted": "#c8c8c8", "note": "#ffd54f", "hint": "#9be9ff"},
+    "light": {"background": "rgba(255, 255, 255, 242)", "border": "#707070", "text": "#111111",
+              "muted": "#3a3a3a", "note": "#7a4a00", "hint": "#004a7a"},
+}
+
+
+class ExplainerCard(QtWidgets.QFrame):
+    """The card (see the module docstring); ``show_part`` and ``show_message`` fill it."""
+
+    def __init__(self, parent: QtWidgets.QWidget):
+        super().__init__(parent)
+        self.setObjectName("explainerCard")
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(6)
+        top = QtWidgets.QHBoxLayout()
+        self.header = self._label("explainerHeader", HEADER_POINTS)
+        self.counter = self._label("explainerCounter", HEADER_POINTS, bold=True)
+        self.counter.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.counter.setWordWrap(False)
+        top.addWidget(self.header, 1)
+        top.addWidget(self.counter, 0)
+        layout.addLayout(top)
+        self.title = self._label("explainerTitle", TITLE_POINTS, bold=True)
+        self.kind = self._label("explainerKind", NOTE_POINTS)
+        self.sentence = self._label("explainerSentence", BODY_POINTS)
+        self.numbers = self._label("explainerNumbers", BODY_POINTS)
+        self.numbers.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.squares = MomentSquares(self, point_size=NOTE_POINTS)
+        self.notes = self._label("explainerNotes", NOTE_POINTS)
+        self.hint = self._label("explainerHint", NOTE_POINTS, bold=True)
+        for widget in (self.title, self.kind, self.sentence, self.numbers, self.squares, self.notes, self.hint):
+            layout.addWidget(widget)
+        self._font_scale = 1.0
+        self._font_sizes = {label: (label.font().pointSizeF(), label.font().bold())
+                            for label in self.findChildren(QtWidgets.QLabel)}
+        self._theme = ""
+        self.set_theme("dark")
+        self.hide()
+
+    def _label(self, name: str, points: int, bold: bool = False) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
+        font = QtGui.QFont(label.font())
+        font.setPointSize(points)
+        font.setBold(bold)
+        label.setFont(font)
+        return label
+
+    # -- content -------------------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        """"dark" or "light": the card's colours."""
+        if name == self._theme:
+            return
+        self._theme = name
+        colours = THEMES[name]
+        self.setStyleSheet(
+            f"QFrame#explainerCard {{ background: {colours['background']}; border: 2px solid {colours['border']};"
+            f" border-radius: 8px; }}"
+            f" QLabel {{ color: {colours['text']}; background: transparent; }}"
+            f" QLabel#explainerHeader, QLabel#explainerKind {{ color: {colours['muted']}; }}"
+            f" QLabel#explainerNotes {{ color: {colours['note']}; }}"
+            f" QLabel#explainerHint {{ color: {colours['hint']}; }}")
+        self.squares.set_text_color(colours["text"])
+
+    @property
+    def theme(self) -> str:
+        return self._theme
+
+    def show_part(self, header: str, counter: str, title: str, kind: str, sentence: str,
+                  numbers: tuple, squares: tuple, notes: list[str], hint: str) -> None:
+        """Fill the card with one part (numbers: (label, value) pairs; squares: see MomentSquares)."""
+        self.header.setText(header)
+        self.counter.setText(counter)
+        self.title.setText(title)
+        self.title.show()
+        self.kind.setText(kind)
+        self.kind.setVisible(bool(kind))
+        self.sentence.setText(sentence)
+        self.sentence.setVisible(bool(sentence))
+        self.numbers.setText(_numbers_html(numbers))
+        self.numbers.setVisible(bool(numbers))
+        self.squares.set_rows(squares)
+        self._set_notes(notes)
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+
+    def show_message(self, header: str, title: str, text: str, hint: str, notes: list[str] = ()) -> None:
+        """A card without a part: working it out, or why it cannot be explained."""
+        self.header.setText(header)
+        self.counter.setText("")
+        self.title.setText(title)
+        self.title.setVisible(bool(title))
+        self.kind.hide()
+        self.sentence.setText(text)
+        self.sentence.setVisible(bool(text))
+        self.numbers.hide()
+        self.squares.set_rows(())
+        self._set_notes(list(notes))
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+
+    def _set_notes(self, notes: list[str]) -> None:
+        self.notes.setText("\n".join(notes))
+        self.notes.setVisible(bool(notes))
+
+    @property
+    def text(self) -> str:
+        """Everything the card says now, as plain text (for tests and tools)."""
+        parts = [self.header.text(), self.counter.text()]
+        for label in (self.title, self.kind, self.sentence, self.notes, self.hint):
+            if not label.isHidden():
+                parts.append(label.text())
+        if not self.numbers.isHidden():
+            parts.append(QtGui.QTextDocumentFragment.fromHtml(self.numbers.text()).toPlainText())
+        return "\n".join(part for part in parts if part)
+
+    # -- size and place ------------------------------------------------------------------------
+    def fit(self, width: int, max_height: int) -> None:
+        """Take ``width`` pixels and the height the text needs; if that is more than ``max_height``,
+        the type is made smaller (down to 70 %) before anything is cut."""
+        for scale in FONT_SCALES:
+            self._scale_fonts(scale)
+            self.setFixedWidth(width)
+            layout = self.layout()
+            layout.invalidate()
+            layout.activate()
+            height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else self.sizeHint().height()
+            if height <= max_height:
+                break
+        self.setFixedHeight(int(min(height, max_height)))
+
+    def _scale_fonts(self, scale: float) -> None:
+        if scale == self._font_scale:
+            return
+        self._font_scale = scale
+        for label, (points, _bold) in self._font_sizes.items():
+            font = QtGui.QFont(label.font())
+            font.setPointSizeF(points * scale)
+            label.setFont(font)
+
+    def place(self, plot_area: QtCore.QRectF, map_rect: QtCore.QRectF, bounds: QtCore.QRectF,
+              avoid: list[QtCore.QPointF]) -> str:
+        """Put the card where it hides least; return where ("top-right", ..., "left of the map", ...).
+
+        All rectangles and points are in the card's parent's pixels: ``plot_area`` the map's plotting
+        area, ``map_rect`` the whole map, ``bounds`` where the card may go (the window), ``avoid`` the
+        ball first (it must never be hidden) and then the ends of the arrows.
+
+        A corner of the plotting area is used when the card hides neither the ball nor an arrow and
+        covers at most OVERLAY_SHARE of the area; otherwise beside the map (left, then right) when
+        the window has room; otherwise the corner that hides least.
+        """
+        width = int(min(MAX_WIDTH, max(MIN_WIDTH, WIDTH_FRACTION * plot_area.width())))
+        self.fit(width, int(plot_area.height() - 2 * MARGIN))
+        corners = self._corners(plot_area)
+        costs = {name: _cost(rect, avoid) for name, rect in corners.items()}
+        small = self.width() * self.height() <= OVERLAY_SHARE * plot_area.width() * plot_area.height()
+        choice = min(costs, key=costs.get)   # dicts keep order: top-right first on a tie
+        if not (small and costs[choice] == 0):
+            beside_width = int(min(MAX_WIDTH, max(MIN_WIDTH, 0.9 * max(map_rect.left() - bounds.left(),
+                                                                       bounds.right() - map_rect.right()))))
+            self.fit(beside_width, int(bounds.height() - 2 * MARGIN))
+            top = max(bounds.top() + MARGIN, min(map_rect.top() + MARGIN, bounds.bottom() - self.height() - MARGIN))
+            left_room = map_rect.left() - bounds.left()
+            right_room = bounds.right() - map_rect.right()
+            if left_room >= self.width() + 2 * MARGIN:
+                self._move(QtCore.QPointF(map_rect.left() - self.width() - MARGIN, top))
+                return "left of the map"
+            if right_room >= self.width() + 2 * MARGIN:
+                self._move(QtCore.QPointF(map_rect.right() + MARGIN, top))
+                return "right of the map"
+            self.fit(width, int(plot_area.height() - 2 * MARGIN))
+            corners = self._corners(plot_area)
+            costs = {name: _cost(rect, avoid) for name, rect in corners.items()}
+            choice = min(costs, key=costs.get)
+        self._move(corners[choice].topLeft())
+        return choice
+
+    def _corners(self, area: QtCore.QRectF) -> dict[str, QtCore.QRectF]:
+        w, h = self.width(), self.height()
+        right, bottom = area.right() - w - MARGIN, area.bottom() - h - MARGIN
+        left, top = area.left() + MARGIN, area.top() + MARGIN
+        return {name: QtCore.QRectF(x, y, w, h) for name, (x, y) in (
+            ("top-right", (right, top)), ("bottom-right", (right, bottom)),
+            ("top-left", (left, top)), ("bottom-left", (left, bottom)))}
+
+    def _move(self, corner: QtCore.QPointF) -> None:
+        self.move(int(max(0, corner.x())), int(max(0, corner.y())))
+        self.raise_()
+
+
+def _cost(rect: QtCore.QRectF, avoid: list[QtCore.QPointF]) -> float:
+    """How much a card at ``rect`` hides: 100 for the ball (the first point), 1 for each other point."""
+    grown = rect.adjusted(-14, -14, 14, 14)
+    return sum((100.0 if rank == 0 else 1.0) for rank, point in enumerate(avoid)
+               if grown.contains(QtCore.QPointF(point)))
+
+
+def _numbers_html(numbers: tuple) -> str:
+    """The (label, value) pairs as a two-column table (labels left, values right-aligned)."""
+    rows = "".join(
+        f"<tr><td style='padding-right:14px'>{html.escape(str(label))}</td>"
+        f"<td align='right' style='white-space:nowrap'><b>{html.escape(number_text(value))}</b></td></tr>"
+        for label, value in numbers)
+    return f"<table cellspacing='0' cellpadding='1'>{rows}</table>"
