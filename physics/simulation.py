@@ -262,6 +262,13 @@ class Simulation:
         self._collect()
         return self._runtime[ball].history()
 
+    def runtime(self, ball: int) -> BallRuntime:
+        """The running side of ball ``ball`` (optimiser state, random streams, update count), for
+        readers that continue it elsewhere (physics.preview): read-only, copy the streams before
+        drawing from them. The state is replaced, never written, by each step."""
+        self._collect()
+        return self._runtime[ball]
+
     # ----------------------------------------------------------------------------------------- set-up
 
     @staticmethod
