@@ -245,6 +245,13 @@ class AppSettings:
     def set_speed(self, speed: int) -> None:
         self._settings.setValue("simulation/speed", int(speed))
 
+    def presentation_hints_seen(self) -> bool:
+        """Whether presentation mode has shown its fading key hints once already."""
+        return self._bool("present/hints_seen", False)
+
+    def set_presentation_hints_seen(self) -> None:
+        self._settings.setValue("present/hints_seen", True)
+
     # -- recent lists ------------------------------------------------------------------------
     def recent_files(self) -> list[str]:
         """Recently opened or saved scene files, newest first, only those that still exist."""

@@ -124,6 +124,7 @@ class ContourMapView(QtWidgets.QWidget):
         self._trail_buffers: list[TrailBuffer] = []
         self._exits: list[ExitTracker] = []
         self._marker_order = np.empty(0, dtype=int)
+        self._presentation_scale = 1.0  # set_presentation_scale: markers and trails this many times larger
 
         self._build_plot()
         self._connect(controller)
@@ -287,6 +288,22 @@ class ContourMapView(QtWidgets.QWidget):
         self._update_legend()
         self._on_stepped()
 
+    def set_presentation_scale(self, factor: float) -> None:
+        """Draw ball and start markers, trails and the axes' text ``factor`` times their usual size.
+
+        Presentation mode's hook (gui.present): 1 is the window's own look.
+        """
+        self._presentation_scale = float(factor)
+        font = QtGui.QFont()
+        font.setPointSizeF(FONT_POINT_SIZE * factor)
+        for name in ("bottom", "left"):
+            axis = self.plot_item.getAxis(name)
+            axis.setTickFont(font)
+            axis.setLabel(axis.labelText, **{**axis.labelStyle, "font-size": f"{(FONT_POINT_SIZE + 3) * factor:g}pt"})
+        # The legend grows less: under the map it takes height the map needs (read as its entries are made).
+        self.legend.opts["labelTextSize"] = f"{FONT_POINT_SIZE * max(1.0, 0.7 * factor):g}pt"
+        self._on_balls_changed()
+
     def reset_view(self) -> None:
         """Frame the surface's domain (after the user panned or zoomed)."""
         if self._sample is None:
@@ -419,7 +436,8 @@ class ContourMapView(QtWidgets.QWidget):
             self.plot_item.removeItem(cloud)
         self._trail_buffers = [TrailBuffer(2, MAX_TRAIL_POINTS, np.float64) for _ in balls]
         selected = getattr(self.controller, "selected", -1)
-        self.trail_layer.set_trails([(*self._trail_pens(ball, index == selected), bool(ball.visible))
+        self.trail_layer.set_trails([(*self._trail_pens(ball, index == selected, self._presentation_scale),
+                                      bool(ball.visible))
                                      for index, ball in enumerate(balls)])
         self._trails = self.trail_layer.trails
         self._swarms = {}
@@ -432,7 +450,8 @@ class ContourMapView(QtWidgets.QWidget):
                 self._swarms[index] = cloud
         self._set_boxes()
         self._starts = np.array([ball.start for ball in balls], dtype=float).reshape(-1, 2)
-        self.start_markers.set_style([ball.color for ball in balls], [START_SIZE] * len(balls))
+        self.start_markers.set_style([ball.color for ball in balls],
+                                     [START_SIZE * self._presentation_scale] * len(balls))
         self._draw_starts(self._starts)
         self._style_balls()
         self._ball_positions = self._starts.copy()
@@ -449,20 +468,21 @@ class ContourMapView(QtWidgets.QWidget):
         order = sorted(range(len(self._balls)), key=lambda i: i == selected)
         self._marker_order = np.array(order, dtype=int)
         self.ball_markers.set_style([self._balls[i].color for i in order],
-                                    [SELECTED_BALL_SIZE if i == selected else BALL_SIZE for i in order],
+                                    [(SELECTED_BALL_SIZE if i == selected else BALL_SIZE) * self._presentation_scale
+                                     for i in order],
                                     ["#ffffff" if i == selected else palette.OUTLINE_COLOR for i in order], order)
 
     def _on_selection_changed(self, _index: int = -1) -> None:
         self._style_balls()
         selected = getattr(self.controller, "selected", -1)
         for index, ball in enumerate(self._balls):
-            self.trail_layer.set_style(index, *self._trail_pens(ball, index == selected))
+            self.trail_layer.set_style(index, *self._trail_pens(ball, index == selected, self._presentation_scale))
         self._on_stepped()
 
     @staticmethod
-    def _trail_pens(ball: Any, selected: bool) -> tuple[QtGui.QPen, QtGui.QPen]:
+    def _trail_pens(ball: Any, selected: bool, scale: float = 1.0) -> tuple[QtGui.QPen, QtGui.QPen]:
         """A trail's pen and the dark outline under it: the selected ball's trail is thicker."""
-        width = 5.0 if selected else 3.0
+        width = (5.0 if selected else 3.0) * scale
         return pg.mkPen(ball.color, width=width), pg.mkPen(palette.OUTLINE_COLOR, width=width + 2.5)
 
     def _on_stepped(self) -> None:

@@ -13,6 +13,8 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QMenu
 
 from gui.export.menu_entries import copy_views, export_clip, export_figure
+from gui.present.window import toggle_presentation
+from gui.race.dialog import open_race_dialog
 from gui.screen_text import on_screen
 from physics.overlays import OVERLAYS
 
@@ -60,6 +62,7 @@ class WindowMenus:
         simulation_menu.addAction(self.transport.slower)
         simulation_menu.addSeparator()
         self._add(simulation_menu, "&Add a ball", self.add_ball_at_centre, "Ctrl+B")
+        self._add(simulation_menu, "&Race…", lambda: open_race_dialog(self))
         simulation_menu.addAction(self.transport.seed)
 
         view_menu = menus.addMenu("&View")
@@ -88,6 +91,8 @@ class WindowMenus:
         self.reset_camera_action = self._add(view_menu, "Reset the 3D &camera", self.reset_camera, "Ctrl+0")
         self.reset_camera_action.setEnabled(self.view3d is not None)
         self._add(view_menu, "Reset the &layout", self.reset_layout)
+        view_menu.addSeparator()
+        self._add(view_menu, "&Present (Esc leaves)", lambda: toggle_presentation(self), "F5")
 
         help_menu = menus.addMenu("&Help")
         self._add(help_menu, "&Keyboard and mouse", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)

@@ -1,0 +1,129 @@
+"""The cheat sheet (``?``) and the key hints that fade in the first time presentation mode opens.
+
+Both are children laid over the presentation window, both read the one key table
+(gui.present.keys). The hint line fades in, stays HINT_SECONDS and fades out; it is shown only on
+the first presentation ever (remembered in AppSettings), afterwards the keys are one ``?`` away.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PyQt6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import QFrame, QGraphicsOpacityEffect, QLabel, QVBoxLayout, QWidget
+
+from gui.export.annotations import Theme
+from gui.present.keys import cheat_sheet_rows
+
+#: Seconds the first-use hints stay before fading out, and the fades' milliseconds.
+HINT_SECONDS = 6.0
+FADE_MS = 600
+#: The hint line's words.
+HINT_TEXT = "?  all keys  ·  Space / B  play  ·  →  step  ·  Page Down / Up  scenes  ·  Esc  leave"
+#: Point sizes at scale 1 (the presentation's scale multiplies them).
+SHEET_POINTS = 9.0
+HINT_POINTS = 9.0
+
+
+def _style(theme: Theme) -> str:
+    return (f"background: {theme.background}; color: {theme.foreground}; border: 2px solid {theme.muted};"
+            " border-radius: 10px; padding: 12px 20px;")
+
+
+class CheatSheet(QFrame):
+    """Every key of presentation mode, in two columns of a table, centred over the window."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setObjectName("presentCheatSheet")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.label)
+        rows = "".join(f"<tr><td style='padding: 2px 28px 2px 0'><b>{html.escape(keys)}</b></td>"
+                       f"<td style='padding: 2px 0'>{html.escape(words)}</td></tr>"
+                       for keys, words in cheat_sheet_rows())
+        self.label.setText("<p style='font-weight: bold'>Keys of presentation mode</p>"
+                           f"<table cellspacing=0>{rows}</table>")
+        self.hide()
+
+    def restyle(self, theme: Theme, scale: float) -> None:
+        self.label.setStyleSheet(f"QLabel {{ {_style(theme)} }}")
+        font = QFont(self.label.font())
+        font.setPointSizeF(SHEET_POINTS * scale)
+        self.label.setFont(font)
+        self.place()
+
+    def place(self) -> None:
+        parent = self.parentWidget()
+        self.adjustSize()
+        width = min(self.sizeHint().width(), parent.width() - 20)
+        height = min(self.sizeHint().height(), parent.height() - 20)
+        self.setGeometry((parent.width() - width) // 2, (parent.height() - height) // 2, width, height)
+
+    def toggle(self) -> None:
+        self.setVisible(not self.isVisible())
+        if self.isVisible():
+            self.place()
+            self.raise_()
+
+
+class KeyHints(QLabel):
+    """One line of the main keys at the bottom of the window that fades in, waits and fades out."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(HINT_TEXT, parent)
+        self.setObjectName("presentKeyHints")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.effect = QGraphicsOpacityEffect(self)
+        self.effect.setOpacity(0.0)
+        self.setGraphicsEffect(self.effect)
+        self.fade = QPropertyAnimation(self.effect, b"opacity", self)
+        self.fade.setDuration(FADE_MS)
+        self.fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
+        self.fade.finished.connect(self._faded)
+        self.wait = QTimer(self)
+        self.wait.setSingleShot(True)
+        self.wait.setInterval(round(HINT_SECONDS * 1000))
+        self.wait.timeout.connect(self.fade_out)
+        self.hide()
+
+    def restyle(self, theme: Theme, scale: float) -> None:
+        self.setStyleSheet(f"QLabel {{ {_style(theme)} }}")
+        font = QFont(self.font())
+        font.setPointSizeF(HINT_POINTS * scale)
+        self.setFont(font)
+        self.place()
+
+    def place(self, bottom: int | None = None) -> None:
+        """Centred, just above ``bottom`` (pixels from the window's top; the badges' top: never over them)."""
+        parent = self.parentWidget()
+        if bottom is not None:
+            self._bottom = bottom
+        bottom = getattr(self, "_bottom", parent.height())
+        self.adjustSize()
+        width = min(self.sizeHint().width(), parent.width() - 20)
+        self.setGeometry((parent.width() - width) // 2, bottom - self.sizeHint().height() - 16,
+                         width, self.sizeHint().height())
+
+    def fade_in(self) -> None:
+        self.place()
+        self.show()
+        self.raise_()
+        self._animate(1.0)
+        self.wait.start()
+
+    def fade_out(self) -> None:
+        self._animate(0.0)
+
+    def _animate(self, to: float) -> None:
+        self.fade.stop()
+        self.fade.setStartValue(self.effect.opacity())
+        self.fade.setEndValue(to)
+        self.fade.start()
+
+    def _faded(self) -> None:
+        if self.effect.opacity() <= 0.01:
+            self.hide()

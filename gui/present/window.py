@@ -1,0 +1,456 @@
+"""Presentation mode: a full-screen window of only the views and panels a scene asks for.
+
+:class:`PresentationWindow` is a second top-level window on the same SceneController as the main
+window (its views and panels are built from the same classes, as the export's stage builds
+them): what one window does, the other shows. No menus, toolbar, status bar, docks or editors;
+from top to bottom:
+
+    header band:   title            f(x, y) = ... (typeset)                     step 1,200
+    caption:       the lesson scene's story (only while a lesson is open)
+    stage:         the views of scene.view.layout ("2d", "3d", "both") and one or two panels
+                   (the lesson scene's ``panels``, else DEFAULT_PANELS): beside a single view,
+                   in a row under two
+    badges:        ● 1 · name  [regime]  optimiser · lr ...      ● 2 · ...
+
+Everything is driven by keys (gui.present.keys.PRESENT_KEYS, also shown by ``?``). The text is
+PRESENT_SCALE times the window's (axes, labels, markers and trails too); Ctrl + / Ctrl - multiply
+that by ZOOM_STEP live, Ctrl 0 goes back. The light theme is the default (T toggles).
+
+:func:`toggle_presentation` (F5, View > Present) enters, or leaves when presenting; the window
+fills the screen :func:`gui.present.screens.projector_screen` picks: the projector when there are
+two screens, else the main window's own screen, whose views are then hidden while covered (a
+hidden widget does no painting).
+"""
+
+from __future__ import annotations
+
+import os
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent, QShowEvent
+from PyQt6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from gui.export.annotations import THEMES, BallLine, optimizer_words
+from gui.present.bands import BadgeBand, CaptionLabel, HeaderBand
+from gui.present.hints import CheatSheet, KeyHints
+from gui.present.keys import OVERLAY_KEYS, PRESENT_KEYS
+from gui.present.scaling import scale_text
+from gui.present.screens import projector_screen
+from gui.present.theme import PRESENT_THEMES, RecolouredLink, recolour_labels, stand_in, theme_stage
+from gui.screen_text import on_screen
+from gui.window.docks import PANELS
+from physics.overlays import OVERLAY_NAMES
+
+#: Size of the views' and panels' text, markers and trails against the main window's.
+PRESENT_SCALE = 2.0
+#: The bands (header, caption, badges) are painted at the export's 720p sizes times this and the zoom.
+BAND_SCALE = 1.6
+#: Ctrl + / Ctrl - multiply or divide the zoom by this, within ZOOM_RANGE.
+ZOOM_STEP = 1.25
+ZOOM_RANGE = (0.4, 3.0)
+#: Panels shown when no lesson says which (names of gui.window.docks.PANELS).
+DEFAULT_PANELS: tuple[str, ...] = ("loss", "eigenvalue")
+#: The most panels a scene shows (a lesson scene may ask for more: the first ones are kept).
+MAX_PANELS = 2
+#: The panels' share of the stage: of its height under two views, of its width beside one.
+PANEL_SHARE = 0.36
+PANEL_SHARE_BESIDE = 0.4
+
+_PANELS = {panel.name: panel for panel in PANELS}
+
+
+class PresentationWindow(QWidget):
+    """The clean full-screen view of ``main_window``'s scene (module docstring).
+
+    Attributes:
+        map_view, view3d: the views on the stage now (None when the layout has none or no OpenGL).
+        panels: {PANELS name: widget} on the stage now.
+        header, caption, badges, cheat_sheet, key_hints: the bands and overlays.
+        theme: the theme's name ("light" or "dark"); zoom: the Ctrl + / Ctrl - factor (1 at entry).
+    """
+
+    left = pyqtSignal()
+
+    def __init__(self, main_window: QWidget):
+        super().__init__(None, Qt.WindowType.Window)
+        self.main = main_window
+        self.controller = main_window.controller
+        self.setObjectName("downhillPresentation")
+        self.setWindowTitle("Downhill — presenting")
+        self.theme = PRESENT_THEMES[0]
+        self.zoom = 1.0
+        self.map_view = None
+        self.view3d = None
+        self.panels: dict[str, QWidget] = {}
+        self.stage: QWidget | None = None
+        self._stage_key: tuple = ()
+        self._preset_name = ""
+        self._covered_views = False
+        self._closing = False
+
+        theme = THEMES[self.theme]
+        self.header = HeaderBand(theme)
+        self.caption = CaptionLabel(theme)
+        self.badges = BadgeBand(theme, self.ball_lines)
+        self.outer = QVBoxLayout(self)
+        self.outer.setContentsMargins(0, 0, 0, 0)
+        self.outer.setSpacing(0)
+        self.outer.addWidget(self.header)
+        self.outer.addWidget(self.caption)
+        self.outer.addWidget(self.badges)
+        self.cheat_sheet = CheatSheet(self)
+        self.key_hints = KeyHints(self)
+        self.key_actions = self._make_actions()
+
+        controller = self.controller
+        controller.sceneChanged.connect(self._on_scene_changed)
+        controller.surfaceChanged.connect(self._show_header)
+        controller.ballsChanged.connect(self._on_balls_changed)
+        controller.stepped.connect(self._on_stepped)
+        self.player = getattr(main_window, "lesson_player", None)
+        if self.player is not None:
+            self.player.changed.connect(self._on_lesson_changed)
+        self._build_stage()
+        self._restyle()
+        self._show_header()
+        self._show_caption()
+
+    # -- scale and theme -----------------------------------------------------------------------
+    @property
+    def scale(self) -> float:
+        """The views' and panels' size against the main window's (PRESENT_SCALE x zoom)."""
+        return PRESENT_SCALE * self.zoom
+
+    @property
+    def band_scale(self) -> float:
+        return BAND_SCALE * self.zoom
+
+    def set_zoom(self, zoom: float) -> None:
+        """Scale everything live: text, axes, markers, trails, badges, caption (1: as entered)."""
+        self.zoom = min(ZOOM_RANGE[1], max(ZOOM_RANGE[0], zoom))
+        self._restyle()
+
+    def set_theme(self, name: str) -> None:
+        """Switch to a theme of PRESENT_THEMES: the stage is built again in it."""
+        if name == self.theme:
+            return
+        self.theme = name
+        self._build_stage(force=True)
+        self._restyle()
+
+    def toggle_theme(self) -> None:
+        self.set_theme(PRESENT_THEMES[(PRESENT_THEMES.index(self.theme) + 1) % len(PRESENT_THEMES)])
+
+    def _restyle(self) -> None:
+        theme = THEMES[self.theme]
+        colours = self.palette()
+        colours.setColor(self.backgroundRole(), Qt.GlobalColor.white if self.theme == "light" else Qt.GlobalColor.black)
+        self.setPalette(colours)
+        self.setAutoFillBackground(True)
+        self.setStyleSheet(f"QWidget#downhillPresentation {{ background: {theme.background}; }}")
+        for band in (self.header, self.badges):
+            band.theme = theme
+            band.set_scale(self.band_scale)
+        self.caption.set_theme(theme)
+        self.caption.set_scale(self.band_scale * PRESENT_SCALE / BAND_SCALE)
+        if self.map_view is not None:
+            self.map_view.set_presentation_scale(self.scale)
+        for widget in self.panels.values():
+            scale_text(widget, self.scale)
+        self.cheat_sheet.restyle(theme, self.band_scale * PRESENT_SCALE / BAND_SCALE)
+        self.key_hints.restyle(theme, self.band_scale * PRESENT_SCALE / BAND_SCALE)
+
+    # -- the stage -----------------------------------------------------------------------------
+    def wanted_panels(self) -> tuple[str, ...]:
+        """The panels of the open lesson scene (known names only), else DEFAULT_PANELS; at most MAX_PANELS."""
+        current = getattr(self.player, "current", None) if self.player is not None else None
+        names = tuple(name for name in getattr(current, "panels", ()) if name in _PANELS) if current else ()
+        return (names or DEFAULT_PANELS)[:MAX_PANELS]
+
+    def _build_stage(self, force: bool = False) -> None:
+        """Build the views and panels the scene asks for (again only if they or the theme changed)."""
+        layout = self.controller.view.layout
+        key = (layout, self.wanted_panels(), self.theme)
+        if key == self._stage_key and not force:
+            self._apply_overlays()
+            return
+        self._stage_key = key
+        if self.stage is not None:
+            self.outer.removeWidget(self.stage)
+            self.stage.hide()
+            self.stage.deleteLater()
+        self.map_view = self.view3d = None
+        views = QHBoxLayout()
+        views.setSpacing(6)
+        if layout in ("both", "3d") and _gl_ok():
+            from gui.views.landscape3d import Landscape3DView
+
+            self.view3d = Landscape3DView(self.controller)
+            views.addWidget(self.view3d, 1)
+        if layout in ("both", "2d") or (layout == "3d" and self.view3d is None):
+            from gui.views.contour_map import ContourMapView
+
+            self.map_view = ContourMapView(self.controller)
+            self.map_view.startDragged.connect(self.main._on_start_dragged)
+            views.addWidget(self.map_view, 1)
+        link = RecolouredLink(self.controller, self.theme)
+        self.panels = {name: _PANELS[name].widget(link) for name in self.wanted_panels()}
+        two_views = views.count() > 1
+        # Under two side-by-side views the panels make a row; beside one view, a column.
+        row = QBoxLayout(QBoxLayout.Direction.LeftToRight if two_views else QBoxLayout.Direction.TopToBottom)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        for widget in self.panels.values():
+            row.addWidget(widget, 1)
+        views.setContentsMargins(0, 0, 0, 0)
+        stage = self.stage = ShareBox(views, row if self.panels else None,
+                                        PANEL_SHARE if two_views else PANEL_SHARE_BESIDE, vertical=two_views)
+        stage.setObjectName("presentStage")
+        self.outer.insertWidget(2, stage, 1)
+        theme_stage(stage, THEMES[self.theme])
+        self._apply_overlays()
+        if self.map_view is not None:
+            self.map_view.set_presentation_scale(self.scale)
+            _attach_explainer(self, self.map_view, self.controller)
+        for widget in self.panels.values():
+            scale_text(widget, self.scale)
+        if self.isVisible():
+            self.cheat_sheet.raise_()
+            self.key_hints.raise_()
+
+    def _apply_overlays(self) -> None:
+        if self.map_view is None:
+            return
+        view = self.controller.view
+        for name in OVERLAY_NAMES:
+            self.map_view.set_overlay(name, view.overlay(name))
+
+    # -- what the bands show -------------------------------------------------------------------
+    def ball_lines(self) -> list[BallLine]:
+        """Each visible ball's badge: its number (the 1-9 key) and name, optimiser in words, regime now."""
+        controller = self.controller
+        lines = []
+        for index, ball in enumerate(controller.balls):
+            if not ball.visible:
+                continue
+            try:
+                regime = controller.state(index).regime if controller.step_index > 0 else ""
+            except (IndexError, KeyError):
+                regime = ""
+            lines.append(BallLine(stand_in(ball.color, self.theme), f"{index + 1} · {ball.name}",
+                                  optimizer_words(ball), regime))
+        return lines
+
+    def _show_header(self, *_args) -> None:
+        surface = self.controller.surface
+        current = self.player.current if self.player is not None and self.player.lesson is not None else None
+        title = current.title if current is not None else self.controller.scene.title
+        self.header.show_scene(on_screen(title), surface.latex, " ".join(surface.text.split()))
+        self.header.show_step(self.controller.step_index)
+
+    def _show_caption(self) -> None:
+        current = self.player.current if self.player is not None and self.player.lesson is not None else None
+        story = on_screen(current.story) if current is not None else ""
+        self.caption.setText(story)
+        self.caption.setVisible(bool(story))
+
+    def _on_stepped(self) -> None:
+        self.header.show_step(self.controller.step_index)
+        self.badges.refresh()
+
+    def _on_balls_changed(self) -> None:
+        self.badges.refresh()
+        if self.stage is not None:
+            # The panels refill their legend strips in the dark colours.
+            QTimer.singleShot(0, lambda: self.stage is not None and recolour_labels(self.stage, THEMES[self.theme]))
+
+    def _on_scene_changed(self, _scene: object) -> None:
+        # After the main window has applied the scene's view settings (it does so on the next turn).
+        QTimer.singleShot(0, self._take_scene)
+
+    def _take_scene(self) -> None:
+        self._build_stage()
+        self._show_header()
+        self._show_caption()
+        self.badges.refresh()
+
+    def _on_lesson_changed(self) -> None:
+        self._show_header()
+        self._show_caption()
+        self._build_stage()
+
+    # -- commands ------------------------------------------------------------------------------
+    def _make_actions(self) -> dict[str, QAction]:
+        commands = {
+            "play_pause": self.controller.toggle_play,
+            "step": self.controller.step_once,
+            "reset": self.controller.reset,
+            "next_scene": lambda: self.move_scene(1),
+            "previous_scene": lambda: self.move_scene(-1),
+            "faster": self.controller.faster,
+            "slower": self.controller.slower,
+            "bigger": lambda: self.set_zoom(self.zoom * ZOOM_STEP),
+            "smaller": lambda: self.set_zoom(self.zoom / ZOOM_STEP),
+            "normal_size": lambda: self.set_zoom(1.0),
+            "theme": self.toggle_theme,
+            "cheat_sheet": self.cheat_sheet.toggle,
+            "leave": self.escape,
+        }
+        for number in range(1, 10):
+            commands[f"select_{number}"] = lambda n=number: self.select_ball(n - 1)
+        for name in OVERLAY_KEYS:
+            commands[f"overlay_{name}"] = lambda n=name: self.toggle_overlay(n)
+        actions = {}
+        for row in PRESENT_KEYS:
+            action = QAction(row.label, self)
+            action.setShortcuts([QKeySequence(key) for key in row.keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, c=commands[row.action]: c())
+            self.addAction(action)
+            actions[row.action] = action
+        return actions
+
+    def select_ball(self, index: int) -> None:
+        if 0 <= index < len(self.controller.balls):
+            self.controller.select(index)
+
+    def toggle_overlay(self, name: str) -> None:
+        """Show or hide a map overlay; the main window (and so the scene) takes the change too."""
+        shown = not self.controller.view.overlay(name)
+        setter = getattr(self.main, "set_overlay", None)
+        if setter is not None:
+            setter(name, shown)
+        if self.map_view is not None:
+            self.map_view.set_overlay(name, shown)
+
+    def move_scene(self, delta: int) -> None:
+        """The lesson's next (delta 1) or previous (-1) scene when a lesson is open, else the preset scenes in order."""
+        player = self.player
+        if player is not None and player.lesson is not None:
+            player.next() if delta > 0 else player.previous()
+            return
+        from physics.preset_scenes import PRESET_SCENES
+
+        names = list(PRESET_SCENES)
+        current = self._preset_name if self._preset_name in PRESET_SCENES else next(
+            (name for name, scene in PRESET_SCENES.items() if scene.title == self.controller.scene.title), "")
+        index = names.index(current) + delta if current else (0 if delta > 0 else len(names) - 1)
+        self._preset_name = names[index % len(names)]
+        self.main.open_preset_scene(self._preset_name)
+
+    def escape(self) -> None:
+        """Esc: close the cheat sheet if it is open, else leave presentation mode."""
+        if self.cheat_sheet.isVisible():
+            self.cheat_sheet.hide()
+        else:
+            self.close()
+
+    # -- entering and leaving ------------------------------------------------------------------
+    def enter(self) -> None:
+        """Fill the projector's screen (gui.present.screens), hide the covered main window's views, show the hints."""
+        screens = QGuiApplication.screens()
+        frame = self.main.frameGeometry()
+        rects = [(s.geometry().x(), s.geometry().y(), s.geometry().width(), s.geometry().height()) for s in screens]
+        screen = screens[projector_screen(rects, (frame.x(), frame.y(), frame.width(), frame.height()))]
+        self.setScreen(screen)
+        self.setGeometry(screen.geometry())
+        self._covered_views = len(screens) == 1 and self.main.splitter.isVisible()
+        self.showFullScreen()
+        self.activateWindow()
+        self.raise_()
+        if self._covered_views:
+            self.main.splitter.hide()  # covered: its views stop painting
+        settings = getattr(self.main, "settings", None)
+        if settings is not None and not settings.presentation_hints_seen():
+            settings.set_presentation_hints_seen()
+            QTimer.singleShot(300, self.key_hints.fade_in)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.cheat_sheet.place()
+        self.key_hints.place(self.badges.y() if self.badges.isVisible() and self.badges.height() else self.height())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._covered_views:
+            self._covered_views = False
+            self.main.splitter.show()
+        for signal, slot in ((self.controller.sceneChanged, self._on_scene_changed),
+                             (self.controller.surfaceChanged, self._show_header),
+                             (self.controller.ballsChanged, self._on_balls_changed),
+                             (self.controller.stepped, self._on_stepped)):
+            signal.disconnect(slot)
+        if self.player is not None:
+            self.player.changed.disconnect(self._on_lesson_changed)
+        super().closeEvent(event)
+        if getattr(self.main, "presentation", None) is self:
+            self.main.presentation = None
+        self.main.activateWindow()
+        self.left.emit()
+        self.deleteLater()
+
+
+def toggle_presentation(main_window: QWidget) -> PresentationWindow | None:
+    """Enter presentation mode, or leave it when presenting (F5, View > Present). Returns the window, or None."""
+    current = getattr(main_window, "presentation", None)
+    if current is not None:
+        current.close()
+        return None
+    window = PresentationWindow(main_window)
+    main_window.presentation = window
+    window.enter()
+    return window
+
+
+def _gl_ok() -> bool:
+    from gui.views import gl_status
+
+    if os.environ.get("DOWNHILL_NO_3D", "").strip() not in ("", "0"):
+        return False
+    return gl_status()[0]
+
+
+def _attach_explainer(window: QWidget, contour_map: QWidget, controller: object) -> None:
+    """The step-by-step explainer (gui.explain, when present) on the presentation's map."""
+    try:
+        from gui.explain import attach_explainer
+    except ImportError:
+        return
+    attach_explainer(window, contour_map, controller)
+
+
+class ShareBox(QWidget):
+    """Two layouts one after the other, the second taking ``share`` of the length, whatever their contents ask.
+
+    (The views' and panels' size hints grow with their text; a box layout's stretch factors then
+    stop deciding, so the split is made here by hand.)
+    """
+
+    def __init__(self, first: QBoxLayout, second: QBoxLayout | None, share: float, vertical: bool):
+        super().__init__()
+        self.parts = [QWidget(self), QWidget(self)]
+        self.parts[0].setLayout(first)
+        if second is not None:
+            self.parts[1].setLayout(second)
+        else:
+            self.parts[1].hide()
+        self.share = share if second is not None else 0.0
+        self.vertical = vertical
+        self.gap = 6
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        margin = 6
+        width, height = self.width() - 2 * margin, self.height() - margin
+        length = height if self.vertical else width
+        second = round(self.share * length) if self.share else 0
+        first = length - second - (self.gap if second else 0)
+        if self.vertical:
+            self.parts[0].setGeometry(margin, 0, width, first)
+            self.parts[1].setGeometry(margin, first + self.gap, width, second)
+        else:
+            self.parts[0].setGeometry(margin, 0, first, height)
+            self.parts[1].setGeometry(margin + first + self.gap, 0, second, height)
