@@ -42,6 +42,42 @@ _SCENES = (
         view=ViewSettings(azimuth=60.0, elevation=35.0),
     ),
     Scene(
+        title="A zero gradient is not a minimum",
+        description="Styblinski-Tang has nine points where the gradient is zero: four minima, four saddles and "
+                    "a maximum. Three balls run a slow Newton's method (lr 0.004), which heads for the nearest "
+                    "zero of the gradient whatever its kind, and come to rest on a minimum, a saddle and the "
+                    "maximum. Their gradients are all zero; the Hessian's eigenvalues tell them apart: both "
+                    "positive, one of each sign, both negative.",
+        note="all three end with gradient 0: eigenvalues (+, +) a minimum, (+, -) a saddle, (-, -) the maximum",
+        formula="styblinski-tang",
+        balls=(
+            _ball("to a minimum", GREEN, "newton", (2.0, 2.2), hyper={"lr": 0.004}),
+            _ball("to a saddle", ORANGE, "newton", (2.0, 0.6), hyper={"lr": 0.004}),
+            _ball("to the maximum", RED, "newton", (0.6, -0.4), hyper={"lr": 0.004}),
+        ),
+        speed=1,
+        view=ViewSettings(azimuth=-135.0, elevation=40.0),
+    ),
+    Scene(
+        title="Escape time grows like log(1/noise)",
+        description="Four balls run gradient descent (lr 0.01) from (1.5, 0), on the stable line of the saddle "
+                    "of x^2 + y^4/4 - y^2/2. Without noise the ball stops on the saddle for ever. Gradient "
+                    "noise of 1e-2, 1e-4 and 1e-8 knocks the others off, in that order: along y the curvature "
+                    "is -1, so a push of size sigma grows by 1% a step and needs about ln(1/sigma)/lr steps. "
+                    "Each factor 100 less noise adds the same ~460 steps.",
+        note="escapes in order 1e-2, 1e-4, 1e-8, evenly spaced in time: ln(1/sigma)/lr; no noise never leaves",
+        formula="saddle-between-minima",
+        balls=(
+            _ball("no noise", SKY, "gd", (1.5, 0.0), hyper={"lr": 0.01}),
+            _ball("noise 1e-2", ORANGE, "gd", (1.5, 0.0), hyper={"lr": 0.01}, noise=NoiseSettings(sigma=1e-2)),
+            _ball("noise 1e-4", GREEN, "gd", (1.5, 0.0), hyper={"lr": 0.01}, noise=NoiseSettings(sigma=1e-4)),
+            _ball("noise 1e-8", PURPLE, "gd", (1.5, 0.0), hyper={"lr": 0.01}, noise=NoiseSettings(sigma=1e-8)),
+        ),
+        seed=2,
+        speed=2,
+        view=ViewSettings(azimuth=60.0, elevation=35.0),
+    ),
+    Scene(
         title="The plateau that fakes convergence",
         description="On the high plateau of tanh(r^2/2) the loss is 0.9999 and the gradient 4.5e-4: gradient "
                     "descent moves a few hundredths in a thousand steps, and its loss curve looks flat, as if "
@@ -53,6 +89,7 @@ _SCENES = (
             _ball("gradient descent", SKY, "gd", (-1.0, -0.5), hyper={"lr": 0.1}),
             _ball("Adam", ORANGE, "adam", (-1.0, -0.5), hyper={"lr": 0.05}),
         ),
+        speed=3,
         view=ViewSettings(azimuth=-60.0, elevation=30.0),
     ),
     Scene(
@@ -162,7 +199,8 @@ _SCENES = (
     ),
 )
 
-_NAMES = ("saddle-noise", "plateau-trap", "learning-rate-edge", "ravine-momentum", "newton-saddle",
+_NAMES = ("saddle-noise", "zero-gradient", "saddle-escape-times", "plateau-trap", "learning-rate-edge",
+          "ravine-momentum", "newton-saddle",
           "rosenbrock-race", "cliff-clipping", "minibatch-neuron", "swarm-saddle")
 
 #: Every preset scene by name (read-only), in teaching order.

@@ -1,0 +1,1 @@
+"""The built-in lessons as JSON files (physics.lessons.builtin_lessons reads them)."""
