@@ -190,7 +190,7 @@ def explain_saddle_free_newton(context: StepContext) -> tuple[Part, ...]:
                  ("lr", lr)))
     parts = [eigen_part(context, values, vectors), absolute, _target_part(context, hessian[i], values)]
     parts += _component_parts(context.position, components.along_min[i], components.along_max[i], tuple(sentences),
-                              tuple(titles), tuple(numbers), "saddle_free")
+                              tuple(titles), tuple(numbers), "saddle_free_step")
     return tuple(parts)
 
 
