@@ -115,8 +115,13 @@ def figure_command(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def write_clip(options: ClipOptions, progress: Progress | None = None) -> None:
-    """Render every frame of ``options`` through the renderer into the clip writer (atomic)."""
+def write_clip(options: ClipOptions, progress: Progress | None = None, temporary_dir: str | None = None) -> None:
+    """Render every frame of ``options`` through the renderer into the clip writer (atomic).
+
+    ``progress``: anything with show(done, total, elapsed seconds) and finish() (the terminal's
+    line, or the dialog's child reporting to the dialog); ``temporary_dir``: where the clip is
+    written before its rename (gui.export.encoder.ClipWriter; default beside the clip).
+    """
     from gui.export.encoder import ClipWriter
     from gui.export.render import ClipRenderer, frames_until_rest
 
@@ -125,7 +130,7 @@ def write_clip(options: ClipOptions, progress: Progress | None = None) -> None:
         frames = frames_until_rest(options.scene, options.steps_per_frame, options.fps, seed=options.render.seed,
                                    cap_seconds=options.max_frames / options.fps)
     with ClipWriter(options.out, options.format, width=options.render.width, height=options.render.height,
-                    fps=options.fps, quality=options.quality) as writer:
+                    fps=options.fps, quality=options.quality, temporary_dir=temporary_dir) as writer:
         renderer = ClipRenderer(options.scene, options.render, options.steps_per_frame)
         try:
             started = time.perf_counter()

@@ -4,25 +4,35 @@
 length, layout, theme, quality, overlays, annotations, title), shows its first frame as a
 preview, and renders it with a progress bar and Cancel. The export works on its own copy of the
 scene (``controller.current_scene()`` when the dialog opens): the live scene goes on untouched.
-The window stays responsive while it runs: one frame is rendered per turn of the event loop
-(:class:`ClipJob`, a zero-interval QTimer) and the encoder works on its own thread
-(gui.export.encoder); the final pass (a GIF's palette, moving the MP4 index) runs on a thread
-too, polled by the same timer.
+
+The window never waits on an export: the clip is rendered in a child process
+(gui.export.child, run by gui.export.child_job.ChildJob through a QProcess) by the command
+line's own renderer (gui.export_cli.write_clip). The dialog checks the settings with the command
+line's checks (gui.export.options.clip_options) before starting, writes them and the scene into
+a job file in a private work directory beside the clip, and reads the child's progress lines
+from the event loop. Cancel (or closing the dialog, or the main window) stops the child and
+removes the work directory, where every temporary file went: no partial clip, no stray file.
+The preview of the 2D layout is drawn here (about 60 ms); the 3D layouts' previews cost more
+than the 100 ms the window may stall, so a one-frame child draws them.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import json
+import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.export.annotations import ANNOTATIONS, THEMES
-from gui.export.options import RenderSettings, default_steps_per_frame
-from gui.export.render import LAYOUTS, ClipRenderer, frames_until_rest, gl_problem
+from gui.export.child import JOB_VERSION
+from gui.export.child_job import ChildJob, make_work_directory, watch_application_quit
+from gui.export.options import ANNOTATION_NAMES, RenderSettings, clip_options, default_steps_per_frame
+from gui.export.render import LAYOUTS, ClipRenderer, gl_problem
 from physics.overlays import OVERLAYS
 from physics.scenes import Scene
 from surfaces.errors import DownhillError
@@ -49,89 +59,6 @@ QUALITIES = ("draft", "normal", "high")
 PREVIEW_WIDTH = 360
 
 
-class ClipJob(QtCore.QObject):
-    """Renders a clip one frame per event-loop turn into a ClipWriter; ``finished(str)`` with "" or an error."""
-
-    progressed = QtCore.pyqtSignal(int, int)
-    finished = QtCore.pyqtSignal(str)
-
-    def __init__(self, scene: Scene, settings: RenderSettings, steps_per_frame: int, frames: int, path: str,
-                 format_name: str, fps: int, quality: str, parent: QtCore.QObject | None = None,
-                 surface: Surface | None = None, critical_points: list | None = None):
-        super().__init__(parent)
-        from gui.export.encoder import ClipWriter
-
-        self.frames = frames
-        self.done = 0
-        self.path = path
-        self.writer = ClipWriter(path, format_name, width=settings.width, height=settings.height, fps=fps,
-                                 quality=quality)
-        try:
-            self.renderer = ClipRenderer(scene, settings, steps_per_frame, process_events=False, surface=surface,
-                                         critical_points=critical_points)
-            self.renderer.prepare()  # the first paint's one-off work, before the timed turns
-        except BaseException:
-            self.writer.cancel()
-            raise
-        self._closing: threading.Thread | None = None
-        self._close_error: BaseException | None = None
-        self.longest_turn = 0.0
-        self.turns: list[float] = []  # seconds each turn of the event loop took (the window waited)
-        self.turn_work: list[float] = []  # processor seconds the UI thread spent in each (its own work)
-        self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(0)
-        self.timer.timeout.connect(self._turn)
-
-    def start(self) -> None:
-        self.timer.start()
-
-    @property
-    def running(self) -> bool:
-        return self.timer.isActive()
-
-    def _turn(self) -> None:
-        started = time.perf_counter()
-        working = time.thread_time()
-        try:
-            if self.done < self.frames:
-                self.writer.write(self.renderer.next_frame())
-                self.done += 1
-                self.progressed.emit(self.done, self.frames)
-            elif self._closing is None:
-                self._closing = threading.Thread(target=self._close, name="clip export close", daemon=True)
-                self._closing.start()
-            elif not self._closing.is_alive():
-                self._end(str(self._close_error) if self._close_error is not None else "")
-        except DownhillError as error:
-            self._end(str(error))
-        self.turns.append(time.perf_counter() - started)
-        self.turn_work.append(time.thread_time() - working)
-        self.longest_turn = max(self.longest_turn, self.turns[-1])
-
-    def _close(self) -> None:
-        try:
-            self.writer.close()
-        except BaseException as error:  # noqa: BLE001 (reported in the dialog)
-            self._close_error = error
-
-    def cancel(self) -> None:
-        """Stop now: no file is left (the writer removes its temporary output)."""
-        if not self.timer.isActive():
-            return
-        if self._closing is not None:
-            self.writer._cancelled.set()  # a GIF's final pass checks it
-            self._closing.join()
-        self.writer.cancel()
-        self._end("cancelled")
-
-    def _end(self, message: str) -> None:
-        self.timer.stop()
-        if message and message != "cancelled":
-            self.writer.cancel()
-        self.renderer.close()
-        self.finished.emit(message)
-
-
 class ExportClipDialog(QtWidgets.QDialog):
     """File > Export clip...: the settings, a preview of the first frame, progress and Cancel."""
 
@@ -143,7 +70,11 @@ class ExportClipDialog(QtWidgets.QDialog):
         # The live scene's surface and critical points: neither is built or searched again.
         self.surface = surface if surface is not None else scene.surface()
         self.critical_points = critical_points
-        self.job: ClipJob | None = None
+        self.job: ChildJob | None = None  # the export running, if any
+        self._preview_job: ChildJob | None = None  # a one-frame child drawing a 3D layout's preview
+        self._preview_again = False  # the settings changed while that child ran
+        self._notes: list[str] = []
+        watch_application_quit()
         self._directory = Path(directory) if directory else Path.home()
         # The preview follows the settings, a moment after the last change (rendering costs ~50 ms).
         self._preview_timer = QtCore.QTimer(self)
@@ -309,14 +240,28 @@ class ExportClipDialog(QtWidgets.QDialog):
             overlays=tuple((name, check.isChecked()) for name, check in self.overlay_checks.items()),
             title=self.title_edit.text())
 
-    def frame_count(self, steps_per_frame: int) -> int:
+    def frame_count(self) -> int | None:
+        """The frames asked for; None: until the balls rest (the child works that out, off this thread)."""
         fps = self.fps_spin.value()
         mode = self.length_box.currentIndex()
         if mode == 1:
             return max(1, round(self.length_spin.value() * fps))
         if mode == 2:
             return max(1, int(self.length_spin.value()))
-        return frames_until_rest(self.scene, steps_per_frame, fps, surface=self.surface)
+        return None
+
+    def job_data(self, out: str, frames: int | None, settings: RenderSettings | None = None) -> dict[str, Any]:
+        """The job file's contents (gui.export.child) for the fields' settings, written to ``out``."""
+        settings = settings or self.settings()
+        fps = self.fps_spin.value()
+        return {
+            "version": JOB_VERSION, "scene": json.loads(self.scene.to_json()), "out": out,
+            "size": f"{settings.width}x{settings.height}", "fps": fps, "frames": frames,
+            "steps_per_frame": default_steps_per_frame(self.scene, fps), "layout": settings.layout,
+            "theme": settings.theme, "quality": self.quality_box.currentText(), "title": settings.title or "",
+            "hide": sorted(set(ANNOTATION_NAMES) - set(settings.annotations)),
+            "overlays": dict(settings.overlays),
+        }
 
     def _on_format_changed(self, _index: int = -1) -> None:
         suffix = next(s for key, _t, s in FORMATS if key == self.format_name())
@@ -353,17 +298,24 @@ class ExportClipDialog(QtWidgets.QDialog):
         if path:
             self.out_edit.setText(path)
 
-    # -- preview -------------------------------------------------------------------------------
+    # -- preview ------------------------------------------------------------------------------
     def _schedule_preview(self, *_args: Any) -> None:
         if self.job is None:
             self._preview_timer.start()
 
     def update_preview(self) -> None:
-        """Render the first frame at a small size with the current settings and show it."""
+        """Render the first frame at a small size with the current settings and show it.
+
+        The 2D layout is drawn here (about 60 ms); a layout with the 3D view in a one-frame child
+        (its views cost 200-300 ms to build, more than the window may stall), shown when it is done.
+        """
         settings = self.settings()
         ratio = settings.width / settings.height
         height = max(90, min(self.preview.height(), round(PREVIEW_WIDTH / ratio)))
         small = replace(settings, width=max(16, round(height * ratio)), height=height)
+        if small.layout != "2d":
+            self._preview_in_child(small)
+            return
         try:
             renderer = ClipRenderer(self.scene, small, 1, process_events=False, surface=self.surface,
                                     critical_points=self.critical_points)
@@ -377,37 +329,110 @@ class ExportClipDialog(QtWidgets.QDialog):
             renderer.close()
         self.preview.setPixmap(QtGui.QPixmap.fromImage(image))
 
+    def _preview_in_child(self, small: RenderSettings) -> None:
+        if self._preview_job is not None:  # one at a time: the next starts when this one ends
+            self._preview_again = True
+            return
+        problem = gl_problem()
+        if problem:
+            self.preview.setText(problem)
+            return
+        self._preview_again = False
+        try:
+            work = Path(tempfile.mkdtemp(prefix="downhill-preview-"))
+        except OSError as error:
+            self.preview.setText(f"No preview: {error.strerror or error}")
+            return
+        data = self.job_data(str(work / "unused.gif"), 1, small)
+        data.update(fps=30, steps_per_frame=1, quality="draft", preview=str(work / "preview.png"))
+        try:
+            job = ChildJob(data, work)
+        except OSError as error:
+            self.preview.setText(f"No preview: {error.strerror or error}")
+            return
+        self._preview_job = job
+        job.finished.connect(self._on_preview_done)
+        if self.preview.pixmap() is None or self.preview.pixmap().isNull():
+            self.preview.setText("Drawing the first frame…")
+        job.start()
+
+    def _on_preview_done(self, message: str) -> None:
+        job, self._preview_job = self._preview_job, None
+        if job is None or message == "cancelled":
+            return
+        image = QtGui.QImage(job.result) if not message else QtGui.QImage()
+        if image.isNull():
+            self.preview.setText(message or "No preview: the first frame could not be read")
+        else:
+            self.preview.setPixmap(QtGui.QPixmap.fromImage(image))
+        if self._preview_again and self.job is None:
+            self._preview_timer.start()
+
     # -- export --------------------------------------------------------------------------------
     def start_export(self) -> None:
-        """Start rendering (the fields are locked until it ends or is cancelled)."""
+        """Check the settings and start the child that renders the clip (Export is off until it ends)."""
         if self.job is not None:
             return
         path = self.out_edit.text().strip()
         if not path:
             self.status.setText("Say where to save the clip.")
             return
-        settings = self.settings()
-        steps = default_steps_per_frame(self.scene, self.fps_spin.value())
-        frames = self.frame_count(steps)
-        try:
-            self.job = ClipJob(self.scene, settings, steps, frames, path.rstrip("/") or path, self.format_name(),
-                               self.fps_spin.value(), self.quality_box.currentText(), self, self.surface,
-                               self.critical_points)
+        directory = path.endswith(("/", os.sep))
+        out = os.path.abspath(os.path.expanduser(path)) + (os.sep if directory else "")
+        frames = self.frame_count()
+        data = self.job_data(out, frames)
+        try:  # the command line's checks, at once: a bad path is said before anything starts
+            options = clip_options(SimpleNamespace(**{key: value for key, value in data.items()
+                                                      if key not in ("version", "scene", "overlays")},
+                                                   scene=self.scene))
+            if options.render.layout != "2d" and gl_problem():
+                raise DownhillError(gl_problem())
+            work = make_work_directory(out)
         except DownhillError as error:
             self.status.setText(str(error))
             return
-        self.progress.setRange(0, frames)
+        except OSError as error:
+            self.status.setText(f"Cannot write beside {out}: {error.strerror or error}")
+            return
+        try:
+            job = ChildJob(data, work)
+        except OSError as error:
+            self.status.setText(f"Cannot write the export's job file in {work.parent}: {error.strerror or error}")
+            return
+        if self._preview_job is not None:  # the clip's first frame is coming anyway
+            self._preview_job.cancel()
+        self._preview_timer.stop()
+        self.job = job
+        self._notes = list(options.notes)
+        self.progress.setRange(0, frames or 0)  # (no length yet: a busy bar until the child says it)
         self.progress.setValue(0)
-        self.job.progressed.connect(lambda done, _total: self.progress.setValue(done))
-        self.job.finished.connect(self._on_finished)
+        job.progressed.connect(self._on_progress)
+        job.noted.connect(self._on_note)
+        job.finished.connect(self._on_finished)
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.status.setText(f"Rendering {frames} frames…")
-        self.job.start()
+        self.status.setText(self._with_notes("Starting the export…"))
+        job.start()
+
+    def _with_notes(self, text: str) -> str:
+        return " ".join([text] + [f"({note})" for note in self._notes])
+
+    def _on_note(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.append(text)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.progress.maximum() != total:
+            self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.status.setText(self._with_notes(f"Rendering {total} frames…"))
 
     def cancel_export(self) -> None:
-        if self.job is not None:
+        """Stop the export: the child is stopped, nothing is written (``finished`` says so when it has ended)."""
+        if self.job is not None and self.job.running:
             self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling…")
 
     def _on_finished(self, message: str) -> None:
         job = self.job
@@ -415,19 +440,28 @@ class ExportClipDialog(QtWidgets.QDialog):
         self.export_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if not message:
-            self.status.setText(f"Saved {job.path}" if job is not None else "Saved")
+            self.status.setText(self._with_notes(f"Saved {job.result}" if job is not None else "Saved"))
+            self.progress.setRange(0, max(1, self.progress.maximum()))
+            self.progress.setValue(self.progress.maximum())
         elif message == "cancelled":
             self.status.setText("Cancelled: nothing was written.")
+            self.progress.setRange(0, max(1, self.progress.maximum()))
             self.progress.setValue(0)
         else:
             self.status.setText(message)
+            self.progress.setRange(0, max(1, self.progress.maximum()))
+            self.progress.setValue(0)
 
     def reject(self) -> None:
         self.cancel_export()
+        if self._preview_job is not None:
+            self._preview_job.cancel()
         super().reject()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.cancel_export()
+        if self._preview_job is not None:
+            self._preview_job.cancel()
         super().closeEvent(event)
 
 
@@ -437,8 +471,29 @@ def export_clip_dialog(window: Any) -> ExportClipDialog:
     dialog = ExportClipDialog(controller.current_scene(), window, surface=controller.surface,
                               critical_points=controller.critical_points)
     dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.installEventFilter(_CloseWithWindow(dialog))
     dialog.show()
     return dialog
+
+
+class _CloseWithWindow(QtCore.QObject):
+    """Closes the dialog (cancelling its export) once its window has closed (a close it refused does not count)."""
+
+    def __init__(self, dialog: ExportClipDialog):
+        super().__init__(dialog)  # goes with the dialog
+        self.dialog = dialog
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QtCore.QEvent.Type.Close:
+            # After the window's own closeEvent (which may refuse, for unsaved changes): look then.
+            QtCore.QTimer.singleShot(0, lambda: self._check(watched))
+        return False
+
+    def _check(self, window: QtCore.QObject) -> None:
+        from PyQt6 import sip
+
+        if not sip.isdeleted(self) and not sip.isdeleted(window) and not window.isVisible():
+            self.dialog.close()
 
 
 def export_figure_dialog(window: Any) -> str:

@@ -70,12 +70,16 @@ class ClipWriter:
         width, height: the frame size in pixels (even for mp4 and webm: the caller rounds).
         fps: frames per second (1 .. the format's max_fps).
         quality: one of :data:`QUALITIES`.
+        temporary_dir: where the temporary target is made (default: the target's directory); it
+            must be on the target's file system (the rename is atomic). The dialog's child process
+            passes a directory the dialog made, so that the dialog can remove what a killed child left.
 
     The temporary target is created at once (an unwritable directory fails here, before rendering).
     """
 
     def __init__(self, path: str | os.PathLike[str], format_name: str, *, width: int, height: int, fps: int,
-                 quality: str = "normal", queue_frames: int = QUEUE_FRAMES):
+                 quality: str = "normal", queue_frames: int = QUEUE_FRAMES,
+                 temporary_dir: str | os.PathLike[str] | None = None):
         if format_name not in CLIP_FORMATS:
             raise DownhillError(f"unknown clip format '{format_name}'; the formats are {', '.join(CLIP_FORMATS)}")
         if quality not in QUALITIES:
@@ -86,6 +90,7 @@ class ClipWriter:
         if not 1 <= fps <= clip.max_fps:
             raise DownhillError(f"{clip.title} plays 1 to {clip.max_fps} frames per second; {fps} is out of range")
         self.path = Path(path)
+        self._temporary_dir = Path(temporary_dir) if temporary_dir is not None else None
         self.format = clip
         self.width, self.height, self.fps = width, height, fps
         self.frames_written = 0  # frames handed to write()
@@ -105,7 +110,7 @@ class ClipWriter:
 
     def _make_temporary(self) -> Path:
         """Create the hidden temporary file or directory beside the target (same file system: rename is atomic)."""
-        parent = self.path.parent
+        parent = self._temporary_dir if self._temporary_dir is not None else self.path.parent
         prefix = f".{self.path.name}."
         if self.format.directory and self.path.exists() and not (self.path.is_dir() and holds_only_frames(self.path)):
             raise DownhillError(f"{self.path} exists and holds other files than frame_NNNNN.png; give a new or "

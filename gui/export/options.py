@@ -13,9 +13,9 @@ is rounded up to even).
 Defaults (issue 14): 1280x720, 30 frames a second, the scene's own speed, and a length decided
 by the renderer (``frames`` None: until the balls come to rest, at most MAX_DEFAULT_SECONDS).
 
-Attributes read (all optional but scene and out): scene, out, size, fps, frames, duration,
-steps_per_frame, layout, seed, title, theme, quality, hide (a list of comma-separated annotation
-names) and, for figures, at_step.
+Attributes read (all optional but scene and out): scene (a name, or a Scene already read), out,
+size, fps, frames, duration, steps_per_frame, layout, seed, title, theme, quality, hide (a list of
+comma-separated annotation names) and, for figures, at_step.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class ClipOptions:
 
     Attributes:
         scene: the scene, read (its surface is not built yet).
-        scene_name: the --scene text (a preset's name or a path).
+        scene_name: the --scene text (a preset's name or a path; "" for a Scene given whole).
         out: the clip file, or the directory of a PNG sequence.
         format: a key of gui.export.formats.CLIP_FORMATS.
         fps: frames per second.
@@ -216,6 +216,8 @@ def _absent(value: Any) -> bool:
 
 
 def _scene(name: Any) -> tuple[str, Scene]:
+    if isinstance(name, Scene):  # already read and checked (the dialog's copy, from its job file)
+        return "", name  # no file name: nothing to overwrite
     if _absent(name) or not str(name).strip():
         raise DownhillError("--scene: give a scene file or a preset scene's name (python main.py presets lists them)")
     name = str(name)
