@@ -1,0 +1,1 @@
+"""Fair races in the app: the dialog that tunes and loads a race (dialog), the finish board dock (board)."""

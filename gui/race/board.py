@@ -1,0 +1,159 @@
+"""The finish board: the race's balls ranked live, under the caption that says how each lr was tuned.
+
+A dock panel (gui.window.docks.PANELS, "Race"). Its top line stays for the whole race: "lr tuned
+for each on this surface (grid 1e-4..1, 13 points, loss after 200 steps): Gradient descent 0.464,
+Adam 0.215, ..." (physics.race.tuning_caption); under it, where the finish line lies, then one row
+per ball: rank, ball (colour swatch and name), steps to reach the line, loss now, regime now. The
+rules (the line, the ranking) are physics.race's: this widget only shows them.
+
+It ranks any scene's balls; a scene that is not a tuned race says so in the caption. Cheap: the
+rows are recomputed at most UPDATE_INTERVAL_MS apart while the simulation steps (a single-shot
+timer started by ``stepped``, so the last state always shows), each history is scanned only past
+the rows already seen (physics.race.FinishBoard), and cells are set in place, never rebuilt.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtGui import QColor, QFont
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from gui.controller_link import ControllerLink
+from gui.palette import regime_color, swatch_icon
+from gui.panels import plot_style
+from gui.panels.numbers import format_number
+from physics.race import FINISH_FRACTION, BoardRow, FinishBoard, finish_level
+
+#: Least milliseconds between two updates of the rows while the race runs (four a second).
+UPDATE_INTERVAL_MS = 250
+COLUMNS = ("#", "Ball", "Steps to reach", "Loss", "Regime")
+RANK, BALL, STEPS, LOSS, REGIME = range(len(COLUMNS))
+#: What the caption says when the scene is not a race made by Simulation > Race...
+NOT_A_RACE = "Not a tuned race: Simulation > Race… tunes each optimiser's lr on this surface first."
+
+
+class FinishBoardPanel(QWidget):
+    """The finish board of the live scene (see the module docstring).
+
+    Attributes:
+        caption: the label that keeps the tuning line.
+        finish: the label that says where the finish line lies.
+        table: one row per ball, in rank order.
+        rows: the last BoardRows shown (physics.race.BoardRow).
+    """
+
+    def __init__(self, controller: ControllerLink, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.rows: list[BoardRow] = []
+        self._board = FinishBoard()
+        self._race_scene: object | None = None  # the scene the caption belongs to
+        self._race_caption = ""
+        self._floor: float | None = None  # the simulation's floor when the scene opened (fixed for the race)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        self.caption = QLabel(NOT_A_RACE)
+        self.caption.setWordWrap(True)
+        caption_font = QFont(self.font())
+        caption_font.setPointSize(plot_style.LABEL_POINT_SIZE)
+        caption_font.setBold(True)
+        self.caption.setFont(caption_font)
+        self.finish = QLabel("")
+        self.finish.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        table_font = QFont(self.font())
+        table_font.setPointSize(plot_style.TABLE_POINT_SIZE)
+        self.table.setFont(table_font)
+        header = self.table.horizontalHeader()
+        # Fixed widths for the numbers (digits changing every update never move a column); the name stretches.
+        digits = self.table.fontMetrics()
+        for column, sample in ((RANK, "32"), (STEPS, "1000000"), (LOSS, "−1.23e−10"), (REGIME, "oscillating")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.table.setColumnWidth(column, max(digits.horizontalAdvance(sample),
+                                                  digits.horizontalAdvance(COLUMNS[column]) // 2) + 24)
+        header.setSectionResizeMode(BALL, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.finish)
+        layout.addWidget(self.table, 1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(UPDATE_INTERVAL_MS)
+        self._timer.timeout.connect(self.refresh)
+        controller.stepped.connect(self._schedule)
+        controller.ballsChanged.connect(self._restart)
+        controller.criticalPointsChanged.connect(self._restart)
+        controller.sceneChanged.connect(self._on_scene)
+        controller.surfaceChanged.connect(self._on_surface)
+        self._on_scene(None)
+
+    # -- what the dialog tells -------------------------------------------------------------------
+    def expect_race(self, scene: object, caption: str) -> None:
+        """The race ``scene`` is on its way (loaded in the background); when it opens, keep ``caption``."""
+        self._race_scene = scene
+        self._race_caption = caption
+
+    # -- updates ------------------------------------------------------------------------------------
+    def _on_scene(self, scene: object) -> None:
+        if scene is None or scene != self._race_scene:
+            self._race_scene, self._race_caption = None, ""
+        self.caption.setText(self._race_caption or NOT_A_RACE)
+        self._on_surface(None)
+
+    def _on_surface(self, _surface: object) -> None:
+        self._floor = None
+        self._restart()
+
+    def _restart(self, *_args: object) -> None:
+        self._board.clear()
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def refresh(self) -> None:
+        """Rank the balls now and show them (the timer calls it; tests may too)."""
+        controller = self.controller
+        balls = controller.balls
+        if self._floor is None:
+            self._floor = controller.simulation.floor
+        level = finish_level(controller.critical_points, self._floor)
+        self.finish.setText(f"Finish: within {FINISH_FRACTION:g} × (f(start) − f_min) of f_min; f_min = {level.words}")
+        histories = [controller.history(index) for index in range(len(balls))]
+        self.rows = self._board.rows([ball.name for ball in balls], histories, level.value)
+        table = self.table
+        if table.rowCount() != len(self.rows):
+            table.setRowCount(len(self.rows))
+            for row in range(len(self.rows)):
+                for column in range(len(COLUMNS)):
+                    item = QTableWidgetItem()
+                    if column != BALL:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    table.setItem(row, column, item)
+        for place, entry in enumerate(self.rows):
+            ball = balls[entry.ball]
+            self._set(place, RANK, str(entry.rank))
+            name = table.item(place, BALL)
+            if name.text() != entry.name or name.data(Qt.ItemDataRole.UserRole) != ball.color:
+                name.setText(entry.name)
+                name.setToolTip(entry.name)
+                name.setIcon(swatch_icon(ball.color))
+                name.setData(Qt.ItemDataRole.UserRole, ball.color)
+            self._set(place, STEPS, "—" if entry.steps is None else str(entry.steps))
+            self._set(place, LOSS, format_number(entry.loss) if math.isfinite(entry.loss) else "—")
+            regime = table.item(place, REGIME)
+            if regime.text() != entry.regime:
+                regime.setText(entry.regime)
+                regime.setForeground(QColor(regime_color(entry.regime)))
+
+    def _set(self, row: int, column: int, text: str) -> None:
+        item = self.table.item(row, column)
+        if item.text() != text:
+            item.setText(text)
