@@ -18,8 +18,7 @@ from surfaces.surface import build_surface
 
 #: Optimisers whose explainers another helper (X2) is still writing: expected to be missing until
 #: their module lands (X2 removes each name as its explainer is registered).
-PENDING = {"adagrad", "rmsprop", "adam", "adamw", "rprop",  # (X1's, next)
-           "adaptive-lr", "momentum-adaptive-lr", "newton", "damped-newton", "saddle-free-newton", "bfgs", "cg"}
+PENDING = {"adagrad", "rmsprop", "adam", "adamw", "rprop"}  # (X1's, next)
 
 #: Hyper-parameters per optimiser for these runs (small enough to stay on every surface for 30
 #: steps, large enough to move; every option that adds a term is on somewhere).
@@ -61,6 +60,11 @@ def check_next_step(simulation: Simulation, index: int = 0, particle: int = 0) -
         assert part.sentence and part.title and part.key
     simulation.step(1)
     after = simulation.state(index)
+    if not after.active[particle]:
+        # (this very step left the box or the defined region: the simulation stops the particle where
+        # it was and records a zero step; Newton on a noisy mini-batch can throw a ball 1e10 away)
+        assert np.array_equal(after.positions[particle], before) and not np.array_equal(explanation.step, 0.0)
+        return
     assert np.array_equal(after.step[particle], explanation.step)
     assert np.array_equal(after.positions[particle], before + explanation.step)
 
