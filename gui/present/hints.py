@@ -8,6 +8,7 @@ the first presentation ever (remembered in AppSettings), afterwards the keys are
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PyQt6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer
 from PyQt6.QtGui import QFont
@@ -71,10 +72,14 @@ class CheatSheet(QFrame):
 
 
 class KeyHints(QLabel):
-    """One line of the main keys at the bottom of the window that fades in, waits and fades out."""
+    """One line of the main keys at the bottom of the window that fades in, waits and fades out.
 
-    def __init__(self, parent: QWidget):
+    ``bottom()`` says where the line's bottom may go (pixels from the parent's top).
+    """
+
+    def __init__(self, parent: QWidget, bottom: Callable[[], int]):
         super().__init__(HINT_TEXT, parent)
+        self.bottom = bottom
         self.setObjectName("presentKeyHints")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.effect = QGraphicsOpacityEffect(self)
@@ -97,12 +102,10 @@ class KeyHints(QLabel):
         self.setFont(font)
         self.place()
 
-    def place(self, bottom: int | None = None) -> None:
-        """Centred, just above ``bottom`` (pixels from the window's top; the badges' top: never over them)."""
+    def place(self) -> None:
+        """Centred, just above ``bottom()`` (pixels from the window's top: the badges' top, never over them)."""
         parent = self.parentWidget()
-        if bottom is not None:
-            self._bottom = bottom
-        bottom = getattr(self, "_bottom", parent.height())
+        bottom = self.bottom()
         self.adjustSize()
         width = min(self.sizeHint().width(), parent.width() - 20)
         self.setGeometry((parent.width() - width) // 2, bottom - self.sizeHint().height() - 16,

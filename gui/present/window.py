@@ -86,7 +86,7 @@ class PresentationWindow(QWidget):
         self._stage_key: tuple = ()
         self._preset_name = ""
         self._covered_views = False
-        self._closing = False
+        self.explainer = None  # gui.explain's ExplainerController of the map, when there is one
 
         theme = THEMES[self.theme]
         self.header = HeaderBand(theme)
@@ -99,7 +99,7 @@ class PresentationWindow(QWidget):
         self.outer.addWidget(self.caption)
         self.outer.addWidget(self.badges)
         self.cheat_sheet = CheatSheet(self)
-        self.key_hints = KeyHints(self)
+        self.key_hints = KeyHints(self, lambda: self.badges.y() if self.badges.height() else self.height())
         self.key_actions = self._make_actions()
 
         controller = self.controller
@@ -209,14 +209,28 @@ class PresentationWindow(QWidget):
         self.outer.insertWidget(2, stage, 1)
         theme_stage(stage, THEMES[self.theme])
         self._apply_overlays()
+        self._detach_explainer()
         if self.map_view is not None:
             self.map_view.set_presentation_scale(self.scale)
-            _attach_explainer(self, self.map_view, self.controller)
+            self.explainer = _attach_explainer(self, self.map_view, self.controller)
         for widget in self.panels.values():
             scale_text(widget, self.scale)
         if self.isVisible():
             self.cheat_sheet.raise_()
             self.key_hints.raise_()
+
+    def _detach_explainer(self) -> None:
+        """Take the explainer of a map about to go off this window (one E key per window)."""
+        explainer, self.explainer = self.explainer, None
+        if explainer is None:
+            return
+        if explainer.is_open:
+            explainer.close()
+        for action in (explainer.action, *getattr(explainer, "_keys", {}).values()):
+            self.removeAction(action)
+            action.deleteLater()
+        explainer.card.deleteLater()
+        explainer.deleteLater()
 
     def _apply_overlays(self) -> None:
         if self.map_view is None:
@@ -372,7 +386,7 @@ class PresentationWindow(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self.cheat_sheet.place()
-        self.key_hints.place(self.badges.y() if self.badges.isVisible() and self.badges.height() else self.height())
+        self.key_hints.place()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self._covered_views:
@@ -413,13 +427,11 @@ def _gl_ok() -> bool:
     return gl_status()[0]
 
 
-def _attach_explainer(window: QWidget, contour_map: QWidget, controller: object) -> None:
-    """The step-by-step explainer (gui.explain, when present) on the presentation's map."""
-    try:
-        from gui.explain import attach_explainer
-    except ImportError:
-        return
-    attach_explainer(window, contour_map, controller)
+def _attach_explainer(window: QWidget, contour_map: QWidget, controller: object):
+    """The step-by-step explainer (gui.explain: E, and Right / Left while it is open) on the presentation's map."""
+    from gui.explain import attach_explainer
+
+    return attach_explainer(window, contour_map, controller)
 
 
 class ShareBox(QWidget):

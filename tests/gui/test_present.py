@@ -1,0 +1,345 @@
+"""Presentation mode (gui.present): entering with F5 and leaving with Esc, the keys, the scale, the themes.
+
+Every command here is a real key press (pytest-qt) on the windows; the checks read the
+controller (the simulation's own state), the widgets on the presentation's stage and the fonts
+they were given. The screen choice is checked on made-up screen geometries.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtWidgets import QApplication, QDockWidget, QMenuBar, QStatusBar, QToolBar
+
+from gui.present import hints
+from gui.present.keys import OVERLAY_KEYS, PRESENT_KEYS, cheat_sheet_rows, markdown_table
+from gui.present.screens import projector_screen, screen_of
+from gui.present.theme import RecolouredLink, stand_in
+from gui.present.window import DEFAULT_PANELS, ZOOM_STEP, PresentationWindow
+from physics.overlays import OVERLAY_NAMES
+from physics.preset_scenes import PRESET_SCENES
+
+CONTROLLER_SCENE = "plateau-trap"
+TIMEOUT = 20_000
+
+
+def enter(qtbot, window) -> PresentationWindow:
+    """Press F5 in the (active) main window; the presentation that opens, once it is active."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    presentation = window.presentation
+    assert isinstance(presentation, PresentationWindow)
+    qtbot.waitExposed(presentation)
+    presentation.activateWindow()
+    qtbot.waitUntil(presentation.isActiveWindow, timeout=TIMEOUT)
+    return presentation
+
+
+@pytest.fixture
+def presenting(qtbot, active_window):
+    presentation = enter(qtbot, active_window)
+    yield presentation
+    if active_window.presentation is not None:
+        active_window.presentation.close()
+
+
+def point_size(font) -> float:
+    return font.pointSizeF()
+
+
+def map_tick_points(view) -> float:
+    return view.plot_item.getAxis("bottom").style["tickFont"].pointSizeF()
+
+
+def panel_tick_points(panel) -> float:
+    import pyqtgraph as pg
+
+    view = panel.findChildren(pg.GraphicsView)[0]
+    plot = next(item for item in view.scene().items() if isinstance(item, pg.PlotItem))
+    return plot.getAxis("left").style["tickFont"].pointSizeF()
+
+
+# -- entering and leaving ------------------------------------------------------------------------
+def test_f5_enters_full_screen_with_only_the_scenes_views_and_panels(qtbot, active_window, presenting):
+    p = presenting
+    assert p.isFullScreen()
+    for chrome in (QMenuBar, QToolBar, QStatusBar, QDockWidget):
+        assert not p.findChildren(chrome), chrome
+    layout = active_window.controller.view.layout
+    assert (p.map_view is not None) == (layout in ("both", "2d"))
+    assert set(p.panels) == set(DEFAULT_PANELS)
+    from gui.editors.ball_list import BallListEditor
+    from gui.editors.formula_editor import FormulaEditor
+
+    assert not p.findChildren(FormulaEditor) and not p.findChildren(BallListEditor)
+    # One screen: the presentation covers the main window, whose views stop painting meanwhile.
+    assert len(QApplication.screens()) == 1
+    assert not active_window.splitter.isVisible()
+
+
+def test_esc_leaves_and_the_main_window_is_as_before(qtbot, active_window):
+    docks_before = [dock.isVisible() for dock in active_window.docks]
+    geometry = active_window.geometry()
+    p = enter(qtbot, active_window)
+    qtbot.keyClick(p, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: active_window.presentation is None, timeout=TIMEOUT)
+    assert not p.isVisible()
+    assert active_window.splitter.isVisible()
+    assert active_window.menuBar().isVisible()
+    assert [dock.isVisible() for dock in active_window.docks] == docks_before
+    assert active_window.geometry() == geometry
+    # The menu entry (F5 again) enters and leaves too.
+    p = enter(qtbot, active_window)
+    active_window.activateWindow()
+    qtbot.waitUntil(active_window.isActiveWindow, timeout=TIMEOUT)
+    qtbot.keyClick(active_window, Qt.Key.Key_F5)
+    assert active_window.presentation is None
+
+
+# -- the keys ------------------------------------------------------------------------------------
+def test_space_and_b_play_and_pause_right_steps_r_resets(qtbot, presenting):
+    p = presenting
+    controller = p.controller
+    qtbot.keyClick(p, Qt.Key.Key_Right)
+    assert controller.step_index == 1
+    qtbot.keyClick(p, Qt.Key.Key_Space)
+    assert controller.playing
+    qtbot.keyClick(p, Qt.Key.Key_B)
+    assert not controller.playing
+    qtbot.keyClick(p, Qt.Key.Key_B)
+    assert controller.playing
+    qtbot.keyClick(p, Qt.Key.Key_Space)
+    assert not controller.playing
+    qtbot.keyClick(p, Qt.Key.Key_R)
+    assert controller.step_index == 0
+    # The header counts the steps the simulation took.
+    qtbot.keyClick(p, Qt.Key.Key_Right)
+    qtbot.keyClick(p, Qt.Key.Key_Right)
+    assert p.header.step == controller.step_index == 2
+
+
+def test_number_keys_select_a_ball_and_a_missing_one_changes_nothing(qtbot, presenting):
+    p = presenting
+    controller = p.controller
+    assert len(controller.balls) == 2
+    qtbot.keyClick(p, Qt.Key.Key_2)
+    assert controller.selected == 1
+    qtbot.keyClick(p, Qt.Key.Key_1)
+    assert controller.selected == 0
+    qtbot.keyClick(p, Qt.Key.Key_9)
+    assert controller.selected == 0
+    # Each badge names the ball with its key's number, and its regime word once it has moved.
+    qtbot.keyClick(p, Qt.Key.Key_Right)
+    lines = p.ball_lines()
+    assert [line.name.split(" · ")[0] for line in lines] == ["1", "2"]
+    assert all(line.regime for line in lines)
+
+
+def test_overlay_keys_toggle_the_scenes_overlays(qtbot, presenting):
+    p = presenting
+    controller = p.controller
+    assert set(OVERLAY_KEYS) == set(OVERLAY_NAMES)
+    for name, letter in OVERLAY_KEYS.items():
+        before = controller.view.overlay(name)
+        qtbot.keyClick(p, getattr(Qt.Key, f"Key_{letter}"))
+        assert controller.view.overlay(name) is (not before), name
+        assert p.map_view.overlay(name) is (not before)
+        assert p.main.map_view.overlay(name) is (not before)
+        qtbot.keyClick(p, getattr(Qt.Key, f"Key_{letter}"))
+        assert controller.view.overlay(name) is before
+
+
+def test_page_down_and_up_walk_the_preset_scenes(qtbot, presenting):
+    p = presenting
+    controller = p.controller
+    names = list(PRESET_SCENES)
+    here = names.index(CONTROLLER_SCENE)
+    qtbot.keyClick(p, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: controller.scene.title == PRESET_SCENES[names[here + 1]].title, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: p.header.title.startswith(PRESET_SCENES[names[here + 1]].title[:10]), timeout=TIMEOUT)
+    qtbot.keyClick(p, Qt.Key.Key_PageUp)
+    qtbot.waitUntil(lambda: controller.scene.title == PRESET_SCENES[names[here]].title, timeout=TIMEOUT)
+
+
+class FakePlayer(QObject):
+    """The interface of gui.lessons.player.LessonPlayer the presentation uses."""
+
+    changed = pyqtSignal()
+
+    def __init__(self, scenes):
+        super().__init__()
+        self.lesson = object()
+        self.scenes = scenes
+        self.index = 0
+
+    @property
+    def current(self):
+        return self.scenes[self.index]
+
+    def next(self):
+        self.index = min(len(self.scenes) - 1, self.index + 1)
+        self.changed.emit()
+
+    def previous(self):
+        self.index = max(0, self.index - 1)
+        self.changed.emit()
+
+
+def test_a_lesson_gives_the_caption_panels_and_page_keys(qtbot, active_window):
+    from physics.lessons import LessonScene
+
+    scenes = [LessonScene(title="First idea", story="A zero gradient is not a minimum.", notes="",
+                          scene=PRESET_SCENES["saddle-noise"], panels=("eigenvalue",)),
+              LessonScene(title="Second idea", story="The plateau fakes convergence.", notes="",
+                          scene=PRESET_SCENES["plateau-trap"], panels=("loss", "gradient_norm", "step_size"))]
+    active_window.lesson_player = player = FakePlayer(scenes)
+    p = enter(qtbot, active_window)
+    assert p.caption.isVisible() and p.caption.text() == "A zero gradient is not a minimum."
+    assert p.header.title == "First idea"
+    assert set(p.panels) == {"eigenvalue"}
+    # The caption is a band of its own above the views: it never covers the map.
+    assert p.caption.geometry().bottom() < p.stage.geometry().top()
+    qtbot.keyClick(p, Qt.Key.Key_PageDown)
+    assert player.index == 1
+    assert p.caption.text() == "The plateau fakes convergence." and p.header.title == "Second idea"
+    assert list(p.panels) == ["loss", "gradient_norm"]  # at most two
+    qtbot.keyClick(p, Qt.Key.Key_PageUp)
+    assert player.index == 0
+    p.close()
+
+
+# -- size ----------------------------------------------------------------------------------------
+def test_text_is_at_least_twice_the_windows(qtbot, active_window, presenting):
+    p = presenting
+    body = QApplication.font().pointSizeF()
+    assert point_size(p.caption.font()) >= 2 * body
+    assert map_tick_points(p.map_view) >= 2 * map_tick_points(active_window.map_view)
+    assert panel_tick_points(p.panels["loss"]) >= 2 * panel_tick_points(active_window.loss_panel)
+    assert p.map_view.ball_markers.sizes.min() >= 2 * active_window.map_view.ball_markers.sizes.min()
+
+
+def test_ctrl_plus_and_minus_scale_everything_by_the_step(qtbot, presenting):
+    p = presenting
+    caption, ticks = point_size(p.caption.font()), map_tick_points(p.map_view)
+    panel = panel_tick_points(p.panels["loss"])
+    marker = p.map_view.ball_markers.sizes.max()
+    header = p.header.height()
+    qtbot.keyClick(p, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert point_size(p.caption.font()) == pytest.approx(caption * ZOOM_STEP)
+    assert map_tick_points(p.map_view) == pytest.approx(ticks * ZOOM_STEP)
+    assert panel_tick_points(p.panels["loss"]) == pytest.approx(panel * ZOOM_STEP)
+    assert p.map_view.ball_markers.sizes.max() == pytest.approx(marker * ZOOM_STEP)
+    assert p.header.height() > header
+    qtbot.keyClick(p, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(p, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert point_size(p.caption.font()) == pytest.approx(caption / ZOOM_STEP)
+    assert map_tick_points(p.map_view) == pytest.approx(ticks / ZOOM_STEP)
+    qtbot.keyClick(p, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert point_size(p.caption.font()) == pytest.approx(caption)
+    assert panel_tick_points(p.panels["loss"]) == pytest.approx(panel)
+    # + and - without Ctrl keep the speed.
+    speed = p.controller.speed
+    qtbot.keyClick(p, Qt.Key.Key_Plus)
+    assert p.controller.speed > speed
+    assert point_size(p.caption.font()) == pytest.approx(caption)
+
+
+# -- cheat sheet, hints, theme -------------------------------------------------------------------
+def test_question_mark_shows_the_cheat_sheet_and_esc_hides_it_first(qtbot, active_window, presenting):
+    p = presenting
+    assert not p.cheat_sheet.isVisible()
+    qtbot.keyClick(p, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
+    assert p.cheat_sheet.isVisible()
+    text = p.cheat_sheet.label.text()
+    for keys, _words in cheat_sheet_rows():
+        assert keys.replace("&", "&amp;") in text, keys
+    qtbot.keyClick(p, Qt.Key.Key_Escape)
+    assert not p.cheat_sheet.isVisible()
+    assert active_window.presentation is p and p.isVisible()
+
+
+def test_key_hints_fade_in_the_first_time_only(qtbot, active_window, monkeypatch):
+    monkeypatch.setattr(hints, "HINT_SECONDS", 0.3)
+    monkeypatch.setattr(hints, "FADE_MS", 50)
+    assert not active_window.settings.presentation_hints_seen()
+    p = enter(qtbot, active_window)
+    qtbot.waitUntil(lambda: p.key_hints.isVisible() and p.key_hints.effect.opacity() > 0.99, timeout=TIMEOUT)
+    assert p.key_hints.geometry().bottom() < p.badges.geometry().top()  # never over the badges
+    qtbot.waitUntil(lambda: not p.key_hints.isVisible(), timeout=TIMEOUT)
+    p.close()
+    p = enter(qtbot, active_window)
+    qtbot.wait(500)
+    assert not p.key_hints.isVisible()
+    p.close()
+
+
+def test_t_switches_between_the_light_and_dark_themes(qtbot, presenting):
+    import pyqtgraph as pg
+
+    p = presenting
+    assert p.theme == "light"
+
+    def background(widget) -> str:
+        return widget.findChildren(pg.GraphicsView)[0].backgroundBrush().color().name()
+
+    assert background(p.panels["loss"]) == "#ffffff"
+    qtbot.keyClick(p, Qt.Key.Key_T)
+    assert p.theme == "dark"
+    assert background(p.panels["loss"]) != "#ffffff"
+    assert p.map_view.overlay("trails") == p.controller.view.overlay("trails")
+    qtbot.keyClick(p, Qt.Key.Key_T)
+    assert p.theme == "light"
+    assert background(p.panels["loss"]) == "#ffffff"
+
+
+def test_the_white_ball_is_drawn_black_off_the_map_in_the_light_theme():
+    from dataclasses import replace
+
+    ball = PRESET_SCENES["plateau-trap"].balls[0]
+    white = replace(ball, color="#ffffff")
+
+    class Controller:
+        balls = (white, ball)
+        step_index = 7
+
+    assert stand_in("#ffffff", "light") == "#000000" and stand_in("#ffffff", "dark") == "#ffffff"
+    light, dark = RecolouredLink(Controller(), "light"), RecolouredLink(Controller(), "dark")
+    assert [b.color for b in light.balls] == ["#000000", ball.color]
+    assert [b.color for b in dark.balls] == ["#ffffff", ball.color]
+    assert light.step_index == 7 and light.balls is light.balls  # everything else is the controller's
+
+
+# -- the tables and the screen choice -------------------------------------------------------------
+def test_the_key_table_has_no_key_twice_and_feeds_the_readme_table():
+    sequences = [key for row in PRESENT_KEYS for key in row.keys]
+    assert len(sequences) == len(set(sequences))
+    table = markdown_table()
+    for keys, words in cheat_sheet_rows():
+        assert f"| {keys} | {words} |" in table
+
+
+LAPTOP = (0, 0, 1366, 768)
+PROJECTOR = (1366, 0, 1920, 1080)
+
+
+def test_one_screen_is_the_one_presented_on():
+    assert projector_screen([LAPTOP], (100, 100, 800, 600)) == 0
+    assert projector_screen([LAPTOP], (5000, 5000, 10, 10)) == 0
+
+
+def test_two_screens_present_on_the_one_without_the_main_window():
+    assert projector_screen([LAPTOP, PROJECTOR], (100, 100, 800, 600)) == 1
+    assert projector_screen([PROJECTOR, LAPTOP], (1400, 50, 800, 600)) == 1
+    assert projector_screen([LAPTOP, PROJECTOR], (1500, 50, 800, 600)) == 0
+    # Straddling the edge: the screen holding most of the window is the laptop.
+    assert screen_of([LAPTOP, PROJECTOR], (1000, 0, 500, 500)) == 0
+    assert projector_screen([LAPTOP, PROJECTOR], (1000, 0, 500, 500)) == 1
+
+
+def test_three_screens_present_on_the_largest_other():
+    small = (3286, 0, 1024, 768)
+    assert projector_screen([LAPTOP, small, PROJECTOR], (10, 10, 300, 300)) == 2
+    assert projector_screen([LAPTOP, (1366, 0, 1920, 1080), (3286, 0, 1920, 1080)], (10, 10, 300, 300)) == 1
+    with pytest.raises(ValueError):
+        projector_screen([], (0, 0, 1, 1))
