@@ -287,11 +287,7 @@ class ExplainerController(QObject):
                 for item in _overlay_items(self.map, name):
                     item.setVisible(False)
             else:
-                self.map.set_overlay(name, shown)   # shows its items and legend entries as the menu has them
-        legend = getattr(self.map, "legend", None)
-        if hide and legend is not None:
-            # The legend keeps the critical points; the card tells what the explainer's arrows are.
-            legend.show_entries(point.kind for point in (self.controller.critical_points or ()))
+                self.map.set_overlay(name, shown)   # shows its items as the menu has them
 
     # -- the explanation -----------------------------------------------------------------------
     def _request(self) -> None:

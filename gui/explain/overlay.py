@@ -282,7 +282,7 @@ def _length_notes(drawn: Drawn) -> list[str]:
     if drawn.factor > 1:
         notes.append(f"Drawn {drawn.factor:,.0f}x longer than it is: true length {drawn.true_length:.3g}.")
     if drawn.clipped:
-        notes.append(f"Cut at the edge of the view: its true length is {drawn.true_length:.3g}.")
+        notes.append(f"Cut at the edge of the view: true length {drawn.true_length:.3g}.")
     if not drawn.visible:
         notes.append("Outside the view: zoom out (or reset the view) to see it.")
     return notes
