@@ -7,6 +7,7 @@ registered when the explainers' modules below are imported (one per optimiser fa
 
 # Each module registers its explainers at import (hence F401 and I001: the order is the menu's).
 from physics.explain import first_order  # noqa: I001, F401
+from physics.explain import adaptive  # noqa: I001, F401
 from physics.explain import adaptive_lr, second_order, quasi_newton  # noqa: I001, F401
 from physics.explain.core import EXPLAINERS, StepContext, explain_next_step, register_explainer
 from physics.explain.parts import Explanation, Part, sum_of_summands

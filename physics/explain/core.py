@@ -32,6 +32,7 @@ from physics.noise import add_gaussian_noise, batch_mask, minibatch_gradient, no
 from physics.optimizers.base import OptimizerSpec
 from physics.optimizers.clipping import clip_by_norm
 from physics.oracle import SurfaceOracle
+from physics.particles import finite_rows, inside_box
 from surfaces.errors import DownhillError
 from surfaces.surface import Evaluation
 
@@ -171,10 +172,34 @@ def explain_next_step(simulation: Simulation, ball: int, particle: int = 0) -> E
                        "It was stopped (it left the region where the surface is defined, or the box around "
                        "it), so it no longer moves: its step is zero.",
                        np.zeros(2), context.position, summand=True),)
+    stops = stopping_part(context)
+    if stops is not None:
+        parts += (stops,)
     return Explanation(ball=ball, particle=particle, optimizer=name,
                        title=f"{context.spec.display_name}, step {context.step_index}",
                        step_index=context.step_index, position=context.position.copy(), step=context.step.copy(),
                        parts=parts)
+
+
+def stopping_part(context: StepContext) -> Part | None:
+    """A last context part when this very step will stop the particle (the simulation's step 4: the
+    new position is outside the box of DIVERGENCE_FACTOR domain sizes, or where f or a derivative is
+    not finite, or the step itself is not): the simulation then keeps it where it is and records a
+    zero step. None when the particle moves on (or has already stopped)."""
+    if not context.active:
+        return None
+    simulation = context.simulation
+    with np.errstate(all="ignore"):
+        moved = (context.position + context.step)[None, :]
+        inside = bool(inside_box(moved, simulation._centre, simulation._box)[0])
+        defined = inside and bool(finite_rows(simulation.surface.evaluate(moved))[0])
+    if defined and np.isfinite(context.step).all():
+        return None
+    why = ("the box around the domain" if not inside else "the region where the surface is defined")
+    return Part("stops", "This step stops the ball",
+                f"This step would take the ball out of {why}, to {vector_words(moved[0])}: the simulation stops it "
+                f"where it is and marks it diverging.",
+                None, context.position, points=moved, point_labels=("where the step leads",))
 
 
 def next_step_context(simulation: Simulation, ball: int, particle: int = 0) -> StepContext:

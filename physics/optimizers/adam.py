@@ -57,7 +57,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from physics.compiled import kernel
-from physics.optimizers.arrays import as_points, power, uniform, zeros_like_points
+from physics.optimizers.arrays import as_points, ordered_sum, power, uniform, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
 #: The signature of adam_rule: (m, v, v_max, step) from g and the moments of the step before.
@@ -92,24 +92,42 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float
 
     def update(grads: np.ndarray, state: AdamState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, AdamState]:
-        g = as_points(grads)
-        if weight_decay != 0.0 and not decoupled_weight_decay:
-            g = g + weight_decay * as_points(params)
-        t = state.step + 1
-        # Per particle, but one Python float when the particles share their step count (as a
-        # ball's do unless some were stopped): then 1 - beta1^t is exactly torch's.
-        shared = uniform(t)
-        bias_correction1 = 1.0 - power(beta1, t, shared)
-        s = np.sqrt(1.0 - power(beta2, t, shared))
-        exp_avg, exp_avg_sq, max_exp_avg_sq, step = RULE(
-            g, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq, beta1=beta1, beta2=beta2, amsgrad=amsgrad,
-            eps_s=eps * s, step_factor=-lr * s / bias_correction1)
-        if weight_decay != 0.0 and decoupled_weight_decay:
-            step -= (lr * weight_decay) * as_points(params)
-        bias_correction1 = np.full(g.shape[0], bias_correction1) if shared else bias_correction1[:, 0]
-        return step, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, t)
+        terms, state = adam_terms(grads, state, params, lr=lr, betas=(beta1, beta2), eps=eps,
+                                  weight_decay=weight_decay, amsgrad=amsgrad,
+                                  decoupled_weight_decay=decoupled_weight_decay)
+        return ordered_sum(terms), state
 
     return Optimizer(init, update)
+
+
+def adam_terms(grads: np.ndarray, state: AdamState, params: np.ndarray, *, lr: float,
+               betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+               amsgrad: bool = False, decoupled_weight_decay: bool = False,
+               ) -> tuple[tuple[tuple[str, np.ndarray], ...], AdamState]:
+    """The step's terms (key, (n, 2) displacement), in the order they are added, and the new state.
+
+    "step", Adam's -lr * m^ / (sqrt(v^) + eps) (one indivisible term, made by ``RULE``), then for
+    AdamW "weight_decay", -(lr * weight_decay) * p (adding it is the same number as subtracting
+    (lr * weight_decay) * p: IEEE subtraction is addition of the negation).
+    """
+    beta1, beta2 = float(betas[0]), float(betas[1])
+    g = as_points(grads)
+    if weight_decay != 0.0 and not decoupled_weight_decay:
+        g = g + weight_decay * as_points(params)
+    t = state.step + 1
+    # Per particle, but one Python float when the particles share their step count (as a
+    # ball's do unless some were stopped): then 1 - beta1^t is exactly torch's.
+    shared = uniform(t)
+    bias_correction1 = 1.0 - power(beta1, t, shared)
+    s = np.sqrt(1.0 - power(beta2, t, shared))
+    exp_avg, exp_avg_sq, max_exp_avg_sq, step = RULE(
+        g, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq, beta1=beta1, beta2=beta2, amsgrad=amsgrad,
+        eps_s=eps * s, step_factor=-lr * s / bias_correction1)
+    terms: tuple[tuple[str, np.ndarray], ...] = (("step", step),)
+    if weight_decay != 0.0 and decoupled_weight_decay:
+        terms += (("weight_decay", -((lr * weight_decay) * as_points(params))),)
+    bias_correction1 = np.full(g.shape[0], bias_correction1) if shared else bias_correction1[:, 0]
+    return terms, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, t)
 
 
 def adam_rule(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, *,

@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from physics.optimizers.arrays import as_points, zeros_like_points
+from physics.optimizers.arrays import as_points, ordered_sum, zeros_like_points
 from physics.optimizers.base import HyperParameter, Optimizer, OptimizerSpec, Oracle, register
 
 
@@ -78,23 +78,42 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
 
     def update(grads: np.ndarray, state: RMSpropState | RMSpropMomentumState, params: np.ndarray,
                oracle: Oracle | None = None) -> tuple[np.ndarray, RMSpropState | RMSpropMomentumState]:
-        g = as_points(grads)
-        if weight_decay != 0.0:
-            g = g + weight_decay * as_points(params)
-        square_avg = alpha * state.square_avg + (1.0 - alpha) * (g * g)
-        grad_avg = state.grad_avg
-        if centered:
-            grad_avg = alpha * state.grad_avg + (1.0 - alpha) * g
-            avg = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0))
-        else:
-            avg = np.sqrt(square_avg)
-        avg += eps
-        if momentum > 0.0:
-            buffer = momentum * state.momentum_buffer + g / avg
-            return -lr * buffer, RMSpropMomentumState(square_avg, grad_avg, buffer)
-        return -lr * (g / avg), RMSpropState(square_avg, grad_avg)
+        terms, state = rmsprop_terms(grads, state, params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                     momentum=momentum, centered=centered)
+        return ordered_sum(terms), state
 
     return Optimizer(init, update)
+
+
+def rmsprop_terms(grads: np.ndarray, state: RMSpropState | RMSpropMomentumState, params: np.ndarray, *, lr: float,
+                  alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                  centered: bool = False) -> tuple[tuple[tuple[str, np.ndarray], ...],
+                                                   RMSpropState | RMSpropMomentumState]:
+    """The step's terms (key, (n, 2) displacement), in the order they are added, and the new state.
+
+    Without momentum one term, "step" -lr * (g / (sqrt(v~) + eps)); with momentum the buffer's
+    "momentum_decay" -lr * (momentum * b_{t-1}) and "momentum_add" -lr * (g / (sqrt(v~) + eps)), whose
+    sum is -lr * b_t up to a rounding (the explainer draws these very terms:
+    physics.optimizers.arrays.ordered_sum).
+    """
+    g = as_points(grads)
+    if weight_decay != 0.0:
+        g = g + weight_decay * as_points(params)
+    square_avg = alpha * state.square_avg + (1.0 - alpha) * (g * g)
+    grad_avg = state.grad_avg
+    if centered:
+        grad_avg = alpha * state.grad_avg + (1.0 - alpha) * g
+        avg = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0))
+    else:
+        avg = np.sqrt(square_avg)
+    avg += eps
+    normalised = g / avg
+    if momentum > 0.0:
+        decay = momentum * state.momentum_buffer
+        buffer = decay + normalised
+        return ((("momentum_decay", -lr * decay), ("momentum_add", -lr * normalised)),
+                RMSpropMomentumState(square_avg, grad_avg, buffer))
+    return (("step", -lr * normalised),), RMSpropState(square_avg, grad_avg)
 
 
 def effective_rate(state: Any, settings: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
