@@ -184,9 +184,11 @@ def run_preview(request: PreviewRequest, report: Callable[[Preview], bool] | Non
     _, _, optimizer = ball.make_optimizer()
     position = np.empty((1, 2), order="F")
     position[0] = request.position
-    evaluation = surface.evaluate(position)
+    evaluation, defined = surface.evaluate_checked(position)
     path = np.empty((request.steps + 1, 2))
     path[0] = position[0]
+    if not defined:  # (a start dragged where f is undefined: the simulation refuses it)
+        return Preview(path[:1].copy(), UNDEFINED, request.index, request.ball, request.from_start)
     state = request.state
     # (a copy, as the simulation hands init its own array)
     fresh = optimizer.init(position.copy(order="K"))

@@ -3,24 +3,28 @@
 :class:`BallForm` shows a ``BallSpec`` and, on every edit, emits the edited spec (a new frozen
 value made with ``dataclasses.replace``); it never talks to the simulation itself. Ranges come
 from the metadata (``HyperParameter.minimum/maximum``, ``physics.noise`` limits), so every value
-it can emit is valid. Changing the optimiser regenerates the hyper-parameter form and keeps the
-values the ball had set that the new optimiser also has (and accepts).
+it can emit is valid. Number fields have sliders (the hyper-parameters', the noise σ, the
+clipping norm): dragging one emits ``specPreviewed(spec, label)`` for the what-if ghost and
+commits nothing; releasing it commits (``specEdited``), then ``previewEnded``. Changing the
+optimiser regenerates the hyper-parameter form and keeps the values the ball had set that the new
+optimiser also has (and accepts).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSpinBox, QWidget
+from PyQt6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from gui.editors.elided_label import ElidedLabel
 from gui.editors.field_grid import FieldGrid
-from gui.editors.number_spin_box import NumberSpinBox
-from gui.editors.optimizer_form import HyperParameterForm, OptimizerCombo
+from gui.editors.number_spin_box import NumberSpinBox, format_number
+from gui.editors.optimizer_form import SLIDER_TIP, HyperParameterForm, OptimizerCombo
+from gui.editors.preview_slider import PreviewSlider
 from physics.noise import MAX_DECAY, MAX_SIGMA, SCHEDULES, NoiseSettings
 from physics.optimizers.base import OptimizerSpec, get_optimizer
 from surfaces.errors import DownhillError
@@ -29,6 +33,8 @@ MAX_PARTICLES = 100_000
 MAX_SPREAD = 1e3
 MAX_COORDINATE = 1e6
 CLIP_RANGE = (1e-6, 1e6)
+#: What the noise and clipping sliders cover (log scale; the noise slider's left end is 0).
+SLIDER_SPAN = (0.01, 100.0)
 CLIP_TIP = ("Gradient clipping by norm: a gradient longer than this is scaled down to it; "
             "for first-order methods only")
 
@@ -68,6 +74,10 @@ class BallForm(QWidget):
     """
 
     specEdited = pyqtSignal(object)
+    #: A slider is dragged: (the spec with the value being tried, a label such as "lr 0.05");
+    #: the drag is over (released, after any specEdited, or cancelled with Esc).
+    specPreviewed = pyqtSignal(object, str)
+    previewEnded = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,6 +92,8 @@ class BallForm(QWidget):
         self.description.setStyleSheet("color: palette(placeholder-text);")
         self.hyperparameters = HyperParameterForm()
         self.hyperparameters.valueChanged.connect(self._on_hyperparameter)
+        self.hyperparameters.valuePreviewed.connect(self._on_hyperparameter_previewed)
+        self.hyperparameters.previewEnded.connect(self.previewEnded.emit)
         self.clip_enabled = QCheckBox("clip ‖∇f‖ at")
         self.clip_enabled.setToolTip(CLIP_TIP)
         self.clip = NumberSpinBox(*CLIP_RANGE, log_scale=True)
@@ -90,6 +102,9 @@ class BallForm(QWidget):
         self.clip.setToolTip(CLIP_TIP)
         self.clip_enabled.toggled.connect(self._on_clip)
         self.clip.valueChanged.connect(lambda _value: self._on_clip())
+        self.clip_slider = self._slider(self.clip, "clipping norm slider", SLIDER_SPAN,
+                                        lambda value: replace(self.ball, clip=value), "clip")
+        self.clip_slider.committed.connect(lambda _value: self._on_clip())
 
         # Noise.
         self.sigma = NumberSpinBox(0.0, MAX_SIGMA, log_scale=True, smallest=0.01)
@@ -109,6 +124,10 @@ class BallForm(QWidget):
         self.batch_size.setRange(1, 1)
         self.batch_size.setKeyboardTracking(False)
         self.sigma.valueChanged.connect(lambda _value: self._on_noise())
+        self.sigma_slider = self._slider(self.sigma, "noise sigma slider", SLIDER_SPAN,
+                                         lambda value: replace(self.ball, noise=replace(self.ball.noise, sigma=value)),
+                                         "noise σ")
+        self.sigma_slider.committed.connect(lambda _value: self._on_noise())
         self.schedule.currentIndexChanged.connect(lambda _index: self._on_noise())
         self.decay.valueChanged.connect(lambda _value: self._on_noise())
         self.batch_enabled.toggled.connect(lambda _checked: self._on_noise())
@@ -137,10 +156,13 @@ class BallForm(QWidget):
         grid.add_row(self.optimizer)
         grid.add_row(self.description)
         grid.add_row(self.hyperparameters)
-        grid.add_row(_row(self.clip_enabled, self.clip, stretch=True))
+        clip_row = _row(self.clip_enabled, self.clip, stretch=True)
+        clip_row.insertWidget(2, self.clip_slider, 1)
+        grid.add_row(clip_row)
         grid.add_gap()
-        grid.add_pair("noise σ", self.sigma)
+        grid.add_pair("noise σ", _stacked(self.sigma, self.sigma_slider))
         grid.add_pair("schedule", self.schedule)
+        grid.setAlignment(self.schedule, Qt.AlignmentFlag.AlignTop)  # level with σ's box, above its slider
         grid.add_pair("decay", self.decay)
         grid.add_pair(self.batch_enabled, self.batch_size)
         grid.add_gap()
@@ -173,6 +195,7 @@ class BallForm(QWidget):
             if ball.clip is not None:
                 _set_silently(self.clip, ball.clip)
             self.clip.setEnabled(spec.first_order and ball.clip is not None)
+            self.clip_slider.setEnabled(self.clip.isEnabled())
             self.clip_enabled.setToolTip(CLIP_TIP if spec.first_order else
                                          f"{CLIP_TIP}; {spec.display_name} is not one")
             self._show_noise(ball.noise)
@@ -267,11 +290,36 @@ class BallForm(QWidget):
         values[name] = value
         self._emit(replace(self.ball, hyperparameters=overrides(spec, values)))
 
+    def _slider(self, box: NumberSpinBox, name: str, span: tuple[float, float],
+                spec_for: Callable[[float], object], label: str) -> PreviewSlider:
+        """A slider for ``box``: dragging previews ``spec_for(value)`` labelled "``label`` value"."""
+        slider = PreviewSlider(box, log_scale=True, span=span)
+        slider.setAccessibleName(name)
+        slider.setToolTip(SLIDER_TIP)
+        slider.previewed.connect(lambda value: self._preview(spec_for(value), f"{label} {format_number(value)}"))
+        slider.previewEnded.connect(self.previewEnded.emit)
+        return slider
+
+    def _preview(self, spec: object, label: str) -> None:
+        if self.ball is not None and not self._silent:
+            self.specPreviewed.emit(spec, label)
+
+    def _on_hyperparameter_previewed(self, name: str, value: Any) -> None:
+        if self.ball is None or self._silent:
+            return
+        spec = get_optimizer(self.ball.optimizer)
+        values = spec.settings(dict(self.ball.hyperparameters))
+        values[name] = value
+        shown = (f"({format_number(value[0])}, {format_number(value[1])})" if isinstance(value, tuple)
+                 else format_number(value))
+        self._preview(replace(self.ball, hyperparameters=overrides(spec, values)), f"{name} {shown}")
+
     def _on_clip(self, *_args: object) -> None:
         if self.ball is None or self._silent:
             return
         enabled = self.clip_enabled.isChecked()
         self.clip.setEnabled(enabled)
+        self.clip_slider.setEnabled(enabled)
         self._emit(replace(self.ball, clip=float(self.clip.value()) if enabled else None))
 
     def _on_noise(self) -> None:
@@ -303,6 +351,16 @@ def _set_silently(box: QWidget, value: float | int) -> None:
         box.blockSignals(True)
         box.setValue(value)
         box.blockSignals(False)
+
+
+def _stacked(box: QWidget, slider: QWidget) -> QVBoxLayout:
+    """A number box with its slider under it."""
+    layout = QVBoxLayout()
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(box)
+    layout.addWidget(slider)
+    return layout
 
 
 def _row(*widgets: QWidget, stretch: bool = False) -> QHBoxLayout:

@@ -38,6 +38,7 @@ from PyQt6.QtWidgets import (
 from gui.controller_link import EditorLink
 from gui.editors.ball_form import BallForm
 from gui.palette import swatch_icon
+from gui.what_if import WhatIfPreview
 from physics.optimizers.base import get_optimizer
 from surfaces.errors import DownhillError
 
@@ -161,6 +162,9 @@ class BallListEditor(QWidget):
 
         self.form = BallForm()
         self.form.specEdited.connect(self._on_spec_edited)
+        # A dragged slider previews the ball under the value being tried (gui.what_if); release commits.
+        self.form.specPreviewed.connect(self._on_spec_previewed)
+        self.form.previewEnded.connect(lambda: WhatIfPreview.of(self.controller).end())
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidget(self.form)
         self.form_scroll.setWidgetResizable(True)
@@ -318,6 +322,10 @@ class BallListEditor(QWidget):
                 return
             self._command(self.controller.update_ball, index, replace(ball, name=name))
             self._refresh()
+
+    def _on_spec_previewed(self, spec: object, label: str) -> None:
+        if self.selected >= 0:
+            WhatIfPreview.of(self.controller).preview(self.selected, spec, label)
 
     def _on_spec_edited(self, spec: object) -> None:
         index = self.selected

@@ -4,7 +4,9 @@ Nothing here knows a particular optimiser: the combo box lists ``physics.optimiz
 grouped by family, and :class:`HyperParameterForm` makes one editor per ``HyperParameter`` of the
 chosen spec (a :class:`NumberSpinBox` for floats, log-stepping where ``log_scale``; a spin box for
 ints; a check box for bools; two number boxes for pairs), each limited to the metadata's range,
-so an invalid value cannot be entered. The description is the tooltip.
+so an invalid value cannot be entered. The description is the tooltip. Every number box has a
+slider under it (gui.editors.preview_slider, log-scale where ``log_scale``): dragging it previews
+the ball under the value (``valuePreviewed``), releasing commits it (``valueChanged``).
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ from PyQt6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSpinBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
 from gui.editors.elided_label import ElidedLabel
 from gui.editors.field_grid import FieldGrid
 from gui.editors.number_spin_box import NumberSpinBox
+from gui.editors.preview_slider import PreviewSlider
 from physics.optimizers.base import HyperParameter, OptimizerSpec, registry
 
 #: Family headings of the optimiser menu, in the order they are listed.
@@ -38,6 +43,8 @@ FAMILY_TITLES = {
     "quasi-newton": "Quasi-Newton and conjugate gradient",
 }
 INT_LIMIT = 2**31 - 1
+#: The sliders' tooltip.
+SLIDER_TIP = "Drag to see where the ball would go (a dashed what-if path on the map); release to apply, Esc to cancel"
 #: A hyper-parameter whose name is wider than this (pixels) gets a row of its own.
 LONG_LABEL_WIDTH = 110
 
@@ -120,6 +127,9 @@ class HyperParameterForm(QWidget):
     """One editor per hyper-parameter of an optimiser spec; ``valueChanged(name, value)`` on edits."""
 
     valueChanged = pyqtSignal(str, object)
+    #: A slider is dragged: (name, value being tried); the drag is over (released or Esc).
+    valuePreviewed = pyqtSignal(str, object)
+    previewEnded = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -149,6 +159,8 @@ class HyperParameterForm(QWidget):
             editor.widget.setAccessibleName(parameter.name)
             editor.set(values.get(parameter.name, parameter.default))
             editor.changed.connect(lambda value, n=parameter.name: self.valueChanged.emit(n, value))
+            editor.previewed.connect(lambda value, n=parameter.name: self.valuePreviewed.emit(n, value))
+            editor.previewEnded.connect(self.previewEnded.emit)
             if parameter.kind == "pair" or label.sizeHint().width() > LONG_LABEL_WIDTH:
                 waiting.append((label, editor.widget))
             else:
@@ -173,9 +185,16 @@ class HyperParameterForm(QWidget):
 
 
 class _Editor(QWidget):
-    """Base of the editors: each kind adds ``set(value)`` (silent) and ``get()``; edits emit ``changed``."""
+    """Base of the editors: each kind adds ``set(value)`` (silent) and ``get()``; edits emit ``changed``.
+
+    Editors of numbers have sliders: while one is dragged ``previewed(value)`` tells the value
+    being tried (nothing is committed), ``previewEnded()`` that the drag is over (after
+    ``changed`` if its release committed a new value).
+    """
 
     changed = pyqtSignal(object)
+    previewed = pyqtSignal(object)
+    previewEnded = pyqtSignal()
 
     @property
     def widget(self) -> QWidget:
@@ -183,13 +202,23 @@ class _Editor(QWidget):
 
 
 class _FloatEditor(_Editor):
+    """A number box with a slider under it (gui.editors.preview_slider): dragging previews, release commits."""
+
     def __init__(self, parameter: HyperParameter):
         super().__init__()
         self.box = NumberSpinBox(parameter.minimum, parameter.maximum, log_scale=parameter.log_scale)
-        layout = QHBoxLayout(self)
+        self.slider = PreviewSlider(self.box, log_scale=parameter.log_scale)
+        self.slider.setAccessibleName(f"{parameter.name} slider")
+        self.slider.setToolTip(SLIDER_TIP)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addWidget(self.box)
+        layout.addWidget(self.slider)
         self.box.valueChanged.connect(lambda value: self.changed.emit(float(value)))
+        self.slider.committed.connect(lambda value: self.changed.emit(float(value)))
+        self.slider.previewed.connect(lambda value: self.previewed.emit(float(value)))
+        self.slider.previewEnded.connect(self.previewEnded.emit)
         self.setFocusProxy(self.box)
 
     def set(self, value: Any) -> None:
@@ -197,6 +226,7 @@ class _FloatEditor(_Editor):
             self.box.blockSignals(True)
             self.box.setValue(float(value))
             self.box.blockSignals(False)
+            self.slider.show_value(self.box.value())
 
     def get(self) -> float:
         return float(self.box.value())
@@ -249,23 +279,34 @@ class _BoolEditor(_Editor):
 
 
 class _PairEditor(_Editor):
+    """Two number boxes, each with its slider under it (dragging previews the pair, release commits)."""
+
     def __init__(self, parameter: HyperParameter):
         super().__init__()
         self.boxes = [NumberSpinBox(parameter.minimum, parameter.maximum, log_scale=parameter.log_scale)
                       for _ in range(2)]
-        layout = QHBoxLayout(self)
+        self.sliders = [PreviewSlider(box, log_scale=parameter.log_scale) for box in self.boxes]
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for box in self.boxes:
-            layout.addWidget(box)
+        layout.setVerticalSpacing(0)
+        for column, (box, slider) in enumerate(zip(self.boxes, self.sliders, strict=True)):
+            slider.setAccessibleName(f"{parameter.name}[{column}] slider")
+            slider.setToolTip(SLIDER_TIP)
+            layout.addWidget(box, 0, column)
+            layout.addWidget(slider, 1, column)
             box.valueChanged.connect(lambda _value: self.changed.emit(self.get()))
+            slider.committed.connect(lambda _value: self.changed.emit(self.get()))
+            slider.previewed.connect(lambda _value: self.previewed.emit(self.get()))
+            slider.previewEnded.connect(self.previewEnded.emit)
         self.setFocusProxy(self.boxes[0])
 
     def set(self, value: Any) -> None:
-        for box, element in zip(self.boxes, value, strict=True):
+        for box, slider, element in zip(self.boxes, self.sliders, value, strict=True):
             if float(element) != box.value():
                 box.blockSignals(True)
                 box.setValue(float(element))
                 box.blockSignals(False)
+                slider.show_value(box.value())
 
     def get(self) -> tuple[float, float]:
         return (float(self.boxes[0].value()), float(self.boxes[1].value()))

@@ -60,6 +60,7 @@ from gui.controller_link import ControllerLink
 from gui.views.arrows import ArrowLayer
 from gui.views.contours import ContourSet, contours_for
 from gui.views.edge_markers import EdgeMark, EdgeMarkerLayer
+from gui.views.ghost_path import attach_ghost
 from gui.views.map_legend import MapLegend
 from gui.views.map_mouse import MapViewBox, PassiveScatter
 from gui.views.markers import MarkerLayer
@@ -128,6 +129,7 @@ class ContourMapView(QtWidgets.QWidget):
 
         self._build_plot()
         self._connect(controller)
+        self.ghost = attach_ghost(self)  # the what-if preview's path (gui.views.ghost_path)
         self._on_surface_changed(getattr(controller, "surface", None))
         self._on_critical_points_changed(getattr(controller, "critical_points", []))
         self._on_balls_changed()
@@ -662,6 +664,12 @@ class ContourMapView(QtWidgets.QWidget):
         self.drag_label.setText(f"start ({x:.3g}, {y:.3g})")
         self.drag_label.setPos(x, y)
         self.drag_label.show()
+
+    def cancel_drag(self, index: int) -> None:
+        """A start drag was cancelled (Esc): the marker goes back, nothing is emitted."""
+        self.drag_line.hide()
+        self.drag_label.hide()
+        self._draw_starts(self._starts)
 
     def finish_drag(self, index: int, x: float, y: float) -> None:
         """The start marker was let go at (x, y): keep it there and tell the shell (startDragged)."""
