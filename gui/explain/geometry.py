@@ -9,8 +9,10 @@ units (parts.py), so the picture is to scale when every arrow is drawn with one 
   origin: ``origin`` to ``origin + k * vector``.
 - **one factor k for the picture.** k = 1 unless the largest summand (or the step) would be shorter
   than :data:`MIN_PIXELS` on screen; then k is the smallest 1-2-5 number (2, 5, 10, 20, 50, ...) that
-  makes it that long, and the card says "drawn 50x longer". A part still shorter than
-  :data:`MIN_CURRENT_PIXELS` when it is the one shown gets a factor of its own, said the same way.
+  makes it that long (but no longer than the room the view has: then the largest 1-2-5 number that
+  fits), and the card says "drawn 50x longer". A part still shorter than :data:`MIN_CURRENT_PIXELS`
+  when it is the one shown gets a factor of its own, said the same way, within the room it has
+  before the edge of the view.
 - **clipped to the view.** An arrow that leaves the visible rectangle (a Newton step to a far
   saddle, a catapult off a cliff) is cut at its edge, less a margin for the head; the card says so
   and gives the true length. Nothing drawn ever widens the view's range.
@@ -72,14 +74,38 @@ def nice_factor(ratio: float) -> float:
     return 10.0 * decade
 
 
-def picture_factor(vectors: list[np.ndarray], pixel: tuple[float, float], minimum: float = MIN_PIXELS) -> float:
+def nice_factor_below(ratio: float) -> float:
+    """The largest of 1, 2, 5, 10, 20, 50, ... that is at most ``ratio`` (1 for ratio < 2 or not finite)."""
+    if not (math.isfinite(ratio) and ratio >= 2.0):
+        return 1.0
+    decade = 10.0 ** math.floor(math.log10(ratio))
+    for mantissa in (5.0, 2.0, 1.0):
+        if mantissa * decade <= ratio * (1 + 1e-12):
+            return mantissa * decade
+    return decade
+
+
+def magnification(length: float, minimum: float, room: float = math.inf) -> float:
+    """The 1-2-5 factor that draws ``length`` pixels at least ``minimum`` long, but not past ``room``
+    pixels (then the largest 1-2-5 factor within it): 1 when it is long enough, or 0 or not finite."""
+    if not (math.isfinite(length) and length > 0) or length >= minimum:
+        return 1.0
+    factor = nice_factor(minimum / length)
+    if factor * length > room:
+        factor = nice_factor_below(room / length)
+    return factor
+
+
+def picture_factor(vectors: list[np.ndarray], pixel: tuple[float, float], minimum: float = MIN_PIXELS,
+                   room: float = math.inf) -> float:
     """The one factor k of the picture: 1, or the 1-2-5 number that draws the longest of ``vectors``
-    (the summands and the step) ``minimum`` pixels long. Zero or non-finite vectors are ignored."""
+    (the summands and the step) ``minimum`` pixels long, and none of them past ``room`` pixels.
+    Zero or non-finite vectors are ignored."""
     lengths = [pixel_length(v, pixel) for v in vectors if v is not None and np.isfinite(v).all()]
     lengths = [length for length in lengths if length > 0]
     if not lengths:
         return 1.0
-    return nice_factor(minimum / max(lengths))
+    return magnification(max(lengths), minimum, room)
 
 
 def chain_tails(position: np.ndarray, vectors: list[np.ndarray], factor: float) -> list[np.ndarray]:
@@ -134,17 +160,37 @@ def draw_arrow(tail: np.ndarray, vector: np.ndarray, factor: float, pixel: tuple
     vector = np.asarray(vector, dtype=float)
     true_length = float(math.hypot(vector[0], vector[1]))
     drawn = pixel_length(factor * vector, pixel)
-    if own_minimum > 0 and 0 < drawn < own_minimum:
-        factor = factor * nice_factor(own_minimum / drawn)
     tail = np.asarray(tail, dtype=float)
-    tip = tail + factor * vector
     lo, hi = view
+    if own_minimum > 0 and 0 < drawn < own_minimum:
+        factor = factor * magnification(drawn, own_minimum, room_towards(tail, vector, pixel, view))
+    tip = tail + factor * vector
     margin = CLIP_MARGIN_PIXELS * np.asarray(pixel, dtype=float)
     inner_lo, inner_hi = lo + margin, hi - margin
     if not (inner_lo < inner_hi).all():
         inner_lo, inner_hi = lo, hi
     start, end, clipped, visible = clip_segment(tail, tip, inner_lo, inner_hi)
     return Drawn(start, end, true_length, factor, clipped, visible)
+
+
+def room_towards(tail: np.ndarray, vector: np.ndarray, pixel: tuple[float, float],
+                 view: tuple[np.ndarray, np.ndarray]) -> float:
+    """Pixels from ``tail`` along ``vector`` to the edge of the view, less CLIP_MARGIN_PIXELS (inf for a
+    zero vector; 0 for a tail outside the view)."""
+    lo, hi = view
+    tail = np.asarray(tail, dtype=float)
+    vector = np.asarray(vector, dtype=float)
+    if not ((tail >= lo).all() and (tail <= hi).all()):
+        return 0.0
+    t = math.inf
+    for axis in range(2):
+        if vector[axis] > 0:
+            t = min(t, (hi[axis] - tail[axis]) / vector[axis])
+        elif vector[axis] < 0:
+            t = min(t, (lo[axis] - tail[axis]) / vector[axis])
+    if not math.isfinite(t):
+        return math.inf
+    return max(0.0, t * pixel_length(vector, pixel) - CLIP_MARGIN_PIXELS)
 
 
 def view_box_corners(x_range: tuple[float, float], y_range: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:

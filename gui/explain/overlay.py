@@ -35,6 +35,7 @@ from gui.explain.geometry import (
     clip_segment,
     draw_arrow,
     picture_factor,
+    pixel_length,
     view_box_corners,
 )
 from gui.explain.words import arrow_word
@@ -50,6 +51,8 @@ CONTEXT_COLOR = "#ffffff"
 FAINT_OPACITY = 0.38
 #: Half-length of an eigen-direction's line through the ball (pixels).
 EIGEN_HALF_PIXELS = 120.0
+#: A faint arrow shorter than this (pixels) is drawn without its word.
+FAINT_LABEL_PIXELS = 40.0
 #: Point size of the words at the arrows' heads.
 LABEL_POINT_SIZE = 13
 #: Above the map's own overlays (20-24) and under the balls (30): an arrow starts at the ball.
@@ -130,11 +133,19 @@ class ExplainerOverlay:
         position = np.asarray(explanation.position, dtype=float)
         where = [i for i, p in enumerate(parts) if p.summand and p.vector is not None]   # indices in parts
         summands = [parts[i] for i in where]
-        factor = picture_factor([p.vector for p in summands] + [np.asarray(explanation.step, float)], pixel)
+        # Room: the chain from the ball should stay within the view (a third of its smaller side).
+        room = min((view[1] - view[0]) / np.asarray(pixel)) / 3
+        factor = picture_factor([p.vector for p in summands] + [np.asarray(explanation.step, float)], pixel,
+                                room=room)
         tails = chain_tails(position, [p.vector for p in summands], factor)
         # The summands walked through before this part (all of them on the last part).
         before = [i for i, at in enumerate(where) if last or at < index]
         labels: list[tuple[str, np.ndarray, np.ndarray, float]] = []   # word, tail, tip, opacity
+        keys = [p.key for p in parts]
+
+        def word(p: Part) -> str:
+            return arrow_word(p.key, p.title, shared=keys.count(p.key) > 1)
+
         notes: list[str] = []
 
         faint = []
@@ -142,8 +153,9 @@ class ExplainerOverlay:
             drawn = draw_arrow(tails[i], summands[i].vector, factor, pixel, view)
             if drawn.visible:
                 faint.append((*drawn.tail, *drawn.tip))
-                if not last:   # on the last part the step's own word is enough
-                    labels.append((arrow_word(summands[i].key, summands[i].title), drawn.tail, drawn.tip, 0.6))
+                # On the last part the step's own word is enough; a short faint arrow needs none.
+                if not last and pixel_length(drawn.tip - drawn.tail, pixel) >= FAINT_LABEL_PIXELS:
+                    labels.append((word(summands[i]), drawn.tail, drawn.tip, 0.6))
         self._set(self.faint_layer, faint)
 
         current: Drawn | None = None
@@ -163,7 +175,7 @@ class ExplainerOverlay:
                 layer = self.context_layer
             if current.visible:
                 self._set(layer, [(*current.tail, *current.tip)])
-                labels.append((arrow_word(part.key, part.title), current.tail, current.tip, 1.0))
+                labels.append((word(part), current.tail, current.tip, 1.0))
             notes += _length_notes(current)
         elif last:
             # A last part without an arrow of its own still shows the whole step.
@@ -178,7 +190,7 @@ class ExplainerOverlay:
 
         self._draw_points(part, view, pixel, labels)
         self._draw_directions(part, eigen_signs, pixel, view, labels)
-        self._label(labels, pixel)
+        self._label(labels, pixel, view)
         return Picture(factor, current, tuple(notes))
 
     # -- pieces --------------------------------------------------------------------------------
@@ -234,19 +246,34 @@ class ExplainerOverlay:
         self._set(self.eigen_up, up)
         self._set(self.eigen_down, down)
 
-    def _label(self, labels: list, pixel) -> None:
+    def _label(self, labels: list, pixel, view) -> None:
         self._set_labels(labels)
-        for item, (_word, tail, tip, opacity) in zip(self._labels, labels, strict=False):
+        lo, hi = view
+        size = np.asarray(pixel, dtype=float)
+        for item, (word, tail, tip, opacity) in zip(self._labels, labels, strict=False):
             direction = np.asarray(tip, float) - np.asarray(tail, float)
-            screen = np.array([direction[0] / pixel[0], direction[1] / pixel[1]])
+            screen = direction / size
             length = float(np.hypot(*screen))
             unit = screen / length if length > 0 else np.array([1.0, 0.0])
-            # Beyond the tip, on the side the arrow points to (data y grows upwards on the map).
+            # Beyond the tip, on the side the arrow points to (data y grows upwards on the map) ...
             anchor_x = 0.5 if abs(unit[0]) < 0.35 else (0.0 if unit[0] > 0 else 1.0)
             anchor_y = 0.5 if abs(unit[1]) < 0.35 else (1.0 if unit[1] > 0 else 0.0)
-            item.setAnchor((anchor_x, anchor_y))
             offset = unit * 10.0 if length > 0 else np.array([12.0, 0.0])
-            item.setPos(float(tip[0] + offset[0] * pixel[0]), float(tip[1] + offset[1] * pixel[1]))
+            where = np.asarray(tip, float) + offset * size
+            # ... but inside the view: near an edge the word turns back towards the middle.
+            near_lo, near_hi = (where - lo) / size, (hi - where) / size
+            wide = QtGui.QFontMetrics(item.textItem.font()).horizontalAdvance(word) + 16
+            if near_hi[0] < wide * (1.0 - anchor_x):
+                anchor_x = 1.0 if near_lo[0] >= wide else 0.5
+            elif near_lo[0] < wide * anchor_x:
+                anchor_x = 0.0 if near_hi[0] >= wide else 0.5
+            if near_hi[1] < 40:
+                anchor_y = 0.0
+            elif near_lo[1] < 40:
+                anchor_y = 1.0
+            where = np.clip(where, lo + 4 * size, hi - 4 * size)
+            item.setAnchor((anchor_x, anchor_y))
+            item.setPos(float(where[0]), float(where[1]))
             item.setOpacity(opacity)
 
     def _set_labels(self, labels: list) -> None:

@@ -38,8 +38,15 @@ ARROW_WORDS: dict[str, str] = {
 }
 
 
-def arrow_word(key: str, title: str = "") -> str:
-    """The label for a part's arrow: the table's word, else the key with spaces, else the title."""
+def arrow_word(key: str, title: str = "", shared: bool = False) -> str:
+    """The label for a part's arrow: the table's word, else the key with spaces, else the title.
+
+    ``shared``: another part of the explanation has the same key (Newton's two components along
+    the eigenvectors): the title's words before its colon tell them apart when they are short.
+    """
+    heading = title.split(":", 1)[0].strip()
+    if shared and heading and len(heading) <= 24:
+        return heading
     if key in ARROW_WORDS:
         return ARROW_WORDS[key]
     if key:
