@@ -101,6 +101,11 @@ class MainWindow(DockLayout, ViewsCentre, WindowMenus, ViewSync, SceneFiles, Cra
         # Enter in any editor gives Space, Right and R back to the views (no keyboard trap).
         self._enter_hands_back = EnterHandsBack(self, self.focus_views)
         self._build_status_bar()
+        # Lessons: the player (P's presentation window reads it), caption band, Lesson dock, keys.
+        from gui.lessons.desk import LessonDesk
+
+        self.lessons = LessonDesk(self)
+        self.lesson_player = self.lessons.player
         self._build_menus()
         # The step-by-step explainer (E), at the end of the Simulation menu.
         self.explainer = attach_explainer(self, self.map_view, controller)
@@ -130,6 +135,7 @@ class MainWindow(DockLayout, ViewsCentre, WindowMenus, ViewSync, SceneFiles, Cra
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._formula_fit.start()  # a taller or shorter column: the formula keeps what it needs
+        self.lessons.fit_caption()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

@@ -344,3 +344,19 @@ def builtin_lessons() -> Mapping[str, Lesson]:
         except SceneError as error:
             raise SceneError(f"built-in lesson {name}: {error.message}", field=error.field) from None
     return MappingProxyType(lessons)
+
+
+@cache
+def builtin_lesson_titles() -> Mapping[str, tuple[str, str]]:
+    """(title, description) of each built-in lesson by name, read without building any scene (for menus)."""
+    from importlib.resources import files
+
+    folder = files("physics.lesson_data")
+    titles: dict[str, tuple[str, str]] = {}
+    for name in BUILTIN_ORDER:
+        try:
+            data = json.loads(folder.joinpath(f"{name}.json").read_text(encoding="utf-8"))
+            titles[name] = (str(data["title"]), str(data.get("description", "")))
+        except (OSError, ValueError, KeyError, TypeError):
+            titles[name] = (name, "")  # opening it will say what is wrong
+    return MappingProxyType(titles)

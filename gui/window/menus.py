@@ -30,6 +30,8 @@ class WindowMenus:
         self._add(file_menu, "&Open scene…", self.open_scene_dialog, QKeySequence.StandardKey.Open)
         self._add(file_menu, "&Save scene", self.save_scene, QKeySequence.StandardKey.Save)
         self._add(file_menu, "Save scene &as…", self.save_scene_as_dialog, QKeySequence.StandardKey.SaveAs)
+        self._add(file_menu, "Open &lesson…", self.lessons.open_dialog)
+        self._add(file_menu, "Sa&ve lesson as…", self.lessons.save_dialog)
         self.scenes_menu = file_menu.addMenu("Scenes &gallery")
         self._fill_scenes_menu()
         self.recent_files_menu = file_menu.addMenu("&Recent files")
@@ -93,6 +95,9 @@ class WindowMenus:
         self._add(view_menu, "Reset the &layout", self.reset_layout)
         view_menu.addSeparator()
         self._add(view_menu, "&Present (Esc leaves)", lambda: toggle_presentation(self), "F5")
+
+        self.lessons_menu = menus.addMenu("&Lessons")
+        self.lessons.fill_menu(self.lessons_menu)
 
         help_menu = menus.addMenu("&Help")
         self._add(help_menu, "&Keyboard and mouse", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
