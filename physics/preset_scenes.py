@@ -65,7 +65,7 @@ _SCENES = (
                     "noise of 1e-2, 1e-4 and 1e-8 knocks the others off, in that order: along y the curvature "
                     "is -1, so a push of size sigma grows by 1% a step and needs about ln(1/sigma)/lr steps. "
                     "Each factor 100 less noise adds the same ~460 steps.",
-        note="escapes in order 1e-2, 1e-4, 1e-8, evenly spaced in time: ln(1/sigma)/lr; no noise never leaves",
+        note="escapes in order 1e-2, 1e-4, 1e-8: the wait grows like ln(1/sigma)/lr; no noise never leaves",
         formula="saddle-between-minima",
         balls=(
             _ball("no noise", SKY, "gd", (1.5, 0.0), hyper={"lr": 0.01}),

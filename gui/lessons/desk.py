@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTextEdit,
     QToolBar,
     QVBoxLayout,
@@ -55,6 +56,10 @@ from surfaces.errors import DownhillError
 LESSON_FILTER = "Downhill lessons (*.json);;All files (*)"
 NEXT_KEYS = ("PgDown",)
 PREVIOUS_KEYS = ("PgUp",)
+#: Pixels of the window's width the caption's text does not count on (the toolbar's margins, handle).
+CAPTION_SLACK = 40
+#: The Lesson dock's width when it first shows (pixels): the notes read as paragraphs, not a column.
+NOTES_WIDTH = 340
 
 
 def is_text_field(widget: QWidget | None) -> bool:
@@ -70,6 +75,8 @@ class LessonCaption(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("lessonCaption")
+        # As wide as the toolbar's row (a toolbar gives an expanding widget the room), as tall as the text.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 8)
         layout.setSpacing(2)
@@ -98,7 +105,8 @@ class LessonCaption(QWidget):
     def fit(self, width: int) -> None:
         """Be as tall as the wrapped story needs at ``width`` pixels (a toolbar does not ask)."""
         margins = self.layout().contentsMargins()
-        inner = max(200, width - margins.left() - margins.right())
+        # Some pixels spare for the toolbar's own margins and handle, so the last line is never cut.
+        inner = max(200, width - margins.left() - margins.right() - CAPTION_SLACK)
         height = self.title.sizeHint().height() + margins.top() + margins.bottom() + self.layout().spacing()
         if self.story.isVisibleTo(self):
             height += self.story.heightForWidth(inner)
@@ -398,6 +406,8 @@ class LessonDesk(QObject):
         self.caption.fit(self.window.width() - 24)
         if not self.dock.isVisible():
             self.dock.show()
+            if not self.dock.isFloating():
+                self.window.resizeDocks([self.dock], [NOTES_WIDTH], Qt.Orientation.Horizontal)
 
     def fit_caption(self) -> None:
         """The caption's height for the window's width (call on resize)."""
