@@ -96,9 +96,16 @@ def lr_text(lr: float) -> str:
     return f"{lr:.3g}"
 
 
+#: Names short enough for a ball's legend entry and the board ("Nesterov lr 0.0464"), where the
+#: registry's display name is long; the others are their display name without its parenthesis.
+SHORT_NAMES = {"gd": "GD", "nesterov": "Nesterov", "adaptive-lr": "traingda", "momentum-adaptive-lr": "traingdx",
+               "saddle-free-newton": "Saddle-free Newton", "cg": "CG"}
+
+
 def short_name(spec: OptimizerSpec) -> str:
-    """The display name without its parenthesis: "SGD (torch.optim.SGD)" -> "SGD"."""
-    return spec.display_name.split(" (")[0]
+    """The race's name of an optimiser: SHORT_NAMES, else the display name without its parenthesis
+    ("SGD (torch.optim.SGD)" -> "SGD")."""
+    return SHORT_NAMES.get(spec.name) or spec.display_name.split(" (")[0]
 
 
 def tuning_grid(spec: OptimizerSpec, grid: Sequence[float] = TUNING_GRID) -> tuple[float, ...]:

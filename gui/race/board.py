@@ -1,7 +1,7 @@
 """The finish board: the race's balls ranked live, under the caption that says how each lr was tuned.
 
 A dock panel (gui.window.docks.PANELS, "Race"). Its top line stays for the whole race: "lr tuned
-for each on this surface (grid 1e-4..1, 13 points, loss after 200 steps): Gradient descent 0.464,
+for each on this surface (grid 1e-4..1, 13 points, loss after 200 steps): GD 0.464,
 Adam 0.215, ..." (physics.race.tuning_caption); under it, where the finish line lies, then one row
 per ball: rank, ball (colour swatch and name), steps to reach the line, loss now, regime now. The
 rules (the line, the ranking) are physics.race's: this widget only shows them.
@@ -28,8 +28,19 @@ from physics.race import FINISH_FRACTION, BoardRow, FinishBoard, finish_level
 
 #: Least milliseconds between two updates of the rows while the race runs (four a second).
 UPDATE_INTERVAL_MS = 250
-COLUMNS = ("#", "Ball", "Steps to reach", "Loss", "Regime")
+COLUMNS = ("#", "Ball", "Steps", "Loss", "Regime")
+#: The headers' tooltips: what each column holds.
+COLUMN_TIPS = ("rank: reached first (fewest steps), then the others by their loss now, the diverging last",
+               "the ball: its optimiser and tuned lr", "steps to reach the finish line (— : not yet)",
+               "the loss now", "what the ball is doing now")
 RANK, BALL, STEPS, LOSS, REGIME = range(len(COLUMNS))
+#: The caption stands out from the dock like the views' notes: light text on a dark band.
+CAPTION_STYLE = "QLabel { background: #26282e; color: #f0f0f0; padding: 4px 6px; border-radius: 3px; }"
+TABLE_STYLE = (f"QTableWidget {{ background: {plot_style.BACKGROUND}; color: {plot_style.FOREGROUND}; "
+               "gridline-color: #33363d; } QHeaderView::section { background: #26282e; color: #e8e8e8; "
+               "border: 0; padding: 2px 4px; }")
+#: The rows' font (points): smaller than the read-outs', as a race has up to 32 rows.
+TABLE_POINT_SIZE = 12
 #: What the caption says when the scene is not a race made by Simulation > Race...
 NOT_A_RACE = "Not a tuned race: Simulation > Race… tunes each optimiser's lr on this surface first."
 
@@ -53,31 +64,36 @@ class FinishBoardPanel(QWidget):
         self._race_caption = ""
         self._floor: float | None = None  # the simulation's floor when the scene opened (fixed for the race)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(2, 4, 2, 4)
         self.caption = QLabel(NOT_A_RACE)
         self.caption.setWordWrap(True)
         caption_font = QFont(self.font())
-        caption_font.setPointSize(plot_style.LABEL_POINT_SIZE)
+        caption_font.setPointSize(plot_style.LEGEND_POINT_SIZE + 1)
         caption_font.setBold(True)
         self.caption.setFont(caption_font)
+        self.caption.setStyleSheet(CAPTION_STYLE)
         self.finish = QLabel("")
         self.finish.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
+        # Dark like the plots, where the regimes' colours (gui.palette) are made to read.
+        self.table.setStyleSheet(TABLE_STYLE)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         table_font = QFont(self.font())
-        table_font.setPointSize(plot_style.TABLE_POINT_SIZE)
+        table_font.setPointSize(TABLE_POINT_SIZE)
         self.table.setFont(table_font)
         header = self.table.horizontalHeader()
         # Fixed widths for the numbers (digits changing every update never move a column); the name stretches.
         digits = self.table.fontMetrics()
-        for column, sample in ((RANK, "32"), (STEPS, "1000000"), (LOSS, "−1.23e−10"), (REGIME, "oscillating")):
+        for column, sample in ((RANK, "32"), (STEPS, "10000"), (LOSS, "2.4e−100"), (REGIME, "oscillating")):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(column, max(digits.horizontalAdvance(sample),
-                                                  digits.horizontalAdvance(COLUMNS[column]) // 2) + 24)
+                                                  digits.horizontalAdvance(COLUMNS[column])) + 10)
         header.setSectionResizeMode(BALL, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.caption)
         layout.addWidget(self.finish)
@@ -125,7 +141,7 @@ class FinishBoardPanel(QWidget):
         if self._floor is None:
             self._floor = controller.simulation.floor
         level = finish_level(controller.critical_points, self._floor)
-        self.finish.setText(f"Finish: within {FINISH_FRACTION:g} × (f(start) − f_min) of f_min; f_min = {level.words}")
+        self.finish.setText(f"Finish: f ≤ f_min + {FINISH_FRACTION:g} × (f(start) − f_min); f_min = {level.words}")
         histories = [controller.history(index) for index in range(len(balls))]
         self.rows = self._board.rows([ball.name for ball in balls], histories, level.value)
         table = self.table

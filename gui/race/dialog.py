@@ -50,6 +50,7 @@ from physics.race import (
     tune_learning_rates,
     tuning_caption,
 )
+from physics.scenes import MAX_TEXT
 from surfaces.errors import DownhillError
 
 #: Milliseconds between two looks at the worker's progress.
@@ -264,8 +265,9 @@ class RaceDialog(QDialog):
         live = self.controller.current_scene()
         surface = self.controller.surface
         title = f"Race on {surface.name or ' '.join(surface.text.split())}"[:200]
-        scene = dataclasses.replace(live, title=title, description=caption,
-                                    note="A fair race: each optimiser's lr was tuned on this surface first",
+        # The note is what the status bar shows as the scene opens (at most MAX_TEXT["note"] characters).
+        note = caption if len(caption) <= MAX_TEXT["note"] else "A fair race: each optimiser's lr was tuned here first"
+        scene = dataclasses.replace(live, title=title, description=caption, note=note,
                                     balls=race_balls(tunings, starts, noise))
         race = PreparedRace(scene, caption)
         self.raceReady.emit(race)

@@ -7,7 +7,7 @@ adding a panel is a row here plus the panel's own class.
 
 Layout (at DEFAULT_SIZE, 1600 x 900; a projector is the design target):
 
-    left column (LEFT): Formula above; Balls and Presets as two tabs below it (Balls in front)
+    left column (LEFT): Formula above; Balls, Presets and Race as tabs below it (Balls in front)
     bottom row (BOTTOM), under the whole width: the plots side by side, equal shares of what the
     rows with a width (Read-outs) leave, PANELS_HEIGHT pixels tall.
 
@@ -74,7 +74,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("loss", "loss_panel", "Loss", LossPanel, BOTTOM, plot=True),
     Panel("gradient_norm", "gradient_norm_panel", "Gradient norm", GradientPanel, BOTTOM, plot=True),
     Panel("readout", "readout_panel", "Read-outs", ReadoutPanel, BOTTOM, width=400, least_width=300),
-    Panel("race", "race_board", "Race", FinishBoardPanel, BOTTOM, tab_of="readout"),
+    Panel("race", "race_board", "Race", FinishBoardPanel, LEFT, tab_of="balls"),
 )
 #: Height of the row of panels under the views (pixels): at 900 pixels the editors on the left
 #: keep room for the formula and most of a ball's settings. Never less than the plots need

@@ -108,7 +108,7 @@ def test_an_optimiser_without_an_lr_is_not_tuned_and_races_on_its_own_rule(quadr
     assert damped.chosen is None and damped.lrs == () and "not tuned" in damped.note
     balls = race_balls((gd, damped), [(1.0, 1.0)])
     assert balls[1].name == "Damped Newton" and balls[1].hyperparameters == ()
-    assert balls[0].hyperparameters == (("lr", gd.chosen),) and balls[0].name == f"Gradient descent lr {gd.chosen:.3g}"
+    assert balls[0].hyperparameters == (("lr", gd.chosen),) and balls[0].name == f"GD lr {gd.chosen:.3g}"
     assert "Damped Newton (no lr: not tuned)" in tuning_caption((gd, damped))
 
 
@@ -116,7 +116,7 @@ def test_the_race_has_a_ball_per_optimiser_per_start_coloured_by_optimiser(quadr
     tunings = tune_learning_rates(quadratic, ["gd", "adam"], [(1.0, 1.0)], steps=20)
     starts = spread_starts(quadratic, (1.0, 1.0), 3, 0.5, seed=3)
     balls = race_balls(tunings, starts, NoiseSettings(sigma=0.1))
-    assert [ball.name for ball in balls][:3] == [f"Gradient descent lr {tunings[0].chosen:.3g}" + tail
+    assert [ball.name for ball in balls][:3] == [f"GD lr {tunings[0].chosen:.3g}" + tail
                                                  for tail in ("", " #2", " #3")]
     assert [ball.color for ball in balls] == [PALETTE[0]] * 3 + [PALETTE[1]] * 3
     assert [ball.start for ball in balls] == list(starts) * 2
@@ -205,14 +205,14 @@ def test_the_race_command_prints_the_tuning_and_the_board(capsys: pytest.Capture
     assert status == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == ("lr tuned for each on this surface (grid 1e-4..1, 13 points, loss after 200 steps): "
-                        "Gradient descent 0.464, Damped Newton (no lr: not tuned)")
+                        "GD 0.464, Damped Newton (no lr: not tuned)")
     chosen = [line for line in lines if line.endswith(" *")]
     assert len(chosen) == 1 and chosen[0].split()[-3] == "0.464"
     assert sum("diverged" in line for line in lines) == 1  # lr = 1 > 2 / 3.3
     board = lines[lines.index(next(line for line in lines if line.startswith("Finish board"))) + 2:]
     assert [row.split()[0] for row in board] == ["1", "2"]
     assert "Damped Newton" in board[0]  # Newton's step lands on the minimum of a quadratic at once
-    assert "Gradient descent lr 0.464" in board[1] and board[1].split()[-1] == "minimum"
+    assert "GD lr 0.464" in board[1] and board[1].split()[-1] == "minimum"
 
 
 @pytest.mark.parametrize(("arguments", "words"), [

@@ -57,7 +57,7 @@ def test_the_race_dialog_tunes_loads_the_race_and_the_board_ranks_it(qtbot, cont
         expected = tune_learning_rates(controller.surface, ["gd", "adam"], [(1.0, 1.0)], seed=controller.seed)
         gd, adam = expected
         assert gd.chosen == min(TUNING_GRID, key=lambda lr: abs(lr - 2 / 4.3))  # 0.464
-        assert [ball.name for ball in controller.balls] == ["Gradient descent lr 0.464", f"Adam lr {adam.chosen:.3g}"]
+        assert [ball.name for ball in controller.balls] == ["GD lr 0.464", f"Adam lr {adam.chosen:.3g}"]
         assert [dict(ball.hyperparameters)["lr"] for ball in controller.balls] == [gd.chosen, adam.chosen]
         assert controller.step_index == 0 and not controller.playing
         caption = tuning_caption(expected)
