@@ -8,6 +8,7 @@
     python main.py run ...                 CSV telemetry of a run (see README)
     python main.py export ...              render a clip
     python main.py figure ...              draw a still (SVG, PDF or PNG)
+    python main.py race ...                tune each optimiser's lr on a surface, race them, print the board
 
 Exit status: 0 when done (also when the reader of the output stops early, as with ``| head``);
 2 with a one-line message for a bad argument or formula, or an output that cannot be written;

@@ -43,6 +43,8 @@ COMMANDS = {
     "run swarm": ["run", "--surface", "x^2 - y^2", "--optimizer", "sgd", "--noise", "0.1", "--particles", "50",
                   "--start", "0.1,0.1", "--steps", "300"],
     "run scene": ["run", "--scene", "saddle-noise", "--steps", "300"],
+    "race": ["race", "--surface", "x^2 + 3y^2", "--optimizers", "gd,adam", "--start", "1,1", "--steps", "100",
+             "--tune-steps", "20"],
 }
 #: Runs long enough (minutes) to be interrupted after their first rows, with their CSV headers.
 LONG_RUNS = {
