@@ -71,6 +71,7 @@ class ExplainerCard(QtWidgets.QFrame):
         for widget in (self.title, self.kind, self.sentence, self.numbers, self.squares, self.notes, self.hint):
             layout.addWidget(widget)
         self._font_scale = 1.0
+        self._text_scale = 1.0
         self._font_sizes = {label: (label.font().pointSizeF(), label.font().bold())
                             for label in self.findChildren(QtWidgets.QLabel)}
         self._theme = ""
@@ -172,14 +173,20 @@ class ExplainerCard(QtWidgets.QFrame):
                 break
         self.setFixedHeight(int(min(height, max_height)))
 
+    def set_text_scale(self, scale: float) -> None:
+        """The type's size, as a multiple of its normal size (for a presentation's Ctrl + / Ctrl -)."""
+        self._text_scale = max(0.5, min(3.0, float(scale)))
+        self._font_scale = -1.0   # apply at the next fit
+
     def _scale_fonts(self, scale: float) -> None:
         if scale == self._font_scale:
             return
         self._font_scale = scale
         for label, (points, _bold) in self._font_sizes.items():
             font = QtGui.QFont(label.font())
-            font.setPointSizeF(points * scale)
+            font.setPointSizeF(points * scale * self._text_scale)
             label.setFont(font)
+        self.squares.set_point_size(round(NOTE_POINTS * scale * self._text_scale))
 
     def place(self, plot_area: QtCore.QRectF, map_rect: QtCore.QRectF, bounds: QtCore.QRectF,
               avoid: list[QtCore.QPointF]) -> str:
@@ -193,15 +200,16 @@ class ExplainerCard(QtWidgets.QFrame):
         covers at most OVERLAY_SHARE of the area; otherwise beside the map (left, then right) when
         the window has room; otherwise the corner that hides least.
         """
-        width = int(min(MAX_WIDTH, max(MIN_WIDTH, WIDTH_FRACTION * plot_area.width())))
+        least, most = MIN_WIDTH * self._text_scale, MAX_WIDTH * self._text_scale
+        width = int(min(most, max(least, WIDTH_FRACTION * plot_area.width())))
         self.fit(width, int(plot_area.height() - 2 * MARGIN))
         corners = self._corners(plot_area)
         costs = {name: _cost(rect, avoid) for name, rect in corners.items()}
         small = self.width() * self.height() <= OVERLAY_SHARE * plot_area.width() * plot_area.height()
         choice = min(costs, key=costs.get)   # dicts keep order: top-right first on a tie
         if not (small and costs[choice] == 0):
-            beside_width = int(min(MAX_WIDTH, max(MIN_WIDTH, 0.9 * max(map_rect.left() - bounds.left(),
-                                                                       bounds.right() - map_rect.right()))))
+            beside_width = int(min(most, max(least, 0.9 * max(map_rect.left() - bounds.left(),
+                                                              bounds.right() - map_rect.right()))))
             self.fit(beside_width, int(bounds.height() - 2 * MARGIN))
             top = max(bounds.top() + MARGIN, min(map_rect.top() + MARGIN, bounds.bottom() - self.height() - MARGIN))
             left_room = map_rect.left() - bounds.left()

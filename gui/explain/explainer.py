@@ -100,6 +100,7 @@ class ExplainerController(QObject):
         self._error = ""
         self._picture: Picture | None = None
         self._disabled: list[QAction] = []
+        self._detached = False
 
         self.action = QAction(MENU_TEXT, window)
         self.action.setCheckable(True)
@@ -219,6 +220,40 @@ class ExplainerController(QObject):
         self._hide_map_arrows(False)
         self.action.setChecked(False)
         self.openedChanged.emit(False)
+
+    def detach(self) -> None:
+        """Take the explainer off its window (the map is going away): closed, its keys and card removed,
+        its items taken off the map, no longer listening to the controller. Safe to call twice."""
+        if self._detached:
+            return
+        self._detached = True
+        self.close()
+        controller, view_box = self.controller, self.map.view_box
+        for signal, slot in ((controller.stepped, self._on_model_changed),
+                             (controller.ballsChanged, self._on_model_changed),
+                             (controller.surfaceChanged, self._on_model_changed),
+                             (controller.playingChanged, self._on_playing_changed),
+                             (controller.selectionChanged, self._on_selection_changed),
+                             (view_box.sigRangeChanged, self._on_view_changed),
+                             (view_box.sigResized, self._on_view_changed)):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass  # already gone with its object
+        for action in (self.action, *self._keys.values()):
+            self.window.removeAction(action)
+            action.deleteLater()
+        self.overlay.remove()
+        self.card.deleteLater()
+        self.deleteLater()
+
+    def set_text_scale(self, scale: float) -> None:
+        """Make the card's type ``scale`` times its normal size (a presentation's Ctrl + / Ctrl -)."""
+        self.card.set_text_scale(scale)
+        if self._open and self._explanation is not None:
+            self._render()
+        elif self._open:
+            self._place_card()
 
     def next_part(self) -> None:
         """Right: the next part; on the last part, take the step (and explain the next update)."""
@@ -354,7 +389,7 @@ class ExplainerController(QObject):
         if explanation.particle == 0 and self._is_swarm():
             notes.append(f"A swarm: particle 0 of {self.controller.balls[self._ball].particles} is explained.")
         if part.scale_note:
-            notes.append(part.scale_note[:1].upper() + part.scale_note[1:])
+            notes.append(f"Arrow: {part.scale_note}")
         notes += picture.notes
         self.card.set_theme(self._theme())
         self.card.show_part(self._header(), f"part {self._index + 1} of {len(parts)}", part.title, kind,

@@ -148,20 +148,27 @@ def clip_segment(tail: np.ndarray, tip: np.ndarray, lo: np.ndarray, hi: np.ndarr
 
 
 def draw_arrow(tail: np.ndarray, vector: np.ndarray, factor: float, pixel: tuple[float, float],
-               view: tuple[np.ndarray, np.ndarray], own_minimum: float = 0.0) -> Drawn:
+               view: tuple[np.ndarray, np.ndarray], own_minimum: float = 0.0, shrink: bool = False) -> Drawn:
     """The arrow from ``tail`` along ``factor * vector``, clipped to the view.
 
     Args:
         tail: (2,) where it starts (data units); vector: (2,) its true vector (position units).
         factor: the picture's factor; own_minimum: pixels below which this arrow gets a larger
             factor of its own (the 1-2-5 number that reaches it; 0: none).
+        shrink: a factor above 1 that would carry the arrow out of the view is lowered to the largest
+            1-2-5 number that keeps it in (at least 1: a true length is never shortened).
         pixel: a pixel's size in data units (dx, dy); view: (lo, hi) corners of the visible rectangle.
     """
     vector = np.asarray(vector, dtype=float)
     true_length = float(math.hypot(vector[0], vector[1]))
-    drawn = pixel_length(factor * vector, pixel)
     tail = np.asarray(tail, dtype=float)
     lo, hi = view
+    if shrink and factor > 1:
+        room = room_towards(tail, vector, pixel, view)
+        true_pixels = pixel_length(vector, pixel)
+        if true_pixels > 0 and factor * true_pixels > room:
+            factor = nice_factor_below(room / true_pixels)
+    drawn = pixel_length(factor * vector, pixel)
     if own_minimum > 0 and 0 < drawn < own_minimum:
         factor = factor * magnification(drawn, own_minimum, room_towards(tail, vector, pixel, view))
     tip = tail + factor * vector

@@ -109,6 +109,13 @@ class ExplainerOverlay:
         self.points.hide()
         self._set_labels([])
 
+    def remove(self) -> None:
+        """Take every item off the map (the explainer is detached)."""
+        plot = self.map.plot_item
+        for item in (*self.layers, self.points, *self._labels):
+            plot.removeItem(item)
+        self._labels, self._labels_shown = [], 0
+
     @property
     def labels(self) -> list[str]:
         """The words shown on the map now (arrow heads, markers, lines), in drawing order."""
@@ -171,7 +178,7 @@ class ExplainerOverlay:
                 layer = self.step_layer
             else:
                 current = draw_arrow(np.asarray(part.origin, float), part.vector, factor, pixel, view,
-                                     MIN_CURRENT_PIXELS)
+                                     MIN_CURRENT_PIXELS, shrink=True)
                 layer = self.context_layer
             if current.visible:
                 self._set(layer, [(*current.tail, *current.tip)])
@@ -188,7 +195,7 @@ class ExplainerOverlay:
         if factor > 1 and (current is None or not current.visible):
             notes.insert(0, f"The arrows are drawn {factor:,.0f}x longer than the true steps.")
 
-        self._draw_points(part, view, pixel, labels)
+        self._draw_points(part, view, pixel, labels, position, factor)
         self._draw_directions(part, eigen_signs, pixel, view, labels)
         self._label(labels, pixel, view)
         return Picture(factor, current, tuple(notes))
@@ -203,7 +210,9 @@ class ExplainerOverlay:
         layer.set_ends(np.array(ends, dtype=float).reshape(-1, 4))
         layer.setVisible(bool(ends))
 
-    def _draw_points(self, part: Part, view, pixel, labels: list) -> None:
+    def _draw_points(self, part: Part, view, pixel, labels: list, position: np.ndarray, factor: float) -> None:
+        """The part's points as labelled markers; in a magnified picture they are magnified about the
+        ball like the arrows (a line search's trials stay on its direction's arrow)."""
         if part.points is None or not len(part.points):
             self.points.setData([], [])
             self.points.hide()
@@ -211,14 +220,15 @@ class ExplainerOverlay:
         lo, hi = view
         margin = 14 * np.asarray(pixel)
         spots = []
-        for row, point in enumerate(np.asarray(part.points, dtype=float).reshape(-1, 2)):
-            if not np.isfinite(point).all():
+        for row, true_point in enumerate(np.asarray(part.points, dtype=float).reshape(-1, 2)):
+            if not np.isfinite(true_point).all():
                 continue
-            word = part.point_labels[row] if row < len(part.point_labels) else f"point {row + 1}"
+            point = position + factor * (true_point - position)
+            word = _short(part.point_labels[row] if row < len(part.point_labels) else f"point {row + 1}")
             inside = bool((point >= lo).all() and (point <= hi).all())
             shown = np.clip(point, lo + margin, hi - margin) if not inside else point
             if not inside:
-                word = f"{word} (off the view, at ({point[0]:.3g}, {point[1]:.3g}))"
+                word = f"{word} (off the view, at ({true_point[0]:.3g}, {true_point[1]:.3g}))"
             spots.append({"pos": tuple(shown), "symbol": _point_symbol(word)})
             labels.append((word, shown, shown, 1.0))
         self.points.setData(spots)
@@ -258,14 +268,25 @@ class ExplainerOverlay:
             # Beyond the tip, on the side the arrow points to (data y grows upwards on the map) ...
             anchor_x = 0.5 if abs(unit[0]) < 0.35 else (0.0 if unit[0] > 0 else 1.0)
             anchor_y = 0.5 if abs(unit[1]) < 0.35 else (1.0 if unit[1] > 0 else 0.0)
-            offset = unit * 10.0 if length > 0 else np.array([12.0, 0.0])
+            wide = QtGui.QFontMetrics(item.textItem.font()).horizontalAdvance(word) + 16
+            if length == 0:
+                # A marker: the word beside it, on the side with room (never on the marker).
+                right_room, left_room = (hi[0] - tip[0]) / size[0], (tip[0] - lo[0]) / size[0]
+                if right_room >= wide + 16 or left_room < wide + 16 <= right_room:
+                    unit, anchor_x, anchor_y = np.array([1.0, 0.0]), 0.0, 0.5
+                elif left_room >= wide + 16:
+                    unit, anchor_x, anchor_y = np.array([-1.0, 0.0]), 1.0, 0.5
+                else:   # no room either side: under it
+                    unit, anchor_x, anchor_y = np.array([0.0, -1.0]), 0.5, 0.0
+                offset = unit * 16.0
+            else:
+                offset = unit * 10.0
             where = np.asarray(tip, float) + offset * size
             # ... but inside the view: near an edge the word turns back towards the middle.
             near_lo, near_hi = (where - lo) / size, (hi - where) / size
-            wide = QtGui.QFontMetrics(item.textItem.font()).horizontalAdvance(word) + 16
-            if near_hi[0] < wide * (1.0 - anchor_x):
+            if length > 0 and near_hi[0] < wide * (1.0 - anchor_x):
                 anchor_x = 1.0 if near_lo[0] >= wide else 0.5
-            elif near_lo[0] < wide * anchor_x:
+            elif length > 0 and near_lo[0] < wide * anchor_x:
                 anchor_x = 0.0 if near_hi[0] >= wide else 0.5
             if near_hi[1] < 40:
                 anchor_y = 0.0
@@ -313,6 +334,16 @@ def _length_notes(drawn: Drawn) -> list[str]:
     if not drawn.visible:
         notes.append("Outside the view: zoom out (or reset the view) to see it.")
     return notes
+
+
+def _short(word: str, limit: int = 30) -> str:
+    """A marker's word kept short on the map (the card has the whole sentence): cut before a
+    parenthesis, then with an ellipsis."""
+    if len(word) > limit and " (" in word:
+        word = word.split(" (", 1)[0]
+    if len(word) > limit and ":" in word:
+        word = word.split(":", 1)[0]
+    return word if len(word) <= limit else word[: limit - 1].rstrip() + "…"
 
 
 def _point_symbol(word: str) -> str:

@@ -37,6 +37,11 @@ class MomentSquares(QtWidgets.QWidget):
         self.setVisible(bool(self._rows))
         self.update()
 
+    def set_point_size(self, points: int) -> None:
+        self._point_size = max(6, int(points))
+        self.setFixedHeight(self._row_height() * len(self._rows))
+        self.update()
+
     def set_text_color(self, color: str) -> None:
         self._text = QtGui.QColor(color)
         self.update()
