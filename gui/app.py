@@ -187,7 +187,7 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
         if screenshot_path is not None:
             QTimer.singleShot(0, after_the_first_frame)
             return _take_screenshot(application, window, controller, screenshot_path)
-        window.restore_layout()
+        window.restore_layout(keep_scene_speed=scene is not None)
         if scene is None:
             window.restore_last_formula()
         elif Path(scene_argument).is_file():

@@ -292,8 +292,9 @@ class MainWindow(DockLayout, ViewsCentre, WindowMenus, ViewSync, SceneFiles, Cra
             self.show_message(str(error), error=True)
 
     # -- settings ------------------------------------------------------------------------------
-    def restore_layout(self) -> None:
-        """Window geometry, docks, splitter and overlays as they were at the last clean exit."""
+    def restore_layout(self, keep_scene_speed: bool = False) -> None:
+        """Window geometry, docks, splitter and overlays as they were at the last clean exit; the
+        last session's speed too, unless ``keep_scene_speed`` (a scene given at start plays at its own pace)."""
         if not self.remember_layout:
             return
         geometry = self.settings.window_geometry()
@@ -307,7 +308,8 @@ class MainWindow(DockLayout, ViewsCentre, WindowMenus, ViewSync, SceneFiles, Cra
             self.splitter.restoreState(splitter)
         self.fit_to_screen()  # saved on another (larger) screen, perhaps
         unchanged = not self.has_unsaved_changes()
-        self.controller.set_speed(self.settings.speed(self.controller.speed))
+        if not keep_scene_speed:
+            self.controller.set_speed(self.settings.speed(self.controller.speed))
         if unchanged:
             self._mark_saved()  # the last session's speed is a preference, not an edit of this scene
         self.formula_editor.set_typeset_shown(self.settings.typeset_shown())

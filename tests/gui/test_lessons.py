@@ -153,3 +153,20 @@ def test_save_lesson_as_offers_to_put_the_edited_scene_into_the_lesson(qtbot, ac
 
 def test_the_lesson_panels_are_the_windows_panels() -> None:
     assert set(PANEL_NAMES) <= {panel.name for panel in PANELS}
+
+
+def test_a_scene_given_at_start_keeps_its_own_speed(qtbot, tmp_path: Path, controller) -> None:
+    from PyQt6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    from gui.persistence import AppSettings
+
+    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings.set_speed(20)  # the last session's speed
+    controller.session.apply_scene(PRESET_SCENES["plateau-trap"], PRESET_SCENES["plateau-trap"].surface())
+    window = MainWindow(controller, settings)
+    qtbot.addWidget(window)
+    window.restore_layout(keep_scene_speed=True)  # what the app does for `main.py --scene NAME`
+    assert controller.speed == PRESET_SCENES["plateau-trap"].speed == 3 and not window.has_unsaved_changes()
+    window.restore_layout()  # no scene given: the last session's speed, as before
+    assert controller.speed == 20
