@@ -55,7 +55,8 @@ class CheatSheet(QFrame):
         font = QFont(self.label.font())
         font.setPointSizeF(SHEET_POINTS * scale)
         self.label.setFont(font)
-        self.place()
+        if self.isVisible():  # (laying the table out costs tens of milliseconds: only when shown)
+            self.place()
 
     def place(self) -> None:
         parent = self.parentWidget()
@@ -100,7 +101,8 @@ class KeyHints(QLabel):
         font = QFont(self.font())
         font.setPointSizeF(HINT_POINTS * scale)
         self.setFont(font)
-        self.place()
+        if self.isVisible():
+            self.place()
 
     def place(self) -> None:
         """Centred, just above ``bottom()`` (pixels from the window's top: the badges' top, never over them)."""

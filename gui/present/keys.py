@@ -100,6 +100,12 @@ def cheat_sheet_rows() -> list[tuple[str, str]]:
     return rows
 
 
+def help_rows() -> list[tuple[str, str]]:
+    """Rows for Help > Keyboard and mouse: F5, then each key as it works while presenting."""
+    return [("F5", "presentation mode (View > Present): full screen, only the views; Esc leaves"),
+            *((f"{keys}  (presenting)", words) for keys, words in cheat_sheet_rows())]
+
+
 def markdown_table() -> str:
     """The key table as Markdown, for the README (``python -m gui.present.keys``)."""
     lines = ["| Key | In presentation mode |", "|---|---|", "| F5 (View > Present) | enter presentation mode |"]

@@ -1,8 +1,8 @@
 """Presentation mode's two themes, light (the default: dark themes wash out on projectors) and dark.
 
 The colours are the export's (gui.export.annotations.THEMES), applied the export's way
-(gui.export.render.apply_theme) to freshly built views and panels: switching theme rebuilds the
-stage, so "dark" is simply the app's own look and nothing has to be undone.
+(gui.export.render.apply_theme); "dark" is the app's own look, put back on the views kept across
+a switch (the panels are built again: their balls' colours change, below).
 
 Ball colours on the light theme. The palette (physics.balls.PALETTE) is Okabe & Ito's, made for
 white paper, with white standing in for its black on the app's dark views. On a white plot a
@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QLabel, QWidget
 
 from gui.export.annotations import THEMES, Theme
@@ -62,15 +63,74 @@ class RecolouredLink:
 
 
 def theme_stage(root: QWidget, theme: Theme) -> None:
-    """Colour freshly built views and panels under ``root`` for ``theme`` (nothing for the dark one).
+    """Colour the views and panels under ``root`` for ``theme``, either way.
 
-    The export's apply_theme does the plots and the 3D view; the panels' legend strips (rich-text
-    labels in the dark plot colours) are done here, again whenever they are refilled.
+    The export's apply_theme does the plots and the 3D view (for the light theme); what it changes
+    is noted first (:func:`_remember_dark`), so that the dark theme puts it back on widgets kept
+    across a switch (the views: building them again costs a good part of a second). The panels'
+    legend strips (rich-text labels in the dark plot colours) are done here, again whenever they
+    are refilled.
     """
+    _remember_dark(root)
     if theme.name == "dark":
+        _restore_dark(root)
         return
     apply_theme(root, theme)
     recolour_labels(root, theme)
+
+
+def _views(root: QWidget) -> list:
+    return [root, *root.findChildren(QWidget)]
+
+
+def _remember_dark(root: QWidget) -> None:
+    """Note, once per widget and item, the colours apply_theme changes (they are the dark theme's)."""
+    import pyqtgraph as pg
+
+    from gui.views.gl_widget import LabelledGLView
+
+    for view in root.findChildren(pg.GraphicsView):
+        if not hasattr(view, "_present_dark"):
+            view._present_dark = QColor(view.backgroundBrush().color())
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem) and not hasattr(item, "_present_dark"):
+                item._present_dark = (QPen(item.pen()), QPen(item.textPen()))
+            elif isinstance(item, pg.LegendItem) and not hasattr(item, "_present_dark"):
+                item._present_dark = item.opts.get("labelTextColor")
+    for view in root.findChildren(LabelledGLView):
+        if not hasattr(view, "_present_dark"):
+            view._present_dark = (QColor.fromRgbF(*view.opts["bgcolor"]), QColor(view.labels._color))
+    for widget in _views(root):
+        for name in ("grid_item", "axes_item"):
+            item = getattr(widget, name, None)
+            if item is not None and hasattr(item, "setData") and not hasattr(item, "_present_dark"):
+                item._present_dark = item.color
+
+
+def _restore_dark(root: QWidget) -> None:
+    """Put back what _remember_dark noted."""
+    import pyqtgraph as pg
+
+    from gui.views.gl_widget import LabelledGLView
+
+    for view in root.findChildren(pg.GraphicsView):
+        view.setBackground(view._present_dark)
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                item.setPen(item._present_dark[0])
+                item.setTextPen(item._present_dark[1])
+            elif isinstance(item, pg.LegendItem) and item._present_dark is not None:
+                item.setLabelTextColor(item._present_dark)
+                for _sample, label in item.items:
+                    label.setText(label.text, color=item._present_dark)
+    for view in root.findChildren(LabelledGLView):
+        view.setBackgroundColor(view._present_dark[0])
+        view.labels._color = QColor(view._present_dark[1])
+    for widget in _views(root):
+        for name in ("grid_item", "axes_item"):
+            item = getattr(widget, name, None)
+            if item is not None and hasattr(item, "_present_dark"):
+                item.setData(color=item._present_dark)
 
 
 def recolour_labels(root: QWidget, theme: Theme) -> None:

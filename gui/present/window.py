@@ -168,31 +168,46 @@ class PresentationWindow(QWidget):
         return (names or DEFAULT_PANELS)[:MAX_PANELS]
 
     def _build_stage(self, force: bool = False) -> None:
-        """Build the views and panels the scene asks for (again only if they or the theme changed)."""
+        """Build the views and panels the scene asks for (again only if they or the theme changed).
+
+        Views the new stage shows too are kept (moved over): a theme switch builds only the panels.
+        """
         layout = self.controller.view.layout
         key = (layout, self.wanted_panels(), self.theme)
         if key == self._stage_key and not force:
             self._apply_overlays()
             return
         self._stage_key = key
+        wants_3d = layout in ("both", "3d") and _gl_ok()
+        wants_map = layout in ("both", "2d") or (layout == "3d" and not wants_3d)
+        view3d = self.view3d if wants_3d else None
+        map_view = self.map_view if wants_map else None
+        for kept in (view3d, map_view):
+            if kept is not None:
+                kept.setParent(None)  # out of the old stage, which goes
+        if map_view is None:
+            self._detach_explainer()
         if self.stage is not None:
             self.outer.removeWidget(self.stage)
             self.stage.hide()
             self.stage.deleteLater()
-        self.map_view = self.view3d = None
         views = QHBoxLayout()
         views.setSpacing(6)
-        if layout in ("both", "3d") and _gl_ok():
+        if wants_3d and view3d is None:
             from gui.views.landscape3d import Landscape3DView
 
-            self.view3d = Landscape3DView(self.controller)
-            views.addWidget(self.view3d, 1)
-        if layout in ("both", "2d") or (layout == "3d" and self.view3d is None):
+            view3d = Landscape3DView(self.controller)
+        if wants_map and map_view is None:
             from gui.views.contour_map import ContourMapView
 
-            self.map_view = ContourMapView(self.controller)
-            self.map_view.startDragged.connect(self.main._on_start_dragged)
-            views.addWidget(self.map_view, 1)
+            map_view = ContourMapView(self.controller)
+            map_view.startDragged.connect(self.main._on_start_dragged)
+            map_view.set_presentation_scale(self.scale)
+            self.explainer = _attach_explainer(self, map_view, self.controller)
+        self.view3d, self.map_view = view3d, map_view
+        for view in (view3d, map_view):
+            if view is not None:
+                views.addWidget(view, 1)
         link = RecolouredLink(self.controller, self.theme)
         self.panels = {name: _PANELS[name].widget(link) for name in self.wanted_panels()}
         two_views = views.count() > 1
@@ -204,15 +219,11 @@ class PresentationWindow(QWidget):
             row.addWidget(widget, 1)
         views.setContentsMargins(0, 0, 0, 0)
         stage = self.stage = ShareBox(views, row if self.panels else None,
-                                        PANEL_SHARE if two_views else PANEL_SHARE_BESIDE, vertical=two_views)
+                                      PANEL_SHARE if two_views else PANEL_SHARE_BESIDE, vertical=two_views)
         stage.setObjectName("presentStage")
         self.outer.insertWidget(2, stage, 1)
         theme_stage(stage, THEMES[self.theme])
         self._apply_overlays()
-        self._detach_explainer()
-        if self.map_view is not None:
-            self.map_view.set_presentation_scale(self.scale)
-            self.explainer = _attach_explainer(self, self.map_view, self.controller)
         for widget in self.panels.values():
             scale_text(widget, self.scale)
         if self.isVisible():
@@ -237,7 +248,8 @@ class PresentationWindow(QWidget):
             return
         view = self.controller.view
         for name in OVERLAY_NAMES:
-            self.map_view.set_overlay(name, view.overlay(name))
+            if self.map_view.overlay(name) != view.overlay(name):  # each switch redraws the map's legend
+                self.map_view.set_overlay(name, view.overlay(name))
 
     # -- what the bands show -------------------------------------------------------------------
     def ball_lines(self) -> list[BallLine]:
@@ -385,8 +397,9 @@ class PresentationWindow(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        self.cheat_sheet.place()
-        self.key_hints.place()
+        for overlay in (self.cheat_sheet, self.key_hints):
+            if overlay.isVisible():
+                overlay.place()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self._covered_views:

@@ -1,9 +1,10 @@
-"""The Help menu's dialogs: the keys and gestures (from gui.transport.SHORTCUTS), and About."""
+"""The Help menu's dialogs: the keys and gestures (gui.transport.SHORTCUTS, then gui.present.keys), and About."""
 
 from __future__ import annotations
 
 from PyQt6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QTableWidget, QTableWidgetItem, QVBoxLayout
 
+from gui.present.keys import help_rows
 from gui.transport import SHORTCUTS
 
 
@@ -13,10 +14,11 @@ class HelpDialogs:
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)
         dialog.setWindowTitle("Keyboard and mouse")
-        table = QTableWidget(len(SHORTCUTS), 2, dialog)
+        rows = (*SHORTCUTS, *help_rows())  # then presentation mode's keys (gui.present.keys)
+        table = QTableWidget(len(rows), 2, dialog)
         table.setHorizontalHeaderLabels(["Key or gesture", "What it does"])
         table.verticalHeader().hide()
-        for row, (key, meaning) in enumerate(SHORTCUTS):
+        for row, (key, meaning) in enumerate(rows):
             table.setItem(row, 0, QTableWidgetItem(key))
             table.setItem(row, 1, QTableWidgetItem(meaning))
         table.resizeColumnsToContents()

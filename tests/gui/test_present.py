@@ -284,9 +284,17 @@ def test_t_switches_between_the_light_and_dark_themes(qtbot, presenting):
         return widget.findChildren(pg.GraphicsView)[0].backgroundBrush().color().name()
 
     assert background(p.panels["loss"]) == "#ffffff"
+    assert background(p.map_view) == "#ffffff"
+    map_view = p.map_view
     qtbot.keyClick(p, Qt.Key.Key_T)
     assert p.theme == "dark"
     assert background(p.panels["loss"]) != "#ffffff"
+    # The map is kept across the switch and given back the window's own dark look.
+    assert p.map_view is map_view
+    assert background(p.map_view) == background(p.main.map_view)
+    axis = p.map_view.plot_item.getAxis("bottom")
+    main_axis = p.main.map_view.plot_item.getAxis("bottom")
+    assert axis.textPen().color().name() == main_axis.textPen().color().name()
     assert p.map_view.overlay("trails") == p.controller.view.overlay("trails")
     qtbot.keyClick(p, Qt.Key.Key_T)
     assert p.theme == "light"
