@@ -21,9 +21,10 @@ standard error): ``note TEXT`` (an adjustment, such as a size rounded to even), 
 TOTAL`` (frames encoded; first ``progress 0 TOTAL`` once the length is known), then ``done PATH``
 (exit status 0) or ``error MESSAGE`` (exit status 1; 2 for a job file that cannot be read).
 
-The child runs at a lower priority (:data:`CHILD_NICENESS`): on a machine with one or two
-free cores the window's thread comes first. ``--watch-stdin``: the dialog holds the child's standard input open; when it closes (the app
-died), the child removes its work directory and exits, so no orphan goes on rendering.
+The child runs at a lower priority (:data:`CHILD_NICENESS`): on a machine with one or two free
+cores the window's thread comes first. ``--watch-stdin``: the dialog holds the child's standard
+input open; when it closes (the app died), the child removes its work directory and exits, so
+no orphan goes on rendering.
 """
 
 from __future__ import annotations
