@@ -111,7 +111,10 @@ def rmsprop_terms(grads: np.ndarray, state: RMSpropState | RMSpropMomentumState,
     if momentum > 0.0:
         decay = momentum * state.momentum_buffer
         buffer = decay + normalised
-        return ((("momentum_decay", -lr * decay), ("momentum_add", -lr * normalised)),
+        # (both are this function's own arrays, done with once the buffer is made: scaled in place)
+        decay *= -lr
+        normalised *= -lr
+        return ((("momentum_decay", decay), ("momentum_add", normalised)),
                 RMSpropMomentumState(square_avg, grad_avg, buffer))
     return (("step", -lr * normalised),), RMSpropState(square_avg, grad_avg)
 

@@ -151,15 +151,23 @@ def sgd_terms(grads: np.ndarray, state: PlainState | MomentumState, params: np.n
     if weight_decay != 0.0:
         g = g + weight_decay * as_points(params)
     started = state.step > 0
-    decay = select_rows(started, momentum * state.momentum_buffer, 0.0)
-    add = select_rows(started, (1.0 - dampening) * g, g)
-    buffer = select_rows(started, momentum * state.momentum_buffer + (1.0 - dampening) * g, g)
+    if started.all():  # (the usual case, in as few passes as the product form: a swarm steps on it)
+        decay = momentum * state.momentum_buffer
+        add = g if dampening == 0.0 else (1.0 - dampening) * g
+        buffer = decay + add
+    else:  # the first step (b_1 = g, no dampening), or particles restarted beside running ones
+        decay = select_rows(started, momentum * state.momentum_buffer, 0.0)
+        add = select_rows(started, (1.0 - dampening) * g, g)
+        buffer = select_rows(started, decay + add, g)
     new_state = MomentumState(buffer, state.step + 1)
+    # (``decay`` is this function's own array, no longer needed once the buffer is made: scaled in
+    # place, the same numbers as a new product, one array fewer for a swarm's step to allocate)
     if nesterov:
         factor = -lr * momentum
-        return (("momentum_decay", factor * decay), ("momentum_add", factor * add),
-                ("lookahead", -lr * g)), new_state
-    return (("momentum_decay", -lr * decay), ("momentum_add", -lr * add)), new_state
+        decay *= factor
+        return (("momentum_decay", decay), ("momentum_add", factor * add), ("lookahead", -lr * g)), new_state
+    decay *= -lr
+    return (("momentum_decay", decay), ("momentum_add", -lr * add)), new_state
 
 
 def stability_factor(settings: Mapping[str, Any]) -> float:
