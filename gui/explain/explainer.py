@@ -247,8 +247,14 @@ class ExplainerController(QObject):
         self.card.deleteLater()
         self.deleteLater()
 
+    def set_scale(self, scale: float) -> None:
+        """Draw everything ``scale`` times its normal size: the card's type, the arrows, markers and
+        words on the map (a presentation's scale, its Ctrl + / Ctrl -)."""
+        self.overlay.set_scale(scale)
+        self.set_text_scale(scale)
+
     def set_text_scale(self, scale: float) -> None:
-        """Make the card's type ``scale`` times its normal size (a presentation's Ctrl + / Ctrl -)."""
+        """Make the card's type ``scale`` times its normal size."""
         self.card.set_text_scale(scale)
         if self._open and self._explanation is not None:
             self._render()
@@ -375,7 +381,8 @@ class ExplainerController(QObject):
         parts = self._parts
         part = parts[self._index]
         view = replace(explanation, parts=parts)
-        self._picture = picture = self.overlay.show_part(view, self._index, self._eigen_signs(part))
+        self._picture = picture = self.overlay.show_part(view, self._index, self._eigen_signs(part),
+                                                         "particle 0" if self._is_swarm() else "")
         last = self._index == len(parts) - 1
         if last:
             kind = "Solid yellow: the whole step; faint: its terms, head to tail."

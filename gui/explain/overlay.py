@@ -30,6 +30,7 @@ from PyQt6 import QtCore, QtGui
 from gui import palette
 from gui.explain.geometry import (
     MIN_CURRENT_PIXELS,
+    MIN_PIXELS,
     Drawn,
     chain_tails,
     clip_segment,
@@ -79,26 +80,63 @@ class ExplainerOverlay:
 
     def __init__(self, contour_map) -> None:
         self.map = contour_map
+        self.scale = 1.0
+        self.layers: tuple[ArrowLayer, ...] = ()
+        self._make_layers()
         plot = contour_map.plot_item
-        self.faint_layer = ArrowLayer(SUMMAND_COLOR, width=4.5, head=18)
-        self.faint_layer.setOpacity(FAINT_OPACITY)
-        self.current_layer = ArrowLayer(SUMMAND_COLOR, width=6.0, head=24)
-        self.step_layer = ArrowLayer(SUMMAND_COLOR, width=8.0, head=28)
-        self.context_layer = ArrowLayer(CONTEXT_COLOR, width=5.0, head=22, dash=True)
-        self.eigen_up = ArrowLayer(palette.POSITIVE_CURVATURE_COLOR, width=4.0, head=0)
-        self.eigen_down = ArrowLayer(palette.NEGATIVE_CURVATURE_COLOR, width=4.0, head=0, dash=True)
-        self.layers = (self.eigen_up, self.eigen_down, self.faint_layer, self.context_layer,
-                       self.current_layer, self.step_layer)
-        for z, layer in enumerate(self.layers):
-            layer.setZValue(Z_BASE + z * 0.5)
-            plot.addItem(layer, ignoreBounds=True)
         self.points = PassiveScatter(size=18, pxMode=True, pen=pg.mkPen(palette.OUTLINE_COLOR, width=2.5),
                                      brush=pg.mkBrush("#ffffff"))
         self.points.setZValue(Z_BASE + 4)
         plot.addItem(self.points, ignoreBounds=True)
+        # A swarm's explained particle, ringed: the arrows start there, inside the cloud.
+        self.particle_ring = PassiveScatter(size=30, pxMode=True, symbol="o", brush=pg.mkBrush(None),
+                                            pen=pg.mkPen("#ffffff", width=3.5))
+        self.particle_ring.setZValue(Z_BASE + 4)
+        plot.addItem(self.particle_ring, ignoreBounds=True)
         self._labels: list[pg.TextItem] = []
         self._labels_shown = 0
         self.hide()
+
+    def _make_layers(self) -> None:
+        """The arrow layers at the overlay's scale (made again when it changes: widths are fixed per layer)."""
+        plot = self.map.plot_item
+        for layer in self.layers:
+            plot.removeItem(layer)
+        k = self.scale
+        self.faint_layer = ArrowLayer(SUMMAND_COLOR, width=4.5 * k, head=18 * k)
+        self.faint_layer.setOpacity(FAINT_OPACITY)
+        self.current_layer = ArrowLayer(SUMMAND_COLOR, width=6.0 * k, head=24 * k)
+        self.step_layer = ArrowLayer(SUMMAND_COLOR, width=8.0 * k, head=28 * k)
+        self.context_layer = ArrowLayer(CONTEXT_COLOR, width=5.0 * k, head=22 * k, dash=True)
+        self.eigen_up = ArrowLayer(palette.POSITIVE_CURVATURE_COLOR, width=4.0 * k, head=0)
+        self.eigen_down = ArrowLayer(palette.NEGATIVE_CURVATURE_COLOR, width=4.0 * k, head=0, dash=True)
+        self.layers = (self.eigen_up, self.eigen_down, self.faint_layer, self.context_layer,
+                       self.current_layer, self.step_layer)
+        for z, layer in enumerate(self.layers):
+            layer.setZValue(Z_BASE + z * 0.5)
+            layer.hide()
+            plot.addItem(layer, ignoreBounds=True)
+
+    def set_scale(self, scale: float) -> None:
+        """Draw lines, heads, markers and words ``scale`` times their usual size (a presentation's scale);
+        the shortest lengths drawn grow with it."""
+        scale = max(0.5, min(4.0, float(scale)))
+        if scale == self.scale:
+            return
+        self.scale = scale
+        self._make_layers()
+        self.points.setSize(18 * scale)
+        self.points.setPen(pg.mkPen(palette.OUTLINE_COLOR, width=2.5 * scale))
+        self.particle_ring.setSize(30 * scale)
+        self.particle_ring.setPen(pg.mkPen("#ffffff", width=3.5 * scale))
+        for item in self._labels:
+            item.setFont(self._label_font())
+
+    def _label_font(self) -> QtGui.QFont:
+        font = QtGui.QFont()
+        font.setPointSizeF(LABEL_POINT_SIZE * self.scale)
+        font.setBold(True)
+        return font
 
     # -- public --------------------------------------------------------------------------------
     def hide(self) -> None:
@@ -107,12 +145,14 @@ class ExplainerOverlay:
             layer.hide()
         self.points.setData([], [])
         self.points.hide()
+        self.particle_ring.setData([], [])
+        self.particle_ring.hide()
         self._set_labels([])
 
     def remove(self) -> None:
         """Take every item off the map (the explainer is detached)."""
         plot = self.map.plot_item
-        for item in (*self.layers, self.points, *self._labels):
+        for item in (*self.layers, self.points, self.particle_ring, *self._labels):
             plot.removeItem(item)
         self._labels, self._labels_shown = [], 0
 
@@ -126,11 +166,12 @@ class ExplainerOverlay:
         return self._labels[: self._labels_shown]
 
     def show_part(self, explanation: Explanation, index: int,
-                  eigen_signs: tuple[float, float] | None = None) -> Picture:
+                  eigen_signs: tuple[float, float] | None = None, particle_word: str = "") -> Picture:
         """Draw part ``index`` of ``explanation`` (see the module docstring); return what was drawn.
 
         ``eigen_signs``: the sign of the curvature along each column of a part's ``directions``
-        (None: not known, drawn as curving up).
+        (None: not known, drawn as curving up). ``particle_word``: for a swarm, the word of the ring
+        drawn round the explained particle ("" for a ball, which has its own marker).
         """
         parts = explanation.parts
         part = parts[index]
@@ -143,7 +184,8 @@ class ExplainerOverlay:
         # Room: the chain from the ball should stay within the view (a third of its smaller side).
         room = min((view[1] - view[0]) / np.asarray(pixel)) / 3
         factor = picture_factor([p.vector for p in summands] + [np.asarray(explanation.step, float)], pixel,
-                                room=room)
+                                MIN_PIXELS * self.scale, room)
+        least = MIN_CURRENT_PIXELS * self.scale
         tails = chain_tails(position, [p.vector for p in summands], factor)
         # The summands walked through before this part (all of them on the last part).
         before = [i for i, at in enumerate(where) if last or at < index]
@@ -161,7 +203,7 @@ class ExplainerOverlay:
             if drawn.visible:
                 faint.append((*drawn.tail, *drawn.tip))
                 # On the last part the step's own word is enough; a short faint arrow needs none.
-                if not last and pixel_length(drawn.tip - drawn.tail, pixel) >= FAINT_LABEL_PIXELS:
+                if not last and pixel_length(drawn.tip - drawn.tail, pixel) >= FAINT_LABEL_PIXELS * self.scale:
                     labels.append((word(summands[i]), drawn.tail, drawn.tip, 0.6))
         self._set(self.faint_layer, faint)
 
@@ -171,14 +213,14 @@ class ExplainerOverlay:
         if part.vector is not None:
             if part.summand:
                 i = where.index(index)
-                current = draw_arrow(tails[i], part.vector, factor, pixel, view, MIN_CURRENT_PIXELS)
+                current = draw_arrow(tails[i], part.vector, factor, pixel, view, least)
                 layer = self.current_layer
             elif last or part.key == "step":
-                current = draw_arrow(position, part.vector, factor, pixel, view, MIN_CURRENT_PIXELS)
+                current = draw_arrow(position, part.vector, factor, pixel, view, least)
                 layer = self.step_layer
             else:
                 current = draw_arrow(np.asarray(part.origin, float), part.vector, factor, pixel, view,
-                                     MIN_CURRENT_PIXELS, shrink=True)
+                                     least, shrink=True)
                 layer = self.context_layer
             if current.visible:
                 self._set(layer, [(*current.tail, *current.tip)])
@@ -187,7 +229,7 @@ class ExplainerOverlay:
         elif last:
             # A last part without an arrow of its own still shows the whole step.
             current = draw_arrow(position, np.asarray(explanation.step, float), factor, pixel, view,
-                                 MIN_CURRENT_PIXELS)
+                                 least)
             if current.visible:
                 self._set(self.step_layer, [(*current.tail, *current.tip)])
                 labels.append(("step", current.tail, current.tip, 1.0))
@@ -196,6 +238,13 @@ class ExplainerOverlay:
             notes.insert(0, f"The arrows are drawn {factor:,.0f}x longer than the true steps.")
 
         self._draw_points(part, view, pixel, labels, position, factor)
+        if particle_word:
+            self.particle_ring.setData([{"pos": tuple(position)}])
+            self.particle_ring.show()
+            labels.append((particle_word, position, position, 1.0))
+        else:
+            self.particle_ring.setData([], [])
+            self.particle_ring.hide()
         self._draw_directions(part, eigen_signs, pixel, view, labels)
         self._label(labels, pixel, view)
         return Picture(factor, current, tuple(notes))
@@ -245,7 +294,7 @@ class ExplainerOverlay:
                 norm = np.hypot(unit[0] / pixel[0], unit[1] / pixel[1])
                 if not (np.isfinite(norm) and norm > 0):
                     continue
-                half = unit * (EIGEN_HALF_PIXELS / norm)
+                half = unit * (EIGEN_HALF_PIXELS * self.scale / norm)
                 tail, tip, _clipped, visible = clip_segment(origin - half, origin + half, lo, hi)
                 if not visible:
                     continue
@@ -302,10 +351,7 @@ class ExplainerOverlay:
         while len(self._labels) < len(labels):
             item = pg.TextItem("", color="#ffffff", fill=pg.mkBrush(10, 10, 14, 200),
                                border=pg.mkPen("#000000"))
-            font = QtGui.QFont()
-            font.setPointSize(LABEL_POINT_SIZE)
-            font.setBold(True)
-            item.setFont(font)
+            item.setFont(self._label_font())
             item.setZValue(Z_BASE + 16)
             plot.addItem(item, ignoreBounds=True)
             self._labels.append(item)

@@ -306,3 +306,33 @@ def test_every_optimizer_opens_and_shows_all_parts(qtbot, keep_alive, name, nois
     explainer.next_part()
     assert controller.step_index == step + 1
     controller.shutdown()
+
+
+def test_a_presentation_scale_and_detaching(qtbot, keep_alive, controller):
+    window = keep_alive(QMainWindow())
+    contour = ContourMapView(controller)
+    window.setCentralWidget(contour)
+    explainer = attach_explainer(window, contour, controller)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    controller.advance(10)
+    controller.select(1)
+    explainer.open()
+    wait_explained(qtbot, explainer)
+    explainer.last_part()
+    small = explainer.overlay.step_layer.shaft_pen().widthF()
+    title_points = explainer.card.title.font().pointSizeF()
+    explainer.set_scale(2.0)
+    assert explainer.overlay.step_layer.shaft_pen().widthF() == pytest.approx(2 * small)
+    assert explainer.overlay.step_layer.isVisible() and len(explainer.overlay.step_layer.tails) == 1
+    assert explainer.card.title.font().pointSizeF() >= 1.3 * title_points   # (the card may fit it smaller)
+    items = set(contour.plot_item.items)
+    assert explainer.overlay.step_layer in items
+    explainer.detach()
+    assert not explainer.is_open
+    assert explainer.overlay.step_layer not in set(contour.plot_item.items)
+    assert explainer.action not in window.actions()
+    step = controller.step_index
+    controller.step_once()   # a detached explainer no longer listens
+    assert controller.step_index == step + 1 and not explainer.busy
