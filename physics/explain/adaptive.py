@@ -210,24 +210,17 @@ def explain_rprop(context: StepContext) -> tuple[Part, ...]:
     previous = context.row(context.state.prev)
     old_size = context.row(context.state.step_size)
     size = context.row(context.new_state.step_size)
-    clauses = []
-    for k, axis in enumerate(AXES):
-        product = g[k] * previous[k]
-        if product > 0.0:
-            clause = (f"{axis}: the gradient kept its sign, so the step size grows by eta+ = {number(eta_plus)} "
-                      f"to {number(size[k])}")
-        elif product < 0.0:
-            clause = (f"{axis}: the gradient changed sign (the last step overshot), so the step size shrinks by "
-                      f"eta- = {number(eta_minus)} to {number(size[k])} and {axis} waits this step")
-        else:
-            clause = (f"{axis}: no sign to compare yet (first step, or just after a sign change): the size "
-                      f"stays {number(size[k])}")
-        if size[k] != old_size[k] * (eta_plus if product > 0.0 else eta_minus if product < 0.0 else 1.0):
-            clause += f" (held within the limits {number(low)} to {number(high)})"
-        clauses.append(clause)
+    kinds = [int(np.sign(g[k] * previous[k])) for k in range(2)]
+    clamped = [bool(size[k] != old_size[k] * (eta_plus if kinds[k] > 0 else eta_minus if kinds[k] < 0 else 1.0))
+               for k in range(2)]
+    groups = [[0, 1]] if kinds[0] == kinds[1] and clamped[0] == clamped[1] else [[0], [1]]
+    clauses = [_sign_clause(kinds[group[0]], [AXES[k] for k in group], [size[k] for k in group], eta_minus,
+                            eta_plus) + (f" (held within the limits {number(low)} to {number(high)})"
+                                         if clamped[group[0]] else "")
+               for group in groups]
     parts = [Part(
         "sign_rule", "Rprop's sign rule",
-        "Rprop ignores the gradient's size and reads only its sign, per coordinate. " + "; ".join(clauses) + ".",
+        "Rprop ignores the gradient's size and reads only its sign, per coordinate. " + " ".join(clauses),
         None, context.position,
         numbers=(("sign of g", (float(np.sign(g[0])), float(np.sign(g[1])))),
                  ("previous sign", (float(np.sign(previous[0])), float(np.sign(previous[1])))),
@@ -238,3 +231,21 @@ def explain_rprop(context: StepContext) -> tuple[Part, ...]:
         f"Each coordinate moves its step size against the sign of its gradient: {vector_words(context.step)}.",
         context.step, context.position, numbers=(("step", _pair(context.step)),)))
     return tuple(parts)
+
+
+def _sign_clause(kind: int, axes: list[str], sizes: list[float], eta_minus: float, eta_plus: float) -> str:
+    """One sentence of Rprop's sign rule for the coordinates ``axes`` that did the same: ``kind`` the
+    sign of g * g_prev (+1 kept its sign, -1 changed it, 0 nothing to compare), ``sizes`` their new
+    step sizes."""
+    subject = " and ".join(axes)
+    sizes_words = " and ".join(number(size) for size in sizes)
+    each = "each step size" if len(axes) > 1 else "its step size"
+    if kind > 0:
+        return (f"In {subject} the gradient kept its sign, so {each} grows by eta+ = {number(eta_plus)}, "
+                f"to {sizes_words}.")
+    if kind < 0:
+        return (f"In {subject} the gradient changed sign (the last step overshot), so {each} shrinks by "
+                f"eta- = {number(eta_minus)}, to {sizes_words}, and {subject} {'wait' if len(axes) > 1 else 'waits'} "
+                f"this step.")
+    return (f"In {subject} there is no sign to compare yet (the first step, or just after a sign change), so "
+            f"{each} stays {sizes_words}.")

@@ -87,8 +87,9 @@ def explain_sgd(context: StepContext) -> tuple[Part, ...]:
         parts.append(summand_part(
             "momentum_decay", "Momentum: the old velocity, decayed",
             f"The buffer b remembers past gradients: {vector_words(previous)}. Each step keeps the fraction "
-            f"momentum = {number(momentum)} of it, momentum * b = {vector_words(momentum * previous)}; scaled by "
-            f"{scale} that carries the ball {vector_words(decay)} even where the gradient is small.",
+            f"momentum = {number(momentum)} of it, momentum * b = {vector_words(momentum * previous)}. Scaled by "
+            f"{scale}, it moves the ball {vector_words(decay)}: momentum carries the ball on even where the "
+            f"gradient is small.",
             decay, origins["momentum_decay"],
             numbers=(("momentum", momentum), ("b before", (float(previous[0]), float(previous[1]))),
                      ("momentum * b", (float(momentum * previous[0]), float(momentum * previous[1]))))))

@@ -161,6 +161,6 @@ def test_rprops_sign_rule_in_words_and_numbers():
     numbers = dict(parts["sign_rule"].numbers)
     assert np.allclose(numbers["step size now"], (0.05, 0.12), rtol=1e-15)
     sentence = parts["sign_rule"].sentence
-    assert "x: the gradient changed sign" in sentence and "x waits" in sentence
-    assert "y: the gradient kept its sign" in sentence
+    assert "In x the gradient changed sign" in sentence and "x waits" in sentence
+    assert "In y the gradient kept its sign" in sentence and "grows by eta+ = 1.2, to 0.12" in sentence
     assert parts["step"].vector[0] == 0.0 and parts["step"].vector[1] == pytest.approx(-0.12, rel=1e-15)
