@@ -7,9 +7,9 @@ from top to bottom:
 
     header band:   title            f(x, y) = ... (typeset)                     step 1,200
     caption:       the lesson scene's story (only while a lesson is open)
-    stage:         the views of scene.view.layout ("2d", "3d", "both") and one or two panels
-                   (the lesson scene's ``panels``, else DEFAULT_PANELS): beside a single view,
-                   in a row under two
+    stage:         the views of scene.view.layout ("2d", "3d", "both") side by side and, in a
+                   column right of them, one or two panels (the lesson scene's ``panels``, else
+                   DEFAULT_PANELS; one on a 720-pixel projector)
     badges:        ● 1 · name  [regime]  optimiser · lr ...      ● 2 · ...
 
 Everything is driven by keys (gui.present.keys.PRESENT_KEYS, also shown by ``?``). The text is
@@ -50,11 +50,13 @@ ZOOM_STEP = 1.25
 ZOOM_RANGE = (0.4, 3.0)
 #: Panels shown when no lesson says which (names of gui.window.docks.PANELS).
 DEFAULT_PANELS: tuple[str, ...] = ("loss", "eigenvalue")
-#: The most panels a scene shows (a lesson scene may ask for more: the first ones are kept).
+#: The most panels a scene shows (a lesson scene may ask for more: the first ones are kept); on a
+#: screen lower than TWO_PANEL_HEIGHT pixels (a 1280 x 720 projector) only the first.
 MAX_PANELS = 2
-#: The panels' share of the stage: of its height under two views, of its width beside one.
-PANEL_SHARE = 0.36
-PANEL_SHARE_BESIDE = 0.4
+TWO_PANEL_HEIGHT = 900
+#: The panels' share of the stage's width, in a column right of the views (beside one view, two).
+PANEL_SHARE = 0.4
+PANEL_SHARE_TWO_VIEWS = 0.3
 
 _PANELS = {panel.name: panel for panel in PANELS}
 
@@ -86,6 +88,7 @@ class PresentationWindow(QWidget):
         self._stage_key: tuple = ()
         self._preset_name = ""
         self._covered_views = False
+        self._screen_height = main_window.screen().geometry().height()
         self.explainer = None  # gui.explain's ExplainerController of the map, when there is one
 
         theme = THEMES[self.theme]
@@ -153,8 +156,9 @@ class PresentationWindow(QWidget):
             band.set_scale(self.band_scale)
         self.caption.set_theme(theme)
         self.caption.set_scale(self.band_scale * PRESENT_SCALE / BAND_SCALE)
-        if self.map_view is not None:
-            self.map_view.set_presentation_scale(self.scale)
+        for view in (self.map_view, self.view3d):
+            if view is not None:
+                view.set_presentation_scale(self.scale)
         for widget in self.panels.values():
             scale_text(widget, self.scale)
         self.cheat_sheet.restyle(theme, self.band_scale * PRESENT_SCALE / BAND_SCALE)
@@ -162,10 +166,12 @@ class PresentationWindow(QWidget):
 
     # -- the stage -----------------------------------------------------------------------------
     def wanted_panels(self) -> tuple[str, ...]:
-        """The panels of the open lesson scene (known names only), else DEFAULT_PANELS; at most MAX_PANELS."""
+        """The panels of the open lesson scene (known names only), else DEFAULT_PANELS; at most MAX_PANELS
+        (one on a low screen)."""
         current = getattr(self.player, "current", None) if self.player is not None else None
         names = tuple(name for name in getattr(current, "panels", ()) if name in _PANELS) if current else ()
-        return (names or DEFAULT_PANELS)[:MAX_PANELS]
+        most = MAX_PANELS if self._screen_height >= TWO_PANEL_HEIGHT else 1
+        return (names or DEFAULT_PANELS)[:most]
 
     def _build_stage(self, force: bool = False) -> None:
         """Build the views and panels the scene asks for (again only if they or the theme changed).
@@ -197,6 +203,7 @@ class PresentationWindow(QWidget):
             from gui.views.landscape3d import Landscape3DView
 
             view3d = Landscape3DView(self.controller)
+            view3d.set_presentation_scale(self.scale)
         if wants_map and map_view is None:
             from gui.views.contour_map import ContourMapView
 
@@ -211,15 +218,15 @@ class PresentationWindow(QWidget):
         link = RecolouredLink(self.controller, self.theme)
         self.panels = {name: _PANELS[name].widget(link) for name in self.wanted_panels()}
         two_views = views.count() > 1
-        # Under two side-by-side views the panels make a row; beside one view, a column.
-        row = QBoxLayout(QBoxLayout.Direction.LeftToRight if two_views else QBoxLayout.Direction.TopToBottom)
+        # A column right of the views: a map (square, mostly) is as tall as the stage that way.
+        row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
         for widget in self.panels.values():
             row.addWidget(widget, 1)
         views.setContentsMargins(0, 0, 0, 0)
         stage = self.stage = ShareBox(views, row if self.panels else None,
-                                      PANEL_SHARE if two_views else PANEL_SHARE_BESIDE, vertical=two_views)
+                                      PANEL_SHARE_TWO_VIEWS if two_views else PANEL_SHARE, vertical=False)
         stage.setObjectName("presentStage")
         self.outer.insertWidget(2, stage, 1)
         theme_stage(stage, THEMES[self.theme])
@@ -380,6 +387,9 @@ class PresentationWindow(QWidget):
         screen = screens[projector_screen(rects, (frame.x(), frame.y(), frame.width(), frame.height()))]
         self.setScreen(screen)
         self.setGeometry(screen.geometry())
+        if screen.geometry().height() != self._screen_height:  # the projector is not the laptop
+            self._screen_height = screen.geometry().height()
+            self._build_stage()
         self._covered_views = len(screens) == 1 and self.main.splitter.isVisible()
         self.showFullScreen()
         self.activateWindow()

@@ -93,6 +93,7 @@ class Landscape3DView(QtWidgets.QWidget):
         self._clouds: dict[int, list[gl.GLScatterPlotItem]] = {}   # a swarm's layers: halo, edge, dot
         self._ball_centres = np.empty((0, 3))
         self._labels: list[tuple[tuple[float, float, float], str, QtGui.QFont, bool]] = []
+        self._label_scale = 1.0  # set_presentation_scale: the axes' labels this many times larger
         self._sphere_data = sphere_mesh(BALL_RADIUS)
 
         layout = QtWidgets.QVBoxLayout(self)
@@ -152,6 +153,15 @@ class Landscape3DView(QtWidgets.QWidget):
     def ball_centres(self) -> np.ndarray:
         """(balls, 3) world centres of the spheres as last drawn (NaN for swarms and hidden balls)."""
         return self._ball_centres.copy()
+
+    def set_presentation_scale(self, factor: float) -> None:
+        """Draw the axes' tick labels and names ``factor`` times their usual size (presentation mode).
+
+        1 is the window's own look.
+        """
+        self._label_scale = float(factor)
+        if self._sample is not None and self._frame is not None:
+            self._draw_axes(self._sample, self._frame)
 
     def reset_view(self) -> None:
         """The default framing: from 32 degrees up at azimuth -60 degrees, the whole scene in the picture."""
@@ -295,9 +305,9 @@ class Landscape3DView(QtWidgets.QWidget):
         side_u, side_v, corner_u, corner_v = sides
         self._labels = []
         font = QtGui.QFont()
-        font.setPointSize(12)
+        font.setPointSizeF(12 * self._label_scale)
         big = QtGui.QFont()
-        big.setPointSize(16)
+        big.setPointSizeF(16 * self._label_scale)
         big.setItalic(True)
         gap = 0.05 * BOX
         edge_v = side_v * (half_v + gap)
