@@ -107,6 +107,9 @@ class GhostPath:
         self.label.setPos(*self._label_point(end[0]))
         for item in (self.outline, self.line, self.end_outline, self.end, self.label):
             item.show()
+        # (pyqtgraph skips a hidden TextItem's transform updates: without this a label shown after
+        # the view moved would be drawn at the view's scale, huge and off screen)
+        self.label.updateTransform(force=True)
 
     def clear(self) -> None:
         self.ghost = None

@@ -104,6 +104,9 @@ def test_dragging_the_lr_slider_shows_the_ghost_and_release_commits(qtbot, demo)
     assert np.array_equal(view.ghost.path, expected.path)
     assert np.array_equal(ghost.preview.path, expected.path)
     assert view.ghost.text == f"what-if: lr {lr.box.textFromValue(value)}" == ghost_words(ghost)
+    # The label is drawn at screen size, inside the map (not at the view's scale, off screen).
+    label = view.ghost.label.sceneBoundingRect()
+    assert view.view_box.sceneBoundingRect().contains(label.center()) and label.width() < 400
     # Release: the value is committed (one change), and the ghost goes.
     end = _handle(lr.slider)
     _mouse(lr.slider, QtCore.QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)

@@ -175,3 +175,25 @@ def test_a_long_preview_reports_its_path_so_far_and_stops_when_told() -> None:
     assert not cut.complete and len(cut.path) == 4
     whole = preview_ball(simulation, 0, ball)
     assert np.array_equal(whole.path[:4], cut.path)
+
+
+@pytest.mark.parametrize("optimizer", ["bfgs", "cg"])
+def test_a_line_search_at_rest_is_filled_in_without_stepping(optimizer, monkeypatch) -> None:
+    """BFGS and CG stop on a minimum within tens of steps, then fail to improve on it each step: the
+    preview fills the rest of the path in, and still equals the real run."""
+    from physics import preview as module
+
+    calls = []
+
+    class CountingOracle(module.SurfaceOracle):
+        def evaluate(self, points):  # noqa: ANN001, ANN202
+            calls.append(len(points))
+            return super().evaluate(points)
+
+    monkeypatch.setattr(module, "SurfaceOracle", CountingOracle)
+    surface = preset_surface("six-hump-camel")
+    ball = _ball("a", optimizer, (-1.0, 0.6))
+    preview, real = _committed_run(surface, [ball], 0, replace(ball, hyperparameters=(("lr", 0.5),)), 100)
+    assert np.array_equal(preview.path, real[:101]) and len(preview.path) == 101
+    assert np.all(preview.path[-30:] == preview.path[-1])
+    assert len(calls) < 100 * 3  # (a line search at rest costs 10-20 evaluations a step)
