@@ -10,7 +10,8 @@ or shrinks by lr_dec (rejected). The parts come from the update's own functions
   accepted (their sum is the trial dX); if rejected, a zero summand (the ball stays) and the two
   terms as context; the momentum is then reset to -lr g at the shrunk rate.
 
-The trial point X + dX is marked, labelled accepted or rejected.
+The trial point X + dX is marked, labelled accepted or rejected; the decision's part has the key
+"accept" or "reject" accordingly.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _judgement_parts(context: StepContext, judgement: Judgement, change: np.ndar
         verdict = f"f after {why}, so the step is rejected: the ball stays where it is"
         label = "trial: rejected"
     decision = Part(
-        "accept", "Accept or reject the trial step",
+        "accept" if accepted else "reject", "Accept or reject the trial step",
         f"The rule tries the change first. f before = {number(perf)}; the limit is f before + "
         f"(max_perf_inc - 1) |f before| = {number(limit)} (max_perf_inc = {number(max_perf_inc)}, so a rise of "
         f"up to {number(100.0 * (max_perf_inc - 1.0))} % is tolerated); {verdict}.",

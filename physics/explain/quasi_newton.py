@@ -144,7 +144,7 @@ def explain_bfgs(context: StepContext) -> tuple[Part, ...]:
                 f"of the curvature (with H = I it would be -g).")
     direction_part = Part("bfgs_direction", "The search direction: d = -H g", told, direction.copy(),
                           context.position.copy(), numbers=(("d", _pair(direction)), ("g", _pair(g))),
-                          scale_note="d drawn as it is (a step of length alpha = 1)")
+                          scale_note="drawn as it is: d is the step of length alpha = 1")
     search_part = line_search_part(context, trials, search, direction, float(plan.value[i]),
                                    float(plan.gradient[i] @ plan.direction[i]), float(plan.alpha0[i]), c1, c2)
     return (update, direction_part, search_part,

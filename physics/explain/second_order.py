@@ -139,7 +139,7 @@ def explain_newton(context: StepContext) -> tuple[Part, ...]:
     parts += _component_parts(context.position, components.along_min[i], components.along_max[i], tuple(sentences),
                               tuple(titles), tuple(numbers), "newton")
     if lr != 1.0:
-        parts.append(Part("step", "The step: a fraction lr of Newton's", f"With lr = {number(lr)} the ball moves "
+        parts.append(Part("lr", "The step: a fraction lr of Newton's", f"With lr = {number(lr)} the ball moves "
                           f"that fraction of the way to the target: {vector_words(context.step)}.", None,
                           context.position.copy(), numbers=(("lr", lr),)))
     return tuple(parts)
@@ -245,7 +245,7 @@ def explain_damped_newton(context: StepContext) -> tuple[Part, ...]:
     else:
         sentence = (f"Every trial up to mu_max = {number(mu_max)} left f at or above f(x) = {number(f0)}: the "
                     f"ball waits this step, and mu stays at mu_max = {number(next_mu)}.")
-    parts.append(Part("accept", "The trials: raise mu until f drops",
+    parts.append(Part("accept" if won or not mine else "reject", "The trials: raise mu until f drops",
                       f"Each trial raises mu by mu_inc = {number(mu_inc)} after a failure. {sentence}", None,
                       context.position.copy(),
                       numbers=(("f(x)", f0), ("mu next", next_mu), ("trials", float(len(mine)))),

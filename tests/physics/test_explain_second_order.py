@@ -208,11 +208,12 @@ def test_traingda_rejects_a_step_that_raises_the_loss_and_shrinks_its_rate():
     simulation = Simulation(build_surface("x^2 + y^2"), [ball("adaptive-lr", (1.0, 1.0), {"lr": 1.2})])
     rejected = explain_and_step(simulation)
     parts = parts_of(rejected)
-    numbers = dict(parts["accept"].numbers)
+    assert "accept" not in parts
+    numbers = dict(parts["reject"].numbers)
     assert numbers["f before"] == 2.0 and numbers["f after"] == pytest.approx(3.92, rel=1e-14)
     assert numbers["limit"] == pytest.approx(2.08, rel=1e-14)
-    np.testing.assert_allclose(parts["accept"].points[0], [-1.4, -1.4], rtol=1e-14)
-    assert parts["accept"].point_labels == ("trial: rejected",) and "rejected" in parts["accept"].sentence
+    np.testing.assert_allclose(parts["reject"].points[0], [-1.4, -1.4], rtol=1e-14)
+    assert parts["reject"].point_labels == ("trial: rejected",) and "rejected" in parts["reject"].sentence
     assert dict(parts["rate"].numbers)["lr next"] == pytest.approx(0.84, rel=1e-14)
     assert [part.key for part in rejected.summands()] == ["step"]
     np.testing.assert_array_equal(rejected.step, [0.0, 0.0])
