@@ -2,9 +2,12 @@
 
 Each of these divides every coordinate's gradient by its own running scale, so the parts show
 the running moments as per-coordinate squares (``Part.squares``), the rate each coordinate ends
-up with, and the step. The summands are the update's own terms: AdaGrad's and Rprop's step is one
-term (the update's output), RMSProp's and Adam's come from physics.optimizers.rmsprop.rmsprop_terms
-and physics.optimizers.adam.adam_terms, the functions their updates add up.
+up with, and the step. A mean of squares (v, AdaGrad's sum) is given as its square root, the
+square's side, so the square's area is the mean of g^2 and its side is in gradient units, beside m.
+
+The summands are the update's own terms: AdaGrad's and Rprop's step is one term (the update's
+output), RMSProp's and Adam's come from physics.optimizers.rmsprop.rmsprop_terms and
+physics.optimizers.adam.adam_terms, the functions their updates add up.
 
 Units: moments of the gradient in gradient units (m, g_avg) or gradient units squared (v, the
 AdaGrad sum); rates in position units per gradient unit; steps in position units.
@@ -73,7 +76,7 @@ def explain_adagrad(context: StepContext) -> tuple[Part, ...]:
         f"The larger the sum, the smaller that coordinate's steps from now on.",
         None, context.position, numbers=(("sum before", _pair(before)), ("g^2", _pair(g * g)),
                                          ("sum after", _pair(total))),
-        squares=(("sum of g^2", total.copy()),)))
+        squares=(("sqrt(sum of g^2): side, so the area is the sum", np.sqrt(total)),)))
     clr = lr / (1.0 + (t - 1) * lr_decay)
     rate = clr / (np.sqrt(total) + eps)
     decay = (f"The learning rate itself decays, lr / (1 + (t - 1) lr_decay) = {number(clr)} at step {t}; "
@@ -105,7 +108,7 @@ def explain_rmsprop(context: StepContext) -> tuple[Part, ...]:
         f"v = {number(alpha)} v + {number(1.0 - alpha)} g^2 = {vector_words(square_avg)}. "
         f"Its square root is the typical size of each coordinate's gradient lately.",
         None, context.position, numbers=(("alpha", alpha), ("v", _pair(square_avg)), ("g^2", _pair(g * g))),
-        squares=(("v (mean of g^2)", square_avg.copy()),)))
+        squares=(("sqrt(v): the typical size of g", np.sqrt(square_avg)),)))
     variance = square_avg
     if centered:
         grad_avg = context.row(context.new_state.grad_avg)
@@ -115,7 +118,7 @@ def explain_rmsprop(context: StepContext) -> tuple[Part, ...]:
             f"The centred variant also averages g itself, {vector_words(grad_avg)}, and divides by the spread "
             f"v - mean(g)^2 = {vector_words(variance)} instead of v: a steady gradient no longer slows itself.",
             None, context.position, numbers=(("mean of g", _pair(grad_avg)), ("v - mean^2", _pair(variance))),
-            squares=(("variance", variance.copy()),)))
+            squares=(("sqrt(v - mean^2): the spread of g", np.sqrt(variance)),)))
     rate = lr / (np.sqrt(variance) + eps)
     parts.append(_rate_part(context, rate, f"The rate is lr / (sqrt({'variance' if centered else 'v'}) + eps):"))
     rows = {key: context.row(term) for key, term in terms}
@@ -169,7 +172,7 @@ def explain_adam(context: StepContext) -> tuple[Part, ...]:
         + (f" AMSGrad divides by the largest v seen so far, {vector_words(second)}." if amsgrad else ""),
         context.arrow(m)[0], context.position,
         numbers=(("g", _pair(g)), ("m", _pair(m)), ("v", _pair(v))) + ((("max v", _pair(second)),) if amsgrad else ()),
-        squares=(("m (mean of g)", np.abs(m)), ("v (mean of g^2)", second.copy())),
+        squares=(("|m|: the mean of g", np.abs(m)), ("sqrt(v): the typical size of g", np.sqrt(second))),
         scale_note="m drawn as -lr * m"))
     correction1 = 1.0 - beta1 ** t
     correction2 = 1.0 - beta2 ** t
@@ -183,7 +186,7 @@ def explain_adam(context: StepContext) -> tuple[Part, ...]:
         context.arrow(m_hat)[0], context.position,
         numbers=(("t", float(t)), ("1 - beta1^t", correction1), ("1 - beta2^t", correction2),
                  ("m^", _pair(m_hat)), ("v^", _pair(v_hat))),
-        squares=(("v^", v_hat.copy()),), scale_note="m^ drawn as -lr * m^"))
+        squares=(("sqrt(v^)", np.sqrt(v_hat)),), scale_note="m^ drawn as -lr * m^"))
     rate = lr / (np.sqrt(v_hat) + eps)
     parts.append(_rate_part(context, rate, "The rate is lr / (sqrt(v^) + eps):"))
     step = rows["step"]

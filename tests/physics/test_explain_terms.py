@@ -108,7 +108,8 @@ def test_adams_first_step_by_hand():
     assert np.allclose(parts["step"].vector, (-0.1, -0.1), rtol=1e-7)
     assert [key for key, part in parts.items() if part.summand] == ["step"]
     squares = dict(parts["moments"].squares)
-    assert np.allclose(squares["v (mean of g^2)"], (0.004, 0.036))
+    assert np.allclose(squares["sqrt(v): the typical size of g"], np.sqrt([0.004, 0.036]), rtol=1e-12)
+    assert np.allclose(squares["|m|: the mean of g"], (0.2, 0.6), rtol=1e-15)
 
 
 def test_adamws_decoupled_decay_is_its_own_term_by_hand():
