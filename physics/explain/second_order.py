@@ -239,7 +239,8 @@ def explain_damped_newton(context: StepContext) -> tuple[Part, ...]:
     elif won:
         trial, j = won[0]
         rejected = len(mine) - 1
-        sentence = (f"{'No trial was' if rejected == 0 else f'{rejected} trial(s) were'} rejected before "
+        count = {0: "No trial was", 1: "1 trial was"}.get(rejected, f"{rejected} trials were")
+        sentence = (f"{count} rejected before "
                     f"mu = {number(trial.damping[j])} gave f = {number(trial.value[j])} < f(x) = {number(f0)}: "
                     f"that step is taken, and mu shrinks by mu_dec to {number(next_mu)} for the next step.")
     else:
