@@ -45,10 +45,10 @@ _SCENES = (
         title="A zero gradient is not a minimum",
         description="Styblinski-Tang has nine points where the gradient is zero: four minima, four saddles and "
                     "a maximum. Three balls run a slow Newton's method (lr 0.004), which heads for the nearest "
-                    "zero of the gradient whatever its kind, and come to rest on a minimum, a saddle and the "
-                    "maximum. Their gradients are all zero; the Hessian's eigenvalues tell them apart: both "
+                    "zero of the gradient whatever its kind, and arrive at a minimum, a saddle and the maximum, "
+                    "their gradients shrinking to zero alike. The Hessian's eigenvalues tell them apart: both "
                     "positive, one of each sign, both negative.",
-        note="all three end with gradient 0: eigenvalues (+, +) a minimum, (+, -) a saddle, (-, -) the maximum",
+        note="all three head for gradient 0: eigenvalues (+, +) a minimum, (+, -) a saddle, (-, -) the maximum",
         formula="styblinski-tang",
         balls=(
             _ball("to a minimum", GREEN, "newton", (2.0, 2.2), hyper={"lr": 0.004}),

@@ -50,7 +50,7 @@ EDGE = Scene(
 THREE_RATES = Scene(
     title="Too small, about right, nearly too big",
     description="Three learning rates in the ravine (curvatures 1 and 25).",
-    note="lr 0.005 crawls; lr 0.04 = 1/lambda_max is fast; lr 0.07 zig-zags across the ravine",
+    note="lr 0.005 crawls; lr 0.04 = 1/lambda_max arrives smoothly; lr 0.07 zig-zags and arrives first",
     formula="ravine",
     balls=(ball("lr 0.005", SKY, "gd", (-2.5, 1.0), hyper={"lr": 0.005}),
            ball("lr 0.04", GREEN, "gd", (-2.5, 1.0), hyper={"lr": 0.04}),
@@ -145,10 +145,11 @@ def stop(title: str, story: str, notes: str, scene: Scene | str, panels: tuple[s
 S = {
     "zero": stop(
         "A zero gradient is not a minimum",
-        "Three balls each stop where the gradient is exactly zero. Only one of them is at the bottom of a "
-        "valley: the Hessian's two eigenvalues say which is which, (+, +) a minimum, (+, -) a saddle, "
-        "(-, -) a maximum.",
-        "Play, and let the three balls stop. Ask the room: 'the gradient is zero at all three; which one would "
+        "Three balls each head for a point where the gradient is zero, and their gradients shrink towards zero "
+        "alike. Only one of them is at the bottom of a valley: the Hessian's two eigenvalues say which is "
+        "which, (+, +) a minimum, (+, -) a saddle, (-, -) a maximum.",
+        "Play, and let the three balls arrive (the read-outs name each place as they get there). Ask the "
+        "room: 'the gradient is going to zero at all three; which one would "
         "you call converged?' Point at the eigenvalue panel: both eigenvalues above zero for the minimum, "
         "one below zero for the saddle, both below for the maximum. These balls run Newton's method, which looks "
         "for any zero of the gradient; we come back to that near the end.",
@@ -183,7 +184,7 @@ S = {
         "plateau-trap", ("loss", "gradient_norm")),
     "plateau-momentum": stop(
         "Momentum and Adam on the plateau",
-        "Momentum 0.9 adds up ten tiny steps into one: it crosses the plateau about ten times sooner than plain "
+        "Momentum 0.9 adds up the tiny steps: it reaches the minimum about eight times sooner than plain "
         "descent. Adam divides the gradient by its own size and walks off at once.",
         "Compare the arrival order: Adam, then momentum, then plain descent much later. Ask why momentum helps "
         "here: on a flat plateau the gradient keeps pointing the same way, so the velocity builds up to "
@@ -201,10 +202,13 @@ S = {
         EDGE, ("step_size", "loss")),
     "three-rates": stop(
         "Too small, about right, nearly too big",
-        "lr 0.005 crawls, lr 0.04 (one over the largest curvature) is fastest, lr 0.07 zig-zags across the "
-        "ravine yet still converges. The best learning rate sits just below the edge, not far from it.",
-        "Let them run. Point at the zig-zag of the orange ball: oscillating is not yet diverging. Ask: 'which lr "
-        "would you pick for a new problem you cannot see?' The answer: find the edge, then back off.",
+        "lr 0.005 crawls for about 1000 steps. lr 0.04 (one over the largest curvature) arrives smoothly in "
+        "about 130. lr 0.07 zig-zags across the ravine and still arrives first, in about 80: the fastest "
+        "learning rate sits just below the edge at 0.08.",
+        "Before playing, ask: 'which one arrives first?' Most pick the smooth green one. Point at the zig-zag of "
+        "the orange ball: oscillating is not yet diverging, and along the flat floor it moves almost twice as "
+        "far per step. Ask: 'which lr would you pick for a problem you cannot see?' Find the edge, then back off "
+        "a little.",
         THREE_RATES, ("loss", "step_size")),
     "ravine": stop(
         "Momentum and Nesterov in a ravine",

@@ -197,3 +197,41 @@ def test_the_whole_story_tells_its_points_in_order() -> None:
     escape = lesson.scenes[1].scene
     sigmas = [ball.noise.sigma for ball in escape.balls]
     assert sigmas == [0.0, 1e-2, 1e-4, 1e-8]
+
+
+def _scene_run(capsys, name: str, steps: int) -> dict[str, list[dict[str, str]]]:
+    import csv
+    import io
+
+    import main
+
+    assert main.main(["run", "--scene", name, "--steps", str(steps)]) == 0
+    by_ball: dict[str, list[dict[str, str]]] = {}
+    for row in csv.DictReader(io.StringIO(capsys.readouterr().out)):
+        by_ball.setdefault(row["ball"], []).append(row)
+    return by_ball
+
+
+def test_zero_gradient_shows_a_minimum_a_saddle_and_a_maximum_by_their_eigenvalues(capsys) -> None:
+    rows = _scene_run(capsys, "zero-gradient", 1000)
+    ends = {name: ball_rows[-1] for name, ball_rows in rows.items()}
+    assert [end["regime"] for end in ends.values()] == ["minimum", "saddle", "maximum"]
+    signs = [(float(end["lambda_min"]) > 0, float(end["lambda_max"]) > 0) for end in ends.values()]
+    assert signs == [(True, True), (False, True), (False, False)]
+    for ball_rows in rows.values():  # the gradient heads for zero at all three: 30 times smaller
+        assert float(ball_rows[-1]["grad_norm"]) < float(ball_rows[0]["grad_norm"]) / 30
+
+
+def test_saddle_escape_times_grow_like_log_one_over_noise(capsys) -> None:
+    rows = _scene_run(capsys, "saddle-escape-times", 2600)
+    assert rows["no noise"][-1]["regime"] == "saddle" and abs(float(rows["no noise"][-1]["y"])) < 1e-12
+
+    def escape(name: str) -> int:
+        return next(int(r["step"]) for r in rows[name] if abs(float(r["y"])) > 0.5)
+
+    times = [escape(name) for name in ("noise 1e-2", "noise 1e-4", "noise 1e-8")]
+    assert times == sorted(times) and times[0] > 200
+    # 2 decades then 4 decades less noise: the second wait is longer, ln(1/sigma)/lr ~ 460 steps a
+    # factor 100, give or take the randomness of the first pushes.
+    assert 150 < times[1] - times[0] < times[2] - times[1] < 1500
+    assert all(rows[name][-1]["regime"] == "minimum" for name in ("noise 1e-2", "noise 1e-4", "noise 1e-8"))
