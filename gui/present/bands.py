@@ -4,9 +4,10 @@
   export's own gui.export.annotations.paint_header, scaled.
 - :class:`CaptionLabel`: the open lesson scene's story, word-wrapped under the header (a band of
   its own: it never covers the map, and it stays until the scene changes).
-- :class:`BadgeBand`: one entry per ball, painted by paint_legend: a swatch, the ball's number
-  (its 1-9 key) and name, its regime as a word on a coloured badge, its optimiser in words. The
-  colour is never the only carrier: the number, the name and the regime word are written out.
+- :class:`BadgeBand`: one entry per ball, painted by paint_legend: a swatch in the ball's marker
+  shape, the ball's number (its 1-9 key) and name, its regime as a word on a coloured badge, its
+  optimiser in words. The colour is never the only carrier: the shape matches the ball's marker
+  on the map, and the number, the name and the regime word are written out.
 
 Sizes: the export paints these at a 720p frame's sizes; ``scale`` multiplies them (logical pixels
 per export pixel), which Ctrl + / Ctrl - change live.
@@ -17,11 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PyQt6.QtCore import QSize, Qt
-from PyQt6.QtGui import QFont, QPainter, QPaintEvent
+from PyQt6.QtCore import QPointF, QSize, Qt
+from PyQt6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from gui import palette
 from gui.export.annotations import HEADER_HEIGHT, LEGEND_ROW, BallLine, Theme, paint_header, paint_legend
+from gui.views.markers import shape_path
 
 #: Annotations the bands draw (gui.export.annotations.ANNOTATIONS).
 HEADER_ANNOTATIONS = frozenset({"title", "formula", "step"})
@@ -103,12 +106,15 @@ def badge_columns(balls: int, width: float) -> int:
 class BadgeBand(QWidget):
     """Every ball's badge, in columns; as tall as its rows need (none: hidden)."""
 
-    def __init__(self, theme: Theme, lines: Callable[[], Sequence[BallLine]], parent: QWidget | None = None):
+    def __init__(self, theme: Theme, lines: Callable[[], Sequence[BallLine]],
+                 shapes: Callable[[], Sequence[str]] | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.theme = theme
         self.scale = 1.0
         self._lines = lines
+        self._shapes = shapes
         self._shown: list[BallLine] = []
+        self._shown_shapes: list[str] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_scale(self, scale: float) -> None:
@@ -125,9 +131,10 @@ class BadgeBand(QWidget):
     def refresh(self, force: bool = False) -> None:
         """Read the balls again; repaint (and resize) only if what is shown changed."""
         lines = list(self._lines())
-        if lines == self._shown and not force:
+        shapes = list(self._shapes()) if self._shapes is not None else []
+        if lines == self._shown and shapes == self._shown_shapes and not force:
             return
-        self._shown = lines
+        self._shown, self._shown_shapes = lines, shapes
         self.setFixedHeight(math.ceil((self.rows() * LEGEND_ROW + 8) * self.scale) if lines else 0)
         self.update()
 
@@ -157,5 +164,21 @@ class BadgeBand(QWidget):
             painter.translate(column * column_width, 0)
             # paint_legend lays a band of one column out when the width holds one entry only.
             paint_legend(painter, 0.0, column_width, self.theme, LEGEND_ANNOTATIONS, chunk)
+            for row, line in enumerate(chunk):
+                index = column * rows + row
+                if index < len(self._shown_shapes):
+                    self._paint_swatch(painter, row, line.color, self._shown_shapes[index])
             painter.restore()
         painter.end()
+
+    def _paint_swatch(self, painter: QPainter, row: int, color: str, shape: str) -> None:
+        """The ball's marker shape over paint_legend's round swatch (same place, size and edge)."""
+        if shape == "disc":
+            return
+        centre = QPointF(8 + 9, 4 + row * LEGEND_ROW + LEGEND_ROW / 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(self.theme.background))
+        painter.drawEllipse(centre, 9.5, 9.5)
+        painter.setPen(QPen(QColor(palette.OUTLINE_COLOR if self.theme.name == "dark" else "#555555"), 1.5))
+        painter.setBrush(QColor(color))
+        painter.drawPath(shape_path(shape, centre, 7.5))

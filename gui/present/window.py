@@ -38,6 +38,7 @@ from gui.present.scaling import scale_text
 from gui.present.screens import projector_screen
 from gui.present.theme import PRESENT_THEMES, RecolouredLink, recolour_labels, stand_in, theme_stage
 from gui.screen_text import on_screen
+from gui.views.markers import ball_shape
 from gui.window.docks import PANELS
 from physics.overlays import OVERLAY_NAMES
 
@@ -94,7 +95,7 @@ class PresentationWindow(QWidget):
         theme = THEMES[self.theme]
         self.header = HeaderBand(theme)
         self.caption = CaptionLabel(theme)
-        self.badges = BadgeBand(theme, self.ball_lines)
+        self.badges = BadgeBand(theme, self.ball_lines, self.ball_shapes)
         self.outer = QVBoxLayout(self)
         self.outer.setContentsMargins(0, 0, 0, 0)
         self.outer.setSpacing(0)
@@ -210,6 +211,7 @@ class PresentationWindow(QWidget):
             map_view = ContourMapView(self.controller)
             map_view.startDragged.connect(self.main._on_start_dragged)
             map_view.set_presentation_scale(self.scale)
+            map_view.set_ball_shapes(True)
             self.explainer = _attach_explainer(self, map_view, self.controller)
         self.view3d, self.map_view = view3d, map_view
         for view in (view3d, map_view):
@@ -273,6 +275,10 @@ class PresentationWindow(QWidget):
             lines.append(BallLine(stand_in(ball.color, self.theme), f"{index + 1} · {ball.name}",
                                   optimizer_words(ball), regime))
         return lines
+
+    def ball_shapes(self) -> list[str]:
+        """Each visible ball's marker shape on the map (gui.views.markers.ball_shape), in ball_lines' order."""
+        return [ball_shape(index) for index, ball in enumerate(self.controller.balls) if ball.visible]
 
     def _show_header(self, *_args) -> None:
         surface = self.controller.surface

@@ -63,7 +63,7 @@ from gui.views.edge_markers import EdgeMark, EdgeMarkerLayer
 from gui.views.ghost_path import attach_ghost
 from gui.views.map_legend import MapLegend
 from gui.views.map_mouse import MapViewBox, PassiveScatter
-from gui.views.markers import MarkerLayer
+from gui.views.markers import MarkerLayer, ball_shape
 from gui.views.off_map import (
     DIVERGED,
     LEFT_THE_MAP,
@@ -126,6 +126,7 @@ class ContourMapView(QtWidgets.QWidget):
         self._exits: list[ExitTracker] = []
         self._marker_order = np.empty(0, dtype=int)
         self._presentation_scale = 1.0  # set_presentation_scale: markers and trails this many times larger
+        self._shaped_balls = False  # set_ball_shapes: each ball's marker its own shape (gui.views.markers.SHAPES)
 
         self._build_plot()
         self._connect(controller)
@@ -306,6 +307,12 @@ class ContourMapView(QtWidgets.QWidget):
         self.legend.opts["labelTextSize"] = f"{FONT_POINT_SIZE * max(1.0, 0.7 * factor):g}pt"
         self._on_balls_changed()
 
+    def set_ball_shapes(self, shaped: bool) -> None:
+        """Give each ball's marker its own shape (ball_shape(i): disc, square, diamond, ...), or discs for all."""
+        self._shaped_balls = bool(shaped)
+        self._style_balls()
+        self.ball_markers.update()
+
     def reset_view(self) -> None:
         """Frame the surface's domain (after the user panned or zoomed)."""
         if self._sample is None:
@@ -472,7 +479,8 @@ class ContourMapView(QtWidgets.QWidget):
         self.ball_markers.set_style([self._balls[i].color for i in order],
                                     [(SELECTED_BALL_SIZE if i == selected else BALL_SIZE) * self._presentation_scale
                                      for i in order],
-                                    ["#ffffff" if i == selected else palette.OUTLINE_COLOR for i in order], order)
+                                    ["#ffffff" if i == selected else palette.OUTLINE_COLOR for i in order], order,
+                                    [ball_shape(i) for i in order] if self._shaped_balls else None)
 
     def _on_selection_changed(self, _index: int = -1) -> None:
         self._style_balls()

@@ -35,14 +35,17 @@ class MarkerLayer(CachedBoundsItem):
         self._edges: list[QtGui.QColor] = []
         self._sizes = np.empty(0)
         self._indices = np.empty(0, dtype=int)
+        self._shapes: list[str] = []
 
     def set_style(self, colors: list[str], sizes: np.ndarray | list[float], edges: list[str] | None = None,
-                  indices: np.ndarray | list[int] | None = None) -> None:
-        """Colour, diameter (pixels) and edge colour of each marker, and the ball index each stands for."""
+                  indices: np.ndarray | list[int] | None = None, shapes: list[str] | None = None) -> None:
+        """Colour, diameter (pixels) and edge colour of each marker, the ball index each stands for, and
+        optionally each marker's shape (a name of :data:`SHAPES`; discs without)."""
         self._colors = [pg.mkColor(c) for c in colors]
         self._edges = [pg.mkColor(c) for c in edges] if edges is not None else [self._outline] * len(colors)
         self._sizes = np.asarray(sizes, dtype=float)
         self._indices = np.arange(len(colors)) if indices is None else np.asarray(indices, dtype=int)
+        self._shapes = list(shapes) if shapes is not None else []
         self.prepareGeometryChange()   # the sizes pad the bounds
         self._rect = None
         self.update()
@@ -93,17 +96,27 @@ class MarkerLayer(CachedBoundsItem):
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        for (x, y), color, edge, size in zip(device, self._colors, self._edges, self._sizes, strict=False):
+        for k, ((x, y), color, edge, size) in enumerate(zip(device, self._colors, self._edges, self._sizes,
+                                                            strict=False)):
             if not (np.isfinite(x) and np.isfinite(y)):
                 continue
             r = size / 2
             centre = QtCore.QPointF(x, y)
+            shape = self._shapes[k] if k < len(self._shapes) else "disc"
             if self._hollow:
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
                 painter.setPen(QtGui.QPen(edge, self._ring_width + 3))
                 painter.drawEllipse(centre, r, r)
                 painter.setPen(QtGui.QPen(color, self._ring_width))
                 painter.drawEllipse(centre, r, r)
+            elif shape != "disc":
+                path = shape_path(shape, centre, r)
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.setPen(QtGui.QPen(self._halo, 7.0))  # the light ring, 2 px outside the dark edge
+                painter.drawPath(path)
+                painter.setBrush(QtGui.QBrush(color))
+                painter.setPen(QtGui.QPen(edge, 2.5))
+                painter.drawPath(path)
             else:
                 # A light ring outside the dark edge: one of the two contrasts with any ground.
                 painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
@@ -113,3 +126,38 @@ class MarkerLayer(CachedBoundsItem):
                 painter.setPen(QtGui.QPen(edge, 2.5))
                 painter.drawEllipse(centre, r, r)
         painter.restore()
+
+
+#: Marker shapes, one per ball in turn (presentation mode gives each ball its own, so that no
+#: meaning rests on colour alone). No triangles, crosses or stars: the map's critical points
+#: are drawn as those (gui.palette.CRITICAL_SYMBOLS).
+SHAPES: tuple[str, ...] = ("disc", "square", "diamond", "hexagon", "pentagon", "octagon")
+
+#: Corners and starting angle (degrees, 0 = pointing right, counted clockwise on screen) of each
+#: polygon, and its circumradius as a multiple of the marker's radius (about the disc's area).
+_POLYGONS: dict[str, tuple[int, float, float]] = {
+    "square": (4, 45.0, 1.25),
+    "diamond": (4, 0.0, 1.3),
+    "hexagon": (6, 0.0, 1.1),
+    "pentagon": (5, -90.0, 1.15),
+    "octagon": (8, 22.5, 1.05),
+}
+
+
+def shape_path(shape: str, centre: QtCore.QPointF, radius: float) -> QtGui.QPainterPath:
+    """The outline of a marker of ``shape`` (a name of SHAPES) around ``centre``, ``radius`` pixels."""
+    path = QtGui.QPainterPath()
+    if shape not in _POLYGONS:
+        path.addEllipse(centre, radius, radius)
+        return path
+    corners, start, scale = _POLYGONS[shape]
+    angles = np.radians(start + 360.0 / corners * np.arange(corners))
+    points = [QtCore.QPointF(centre.x() + scale * radius * np.cos(a), centre.y() + scale * radius * np.sin(a))
+              for a in angles]
+    path.addPolygon(QtGui.QPolygonF([*points, points[0]]))
+    return path
+
+
+def ball_shape(index: int) -> str:
+    """The shape of ball ``index`` (0-based): SHAPES in turn."""
+    return SHAPES[index % len(SHAPES)]

@@ -8,7 +8,7 @@ they were given. The screen choice is checked on made-up screen geometries.
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtCore import QObject, QPointF, Qt, pyqtSignal
 from PyQt6.QtWidgets import QApplication, QDockWidget, QMenuBar, QStatusBar, QToolBar
 
 from gui.present import hints
@@ -351,3 +351,18 @@ def test_three_screens_present_on_the_largest_other():
     assert projector_screen([LAPTOP, (1366, 0, 1920, 1080), (3286, 0, 1920, 1080)], (10, 10, 300, 300)) == 1
     with pytest.raises(ValueError):
         projector_screen([], (0, 0, 1, 1))
+
+
+def test_each_ball_has_its_own_marker_shape_on_the_map_and_badge_only_while_presenting(qtbot, active_window,
+                                                                                       presenting):
+    from gui.views.markers import SHAPES, shape_path
+
+    p = presenting
+    markers = p.map_view.ball_markers
+    shapes = [markers._shapes[list(markers.indices).index(i)] for i in range(len(p.controller.balls))]
+    assert shapes == list(SHAPES[:len(shapes)]) and len(set(shapes)) == len(shapes)
+    assert p.ball_shapes() == shapes == p.badges._shown_shapes
+    assert active_window.map_view.ball_markers._shapes == []  # the window keeps its discs
+    # A polygon's outline has its corners; the disc is a curve.
+    square = shape_path("square", QPointF(0, 0), 10)
+    assert square.elementCount() == 5 and square.boundingRect().width() == pytest.approx(2 * 10 * 1.25 / 2 ** 0.5)
