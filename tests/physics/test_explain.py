@@ -231,3 +231,30 @@ def test_every_registered_optimiser_has_an_explainer(name):
     if name in PENDING and name not in EXPLAINERS:
         pytest.xfail(f"{name}'s explainer is still being written")
     assert name in EXPLAINERS
+
+
+#: The methods that stop some particles of the swarm below and not others (the rest stop none, or all
+#: at once, there).
+STOPPING_SOME = ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "rprop", "newton")
+
+
+@pytest.mark.parametrize("name", [name for name in STOPPING_SOME if name in EXPLAINERS])
+def test_a_swarm_some_of_whose_particles_have_stopped(name):
+    # log(x) + y^2 falls toward x = 0, where it stops being defined: the particles scattered nearer
+    # to it are stopped first, their state rows kept while the others run on (for Adam, their step
+    # counts then differ from the others': the bias corrections become per-particle columns).
+    surface = build_surface("log(x) + y^2")
+    hyper = {"lr": 0.3} if "lr" in get_optimizer(name).defaults() else {}
+    spec = ball(name, (2.5, 0.5), hyper=hyper, particles=8, spread=0.8)
+    simulation = Simulation(surface, [spec], seed=7)
+    explained = 0
+    for _ in range(40):
+        state = simulation.state(0)
+        if state.active.all() or not state.active.any():
+            simulation.step(1)
+            continue
+        moving, stopped = int(np.flatnonzero(state.active)[0]), int(np.flatnonzero(~state.active)[0])
+        assert np.array_equal(explain_next_step(simulation, 0, stopped).step, np.zeros(2))
+        check_next_step(simulation, particle=moving)
+        explained += 1
+    assert explained > 0, "some particles stopped while others ran"
