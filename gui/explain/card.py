@@ -29,6 +29,8 @@ MAX_WIDTH = 540
 MARGIN = 10
 #: Largest share of the map's plotting area the card may cover when it sits over the map.
 OVERLAY_SHARE = 0.3
+#: How many measures of the card (content and size) are remembered.
+MEASURES_KEPT = 64
 #: Font scales tried, largest first, until the card's text fits its height.
 FONT_SCALES = (1.0, 0.9, 0.8, 0.7)
 
@@ -72,6 +74,8 @@ class ExplainerCard(QtWidgets.QFrame):
             layout.addWidget(widget)
         self._font_scale = 1.0
         self._text_scale = 1.0
+        self._measures: dict[tuple, tuple[int, float]] = {}
+        self._content: tuple | None = None
         self._font_sizes = {label: (label.font().pointSizeF(), label.font().bold())
                             for label in self.findChildren(QtWidgets.QLabel)}
         self._theme = ""
@@ -113,6 +117,10 @@ class ExplainerCard(QtWidgets.QFrame):
     def show_part(self, header: str, counter: str, title: str, kind: str, sentence: str,
                   numbers: tuple, squares: tuple, notes: list[str], hint: str) -> None:
         """Fill the card with one part (numbers: (label, value) pairs; squares: see MomentSquares)."""
+        content = (header, counter, title, kind, sentence, repr(numbers), repr(squares), tuple(notes), hint)
+        if content == self._content:
+            return
+        self._content = content
         self.header.setText(header)
         self.counter.setText(counter)
         self.title.setText(title)
@@ -130,6 +138,7 @@ class ExplainerCard(QtWidgets.QFrame):
 
     def show_message(self, header: str, title: str, text: str, hint: str, notes: list[str] = ()) -> None:
         """A card without a part: working it out, or why it cannot be explained."""
+        self._content = (header, title, text, hint, tuple(notes))
         self.header.setText(header)
         self.counter.setText("")
         self.title.setText(title)
@@ -162,21 +171,39 @@ class ExplainerCard(QtWidgets.QFrame):
     def fit(self, width: int, max_height: int) -> None:
         """Take ``width`` pixels and the height the text needs; if that is more than ``max_height``,
         the type is made smaller (down to 70 %) before anything is cut."""
+        self._apply(width, *self.measure(width, max_height))
+
+    def measure(self, width: int, max_height: int) -> tuple[int, float]:
+        """(height, font scale): the height the card needs at ``width`` (at most ``max_height``) with the
+        type made smaller as far as need be. The size itself is not changed; a measure is remembered
+        until the content changes (walking back and forth through the parts lays nothing out again)."""
+        key = (self._content, width, max_height, self._text_scale)
+        if key in self._measures:
+            return self._measures[key]
+        if len(self._measures) > MEASURES_KEPT:
+            self._measures.clear()
+        layout = self.layout()
+        height, chosen = max_height, FONT_SCALES[-1]
         for scale in FONT_SCALES:
             self._scale_fonts(scale)
-            self.setFixedWidth(width)
-            layout = self.layout()
             layout.invalidate()
-            layout.activate()
             height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else self.sizeHint().height()
+            chosen = scale
             if height <= max_height:
                 break
-        self.setFixedHeight(int(min(height, max_height)))
+        self._measures[key] = result = (int(min(height, max_height)), chosen)
+        return result
+
+    def _apply(self, width: int, height: int, scale: float) -> None:
+        self._scale_fonts(scale)
+        if self.width() != width or self.height() != height:
+            self.setFixedSize(width, height)
 
     def set_text_scale(self, scale: float) -> None:
         """The type's size, as a multiple of its normal size (for a presentation's Ctrl + / Ctrl -)."""
         self._text_scale = max(0.5, min(3.0, float(scale)))
         self._font_scale = -1.0   # apply at the next fit
+        self._measures = {}
 
     def _scale_fonts(self, scale: float) -> None:
         if scale == self._font_scale:
@@ -202,33 +229,30 @@ class ExplainerCard(QtWidgets.QFrame):
         """
         least, most = MIN_WIDTH * self._text_scale, MAX_WIDTH * self._text_scale
         width = int(min(most, max(least, WIDTH_FRACTION * plot_area.width())))
-        self.fit(width, int(plot_area.height() - 2 * MARGIN))
-        corners = self._corners(plot_area)
+        over_height, over_scale = self.measure(width, int(plot_area.height() - 2 * MARGIN))
+        corners = self._corners(plot_area, width, over_height)
         costs = {name: _cost(rect, avoid) for name, rect in corners.items()}
-        small = self.width() * self.height() <= OVERLAY_SHARE * plot_area.width() * plot_area.height()
+        small = width * over_height <= OVERLAY_SHARE * plot_area.width() * plot_area.height()
         choice = min(costs, key=costs.get)   # dicts keep order: top-right first on a tie
         if not (small and costs[choice] == 0):
-            beside_width = int(min(most, max(least, 0.9 * max(map_rect.left() - bounds.left(),
-                                                              bounds.right() - map_rect.right()))))
-            self.fit(beside_width, int(bounds.height() - 2 * MARGIN))
-            top = max(bounds.top() + MARGIN, min(map_rect.top() + MARGIN, bounds.bottom() - self.height() - MARGIN))
             left_room = map_rect.left() - bounds.left()
             right_room = bounds.right() - map_rect.right()
-            if left_room >= self.width() + 2 * MARGIN:
-                self._move(QtCore.QPointF(map_rect.left() - self.width() - MARGIN, top))
-                return "left of the map"
-            if right_room >= self.width() + 2 * MARGIN:
+            beside = int(min(most, max(least, 0.9 * max(left_room, right_room))))
+            if max(left_room, right_room) >= beside + 2 * MARGIN:
+                height, scale = self.measure(beside, int(bounds.height() - 2 * MARGIN))
+                top = max(bounds.top() + MARGIN, min(map_rect.top() + MARGIN, bounds.bottom() - height - MARGIN))
+                self._apply(beside, height, scale)
+                if left_room >= beside + 2 * MARGIN:
+                    self._move(QtCore.QPointF(map_rect.left() - beside - MARGIN, top))
+                    return "left of the map"
                 self._move(QtCore.QPointF(map_rect.right() + MARGIN, top))
                 return "right of the map"
-            self.fit(width, int(plot_area.height() - 2 * MARGIN))
-            corners = self._corners(plot_area)
-            costs = {name: _cost(rect, avoid) for name, rect in corners.items()}
-            choice = min(costs, key=costs.get)
+        self._apply(width, over_height, over_scale)
         self._move(corners[choice].topLeft())
         return choice
 
-    def _corners(self, area: QtCore.QRectF) -> dict[str, QtCore.QRectF]:
-        w, h = self.width(), self.height()
+    @staticmethod
+    def _corners(area: QtCore.QRectF, w: int, h: int) -> dict[str, QtCore.QRectF]:
         right, bottom = area.right() - w - MARGIN, area.bottom() - h - MARGIN
         left, top = area.left() + MARGIN, area.top() + MARGIN
         return {name: QtCore.QRectF(x, y, w, h) for name, (x, y) in (
