@@ -79,7 +79,7 @@ def explain_adagrad(context: StepContext) -> tuple[Part, ...]:
         squares=(("sqrt(sum of g^2): side, so the area is the sum", np.sqrt(total)),)))
     clr = lr / (1.0 + (t - 1) * lr_decay)
     rate = clr / (np.sqrt(total) + eps)
-    decay = (f"The learning rate itself decays, lr / (1 + (t - 1) lr_decay) = {number(clr)} at step {t}; "
+    decay = (f"The learning rate itself decays, lr / (1 + (t - 1) lr_decay) = {number(clr)} at step {t}. "
              if lr_decay != 0.0 else "")
     parts.append(_rate_part(context, rate, f"{decay}Each coordinate divides it by the square root of its sum:",
                             (("current lr", clr),)))
@@ -137,8 +137,8 @@ def explain_rmsprop(context: StepContext) -> tuple[Part, ...]:
         numbers=(("momentum", momentum), ("b before", _pair(previous)))))
     parts.append(summand_part(
         "momentum_add", "Momentum: the scaled gradient is added",
-        f"The gradient divided by its typical size, g / (sqrt(v) + eps), is added to the buffer; that part "
-        f"moves the ball by {vector_words(rows['momentum_add'])}.",
+        f"The gradient divided by its typical size, g / (sqrt(v) + eps) = {vector_words(rows['momentum_add'] / -lr)}, "
+        f"is added to the buffer; that part moves the ball by -lr times it, {vector_words(rows['momentum_add'])}.",
         rows["momentum_add"], origins["momentum_add"],
         numbers=(("b after", _pair(context.row(context.new_state.momentum_buffer))),)))
     return tuple(parts)
