@@ -26,6 +26,7 @@ SHORTCUTS = (
     ("Shift + click on the map", "move the selected ball's start there"),
     ("Drag a start point", "move that ball's start; it runs again from there"),
     ("Ctrl+O / Ctrl+S", "open / save a scene"),
+    ("Page Down / Page Up", "next / previous scene of the open lesson (Lessons menu; not in a text field)"),
     ("E", "explain the selected ball's next step part by part (E again or Esc closes)"),
     ("Right / Left (explaining)", "next / previous part; Right on the last part takes the step"),
     ("Home / End (explaining)", "first / last part"),

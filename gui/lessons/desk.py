@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtCore import QObject, Qt, QTimer
 from PyQt6.QtGui import QAction, QFont, QKeySequence
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
@@ -48,6 +48,7 @@ from PyQt6.QtWidgets import (
 
 from gui.lessons.player import LessonPlayer
 from gui.persistence import unsaved_content
+from gui.screen_fit import available_geometry, is_short
 from gui.screen_text import on_screen
 from gui.workers import LatestOnlyRunner
 from physics.lessons import Lesson, builtin_lesson_titles, builtin_lessons, load_lesson, save_lesson, with_scene
@@ -58,6 +59,9 @@ NEXT_KEYS = ("PgDown",)
 PREVIOUS_KEYS = ("PgUp",)
 #: Pixels of the window's width the caption's text does not count on (the toolbar's margins, handle).
 CAPTION_SLACK = 40
+#: The caption's title and story type, times the window's (the projector's own sizes are gui.present's).
+TITLE_SCALE = 1.35
+STORY_SCALE = 1.1
 #: The Lesson dock's width when it first shows (pixels): the notes read as paragraphs, not a column.
 NOTES_WIDTH = 340
 
@@ -78,19 +82,19 @@ class LessonCaption(QWidget):
         # As wide as the toolbar's row (a toolbar gives an expanding widget the room), as tall as the text.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 8)
-        layout.setSpacing(2)
+        layout.setContentsMargins(12, 4, 12, 6)
+        layout.setSpacing(1)
         self.title = QLabel()
         self.title.setObjectName("lessonCaptionTitle")
         font = QFont(self.title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setPointSizeF(font.pointSizeF() * TITLE_SCALE)
         font.setBold(True)
         self.title.setFont(font)
         self.story = QLabel()
         self.story.setObjectName("lessonCaptionStory")
         self.story.setWordWrap(True)
         story_font = QFont(self.story.font())
-        story_font.setPointSizeF(story_font.pointSizeF() * 1.2)
+        story_font.setPointSizeF(story_font.pointSizeF() * STORY_SCALE)
         self.story.setFont(story_font)
         for label in (self.title, self.story):
             label.setTextFormat(Qt.TextFormat.PlainText)  # lesson files are untrusted: no rich text
@@ -401,12 +405,22 @@ class LessonDesk(QObject):
             return
         self.next_action.setEnabled(self.player.upcoming is not None)
         self.previous_action.setEnabled(self.player.index > 0)
+        newly_shown = not self.caption_bar.isVisible()
         self.caption_bar.show()
         self.caption.show_scene(current.title, current.story)
         self.caption.fit(self.window.width() - 24)
+        if newly_shown and self.window.isVisible():
+            # The band makes the window taller: on a low screen the editors become tabs to make room.
+            QTimer.singleShot(0, self.window.fit_to_screen)
         if not self.dock.isVisible():
             self.dock.show()
-            if not self.dock.isFloating():
+            if self.dock.isFloating():
+                pass
+            elif is_short(available_geometry(self.window)) and not self.window.tabifiedDockWidgets(self.dock):
+                # A low screen has no room for a column more: the notes go in front of the editors' tabs.
+                self.window.tabifyDockWidget(self.window.formula_dock, self.dock)
+                self.dock.raise_()
+            elif self.window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.RightDockWidgetArea:
                 self.window.resizeDocks([self.dock], [NOTES_WIDTH], Qt.Orientation.Horizontal)
 
     def fit_caption(self) -> None:
