@@ -293,8 +293,10 @@ class ReadoutPanel(QWidget):
 
         controller.stepped.connect(self._on_stepped)
         controller.ballsChanged.connect(self.refresh)
-        controller.sceneChanged.connect(lambda _scene: self.refresh())
-        controller.surfaceChanged.connect(lambda _surface: self.refresh())
+        # Bound methods, not lambdas: a panel deleted before the controller (presentation mode builds
+        # and drops its own) is then disconnected by Qt instead of called.
+        controller.sceneChanged.connect(self._refresh_for)
+        controller.surfaceChanged.connect(self._refresh_for)
         controller.selectionChanged.connect(self._show_selection)
         self.refresh()
 
@@ -310,6 +312,10 @@ class ReadoutPanel(QWidget):
         super().showEvent(event)
         if self._stale:
             self.refresh()
+
+    def _refresh_for(self, _value: object) -> None:
+        """refresh() on a signal that carries a value (a new scene, a new surface)."""
+        self.refresh()
 
     def refresh(self) -> None:
         """Re-read every visible ball now and update the cells whose text changed."""

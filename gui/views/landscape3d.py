@@ -125,7 +125,7 @@ class Landscape3DView(QtWidgets.QWidget):
         controller.criticalPointsChanged.connect(self._on_critical_points_changed)
         controller.ballsChanged.connect(self._on_balls_changed)
         controller.stepped.connect(self._on_stepped)
-        controller.selectionChanged.connect(lambda _index: self._on_stepped())
+        controller.selectionChanged.connect(self._on_selection_changed)  # bound: dropped with the view
         self._on_surface_changed(getattr(controller, "surface", None))
         self._on_critical_points_changed(getattr(controller, "critical_points", []))
         self._on_balls_changed()
@@ -153,6 +153,9 @@ class Landscape3DView(QtWidgets.QWidget):
     def ball_centres(self) -> np.ndarray:
         """(balls, 3) world centres of the spheres as last drawn (NaN for swarms and hidden balls)."""
         return self._ball_centres.copy()
+
+    def _on_selection_changed(self, _index: int) -> None:
+        self._on_stepped()
 
     def set_presentation_scale(self, factor: float) -> None:
         """Draw the axes' tick labels and names ``factor`` times their usual size (presentation mode).

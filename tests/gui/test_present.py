@@ -366,3 +366,24 @@ def test_each_ball_has_its_own_marker_shape_on_the_map_and_badge_only_while_pres
     # A polygon's outline has its corners; the disc is a curve.
     square = shape_path("square", QPointF(0, 0), 10)
     assert square.elementCount() == 5 and square.boundingRect().width() == pytest.approx(2 * 10 * 1.25 / 2 ** 0.5)
+
+
+def test_the_built_in_lesson_walks_by_clicker_keys_with_its_caption(qtbot, active_window):
+    from physics.lessons import builtin_lessons
+
+    lesson = builtin_lessons()["whole-story"]
+    player = active_window.lesson_player
+    assert player.open(lesson)
+    p = enter(qtbot, active_window)
+    first, second = lesson.scenes[0], lesson.scenes[1]
+    qtbot.waitUntil(lambda: p.caption.text() == first.story, timeout=TIMEOUT)
+    assert p.caption.isVisible() and p.header.title
+    qtbot.keyClick(p, Qt.Key.Key_PageDown)
+    assert player.index == 1
+    qtbot.waitUntil(lambda: p.controller.scene.title == second.scene.title, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: second.story[:20] in p.caption.text(), timeout=TIMEOUT)
+    # The scene's own panels (at most two); panels dropped with the last scene are disconnected, not called.
+    assert list(p.panels) == list(second.panels[:2])
+    qtbot.keyClick(p, Qt.Key.Key_PageUp)
+    assert player.index == 0
+    p.close()
