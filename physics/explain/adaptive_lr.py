@@ -108,8 +108,13 @@ def explain_traingdx(context: StepContext) -> tuple[Part, ...]:
                          f"-lr * g = {vector_words(previous)}, and keeps momentum = {number(momentum)} of it: "
                          f"{vector_words(kept)}.")
     else:
-        kept_sentence = (f"The last change was dX_prev = {vector_words(previous)}. Momentum keeps the fraction "
-                         f"mc = {number(momentum)} of it: mc * dX_prev = {vector_words(kept)}.")
+        # A rejected step left the ball still (step exactly zero) and restarted the momentum.
+        restarted = not np.any(context.simulation.state(context.ball).step[i])
+        remembered = (f"The last step was rejected, so momentum restarted from the gradient step dX_prev = "
+                      f"{vector_words(previous)}" if restarted else
+                      f"The last change was dX_prev = {vector_words(previous)}")
+        kept_sentence = (f"{remembered}. Momentum keeps the fraction mc = {number(momentum)} of it: "
+                         f"mc * dX_prev = {vector_words(kept)}.")
     added_sentence = (f"The gradient step at the current rate, -lr * g = {vector_words(gradient_step)} "
                       f"(lr = {number(lr)}), enters with weight 1 - mc = {number(1.0 - momentum)}: "
                       f"{vector_words(added)}. Together: the trial change dX = {vector_words(change)}.")

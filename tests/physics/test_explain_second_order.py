@@ -252,6 +252,10 @@ def test_traingdx_rejection_leaves_its_terms_as_context_and_resets_the_momentum(
     assert [part.key for part in explanation.summands()] == ["step"]
     np.testing.assert_array_equal(explanation.step, [0.0, 0.0])
     np.testing.assert_allclose(dict(parts["step"].numbers)["dX_prev next"], (-1.68, -1.68), rtol=1e-14)
+    # Next step: the kept term is mc times that restart, and says so.
+    after = parts_of(explain_and_step(simulation))
+    np.testing.assert_allclose(after["momentum_decay"].vector, [-0.84, -0.84], rtol=1e-14)
+    assert "rejected, so momentum restarted" in after["momentum_decay"].sentence
 
 
 # --- BFGS, CG --------------------------------------------------------------------------------------------
