@@ -133,9 +133,11 @@ def test_newton_at_a_saddle_moves_uphill_along_the_negative_curvature():
     g = np.array([1.0, -0.6])
     assert v1.vector @ g > 0.0 and v2.vector @ g < 0.0  # uphill along v1, downhill along v2
     assert "uphill" in v1.sentence and "saddle" in v1.sentence and "flips" in v1.sentence
-    assert dict(v1.numbers)["lambda_1"] == -2.0 and dict(v1.numbers)["step along v1"] == pytest.approx(
-        -0.3 * np.sign(v1.vector[1] / -0.3) * np.sign(parts_of(explanation)["eigen"].directions[1, 0]))
     eigen = parts_of(explanation)["eigen"]
+    # The signed length along v1 is the component's length 0.3, signed by v1's orientation.
+    assert dict(v1.numbers)["lambda_1"] == -2.0
+    assert dict(v1.numbers)["step along v1"] == pytest.approx(eigen.directions[:, 0] @ v1.vector, rel=1e-15)
+    assert abs(dict(v1.numbers)["step along v1"]) == pytest.approx(0.3, rel=1e-15)
     assert "saddle" in eigen.sentence and eigen.direction_labels[0].startswith("lambda = -2")
     target = parts_of(explanation)["newton_target"]
     np.testing.assert_allclose(target.points[0], [0.0, 0.0], atol=1e-16)
