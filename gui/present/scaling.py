@@ -1,8 +1,8 @@
 """Scaling the panels' text live (Ctrl + / Ctrl - in presentation mode).
 
 The panels are built at the window's sizes (gui.panels.plot_style). :func:`scale_text` makes
-every axis' tick font and label, every legend and every label under a widget ``factor`` times
-those sizes; each item's own size is read once, the first time it is scaled, so scaling again
+every axis' tick font and label under a widget ``factor`` times those sizes, and its labels (the
+legend strips) LABEL_SHARE of that; each item's own size is read once, the first time it is scaled, so scaling again
 is always relative to the window's look, never compounded. The map has its own hook
 (ContourMapView.set_presentation_scale), which also scales its markers and trails.
 """
@@ -47,7 +47,13 @@ def scale_axis(axis: pg.AxisItem, factor: float) -> None:
         axis.setHeight(round(height * factor))
 
 
+#: Labels (the panels' legend strips) grow this fraction of the factor, never below their own size:
+#: at twice the size a strip of four balls took half a panel's height from its plot.
+LABEL_SHARE = 0.7
+
+
 def scale_label(label: QLabel, factor: float) -> None:
+    factor = max(1.0, LABEL_SHARE * factor)
     base = _base(label, "font", QFont(label.font()))
     font = QFont(base)
     if base.pointSizeF() > 0:
