@@ -59,6 +59,14 @@ QUALITIES = ("draft", "normal", "high")
 PREVIEW_WIDTH = 360
 
 
+def _label(text: str, buddy: QtWidgets.QWidget) -> QtWidgets.QLabel:
+    """A form label whose Alt+letter goes to ``buddy`` (a row holding a layout gets no buddy of its own,
+    and its '&' would show)."""
+    label = QtWidgets.QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
 class ExportClipDialog(QtWidgets.QDialog):
     """File > Export clip...: the settings, a preview of the first frame, progress and Cancel."""
 
@@ -95,7 +103,7 @@ class ExportClipDialog(QtWidgets.QDialog):
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.out_edit, 1)
         row.addWidget(choose)
-        form.addRow("&Save to", row)
+        form.addRow(_label("&Save to", self.out_edit), row)
 
         self.size_box = QtWidgets.QComboBox()
         for name, width, height in SIZE_PRESETS:
@@ -114,7 +122,7 @@ class ExportClipDialog(QtWidgets.QDialog):
         row.addWidget(self.width_spin)
         row.addWidget(QtWidgets.QLabel("x"))
         row.addWidget(self.height_spin)
-        form.addRow("Si&ze", row)
+        form.addRow(_label("Si&ze", self.size_box), row)
 
         self.fps_spin = QtWidgets.QSpinBox()
         self.fps_spin.setRange(1, 60)
@@ -132,7 +140,7 @@ class ExportClipDialog(QtWidgets.QDialog):
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.length_box, 1)
         row.addWidget(self.length_spin)
-        form.addRow("&Length", row)
+        form.addRow(_label("&Length", self.length_box), row)
 
         self.layout_box = QtWidgets.QComboBox()
         problem = gl_problem()
