@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import QWidget
 
 from gui.explain.card import ExplainerCard
 from gui.explain.overlay import ExplainerOverlay, Picture
+from gui.screen_text import on_screen
 from gui.workers import LatestOnlyRunner
 from physics import explain as physics_explain
 from physics.explain.parts import Explanation, Part
@@ -399,8 +400,12 @@ class ExplainerController(QObject):
             notes.append(f"Arrow: {part.scale_note}")
         notes += picture.notes
         self.card.set_theme(self._theme())
-        self.card.show_part(self._header(), f"part {self._index + 1} of {len(parts)}", part.title, kind,
-                            part.sentence, part.numbers, part.squares, notes, LAST_HINT if last else HINT)
+        # (The explainer's words are ASCII, for the command line too; on screen "lambda" is λ.)
+        numbers = tuple((on_screen(str(label)), value) for label, value in part.numbers)
+        squares = tuple((on_screen(str(label)), values) for label, values in part.squares)
+        self.card.show_part(on_screen(self._header()), f"part {self._index + 1} of {len(parts)}",
+                            on_screen(part.title), kind, on_screen(part.sentence), numbers, squares,
+                            [on_screen(note) for note in notes], LAST_HINT if last else HINT)
         self._place_card()
         self.card.show()
 

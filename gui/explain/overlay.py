@@ -40,6 +40,7 @@ from gui.explain.geometry import (
     view_box_corners,
 )
 from gui.explain.words import arrow_word
+from gui.screen_text import on_screen
 from gui.views.arrows import ArrowLayer
 from gui.views.map_mouse import PassiveScatter
 from physics.explain.parts import Explanation, Part
@@ -301,6 +302,10 @@ class ExplainerOverlay:
                 negative = signs is not None and column < len(signs) and signs[column] < 0
                 (down if negative else up).append((*tail, *tip))
                 word = part.direction_labels[column] if column < len(part.direction_labels) else "eigen"
+                # The word goes at the end with more room beyond it (towards the middle of the view).
+                middle = (lo + hi) / 2
+                if np.hypot(*((tail - middle) / pixel)) < np.hypot(*((tip - middle) / pixel)):
+                    tail, tip = tip, tail
                 labels.append((word, tail, tip, 1.0))
         self._set(self.eigen_up, up)
         self._set(self.eigen_down, down)
@@ -347,6 +352,7 @@ class ExplainerOverlay:
             item.setOpacity(opacity)
 
     def _set_labels(self, labels: list) -> None:
+        labels = [(on_screen(word), *rest) for word, *rest in labels]
         plot = self.map.plot_item
         while len(self._labels) < len(labels):
             item = pg.TextItem("", color="#ffffff", fill=pg.mkBrush(10, 10, 14, 200),

@@ -22,6 +22,7 @@ from gui.controller import SceneController
 from gui.explain import attach_explainer
 from gui.explain.geometry import MIN_CURRENT_PIXELS, pixel_length
 from gui.explain.words import arrow_word
+from gui.screen_text import on_screen
 from gui.views.contour_map import ContourMapView
 from physics.balls import BallSpec, ball_color
 from physics.explain.parts import Explanation, Part
@@ -67,7 +68,7 @@ def test_e_opens_the_selected_balls_next_update_paused(qtbot, window, controller
     card = explainer.card
     assert card.isVisible()
     assert f"part 1 of {len(explainer.parts)}" in card.text
-    assert explainer.parts[0].title in card.text
+    assert on_screen(explainer.parts[0].title) in card.text
     assert explainer.action.isChecked()
     # The card hides neither the ball nor the map's whole plotting area.
     ball = explainer.explanation.position
@@ -109,14 +110,14 @@ def test_right_and_left_walk_the_parts_and_never_step(qtbot, window, controller)
     step = controller.step_index
     count = len(explainer.parts)
     assert count >= 4   # the gradient, momentum's decay and add, the whole step
-    seen_summand = seen_context = False
+    seen_summand = seen_context = seen_to_scale = False
     for index in range(count):
         if index:
             press(qtbot, window, Qt.Key.Key_Right)
         assert explainer.index == index
         part = explainer.parts[index]
         assert f"part {index + 1} of {count}" in explainer.card.text
-        assert part.title in explainer.card.text
+        assert on_screen(part.title) in explainer.card.text
         overlay = explainer.overlay
         if index == count - 1:
             layer = overlay.step_layer
@@ -125,13 +126,24 @@ def test_right_and_left_walk_the_parts_and_never_step(qtbot, window, controller)
         else:
             layer, seen_context = overlay.context_layer, True
         assert layer.isVisible() and len(layer.tails) == 1
-        assert explainer.picture.factor == 1
+        assert explainer.picture.factor == 1   # zoomed in: the picture is to scale
+        # The arrow starts at the Part's origin (summands: head to tail from the ball) and ends at
+        # origin + vector; an arrow shorter than 40 pixels even so is drawn longer, by the factor the
+        # card states.
+        drawn = explainer.picture.current
+        pixel = window.map_view.view_box.viewPixelSize()
+        long_enough = pixel_length(part.vector, pixel) >= MIN_CURRENT_PIXELS
+        assert (drawn.factor == 1) == long_enough
+        if not long_enough:
+            assert f"Drawn {drawn.factor:,.0f}x longer" in explainer.card.text
         np.testing.assert_allclose(layer.tails[0], part.origin, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(layer.tips[0], part.origin + part.vector, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(layer.tips[0], part.origin + drawn.factor * part.vector, rtol=0, atol=1e-12)
+        if part.summand or index == count - 1:
+            seen_to_scale = seen_to_scale or drawn.factor == 1
         others = {overlay.current_layer, overlay.step_layer, overlay.context_layer} - {layer}
         assert not any(other.isVisible() for other in others)
         assert (arrow_word(part.key) if index < count - 1 else "step") in overlay.labels
-    assert seen_summand and seen_context
+    assert seen_summand and seen_context and seen_to_scale
     # The summands walked through stay, faint, head to tail: on the last part all of them.
     summands = [p for p in explainer.parts if p.summand]
     assert len(explainer.overlay.faint_layer.tails) == len(summands)
@@ -299,7 +311,7 @@ def test_every_optimizer_opens_and_shows_all_parts(qtbot, keep_alive, name, nois
             explainer.next_part()
         assert explainer.index == index
         assert f"part {index + 1} of {count}" in explainer.card.text
-        assert explainer.parts[index].title in explainer.card.text
+        assert on_screen(explainer.parts[index].title) in explainer.card.text
     if noisy:
         assert "noise" in {p.key for p in explainer.parts}
     step = controller.step_index
