@@ -7,9 +7,9 @@ adding a panel is a row here plus the panel's own class.
 
 Layout (at DEFAULT_SIZE, 1600 x 900; a projector is the design target):
 
-    left column (LEFT): Formula above; Balls, Presets and Race as tabs below it (Balls in front)
+    left column (LEFT): Formula above; Balls and Presets as two tabs below it (Balls in front)
     bottom row (BOTTOM), under the whole width: the plots side by side, equal shares of what the
-    rows with a width (Read-outs) leave, PANELS_HEIGHT pixels tall.
+    rows with a width (Read-outs, with the Race board as a tab behind it) leave, PANELS_HEIGHT pixels tall.
 
 On a screen too low to stack the left column above a readable row of plots
 (gui.screen_fit.is_short), Formula, Balls and Presets become three tabs of one place.
@@ -74,7 +74,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("loss", "loss_panel", "Loss", LossPanel, BOTTOM, plot=True),
     Panel("gradient_norm", "gradient_norm_panel", "Gradient norm", GradientPanel, BOTTOM, plot=True),
     Panel("readout", "readout_panel", "Read-outs", ReadoutPanel, BOTTOM, width=400, least_width=300),
-    Panel("race", "race_board", "Race", FinishBoardPanel, LEFT, tab_of="balls"),
+    Panel("race", "race_board", "Race", FinishBoardPanel, BOTTOM, tab_of="readout"),
 )
 #: Height of the row of panels under the views (pixels): at 900 pixels the editors on the left
 #: keep room for the formula and most of a ball's settings. Never less than the plots need
@@ -119,14 +119,15 @@ class DockLayout:
             setattr(self, f"{panel.name}_dock", dock)
             if panel.plot:
                 keep_readable(widget)
+        # The bottom row side by side (the left column stacks by itself); then the tabs (a split
+        # would take a dock out of its tab group again).
+        row = [self.dock(panel) for panel in PANELS if panel.area == BOTTOM and panel.tab_of is None]
+        for previous, dock in zip(row, row[1:], strict=False):
+            self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
         for panel in PANELS:
             if panel.tab_of is not None:
                 self.tabifyDockWidget(getattr(self, f"{panel.tab_of}_dock"), self.dock(panel))
                 getattr(self, f"{panel.tab_of}_dock").raise_()
-        # The bottom row side by side (the left column stacks by itself).
-        row = [self.dock(panel) for panel in PANELS if panel.area == BOTTOM and panel.tab_of is None]
-        for previous, dock in zip(row, row[1:], strict=False):
-            self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
         # The panels run under the whole width: five plots side by side need it more than the editors.
         self.setCorner(Qt.Corner.BottomLeftCorner, BOTTOM)
         self.setCorner(Qt.Corner.BottomRightCorner, BOTTOM)
