@@ -42,6 +42,7 @@ STDERR_TAIL = 4000
 JOB_NAME = "job.json"
 
 _RUNNING: set[ChildJob] = set()
+_ENDED: set[ChildJob] = set()
 
 
 def make_work_directory(out: str) -> Path:
@@ -191,6 +192,10 @@ class ChildJob(QtCore.QObject):
         finally:
             shutil.rmtree(self.work, ignore_errors=True)
             _RUNNING.discard(self)
+            # Held until the event loop turns: the QProcess may still be inside its own signal
+            # (FailedToStart comes from within start()); deleting it there crashes.
+            _ENDED.add(self)
+            QtCore.QTimer.singleShot(0, lambda: _ENDED.discard(self))
 
 
 def stop_all() -> None:

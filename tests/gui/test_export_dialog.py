@@ -342,4 +342,19 @@ def test_every_preset_scenes_job_file_reads_back_whole(qtbot, keep_alive, tmp_pa
         assert job.options.scene.to_json() == scene.to_json(), name
         assert job.options.render == replace(dialog.settings(), title=dialog.settings().title.strip()), name
         assert (job.options.frames, job.options.format, job.options.fps) == (3 + index, dialog.format_name(), 30)
+        if index == 0:  # "until the balls rest": the child works the length out (null in the job)
+            dialog.length_box.setCurrentIndex(LENGTHS.index("Until the balls rest (at most 20 s)"))
+            path.write_text(json.dumps(dict(dialog.job_data(out, dialog.frame_count()), work=str(tmp_path))))
+            assert dialog.frame_count() is None and read_job(path).options.frames is None
+            dialog._preview_timer.stop()
         dialog.close()
+
+
+def test_a_child_that_cannot_start_is_said_plainly(qtbot, keep_alive, tmp_path, monkeypatch):
+    monkeypatch.setattr(child_job.sys, "executable", str(tmp_path / "no-python"))
+    dialog = _dialog(qtbot, keep_alive, tmp_path, frames=4, format_name="gif")
+    _start(qtbot, dialog, str(tmp_path / "clip.gif"))
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
+    assert dialog.status.text().startswith(f"The export could not start {tmp_path / 'no-python'}"), \
+        dialog.status.text()
+    assert dialog.export_button.isEnabled() and list(tmp_path.iterdir()) == []
