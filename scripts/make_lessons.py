@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from physics.balls import PALETTE, BallSpec  # noqa: E402
 from physics.lessons import Lesson, LessonScene, save_lesson  # noqa: E402
-from physics.noise import NoiseSettings  # noqa: E402
 from physics.preset_scenes import PRESET_SCENES  # noqa: E402
 from physics.scenes import Scene, ViewSettings  # noqa: E402
 from physics.story_pace import paced_speed, story_steps  # noqa: E402
@@ -37,16 +36,8 @@ def ball(name: str, color: str, optimizer: str, start: tuple[float, float], **op
                     **options)
 
 
-# Slower copies of preset scenes whose point is made in a second or two at one step a frame.
-EDGE = Scene(
-    title="Just under and just over 2 / lambda_max",
-    description="The ravine 0.5(x^2 + 25 y^2) has lambda_max = 25: gradient descent is stable for lr < 0.08.",
-    note="lr 0.0796 (lr x lambda_max = 1.99) settles; lr 0.0804 (2.01) swings wider each step and diverges",
-    formula="ravine",
-    balls=(ball("lr 0.0796", SKY, "gd", (-2.5, 1.0), hyper={"lr": 0.0796}),
-           ball("lr 0.0804", RED, "gd", (-2.5, 1.0), hyper={"lr": 0.0804})),
-    view=ViewSettings(azimuth=30.0, elevation=40.0),
-)
+# Scenes of the lessons that are no preset scene: slower copies of presets whose point is made in a
+# second or two at one step a frame, and a few more.
 THREE_RATES = Scene(
     title="Too small, about right, nearly too big",
     description="Three learning rates in the ravine (curvatures 1 and 25).",
@@ -57,16 +48,7 @@ THREE_RATES = Scene(
            ball("lr 0.07", ORANGE, "gd", (-2.5, 1.0), hyper={"lr": 0.07})),
     view=ViewSettings(azimuth=30.0, elevation=40.0),
 )
-RAVINE = Scene(
-    title="Momentum and Nesterov in a ravine",
-    description="Same small lr 0.006 for all three; momentum 0.9.",
-    note="plain descent shrinks the x error by 0.6% a step; momentum 0.9 by about 5%",
-    formula="ravine",
-    balls=(ball("gradient descent", SKY, "gd", (-2.5, 1.0), hyper={"lr": 0.006}),
-           ball("momentum", ORANGE, "momentum", (-2.5, 1.0), hyper={"lr": 0.006, "momentum": 0.9}),
-           ball("Nesterov", GREEN, "nesterov", (-2.5, 1.0), hyper={"lr": 0.006, "momentum": 0.9})),
-    view=ViewSettings(azimuth=30.0, elevation=40.0),
-)
+
 WINDING = Scene(
     title="Momentum follows the bends",
     description="A winding valley: curvature 0.05 along the floor, 20 across it.",
@@ -76,6 +58,7 @@ WINDING = Scene(
            ball("momentum", ORANGE, "momentum", (-3.5, 1.5), hyper={"lr": 0.05, "momentum": 0.9})),
     view=ViewSettings(azimuth=-60.0, elevation=50.0),
 )
+
 PLATEAU_MOMENTUM = Scene(
     title="Momentum and Adam on the plateau",
     description="The plateau tanh(r^2/2): loss 0.9999, gradient 4.5e-4.",
@@ -86,6 +69,7 @@ PLATEAU_MOMENTUM = Scene(
            ball("Adam", GREEN, "adam", (-1.0, -0.5), hyper={"lr": 0.05})),
     view=ViewSettings(azimuth=-60.0, elevation=30.0),
 )
+
 CLIFF = Scene(
     title="Clipping on a cliff",
     description="Both balls start on the wall of the cliff, where the slope is 150.",
@@ -95,6 +79,7 @@ CLIFF = Scene(
            ball("clip 1", GREEN, "gd", (1.0, 1.5), hyper={"lr": 0.03}, clip=1.0)),
     view=ViewSettings(azimuth=-90.0, elevation=30.0),
 )
+
 NEWTON = Scene(
     title="Newton is drawn to a saddle",
     description="A slowed Newton's method (lr 0.005) and saddle-free Newton from (1, 0.3).",
@@ -104,6 +89,7 @@ NEWTON = Scene(
            ball("saddle-free Newton", GREEN, "saddle-free-newton", (1.0, 0.3), hyper={"lr": 0.005})),
     view=ViewSettings(azimuth=60.0, elevation=35.0),
 )
+
 PEAK = Scene(
     title="Newton climbs onto a peak",
     description="x exp(-(x^2 + y^2)) from (0.9, 0.1): a slowed Newton and gradient descent.",
@@ -113,18 +99,6 @@ PEAK = Scene(
            ball("gradient descent", SKY, "gd", (0.9, 0.1), hyper={"lr": 0.05})),
     view=ViewSettings(azimuth=45.0, elevation=35.0),
 )
-MINIBATCH = Scene(
-    title="Mini-batches on a sigmoid neuron",
-    description="The loss is a sum over six examples; SGD at lr 0.1 on 1, 3 or all 6 of them per step.",
-    note="batch 1 and 3 jitter around the minimum (0.572, 0) that the full batch reaches exactly",
-    formula="sigmoid-neuron",
-    balls=(ball("batch 1", RED, "sgd", (-2.0, -2.0), hyper={"lr": 0.1}, noise=NoiseSettings(batch_size=1)),
-           ball("batch 3", ORANGE, "sgd", (-2.0, -2.0), hyper={"lr": 0.1}, noise=NoiseSettings(batch_size=3)),
-           ball("full batch", SKY, "sgd", (-2.0, -2.0), hyper={"lr": 0.1})),
-    seed=3,
-    view=ViewSettings(azimuth=-45.0, elevation=40.0),
-)
-
 _paced: dict[int, Scene] = {}
 
 
@@ -199,7 +173,7 @@ S = {
         "direction). Ask: 'a change of 1% in the learning rate; what happens?' Along y each step multiplies the "
         "error by 1 - lr x 25: -0.99 or -1.01. The step-size panel shows one curve falling, one rising. The edge "
         "is set by the sharpest direction, not the one you care about.",
-        EDGE, ("step_size", "loss")),
+        "learning-rate-edge", ("step_size", "loss")),
     "three-rates": stop(
         "Too small, about right, nearly too big",
         "lr 0.005 crawls for about 1000 steps. lr 0.04 (one over the largest curvature) arrives smoothly in "
@@ -219,7 +193,7 @@ S = {
         "hardly started along the floor. Point at the overshoot of the momentum ball: it swings past and comes "
         "back. Ask: 'why not just raise the learning rate?' The steep direction (curvature 25) caps lr at 0.08; "
         "momentum speeds up the flat direction without touching that cap.",
-        RAVINE, ("loss", "step_size")),
+        "ravine-momentum", ("loss", "step_size")),
     "winding": stop(
         "Momentum follows the bends",
         "A valley that winds like a sine wave: steep across (curvature 20), nearly flat along (0.05). Momentum "
@@ -270,7 +244,7 @@ S = {
         "This noise is not added by hand: it comes from which examples are drawn. Point at the jitter of the red "
         "ball near the minimum, smaller for the orange one. Ask: 'how would you make it settle?' A larger batch, "
         "or a learning rate that decays. Tie back to the saddle: this same noise is what knocks SGD off saddles.",
-        MINIBATCH, ("loss", "gradient_norm")),
+        "minibatch-neuron", ("loss", "gradient_norm")),
 }
 
 LESSONS = {

@@ -94,7 +94,7 @@ def test_the_app_writes_lambda_as_the_greek_letter(qtbot, window, controller):
     with qtbot.waitSignal(controller.sceneChanged, timeout=BUILD_TIMEOUT):
         window.presets_gallery.load_scene("learning-rate-edge")
     assert "2 / λ_max" in window.windowTitle() and "lambda" not in window.windowTitle()
-    assert window.statusBar().currentMessage().startswith("lr × λ_max = 1.95")
+    assert window.statusBar().currentMessage().startswith("lr × λ_max = 1.99")
     # Still found by the word a keyboard types.
     window.presets_gallery.search.setText("lambda_max")
     assert not scenes.item(list(PRESET_SCENES).index("learning-rate-edge")).isHidden()

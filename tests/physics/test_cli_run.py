@@ -180,19 +180,19 @@ def test_scene_plateau_trap(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_scene_learning_rate_edge(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = _scene_rows(capsys, "learning-rate-edge", 300)
-    under = _regimes(rows["lr 0.078"])
+    rows = _scene_rows(capsys, "learning-rate-edge", 1000)
+    under = _regimes(rows["lr 0.0796"])
     assert "oscillating" not in under and under[-1] == "minimum"
-    over = _regimes(rows["lr 0.082"])
+    over = _regimes(rows["lr 0.0804"])
     first_oscillating, first_diverging = over.index("oscillating"), over.index("diverging")
     assert first_oscillating < 10 < first_diverging
     assert set(over[first_oscillating:first_diverging]) == {"oscillating"}
     assert set(over[first_diverging:]) == {"diverging"}
-    assert all(math.isfinite(float(r["x"])) and math.isfinite(float(r["loss"])) for r in rows["lr 0.082"])
+    assert all(math.isfinite(float(r["x"])) and math.isfinite(float(r["loss"])) for r in rows["lr 0.0804"])
 
 
 def test_scene_ravine_momentum(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = _scene_rows(capsys, "ravine-momentum", 300)
+    rows = _scene_rows(capsys, "ravine-momentum", 1500)
 
     def arrival(name: str) -> int:
         return next(int(r["step"]) for r in rows[name] if float(r["loss"]) < 1e-6)
@@ -237,7 +237,7 @@ def test_scene_cliff_clipping(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_scene_minibatch_neuron(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = _scene_rows(capsys, "minibatch-neuron", 800)
+    rows = _scene_rows(capsys, "minibatch-neuron", 2000)
     full = rows["full batch"][-1]
     assert full["regime"] == "minimum" and abs(float(full["x"]) - 0.5723) < 1e-3
     for name in ("batch 1", "batch 3"):
