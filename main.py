@@ -9,6 +9,7 @@
     python main.py export ...              render a clip
     python main.py figure ...              draw a still (SVG, PDF or PNG)
     python main.py race ...                tune each optimiser's lr on a surface, race them, print the board
+    python main.py basins ...              colour a grid of starts by where each ends (CSV or a figure)
 
 Exit status: 0 when done (also when the reader of the output stops early, as with ``| head``);
 2 with a one-line message for a bad argument or formula, or an output that cannot be written;
@@ -25,6 +26,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from surfaces.errors import DownhillError
@@ -62,6 +64,29 @@ class _Parser(argparse.ArgumentParser):
         message = " ".join(message.split())  # argparse may wrap its own messages: keep one line
         self.exit(2, f"downhill: {message} (see 'python main.py {self.prog.split()[-1]} --help')\n"
                   if " " in self.prog else f"downhill: {message} (see 'python main.py --help')\n")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A table-driven subcommand: ``python main.py NAME ...``.
+
+    ``module.add_arguments(parser)`` declares its options and ``module.run(args, out) -> int`` carries
+    it out (errors raise DownhillError: one line, exit status 2). The module is imported only when
+    the command line is parsed; a module not built yet leaves its command out.
+    """
+
+    name: str
+    help: str
+    module: str
+    add_arguments: str
+    run: str
+
+
+#: The experiments' commands (one row each; physics.experiments and gui.experiments hold them).
+COMMANDS: tuple[Command, ...] = (
+    Command("basins", "colour a grid of starts by where each one ends (basins of attraction: CSV or a figure)",
+            "gui.experiments.basins_cli", "add_basins_arguments", "basins_command"),
+)
 
 
 def _join_signed_values(argv: Sequence[str]) -> list[str]:
@@ -143,6 +168,11 @@ def build_parser() -> _Parser:
     if add_race_arguments is not None:
         parser.commands["race"] = commands.add_parser("race", help="tune each optimiser's lr, race them, rank them")
         add_race_arguments(parser.commands["race"])
+    for command in COMMANDS:
+        add_arguments = _optional_command(command.module, command.add_arguments)
+        if add_arguments is not None:
+            parser.commands[command.name] = commands.add_parser(command.name, help=command.help)
+            add_arguments(parser.commands[command.name])
     return parser
 
 
@@ -324,6 +354,9 @@ def _run_command(argv: Sequence[str] | None, out: StandardOutput) -> int:
         from physics.race_cli import race_command
 
         return race_command(args, out)
+    for command in COMMANDS:
+        if args.command == command.name:
+            return getattr(importlib.import_module(command.module), command.run)(args, out)
     return open_app(args)
 
 

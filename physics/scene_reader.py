@@ -99,7 +99,7 @@ class _Reader:
     def scene(self, data: Any) -> Scene:
         self._object(data, "", required=("version", "formula"), allowed=(
             "version", "title", "description", "note", "formula", "parameters", "domain", "balls", "seed",
-            "speed", "view"))
+            "speed", "view", "experiments"))
         version = self._integer(data["version"], "version", 1, 10 ** 6)
         if version > SCENE_VERSION:
             raise SceneError(f"this scene is version {version}, newer than this Downhill reads ({SCENE_VERSION})",
@@ -116,8 +116,9 @@ class _Reader:
         seed = self._integer(data.get("seed", 0), "seed", 0, 2 ** 63 - 1)
         speed = self._integer(data.get("speed", 1), "speed", 1, MAX_SPEED)
         view = self._view(data.get("view", {}))
+        experiments = self._experiments(data.get("experiments", []))
         return Scene(version=version, formula=formula, parameters=parameters, domain=domain, balls=balls,
-                     seed=seed, speed=speed, view=view, **texts)
+                     seed=seed, speed=speed, view=view, experiments=experiments, **texts)
 
     # -- structure
 
@@ -283,6 +284,20 @@ class _Reader:
         normalised = tuple((key, settings[key]) for key, _ in pairs)
         return BallSpec(name=name, color=color, optimizer=optimizer, hyperparameters=normalised, start=start,
                         noise=noise, particles=particles, spread=spread, clip=clip_value, visible=visible)
+
+    def _experiments(self, value: Any) -> tuple:
+        from physics.experiments.base import MAX_EXPERIMENTS, make_spec
+
+        if not isinstance(value, list):
+            raise SceneError(f"must be a list of experiments, not {_kind(value)}", field="experiments")
+        if len(value) > MAX_EXPERIMENTS:
+            raise SceneError(f"{len(value)} experiments; a scene holds at most {MAX_EXPERIMENTS}", field="experiments")
+        specs = []
+        for index, item in enumerate(value):
+            where = f"experiments[{index}]"
+            self._object(item, where, required=("kind",), allowed=("kind", "settings"))
+            specs.append(make_spec(item["kind"], item.get("settings", {}), where))
+        return tuple(specs)
 
     def _noise(self, data: Any, where: str) -> NoiseSettings:
         self._object(data, where, required=(), allowed=("sigma", "schedule", "decay", "batch_size"))

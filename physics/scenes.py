@@ -28,8 +28,12 @@ The file format (version 1; every key but ``version`` and ``formula`` is optiona
       "balls": [{"name": "SGD", "color": "#1f77b4", "optimizer": "sgd",
                  "hyperparameters": {"lr": 0.1, "momentum": 0.9}, "start": [1, 0],
                  "noise": {"sigma": 0.01, "schedule": "constant", "decay": 0, "batch_size": null},
-                 "particles": 1, "spread": 0, "clip": null, "visible": true}]
+                 "particles": 1, "spread": 0, "clip": null, "visible": true}],
+      "experiments": [{"kind": "basins", "settings": {"optimizer": "sgd", "grid": 200, ...}}]
     }
+
+(``experiments``: the experiments shown with the scene, physics.experiments.base; the key is
+written only when there are some, so a scene without any reads and writes as before.)
 
 This module holds only the value: it reads no file and knows no preset, so the modules that do
 can import it without importing each other.
@@ -43,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from physics.balls import BallSpec
+from physics.experiments.base import ExperimentSpec
 from physics.overlays import OVERLAY_NAMES
 from surfaces.errors import DownhillError, SceneError
 from surfaces.surface import Domain, Surface
@@ -95,6 +100,7 @@ class Scene:
         seed: the seed every random stream derives from.
         speed: simulation steps per animation frame.
         view: camera, layout and overlays.
+        experiments: the experiments shown with the scene (physics.experiments.base.ExperimentSpec).
     """
 
     version: int = SCENE_VERSION
@@ -108,6 +114,7 @@ class Scene:
     seed: int = 0
     speed: int = 1
     view: ViewSettings = field(default_factory=ViewSettings)
+    experiments: tuple[ExperimentSpec, ...] = ()
     _surface: Surface | None = field(default=None, init=False, compare=False, repr=False)
 
     # --------------------------------------------------------------------------------- surface, simulation
@@ -128,7 +135,7 @@ class Scene:
 
     def to_dict(self) -> dict[str, Any]:
         """The scene as JSON-ready data (the form of the module docstring)."""
-        return {
+        data = {
             "version": self.version,
             "title": self.title,
             "description": self.description,
@@ -148,6 +155,9 @@ class Scene:
             },
             "balls": [_ball_to_dict(ball) for ball in self.balls],
         }
+        if self.experiments:  # (omitted when empty: scenes without experiments stay as they were)
+            data["experiments"] = [spec.to_dict() for spec in self.experiments]
+        return data
 
     def to_json(self) -> str:
         """Human-editable JSON text (indented; floats written exactly)."""

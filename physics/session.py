@@ -304,6 +304,10 @@ class Session:
         """Remember how the scene is shown (the window reports overlay switches and the camera)."""
         self._view = view
 
+    def set_experiments(self, experiments: tuple) -> None:
+        """The experiments shown with the scene (physics.experiments.base.ExperimentSpec); saved with it."""
+        self._scene = replace(self._scene, experiments=tuple(experiments))
+
     def critical_points_found(self, surface: Surface, points: list) -> None:
         """The critical points of ``surface``; dropped if the surface has since been replaced."""
         if surface is not self._surface:
