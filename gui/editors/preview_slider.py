@@ -34,6 +34,18 @@ TICKS = 1000
 LOG_DECADES = 8.0
 
 
+#: The slider's height (pixels) and look: a thin groove, filled up to a round handle.
+SLIDER_HEIGHT = 12
+SLIDER_STYLE = (
+    "QSlider::groove:horizontal { height: 3px; background: palette(mid); border-radius: 1px; }"
+    "QSlider::sub-page:horizontal { height: 3px; background: palette(highlight); border-radius: 1px; }"
+    "QSlider::handle:horizontal { width: 12px; margin: -5px 0; border-radius: 6px;"
+    " background: palette(button); border: 1px solid palette(dark); }"
+    "QSlider::handle:horizontal:hover, QSlider::handle:horizontal:focus { border: 2px solid palette(highlight); }"
+    "QSlider::handle:horizontal:disabled { background: palette(window); }"
+)
+
+
 def rounded(value: float) -> float:
     """``value`` to three significant digits."""
     return float(f"{value:.3g}")
@@ -73,6 +85,10 @@ class PreviewSlider(QSlider):
         self.setSingleStep(TICKS // 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumWidth(70)
+        # Thin, so a form's rows grow little under their boxes (the ball form must still show the
+        # noise at 1600 x 900); the handle stays wide enough to grab.
+        self.setFixedHeight(SLIDER_HEIGHT)
+        self.setStyleSheet(SLIDER_STYLE)
         self._before: float | None = None   # the value when the drag began
         self._cancelled = False
         self._escape = EscapeCancels(self.cancel_drag, self)
