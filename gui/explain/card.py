@@ -251,6 +251,20 @@ class ExplainerCard(QtWidgets.QFrame):
         self._move(corners[choice].topLeft())
         return choice
 
+    def place_by_map(self, contour_map, window: QtWidgets.QWidget, avoid: list[QtCore.QPoint]) -> str:
+        """:meth:`place` for a ContourMapView on ``window`` (the card's parent); ``avoid`` in pixels of
+        the map's plot widget (``contour_map.data_to_widget``), the ball first."""
+        plot_widget = contour_map.plot_widget
+
+        def to_window(point) -> QtCore.QPointF:
+            return QtCore.QPointF(plot_widget.mapTo(window, QtCore.QPoint(int(point.x()), int(point.y()))))
+
+        scene_rect = plot_widget.mapFromScene(contour_map.view_box.sceneBoundingRect()).boundingRect()
+        plot_area = QtCore.QRectF(to_window(scene_rect.topLeft()), to_window(scene_rect.bottomRight()))
+        map_rect = QtCore.QRectF(QtCore.QPointF(contour_map.mapTo(window, QtCore.QPoint(0, 0))),
+                                 QtCore.QSizeF(contour_map.size()))
+        return self.place(plot_area, map_rect, QtCore.QRectF(window.rect()), [to_window(p) for p in avoid])
+
     @staticmethod
     def _corners(area: QtCore.QRectF, w: int, h: int) -> dict[str, QtCore.QRectF]:
         right, bottom = area.right() - w - MARGIN, area.bottom() - h - MARGIN

@@ -32,23 +32,19 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from PyQt6 import QtCore
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QWidget
 
 from gui.explain.card import ExplainerCard
+from gui.explain.keys import WalkingKeys
 from gui.explain.overlay import ExplainerOverlay, Picture
+from gui.explain.walk import eigen_signs, kind_words, parts_to_walk
 from gui.screen_text import on_screen
 from gui.workers import LatestOnlyRunner
-from physics import explain as physics_explain
+from physics.explain import explain_next_step
 from physics.explain.parts import Explanation, Part
-from surfaces.errors import DownhillError
 
-#: The map's own arrow overlays, hidden while the explainer draws on the ball.
-MAP_ARROW_OVERLAYS = ("gradient", "step", "velocity", "eigenvectors")
-#: The keys the explainer takes while it is open.
-NAVIGATION_KEYS = ("Right", "Left", "Home", "End", "Esc", "Space")
 #: The text of the menu entry (Simulation > Explain next step).
 MENU_TEXT = "E&xplain next step"
 
@@ -56,14 +52,6 @@ HINT = "Right: next part · Left: back · Home/End · Esc closes"
 LAST_HINT = "Right: take this step (and explain the next) · Left: back · Esc closes"
 
 Explain = Callable[[object, int, int], Explanation]
-
-
-def explain_next_step(simulation, ball: int, particle: int = 0) -> Explanation:
-    """physics.explain.explain_next_step, or a DownhillError while that is not available."""
-    function = getattr(physics_explain, "explain_next_step", None)
-    if function is None:
-        raise DownhillError("the step-by-step explainer's physics is not available in this version")
-    return function(simulation, ball, particle)
 
 
 class ExplainerController(QObject):
@@ -100,7 +88,6 @@ class ExplainerController(QObject):
         self._notes: list[str] = []
         self._error = ""
         self._picture: Picture | None = None
-        self._disabled: list[QAction] = []
         self._detached = False
 
         self.action = QAction(MENU_TEXT, window)
@@ -112,16 +99,9 @@ class ExplainerController(QObject):
         self.action.setStatusTip(tip)
         self.action.triggered.connect(lambda _checked=False: self.toggle())
         window.addAction(self.action)
-        self._keys: dict[str, QAction] = {}
-        for key, slot in (("Right", self.next_part), ("Left", self.previous_part), ("Home", self.first_part),
-                          ("End", self.last_part), ("Esc", self.close), ("Space", self._close_and_play)):
-            action = QAction(f"Explainer: {key}", window)
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.setEnabled(False)
-            action.triggered.connect(lambda _checked=False, s=slot: s())
-            window.addAction(action)
-            self._keys[key] = action
+        self.keys = WalkingKeys(window, {
+            "Right": self.next_part, "Left": self.previous_part, "Home": self.first_part, "End": self.last_part,
+            "Esc": self.close, "Space": self._close_and_play})
 
         self._runner = LatestOnlyRunner("explain the next step", self)
         self._runner.succeeded.connect(self._on_explained)
@@ -202,8 +182,8 @@ class ExplainerController(QObject):
         self._ball = ball
         self._open = True
         self.action.setChecked(True)
-        self._take_keys()
-        self._hide_map_arrows(True)
+        self.keys.take(keep=(self.action,))
+        self.overlay.hide_map_arrows(True)
         self._request()
         self.openedChanged.emit(True)
 
@@ -217,8 +197,8 @@ class ExplainerController(QObject):
         self._error = ""
         self.overlay.hide()
         self.card.hide()
-        self._give_keys_back()
-        self._hide_map_arrows(False)
+        self.keys.give_back()
+        self.overlay.hide_map_arrows(False)
         self.action.setChecked(False)
         self.openedChanged.emit(False)
 
@@ -241,9 +221,9 @@ class ExplainerController(QObject):
                 signal.disconnect(slot)
             except (TypeError, RuntimeError):
                 pass  # already gone with its object
-        for action in (self.action, *self._keys.values()):
-            self.window.removeAction(action)
-            action.deleteLater()
+        self.keys.remove()
+        self.window.removeAction(self.action)
+        self.action.deleteLater()
         self.overlay.remove()
         self.card.deleteLater()
         self.deleteLater()
@@ -294,43 +274,6 @@ class ExplainerController(QObject):
         self.close()
         self.controller.toggle_play()
 
-    # -- keys and the map's own arrows ---------------------------------------------------------
-    def _take_keys(self) -> None:
-        """Switch off the window's other actions on the walking keys; switch ours on."""
-        ours = set(self._keys.values()) | {self.action}
-        wanted = {QKeySequence(key).toString() for key in NAVIGATION_KEYS}
-        self._disabled = []
-        for action in self.window.findChildren(QAction):
-            if action in ours or not action.isEnabled():
-                continue
-            if any(sequence.toString() in wanted for sequence in action.shortcuts()):
-                action.setEnabled(False)
-                self._disabled.append(action)
-        for action in self._keys.values():
-            action.setEnabled(True)
-
-    def _give_keys_back(self) -> None:
-        for action in self._keys.values():
-            action.setEnabled(False)
-        for action in self._disabled:
-            try:
-                action.setEnabled(True)
-            except RuntimeError:
-                pass  # deleted meanwhile (a menu rebuilt)
-        self._disabled = []
-
-    def _hide_map_arrows(self, hide: bool) -> None:
-        for name in MAP_ARROW_OVERLAYS:
-            try:
-                shown = self.map.overlay(name)
-            except (KeyError, AttributeError):
-                continue
-            if hide:
-                for item in _overlay_items(self.map, name):
-                    item.setVisible(False)
-            else:
-                self.map.set_overlay(name, shown)   # shows its items as the menu has them
-
     # -- the explanation -----------------------------------------------------------------------
     def _request(self) -> None:
         simulation = self.controller.simulation
@@ -356,7 +299,7 @@ class ExplainerController(QObject):
         self._pending = False
         assert isinstance(explanation, Explanation)
         self._explanation = explanation
-        self._parts = _with_whole_step(explanation)
+        self._parts = parts_to_walk(explanation)
         self._show(0)
 
     def _on_failed(self, _generation: int, error: object) -> None:
@@ -385,14 +328,7 @@ class ExplainerController(QObject):
         self._picture = picture = self.overlay.show_part(view, self._index, self._eigen_signs(part),
                                                          "particle 0" if self._is_swarm() else "")
         last = self._index == len(parts) - 1
-        if last:
-            kind = "Solid yellow: the whole step; faint: its terms, head to tail."
-        elif part.summand:
-            kind = "A term of the step (solid yellow arrow, added head to tail)."
-        elif part.vector is not None:
-            kind = "What the step is built from (dashed white arrow, not added)."
-        else:
-            kind = ""
+        kind = kind_words(part, last)
         notes = list(self._notes)
         if explanation.particle == 0 and self._is_swarm():
             notes.append(f"A swarm: particle 0 of {self.controller.balls[self._ball].particles} is explained.")
@@ -421,42 +357,22 @@ class ExplainerController(QObject):
         balls = self.controller.balls
         return 0 <= self._ball < len(balls) and balls[self._ball].particles > 1
 
-    def _eigen_signs(self, part: Part) -> tuple[float, float] | None:
-        """The curvature's sign along each of ``part.directions``' columns, matched to the Hessian's
-        eigenvectors at the ball (BallState), or None when they do not match."""
+    def _eigen_signs(self, part: Part) -> tuple[float, ...] | None:
+        """The curvature's sign along ``part.directions`` (gui.explain.walk.eigen_signs) at the ball."""
         if part.directions is None:
             return None
         try:
             state = self.controller.state(self._ball)
         except (IndexError, KeyError):
             return None
-        values, vectors = state.eigenvalues[0], state.eigenvectors[0]
-        directions = np.asarray(part.directions, dtype=float).reshape(2, -1)
-        signs = []
-        for column in range(directions.shape[1]):
-            dots = np.abs(vectors.T @ directions[:, column])
-            best = int(np.argmax(dots))
-            if not dots[best] > 0.99:
-                return None
-            signs.append(float(np.sign(values[best])))
-        return tuple(signs)
+        return eigen_signs(part.directions, state.eigenvalues[0], state.eigenvectors[0])
 
     def _theme(self) -> str:
         colour = self.map.plot_widget.backgroundBrush().color()
         return "light" if colour.lightnessF() > 0.5 else "dark"
 
     def _place_card(self) -> None:
-        plot_widget = self.map.plot_widget
-        window = self.window
-
-        def to_window(point) -> QtCore.QPointF:
-            return QtCore.QPointF(plot_widget.mapTo(window, QtCore.QPoint(int(point.x()), int(point.y()))))
-
-        scene_rect = plot_widget.mapFromScene(self.map.view_box.sceneBoundingRect()).boundingRect()
-        plot_area = QtCore.QRectF(to_window(scene_rect.topLeft()), to_window(scene_rect.bottomRight()))
-        map_rect = QtCore.QRectF(QtCore.QPointF(self.map.mapTo(window, QtCore.QPoint(0, 0))),
-                                 QtCore.QSizeF(self.map.size()))
-        avoid = []
+        """The card where it hides least of the ball and the arrows (ExplainerCard.place_by_map)."""
         position = None
         if self._explanation is not None:
             position = np.asarray(self._explanation.position, dtype=float)
@@ -465,10 +381,10 @@ class ExplainerController(QObject):
                 position = self.controller.state(self._ball).positions[0]
             except (IndexError, KeyError):
                 pass
+        avoid = []
         if position is not None and np.isfinite(position).all():
-            avoid.append(to_window(self.map.data_to_widget(float(position[0]), float(position[1]))))
-        avoid += [to_window(point) for point in self.overlay.widget_points()]
-        self.card.place(plot_area, map_rect, QtCore.QRectF(window.rect()), avoid)
+            avoid.append(self.map.data_to_widget(float(position[0]), float(position[1])))
+        self.card.place_by_map(self.map, self.window, avoid + self.overlay.widget_points())
 
     def _say(self, text: str) -> None:
         show_message = getattr(self.window, "show_message", None)
@@ -513,30 +429,6 @@ class ExplainerController(QObject):
             self._render()
         else:
             self._place_card()
-
-
-def _overlay_items(contour_map, name: str) -> tuple:
-    """The map's items of one arrow overlay (gui.views.contour_map.ContourMapView's attributes)."""
-    names = {"gradient": ("descent_arrows",), "step": ("step_arrows",), "velocity": ("velocity_arrows",),
-             "eigenvectors": ("eigen_positive", "eigen_negative")}[name]
-    return tuple(item for item in (getattr(contour_map, attribute, None) for attribute in names) if item is not None)
-
-
-def _with_whole_step(explanation: Explanation) -> tuple[Part, ...]:
-    """The explanation's parts, ending on the whole step: a part of key "step" is added when the last
-    part is not one (it carries the explanation's own step, drawn from the ball)."""
-    parts = tuple(explanation.parts)
-    if parts and parts[-1].key == "step":
-        return parts
-    step = np.asarray(explanation.step, dtype=float)
-    start, end = np.asarray(explanation.position, dtype=float), np.asarray(explanation.position) + step
-    whole = Part(key="step", title="The whole step",
-                 sentence=f"Added head to tail, the terms make the step the ball takes next: from "
-                          f"({start[0]:.4g}, {start[1]:.4g}) to ({end[0]:.4g}, {end[1]:.4g}).",
-                 vector=step, origin=np.asarray(explanation.position, dtype=float), summand=False,
-                 numbers=(("step", (float(step[0]), float(step[1]))),
-                          ("length", float(np.hypot(step[0], step[1])))))
-    return (*parts, whole)
 
 
 def attach_explainer(window: QWidget, contour_map, controller, explain: Explain | None = None) -> ExplainerController:

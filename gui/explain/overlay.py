@@ -57,6 +57,9 @@ EIGEN_HALF_PIXELS = 120.0
 FAINT_LABEL_PIXELS = 40.0
 #: Point size of the words at the arrows' heads.
 LABEL_POINT_SIZE = 13
+#: The map's own arrow overlays (physics.overlays names) and the ContourMapView items drawing them.
+MAP_ARROWS = {"gradient": ("descent_arrows",), "step": ("step_arrows",), "velocity": ("velocity_arrows",),
+              "eigenvectors": ("eigen_positive", "eigen_negative")}
 #: Above the map's own overlays (20-24) and under the balls (30): an arrow starts at the ball.
 Z_BASE = 25
 
@@ -149,6 +152,22 @@ class ExplainerOverlay:
         self.particle_ring.setData([], [])
         self.particle_ring.hide()
         self._set_labels([])
+
+    def hide_map_arrows(self, hide: bool) -> None:
+        """Hide the map's own arrows at the balls (gradient, step, velocity, eigenvectors) while the
+        explainer draws on the ball; ``False`` shows them again as the View menu has them."""
+        for name, attributes in MAP_ARROWS.items():
+            try:
+                shown = self.map.overlay(name)
+            except (KeyError, AttributeError):
+                continue
+            if hide:
+                for attribute in attributes:
+                    item = getattr(self.map, attribute, None)
+                    if item is not None:
+                        item.setVisible(False)
+            else:
+                self.map.set_overlay(name, shown)
 
     def remove(self) -> None:
         """Take every item off the map (the explainer is detached)."""
