@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 from PyQt6.QtCore import QPointF, QSize, Qt
 from PyQt6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
-from PyQt6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PyQt6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 from gui import palette
 from gui.export.annotations import HEADER_HEIGHT, LEGEND_ROW, BallLine, Theme, paint_header, paint_legend
@@ -31,8 +31,8 @@ HEADER_ANNOTATIONS = frozenset({"title", "formula", "step"})
 LEGEND_ANNOTATIONS = frozenset({"legend", "badges"})
 #: Narrowest a badge column is (export pixels): a name, a regime badge and a few words.
 BADGE_COLUMN = 460
-#: Point size of the caption's story at scale 1 (twice the 11 pt of the window's body text at 2).
-STORY_POINTS = 11.0
+#: The caption's story is the window's body text (the application font) times this and the scale.
+STORY_SHARE = 1.0
 
 
 class HeaderBand(QWidget):
@@ -77,7 +77,7 @@ class HeaderBand(QWidget):
 
 
 class CaptionLabel(QLabel):
-    """The lesson scene's story under the header, STORY_POINTS x scale points, wrapped."""
+    """The lesson scene's story under the header, wrapped, the body text's size x STORY_SHARE x scale."""
 
     def __init__(self, theme: Theme, parent: QWidget | None = None):
         super().__init__(parent)
@@ -93,7 +93,7 @@ class CaptionLabel(QLabel):
 
     def set_scale(self, scale: float) -> None:
         font = QFont(self.font())
-        font.setPointSizeF(STORY_POINTS * scale)
+        font.setPointSizeF(QApplication.font().pointSizeF() * STORY_SHARE * scale)
         self.setFont(font)
 
 

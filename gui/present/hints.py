@@ -43,24 +43,42 @@ class CheatSheet(QFrame):
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.label)
-        rows = "".join(f"<tr><td style='padding: 2px 28px 2px 0'><b>{html.escape(keys)}</b></td>"
-                       f"<td style='padding: 2px 0'>{html.escape(words)}</td></tr>"
-                       for keys, words in cheat_sheet_rows())
+        # Two columns of (keys, words) pairs: one column of 23 rows does not fit a 720-pixel screen.
+        entries = cheat_sheet_rows()
+        half = (len(entries) + 1) // 2
+
+        def cells(entry: tuple[str, str] | None) -> str:
+            if entry is None:
+                return "<td></td><td></td>"
+            keys, words = entry
+            return (f"<td style='padding: 2px 20px 2px 0'><b>{html.escape(keys)}</b></td>"
+                    f"<td style='padding: 2px 48px 2px 0'>{html.escape(words)}</td>")
+
+        rows = "".join(f"<tr>{cells(entries[i])}{cells(entries[i + half] if i + half < len(entries) else None)}</tr>"
+                       for i in range(half))
         self.label.setText("<p style='font-weight: bold'>Keys of presentation mode</p>"
                            f"<table cellspacing=0>{rows}</table>")
         self.hide()
 
     def restyle(self, theme: Theme, scale: float) -> None:
         self.label.setStyleSheet(f"QLabel {{ {_style(theme)} }}")
-        font = QFont(self.label.font())
-        font.setPointSizeF(SHEET_POINTS * scale)
-        self.label.setFont(font)
+        self.points = SHEET_POINTS * scale
         if self.isVisible():  # (laying the table out costs tens of milliseconds: only when shown)
             self.place()
 
     def place(self) -> None:
+        """Centred over the window, its type made smaller than ``points`` if need be to fit whole."""
         parent = self.parentWidget()
+        font = QFont(self.label.font())
+        font.setPointSizeF(getattr(self, "points", SHEET_POINTS))
+        self.label.setFont(font)
         self.adjustSize()
+        fit = min((parent.width() - 20) / max(1, self.sizeHint().width()),
+                  (parent.height() - 20) / max(1, self.sizeHint().height()))
+        if fit < 1.0:  # the table's size goes with its type's (paddings are a small part)
+            font.setPointSizeF(font.pointSizeF() * fit * 0.95)
+            self.label.setFont(font)
+            self.adjustSize()
         width = min(self.sizeHint().width(), parent.width() - 20)
         height = min(self.sizeHint().height(), parent.height() - 20)
         self.setGeometry((parent.width() - width) // 2, (parent.height() - height) // 2, width, height)

@@ -36,7 +36,7 @@ OVERLAY_KEYS: dict[str, str] = {
 _OVERLAY_WORDS = {
     "gradient": "gradient arrows (−∇f)",
     "step": "last step arrows",
-    "velocity": "velocity / first moment arrows",
+    "velocity": "velocity arrows",
     "eigenvectors": "the Hessian's eigen-directions",
     "trails": "trails (paths)",
     "critical_points": "critical points",
@@ -64,9 +64,9 @@ PRESENT_KEYS: tuple[PresentKey, ...] = (
 
 _WORDS = {
     "play_pause": "play or pause",
-    "step": "one step (the explainer's next part while it is open)",
+    "step": "one step (the explainer's next part while open)",
     "reset": "every ball back to its start",
-    "next_scene": "next scene (of the lesson, else the next preset scene)",
+    "next_scene": "next scene (the lesson's, else the next preset)",
     "previous_scene": "previous scene",
     "faster": "faster (more steps per frame)",
     "slower": "slower",

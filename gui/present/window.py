@@ -126,6 +126,12 @@ class PresentationWindow(QWidget):
         return PRESENT_SCALE * self.zoom
 
     @property
+    def legend_scale(self) -> float | None:
+        """The map legend's scale: the map's default, but the window's own size on a low screen (a
+        720-pixel projector), where a legend one column wide took half the map's height."""
+        return self.zoom if self._screen_height < TWO_PANEL_HEIGHT else None
+
+    @property
     def band_scale(self) -> float:
         return BAND_SCALE * self.zoom
 
@@ -156,14 +162,15 @@ class PresentationWindow(QWidget):
             band.theme = theme
             band.set_scale(self.band_scale)
         self.caption.set_theme(theme)
-        self.caption.set_scale(self.band_scale * PRESENT_SCALE / BAND_SCALE)
-        for view in (self.map_view, self.view3d):
-            if view is not None:
-                view.set_presentation_scale(self.scale)
+        self.caption.set_scale(self.scale)
+        if self.map_view is not None:
+            self.map_view.set_presentation_scale(self.scale, self.legend_scale)
+        if self.view3d is not None:
+            self.view3d.set_presentation_scale(self.scale)
         for widget in self.panels.values():
             scale_text(widget, self.scale)
-        self.cheat_sheet.restyle(theme, self.band_scale * PRESENT_SCALE / BAND_SCALE)
-        self.key_hints.restyle(theme, self.band_scale * PRESENT_SCALE / BAND_SCALE)
+        self.cheat_sheet.restyle(theme, self.scale)
+        self.key_hints.restyle(theme, self.scale)
 
     # -- the stage -----------------------------------------------------------------------------
     def wanted_panels(self) -> tuple[str, ...]:
@@ -210,13 +217,14 @@ class PresentationWindow(QWidget):
 
             map_view = ContourMapView(self.controller)
             map_view.startDragged.connect(self.main._on_start_dragged)
-            map_view.set_presentation_scale(self.scale)
+            map_view.set_presentation_scale(self.scale, self.legend_scale)
             map_view.set_ball_shapes(True)
             self.explainer = _attach_explainer(self, map_view, self.controller)
         self.view3d, self.map_view = view3d, map_view
-        for view in (view3d, map_view):
+        # The map is where the balls, trails and arrows are: it gets the larger share beside the 3D view.
+        for view, share in ((view3d, 2), (map_view, 3)):
             if view is not None:
-                views.addWidget(view, 1)
+                views.addWidget(view, share)
         link = RecolouredLink(self.controller, self.theme)
         self.panels = {name: _PANELS[name].widget(link) for name in self.wanted_panels()}
         two_views = views.count() > 1

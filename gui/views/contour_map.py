@@ -291,8 +291,9 @@ class ContourMapView(QtWidgets.QWidget):
         self._update_legend()
         self._on_stepped()
 
-    def set_presentation_scale(self, factor: float) -> None:
-        """Draw ball and start markers, trails and the axes' text ``factor`` times their usual size.
+    def set_presentation_scale(self, factor: float, legend: float | None = None) -> None:
+        """Draw ball and start markers, trails and the axes' text ``factor`` times their usual size, and
+        the legend ``legend`` times (by default 0.7 x factor, at least 1).
 
         Presentation mode's hook (gui.present): 1 is the window's own look.
         """
@@ -304,7 +305,8 @@ class ContourMapView(QtWidgets.QWidget):
             axis.setTickFont(font)
             axis.setLabel(axis.labelText, **{**axis.labelStyle, "font-size": f"{(FONT_POINT_SIZE + 3) * factor:g}pt"})
         # The legend grows less: under the map it takes height the map needs (read as its entries are made).
-        self.legend.opts["labelTextSize"] = f"{FONT_POINT_SIZE * max(1.0, 0.7 * factor):g}pt"
+        legend = max(1.0, 0.7 * factor) if legend is None else legend
+        self.legend.opts["labelTextSize"] = f"{FONT_POINT_SIZE * legend:g}pt"
         self._on_balls_changed()
 
     def set_ball_shapes(self, shaped: bool) -> None:
