@@ -303,6 +303,7 @@ class MainWindow(DockLayout, ViewsCentre, WindowMenus, ViewSync, SceneFiles, Cra
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
+            self.lessons.sync_visibility()  # the caption band and Lesson dock show only with a lesson open
         splitter = self.settings.splitter_state()
         if splitter is not None:
             self.splitter.restoreState(splitter)

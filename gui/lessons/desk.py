@@ -423,6 +423,16 @@ class LessonDesk(QObject):
             elif self.window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.RightDockWidgetArea:
                 self.window.resizeDocks([self.dock], [NOTES_WIDTH], Qt.Orientation.Horizontal)
 
+    def sync_visibility(self) -> None:
+        """Caption band and Lesson dock shown exactly while a lesson is open (after a layout was
+        restored: a saved layout may hold them shown, or hidden)."""
+        if self.player.current is None:
+            self.caption_bar.hide()
+            self.dock.hide()
+        else:
+            self.caption_bar.show()
+            self.dock.show()
+
     def fit_caption(self) -> None:
         """The caption's height for the window's width (call on resize)."""
         if self.caption_bar.isVisible():

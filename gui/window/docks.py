@@ -9,7 +9,8 @@ Layout (at DEFAULT_SIZE, 1600 x 900; a projector is the design target):
 
     left column (LEFT): Formula above; Balls and Presets as two tabs below it (Balls in front)
     bottom row (BOTTOM), under the whole width: the plots side by side, equal shares of what the
-    rows with a width (Read-outs, with the Race board as a tab behind it) leave, PANELS_HEIGHT pixels tall.
+    rows with a width (Read-outs) leave, PANELS_HEIGHT pixels tall.
+    right (RIGHT), hidden until called for: the Race board (Simulation > Race...), beside the views.
 
 On a screen too low to stack the left column above a readable row of plots
 (gui.screen_fit.is_short), Formula, Balls and Presets become three tabs of one place.
@@ -31,6 +32,7 @@ from gui.screen_fit import DEFAULT_SIZE, fitted_frame, is_short, keep_readable
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 
 
 class Panel(NamedTuple):
@@ -42,7 +44,7 @@ class Panel(NamedTuple):
         attribute: the window attribute that holds the widget (``window.loss_panel``).
         title: the dock's title, also its View > Panels and editors entry.
         widget: the widget's class, constructed with the SceneController.
-        area: LEFT (the editors' column) or BOTTOM (the row of panels under the views).
+        area: LEFT (the editors' column), BOTTOM (the row of panels under the views) or RIGHT.
         tab_of: the name of the dock this one is a tab behind (the first of the tabs stays in
             front), or None to have its own place.
         width: starting width in pixels at DEFAULT_SIZE's width (a narrower window gives it the
@@ -50,6 +52,8 @@ class Panel(NamedTuple):
         least_width: the least starting width, pixels.
         plot: a plot, kept readable (gui.screen_fit.keep_readable: at least MIN_PLOT_HEIGHT
             tall, its legend whole).
+        shown: shown when the window first opens (False: hidden until its View entry or a
+            command shows it).
     """
 
     name: str
@@ -61,6 +65,7 @@ class Panel(NamedTuple):
     width: int | None = None
     least_width: int = 0
     plot: bool = False
+    shown: bool = True
 
 
 #: The window's docks, in the order the View > Panels and editors menu lists them. Within an area
@@ -74,7 +79,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("loss", "loss_panel", "Loss", LossPanel, BOTTOM, plot=True),
     Panel("gradient_norm", "gradient_norm_panel", "Gradient norm", GradientPanel, BOTTOM, plot=True),
     Panel("readout", "readout_panel", "Read-outs", ReadoutPanel, BOTTOM, width=400, least_width=300),
-    Panel("race", "race_board", "Race", FinishBoardPanel, BOTTOM, tab_of="readout"),
+    Panel("race", "race_board", "Race", FinishBoardPanel, RIGHT, shown=False),
 )
 #: Height of the row of panels under the views (pixels): at 900 pixels the editors on the left
 #: keep room for the formula and most of a ball's settings. Never less than the plots need
@@ -119,15 +124,16 @@ class DockLayout:
             setattr(self, f"{panel.name}_dock", dock)
             if panel.plot:
                 keep_readable(widget)
-        # The bottom row side by side (the left column stacks by itself); then the tabs (a split
-        # would take a dock out of its tab group again).
-        row = [self.dock(panel) for panel in PANELS if panel.area == BOTTOM and panel.tab_of is None]
-        for previous, dock in zip(row, row[1:], strict=False):
-            self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
+            if not panel.shown:
+                dock.hide()
         for panel in PANELS:
             if panel.tab_of is not None:
                 self.tabifyDockWidget(getattr(self, f"{panel.tab_of}_dock"), self.dock(panel))
                 getattr(self, f"{panel.tab_of}_dock").raise_()
+        # The bottom row side by side (the left column stacks by itself).
+        row = [self.dock(panel) for panel in PANELS if panel.area == BOTTOM and panel.tab_of is None]
+        for previous, dock in zip(row, row[1:], strict=False):
+            self.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
         # The panels run under the whole width: five plots side by side need it more than the editors.
         self.setCorner(Qt.Corner.BottomLeftCorner, BOTTOM)
         self.setCorner(Qt.Corner.BottomRightCorner, BOTTOM)

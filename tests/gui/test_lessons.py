@@ -170,3 +170,20 @@ def test_a_scene_given_at_start_keeps_its_own_speed(qtbot, tmp_path: Path, contr
     assert controller.speed == PRESET_SCENES["plateau-trap"].speed == 3 and not window.has_unsaved_changes()
     window.restore_layout()  # no scene given: the last session's speed, as before
     assert controller.speed == 20
+
+
+def test_a_restored_layout_shows_the_lesson_band_only_with_a_lesson(qtbot, active_window) -> None:
+    from gui.main_window import MainWindow
+
+    window = active_window
+    _open(qtbot, window, _lesson())
+    window.reset_layout()  # with a lesson open the band and the notes stay
+    assert window.lessons.caption_bar.isVisible() and window.lessons.dock.isVisible()
+    window.save_layout()  # saved while they show
+    again = MainWindow(window.controller, window.settings)
+    qtbot.addWidget(again)
+    again.show()
+    again.restore_layout()
+    assert again.lesson_player.lesson is None
+    assert not again.lessons.caption_bar.isVisible() and not again.lessons.dock.isVisible()
+    again.close()
