@@ -163,7 +163,7 @@ def what_if(simulation: Simulation, index: int, ball: BallSpec, steps: int = PRE
                             1)
         return PreviewRequest(simulation.surface, single, index, tuple(map(float, ball.start)), None, 0, noise,
                               ball_generator(seed, stream, STREAM_BATCH), steps, True)
-    position = simulation.state(index).positions[0]
+    position = simulation.history(index).positions[-1]  # (where it is now: the record's last row)
     return PreviewRequest(simulation.surface, single, index, (float(position[0]), float(position[1])),
                           runtime.state, runtime.updates, copy.deepcopy(runtime.noise),
                           copy.deepcopy(runtime.batch_rng), steps, False)
