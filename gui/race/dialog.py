@@ -16,7 +16,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from PyQt6.QtCore import QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -56,6 +56,8 @@ from surfaces.errors import DownhillError
 #: Milliseconds between two looks at the worker's progress.
 PROGRESS_INTERVAL_MS = 100
 ERROR_STYLE = "color: #ff8a80;"
+#: The finish board's width as a race shows it (pixels).
+BOARD_WIDTH = 460
 
 
 @dataclasses.dataclass(frozen=True)
@@ -285,8 +287,11 @@ def open_race_dialog(window: Any) -> RaceDialog:
 
         def show(race: PreparedRace) -> None:
             board.expect_race(race.scene, race.caption)
-            if dock is not None:
+            if dock is not None and not dock.isVisible():
                 dock.show()
+                if not dock.isFloating():  # room for the names, the numbers and the regime words
+                    window.resizeDocks([dock], [BOARD_WIDTH], Qt.Orientation.Horizontal)
+            if dock is not None:
                 dock.raise_()
 
         dialog.raceReady.connect(show)
