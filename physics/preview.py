@@ -213,7 +213,7 @@ def run_preview(request: PreviewRequest, report: Callable[[Preview], bool] | Non
     taken = 0
     # A noiseless update is a pure function of (gradient, state, position): once a step leaves
     # both the position and the state the same, bit for bit, every later step does too.
-    settled = None if noise.sigma > 0.0 or batching else _bits(state)
+    noiseless = noise.sigma == 0.0 and not batching
     with np.errstate(all="ignore"):
         for _ in range(request.steps):
             gradient = evaluation.gradient
@@ -229,6 +229,7 @@ def run_preview(request: PreviewRequest, report: Callable[[Preview], bool] | Non
                 estimate = add_gaussian_noise(estimate, sigma, request.noise)
             fed = clip_by_norm(estimate, clip) if clip is not None else estimate
             oracle.remember(position, evaluation)
+            before = state
             step, state = optimizer.update(fed, state, position, oracle)
             updates += 1
             step_x, step_y = float(step[0, 0]), float(step[0, 1])
@@ -245,9 +246,9 @@ def run_preview(request: PreviewRequest, report: Callable[[Preview], bool] | Non
             if not finite:
                 reason = UNDEFINED
                 break
-            if settled is not None:
-                before, settled = settled, _bits(state)
-                if settled is not None and settled == before and moved.tobytes() == position.tobytes():
+            if noiseless and moved.tobytes() == position.tobytes():
+                settled = _bits(state)
+                if settled is not None and settled == _bits(before):
                     # At rest for good (a line search that cannot improve on a minimum): the rest
                     # of the path is this point, without the steps' cost.
                     path[taken + 1:] = position[0]
