@@ -38,6 +38,7 @@ def race_entry(window: MainWindow):
 def test_the_race_dialog_tunes_loads_the_race_and_the_board_ranks_it(qtbot, controller, tmp_path) -> None:
     window = open_window(qtbot, controller, tmp_path)
     try:
+        assert not window.race_dock.isVisible()  # until a race calls for it
         race_entry(window).trigger()
         dialog = window._race_dialog
         assert isinstance(dialog, RaceDialog) and dialog.isVisible()
@@ -64,8 +65,9 @@ def test_the_race_dialog_tunes_loads_the_race_and_the_board_ranks_it(qtbot, cont
         assert window.race_board.caption.text() == caption and caption.startswith("lr tuned for each on this surface")
         assert window.race_dock.isVisible()
 
-        controller.advance(150)
-        window.race_board.refresh()
+        controller.advance(150)  # the board catches up by itself, within its update interval
+        qtbot.waitUntil(lambda: [row.rank for row in window.race_board.rows] == [1, 2]
+                        and window.race_board.rows[0].steps is not None, timeout=5000)
         rows = window.race_board.rows
         assert [row.rank for row in rows] == [1, 2]
         for row in rows:
