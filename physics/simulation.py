@@ -109,6 +109,9 @@ class Simulation:
             surface with its compiled per-point kernel (surfaces.point_kernel: three times faster
             for a polynomial, compiled once per formula in about half a second, holding the GIL).
             The command line's runs ask for it; the app does not, as it must never freeze.
+        starts: explicit start positions of some balls, by ball index: an array (particles, 2) in
+            place of the ball's start and scatter (an experiment's grid of starts run as one swarm,
+            physics.experiments.basins); kept by reset and set_seed, dropped by set_balls.
 
     Attributes:
         surface, balls, seed, step_index (updates made since the last reset), scales (the
@@ -116,8 +119,10 @@ class Simulation:
     """
 
     def __init__(self, surface: Surface, balls: Sequence[BallSpec], seed: int = 0, capacity: int = 4096,
-                 full_history: int = FULL_HISTORY_PARTICLES, compile_surface: bool = False):
+                 full_history: int = FULL_HISTORY_PARTICLES, compile_surface: bool = False,
+                 starts: dict[int, np.ndarray] | None = None):
         self._check_seed(seed)
+        self._starts = self._checked_starts(balls, starts)
         self.full_history = int(full_history)
         self.compile_surface = bool(compile_surface)
         self.surface = surface
@@ -219,6 +224,7 @@ class Simulation:
                     used.add(position)
                     break
         self._collect()
+        self._starts = {}
         self._install(balls, keep)
         self._emit("balls")
 
@@ -276,6 +282,18 @@ class Simulation:
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2 ** 63:
             raise DownhillError(f"the seed must be a whole number from 0 to 2^63 - 1, not {seed!r}")
 
+    @staticmethod
+    def _checked_starts(balls: Sequence[BallSpec], starts: dict[int, np.ndarray] | None) -> dict[int, np.ndarray]:
+        result = {}
+        for index, positions in (starts or {}).items():
+            array = np.array(positions, dtype=np.float64, order="F")
+            if not 0 <= index < len(balls) or array.shape != (balls[index].particles, 2) \
+                    or not np.isfinite(array).all():
+                count = balls[index].particles if 0 <= index < len(balls) else "its particles'"
+                raise DownhillError(f"the starts of ball {index} must be {count} finite (x, y) rows")
+            result[index] = array
+        return result
+
     def _emit(self, event: str) -> None:
         for callback in list(self._listeners):
             callback(event)
@@ -329,8 +347,9 @@ class Simulation:
         self.balls = balls
         self._runtime = runtimes
         self._prepare_surface()
-        for runtime in fresh:
-            self._start(runtime)
+        for index, runtime in enumerate(runtimes):
+            if runtime in fresh:
+                self._start(runtime, self._starts.get(index))
         self._derive()
         self._p.previous_lam_max = self._p.eigenvalues[:, 1].copy()
         self._p.codes = self._diagnose()
@@ -340,11 +359,12 @@ class Simulation:
         for runtime in fresh:
             self._record(runtime, values, self.step_index, runtime.all_active)
 
-    def _start(self, runtime: BallRuntime) -> None:
-        """Put a fresh ball at its start: positions, first evaluation, optimiser state, averages."""
+    def _start(self, runtime: BallRuntime, starts: np.ndarray | None = None) -> None:
+        """Put a fresh ball at its start (or at ``starts`` (n, 2)): positions, first evaluation,
+        optimiser state, averages."""
         p = self._p
         sl = runtime.slice
-        positions = runtime.initial_positions(self.surface)
+        positions = runtime.initial_positions(self.surface) if starts is None else starts.copy(order="F")
         evaluation = self.surface.evaluate(positions)
         p.positions[sl] = positions
         p.loss[sl] = evaluation.value
