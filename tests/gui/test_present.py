@@ -37,7 +37,14 @@ def enter(qtbot, window) -> PresentationWindow:
 
 
 @pytest.fixture
-def presenting(qtbot, active_window):
+def no_3d(monkeypatch):
+    """Windows without the 3D view (set before they are built): most tests need only the map, and
+    the OpenGL view's first paint is what makes a window slow to build under software OpenGL."""
+    monkeypatch.setenv("DOWNHILL_NO_3D", "1")
+
+
+@pytest.fixture
+def presenting(no_3d, qtbot, active_window):
     presentation = enter(qtbot, active_window)
     yield presentation
     if active_window.presentation is not None:
@@ -61,13 +68,16 @@ def panel_tick_points(panel) -> float:
 
 
 # -- entering and leaving ------------------------------------------------------------------------
-def test_f5_enters_full_screen_with_only_the_scenes_views_and_panels(qtbot, active_window, presenting):
-    p = presenting
+def test_f5_enters_full_screen_with_only_the_scenes_views_and_panels(qtbot, active_window):
+    from gui.views import gl_status
+
+    p = enter(qtbot, active_window)
     assert p.isFullScreen()
     for chrome in (QMenuBar, QToolBar, QStatusBar, QDockWidget):
         assert not p.findChildren(chrome), chrome
     layout = active_window.controller.view.layout
     assert (p.map_view is not None) == (layout in ("both", "2d"))
+    assert (p.view3d is not None) == (layout in ("both", "3d") and gl_status()[0])
     assert set(p.panels) == set(DEFAULT_PANELS)
     from gui.editors.ball_list import BallListEditor
     from gui.editors.formula_editor import FormulaEditor
@@ -78,7 +88,7 @@ def test_f5_enters_full_screen_with_only_the_scenes_views_and_panels(qtbot, acti
     assert not active_window.splitter.isVisible()
 
 
-def test_esc_leaves_and_the_main_window_is_as_before(qtbot, active_window):
+def test_esc_leaves_and_the_main_window_is_as_before(no_3d, qtbot, active_window):
     docks_before = [dock.isVisible() for dock in active_window.docks]
     geometry = active_window.geometry()
     p = enter(qtbot, active_window)
@@ -186,7 +196,7 @@ class FakePlayer(QObject):
         self.changed.emit()
 
 
-def test_a_lesson_gives_the_caption_panels_and_page_keys(qtbot, active_window):
+def test_a_lesson_gives_the_caption_panels_and_page_keys(no_3d, qtbot, active_window):
     from physics.lessons import LessonScene
 
     scenes = [LessonScene(title="First idea", story="A zero gradient is not a minimum.", notes="",
@@ -210,7 +220,7 @@ def test_a_lesson_gives_the_caption_panels_and_page_keys(qtbot, active_window):
 
 
 # -- size ----------------------------------------------------------------------------------------
-def test_text_is_at_least_twice_the_windows(qtbot, active_window, presenting):
+def test_text_is_at_least_twice_the_windows(no_3d, qtbot, active_window, presenting):
     p = presenting
     body = QApplication.font().pointSizeF()
     assert point_size(p.caption.font()) >= 2 * body
@@ -246,7 +256,7 @@ def test_ctrl_plus_and_minus_scale_everything_by_the_step(qtbot, presenting):
 
 
 # -- cheat sheet, hints, theme -------------------------------------------------------------------
-def test_question_mark_shows_the_cheat_sheet_and_esc_hides_it_first(qtbot, active_window, presenting):
+def test_question_mark_shows_the_cheat_sheet_and_esc_hides_it_first(no_3d, qtbot, active_window, presenting):
     p = presenting
     assert not p.cheat_sheet.isVisible()
     qtbot.keyClick(p, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
@@ -259,7 +269,7 @@ def test_question_mark_shows_the_cheat_sheet_and_esc_hides_it_first(qtbot, activ
     assert active_window.presentation is p and p.isVisible()
 
 
-def test_key_hints_fade_in_the_first_time_only(qtbot, active_window, monkeypatch):
+def test_key_hints_fade_in_the_first_time_only(no_3d, qtbot, active_window, monkeypatch):
     monkeypatch.setattr(hints, "HINT_SECONDS", 0.3)
     monkeypatch.setattr(hints, "FADE_MS", 50)
     assert not active_window.settings.presentation_hints_seen()
@@ -353,7 +363,7 @@ def test_three_screens_present_on_the_largest_other():
         projector_screen([], (0, 0, 1, 1))
 
 
-def test_each_ball_has_its_own_marker_shape_on_the_map_and_badge_only_while_presenting(qtbot, active_window,
+def test_each_ball_has_its_own_marker_shape_on_the_map_and_badge_only_while_presenting(no_3d, qtbot, active_window,
                                                                                        presenting):
     from gui.views.markers import SHAPES, shape_path
 
@@ -368,7 +378,7 @@ def test_each_ball_has_its_own_marker_shape_on_the_map_and_badge_only_while_pres
     assert square.elementCount() == 5 and square.boundingRect().width() == pytest.approx(2 * 10 * 1.25 / 2 ** 0.5)
 
 
-def test_the_built_in_lesson_walks_by_clicker_keys_with_its_caption(qtbot, active_window):
+def test_the_built_in_lesson_walks_by_clicker_keys_with_its_caption(no_3d, qtbot, active_window):
     from physics.lessons import builtin_lessons
 
     lesson = builtin_lessons()["whole-story"]
