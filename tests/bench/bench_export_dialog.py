@@ -102,11 +102,14 @@ def main() -> None:
             timer.stop()
             walls = [b[0] - a[0] for a, b in zip(ticks, ticks[1:], strict=False)]
             stalls = [(b[0] - a[0]) - (b[1] - a[1]) for a, b in zip(ticks, ticks[1:], strict=False)]
+            worst = max(range(len(stalls)), key=stalls.__getitem__)
+            when = ticks[worst][0] - ticks[0][0]
             status = dialog.status.text()
             dialog.close()
             dialog.deleteLater()
             application.processEvents()
         print(f"  {layout:<4}: longest gap {max(walls) * 1000:6.1f} ms, longest stall {max(stalls) * 1000:6.1f} ms "
+              f"(at {when:4.1f} s) "
               f"({len(ticks)} ticks over {seconds:5.1f} s, child start-up included; "
               f"a frame here: {1000 * min(costs):5.0f}-{1000 * max(costs):4.0f} ms)  {status[:60]}")
 
