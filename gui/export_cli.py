@@ -12,6 +12,7 @@ clock) and written by gui.export.encoder.ClipWriter (atomic: Ctrl+C or a failure
 On a terminal a progress line says frames done, the rate and the time left; otherwise nothing
 is printed. Headless: without a display Qt's offscreen platform is used (the 2D layout and
 figures need nothing more; the 3D view needs OpenGL, which is said plainly when missing).
+File > Export clip... runs the same :func:`write_clip` in a child process (gui.export.child).
 """
 
 from __future__ import annotations
