@@ -228,6 +228,7 @@ class DockLayout:
     def reset_layout(self) -> None:
         """Docks and splitter as the window first laid them out, every dock shown."""
         self.restoreState(self._default_state)
+        self.lessons.sync_visibility()  # the caption band and Lesson dock stay while a lesson is open
         self.splitter.restoreState(self._default_splitter)
         for dock in self.docks:
             dock.show()
