@@ -1,0 +1,182 @@
+"""``python main.py basins``: the basin map of a surface and an optimiser, as CSV or a figure.
+
+    python main.py basins --surface himmelblau --optimizer gd --lr 0.01 --grid 200 --steps 500 --out b.png
+    python main.py basins --surface S --optimizer O [hyper-parameter flags as `run` has them]
+        [--grid N] [--steps K] [--noise SIGMA --repeats R] [--clip F] [--seed N] [--domain ...] [--param ...]
+        --out FILE.csv|.png|.svg|.pdf [--size WxH] [--title TEXT]
+
+The CSV is physics.experiments.basins.to_csv's (one row per start); a figure is
+gui.experiments.basin_paint's drawing through gui.export.figure.write_painted_figure (SVG and PDF
+vectors, PNG pixels; written atomically). Qt is imported only for a figure. Every bad argument is
+one line and exit status 2 (main.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from surfaces.errors import DownhillError, SceneError
+
+FORMATS = (".csv", ".png", ".svg", ".pdf")
+DEFAULT_SIZE = (1280, 800)
+MAX_SIDE = 8000
+_SIZE = re.compile(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*")
+#: The settings' names as options (for messages in the command line's words).
+_OPTIONS = {"optimizer": "--optimizer", "sigma": "--noise", "clip": "--clip", "grid": "--grid", "steps": "--steps",
+            "repeats": "--repeats"}
+
+
+def add_basins_arguments(parser: argparse.ArgumentParser) -> None:
+    """The basins command's options (the hyper-parameter flags are the run command's)."""
+    from physics.cli import _METAVARS, hyperparameter_flags
+    from physics.experiments import basins
+    from physics.optimizers.base import registry
+
+    parser.add_argument("--surface", metavar="EXPR_OR_PRESET", help="a formula in x and y, or a preset's name")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="value of a named parameter of the formula (repeatable)")
+    parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="the grid's rectangle (default: the surface's)")
+    parser.add_argument("--optimizer", metavar="NAME", help=f"optimiser name (default gd): {', '.join(registry())}")
+    parser.add_argument("--grid", metavar="N", help=f"N x N starts (default {basins.DEFAULT_GRID}, "
+                                                    f"at most {basins.MAX_GRID})")
+    parser.add_argument("--steps", metavar="K", help=f"steps from each start (default {basins.DEFAULT_STEPS})")
+    parser.add_argument("--noise", metavar="SIGMA", help="sigma of Gaussian gradient noise (default 0)")
+    parser.add_argument("--repeats", metavar="R", help=f"seeded repeats with noise (default {basins.DEFAULT_REPEATS})")
+    parser.add_argument("--clip", metavar="F", help="clip each gradient to this norm")
+    parser.add_argument("--seed", metavar="N", help="seed of the first repeat (default 0)")
+    parser.add_argument("--out", metavar="FILE", help="FILE.csv (one row per start) or a figure: .png, .svg, .pdf")
+    parser.add_argument("--size", metavar="WxH", help="a figure's size in pixels (default 1280x800)")
+    parser.add_argument("--title", metavar="TEXT", help="a figure's title (default: the surface's name or formula)")
+    hyper = parser.add_argument_group("hyper-parameters (as for run; a flag the optimiser does not have is refused)")
+    for flag in hyperparameter_flags().values():
+        if flag.kind == "bool":
+            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", action="store_const", const=True,
+                               default=None, help=flag.help())
+        else:
+            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", metavar=_METAVARS[flag.kind], default=None,
+                               help=flag.help())
+
+
+def basins_settings(args: argparse.Namespace) -> dict:
+    """The raw settings the options give (validated by physics.experiments.basins.validate)."""
+    from physics.cli import _given_hyperparameters, _number, _whole
+    from physics.experiments import basins
+
+    settings: dict = {"optimizer": args.optimizer or "gd",
+                      "hyperparameters": {name: list(value) if isinstance(value, tuple) else value
+                                          for name, value in _given_hyperparameters(args).items()}}
+    if args.grid is not None:
+        settings["grid"] = _whole(args.grid, "--grid", 2, basins.MAX_GRID)
+    if args.steps is not None:
+        settings["steps"] = _whole(args.steps, "--steps", 1, basins.MAX_STEPS)
+    if args.repeats is not None:
+        settings["repeats"] = _whole(args.repeats, "--repeats", 1, basins.MAX_REPEATS)
+    if args.noise is not None:
+        settings["sigma"] = _number(args.noise, "--noise")
+    if args.clip is not None:
+        settings["clip"] = _number(args.clip, "--clip")
+    return settings
+
+
+def _spec(args: argparse.Namespace):
+    from physics.cli import _flag
+    from physics.experiments.base import make_spec
+
+    try:
+        return make_spec("basins", basins_settings(args), "basins")
+    except SceneError as error:
+        place = (error.field or "").removeprefix("basins.settings.")
+        if place.startswith("hyperparameters."):
+            option = _flag(place.split(".", 1)[1])
+        else:
+            option = _OPTIONS.get(place, "")
+        raise DownhillError(f"{option}: {error.message}" if option else error.message) from None
+
+
+def _out(args: argparse.Namespace) -> Path:
+    if not args.out or not str(args.out).strip():
+        raise DownhillError("--out FILE is required: FILE.csv, or a figure FILE.png, .svg or .pdf")
+    target = Path(args.out)
+    if target.suffix.lower() not in FORMATS:
+        raise DownhillError(f"--out {args.out}: the file must end in {', '.join(FORMATS)}")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise DownhillError(f"--out {args.out}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DownhillError(f"--out {args.out}: the directory {parent} cannot be written")
+    if target.is_dir():
+        raise DownhillError(f"--out {args.out}: that is a directory")
+    return target
+
+
+def _size(text: str | None) -> tuple[int, int]:
+    if text is None:
+        return DEFAULT_SIZE
+    match = _SIZE.fullmatch(str(text))
+    if match is None:
+        raise DownhillError(f"--size: '{text}' is not a size; write width x height in pixels, such as 1280x800")
+    width, height = int(match.group(1)), int(match.group(2))
+    if min(width, height) < 200 or max(width, height) > MAX_SIDE:
+        raise DownhillError(f"--size {width}x{height}: each side must be from 200 to {MAX_SIDE} pixels")
+    return width, height
+
+
+def basins_command(args: argparse.Namespace, out: TextIO) -> int:
+    """Carry out ``main.py basins``; 0 when done (errors raise DownhillError)."""
+    from physics.cli import _surface, _whole
+    from physics.experiments.base import run_experiment
+
+    target = _out(args)
+    size = _size(args.size)
+    surface = _surface(args)
+    spec = _spec(args)
+    seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
+    result = run_experiment(spec, surface, None, seed, cache=None)
+    if target.suffix.lower() == ".csv":
+        _write_csv(result, target)
+    else:
+        title = args.title if args.title is not None else f"Basins of attraction: {surface.name or surface.text}"
+        write_basin_figure(result, target, size, title)
+    return 0
+
+
+def _write_csv(result: object, target: Path) -> None:
+    from physics.experiments.basins import to_csv
+
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+            to_csv(result, stream)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def write_basin_figure(result: object, target: Path, size: tuple[int, int], title: str) -> Path:
+    """The figure of ``result`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf)."""
+    from gui.export_cli import _start_qt
+
+    _start_qt()
+    from PyQt6 import QtCore
+
+    from gui.experiments.basin_paint import paint_basin_map
+    from gui.export.figure import write_painted_figure
+
+    width, height = size
+    rect = QtCore.QRectF(0, 0, width, height)
+    font = max(9.0, height / 70)
+    try:
+        return write_painted_figure(lambda painter: paint_basin_map(painter, rect, result, title, font_size=font),
+                                    QtCore.QSize(width, height), target, title=title,
+                                    description="Made by Downhill (python main.py basins)")
+    except OSError as error:
+        raise DownhillError(f"--out {target}: cannot write it ({error.strerror or error})") from None
