@@ -358,3 +358,51 @@ def test_a_child_that_cannot_start_is_said_plainly(qtbot, keep_alive, tmp_path, 
     assert dialog.status.text().startswith(f"The export could not start {tmp_path / 'no-python'}"), \
         dialog.status.text()
     assert dialog.export_button.isEnabled() and list(tmp_path.iterdir()) == []
+
+
+def _stand_in_child(tmp_path: Path, monkeypatch, script: str) -> None:
+    """Children started from now on run ``script`` (sh) instead of Python: no start-up cost."""
+    program = tmp_path / "stand-in"
+    program.write_text(f"#!/bin/sh\n{script}\n")
+    program.chmod(0o755)
+    monkeypatch.setattr(child_job.sys, "executable", str(program))
+
+
+def test_a_child_deaf_to_sigterm_is_killed_after_the_grace(qtbot, keep_alive, tmp_path, monkeypatch):
+    _stand_in_child(tmp_path, monkeypatch, "trap '' TERM\necho 'progress 0 4'\nexec sleep 60")
+    dialog = _dialog(qtbot, keep_alive, tmp_path, frames=4, format_name="gif")
+    job = _start(qtbot, dialog, str(tmp_path / "clip.gif"))
+    qtbot.waitUntil(lambda: job.total == 4, timeout=10_000)  # the line reached the dialog
+    began = time.perf_counter()
+    dialog.cancel_export()
+    assert dialog.status.text() == "Cancelling…" and dialog.job is job  # not waited for on this thread
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
+    assert child_job.GRACE_MS / 1000 - 0.05 <= time.perf_counter() - began  # SIGTERM was ignored: SIGKILL
+    assert dialog.status.text().startswith("Cancelled") and _gone(job.pid)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stand-in"]
+
+
+def test_quitting_the_application_stops_every_child(qtbot, keep_alive, tmp_path, monkeypatch):
+    _stand_in_child(tmp_path, monkeypatch, "echo 'progress 1 9'\nexec sleep 60")
+    dialog = _dialog(qtbot, keep_alive, tmp_path, frames=9, format_name="mp4")
+    job = _start(qtbot, dialog, str(tmp_path / "clip.mp4"))
+    qtbot.waitUntil(lambda: dialog.progress.value() == 1, timeout=10_000)
+    child_job.stop_all()  # what aboutToQuit calls: no event loop turns after it
+    assert dialog.job is None and dialog.status.text().startswith("Cancelled")
+    assert _gone(job.pid) and not child_job._RUNNING
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stand-in"]
+
+
+def test_partial_lines_wait_for_their_end_and_a_silent_failure_is_explained(qtbot, keep_alive, tmp_path,
+                                                                            monkeypatch):
+    _stand_in_child(tmp_path, monkeypatch,
+                    "printf 'progress 2'\nsleep 0.3\nprintf ' 5\\nprogr'\nsleep 0.3\nprintf 'ess 3 5\\n'\n"
+                    "echo 'Segmentation fault in the renderer' >&2\nexit 139")
+    dialog = _dialog(qtbot, keep_alive, tmp_path, frames=5, format_name="webm")
+    seen: list[tuple[int, int]] = []
+    job = _start(qtbot, dialog, str(tmp_path / "clip.webm"))
+    job.progressed.connect(lambda done, total: seen.append((done, total)))
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
+    assert seen == [(2, 5), (3, 5)]
+    assert dialog.status.text() == ("The export stopped: its rendering process ended with status 139 and no "
+                                    "message (Segmentation fault in the renderer); nothing was written.")
