@@ -190,8 +190,8 @@ def explain_adam(context: StepContext) -> tuple[Part, ...]:
     rate = lr / (np.sqrt(v_hat) + eps)
     parts.append(_rate_part(context, rate, "The rate is lr / (sqrt(v^) + eps):"))
     step = rows["step"]
-    parts.append(summand_part(
-        "step", "The step: m^ times the rate",
+    parts.append(summand_part(  # (key "step" when it is the whole step, "adam_step" beside AdamW's decay)
+        "step" if len(rows) == 1 else "adam_step", "The step: m^ times the rate",
         f"The step is -lr * m^ / (sqrt(v^) + eps) = {vector_words(step)}: the averaged direction, each "
         f"coordinate scaled by its rate, so each moves about lr = {number(lr)} when its gradient is steady.",
         step, origins["step"], numbers=(("step", _pair(step)),)))

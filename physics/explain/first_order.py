@@ -48,8 +48,9 @@ def explain_sgd(context: StepContext) -> tuple[Part, ...]:
     parts: list[Part] = []
     if momentum == 0.0:
         vector = terms["gradient"]
+        # (key "step" when it is the whole step; beside weight decay's term it is one of two)
         parts.append(summand_part(
-            "step", "The step: against the gradient",
+            "step" if weight_decay == 0.0 else "gradient_step", "The step: against the gradient",
             f"Gradient descent steps against the gradient it sees, scaled by the learning rate: "
             f"-lr * g = -{number(lr)} * {vector_words(g)} = {vector_words(vector)}.",
             vector, origins["gradient"], numbers=(("lr", lr), ("-lr * g", (float(vector[0]), float(vector[1]))))))

@@ -117,9 +117,9 @@ def test_adamws_decoupled_decay_is_its_own_term_by_hand():
     # after Adam's step, from its head.
     simulation = Simulation(build_surface("x^2 + 3*y^2"), [ball("adamw", (1.0, 1.0), lr=0.1, weight_decay=0.5)])
     parts = parts_of(simulation)
-    assert [key for key, part in parts.items() if part.summand] == ["step", "weight_decay"]
+    assert [key for key, part in parts.items() if part.summand] == ["adam_step", "weight_decay"]
     assert np.array_equal(parts["weight_decay"].vector, [-0.05, -0.05])
-    assert np.array_equal(parts["weight_decay"].origin, np.array([1.0, 1.0]) + parts["step"].vector)
+    assert np.array_equal(parts["weight_decay"].origin, np.array([1.0, 1.0]) + parts["adam_step"].vector)
 
 
 def test_adagrads_sum_of_squares_and_decayed_rate_by_hand():
