@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from PyQt6.QtCore import QProcess, Qt, QTimer
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from gui.export import child_job
@@ -106,16 +106,21 @@ def test_cancel_leaves_no_file(qtbot, keep_alive, tmp_path):
     assert _gone(job.pid)
 
 
-def test_a_child_killed_midway_is_said_plainly_and_leaves_nothing(qtbot, keep_alive, tmp_path):
+def test_a_child_killed_midway_is_said_plainly_and_leaves_nothing(qtbot, keep_alive, tmp_path, monkeypatch):
+    # A stand-in child that leaves a temporary clip in its work directory, as the real one does
+    # (the test of Cancel sees the real one's), then is killed with no word.
+    _stand_in_child(tmp_path, monkeypatch, 'echo frames > "$(dirname "$3")/.killed.webm.x1y2.part"\n'
+                                           "echo 'progress 2 400'\nexec sleep 60")
     dialog = _dialog(qtbot, keep_alive, tmp_path, frames=400, format_name="webm")
     job = _start(qtbot, dialog, str(tmp_path / "killed.webm"))
     qtbot.waitUntil(lambda: dialog.progress.value() >= 2, timeout=WAIT)
+    assert sorted(p.name for p in job.work.iterdir()) == [".killed.webm.x1y2.part", "job.json"]
     os.kill(job.pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
     assert dialog.status.text().startswith("The export stopped: its rendering process was killed or crashed"), \
         dialog.status.text()
     assert "nothing was written" in dialog.status.text()
-    assert list(tmp_path.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stand-in"]
     assert dialog.export_button.isEnabled()
 
 
@@ -135,20 +140,21 @@ def test_a_late_failure_in_the_child_gives_its_message(qtbot, keep_alive, tmp_pa
     assert _gone(job.pid)
 
 
-def test_closing_the_window_cancels_the_export(qtbot, keep_alive, tmp_path):
+def test_closing_the_window_cancels_the_export(qtbot, keep_alive, tmp_path, monkeypatch):
+    _stand_in_child(tmp_path, monkeypatch, "echo 'progress 0 400'\nexec sleep 60")
     window = keep_alive(QWidget())
     qtbot.addWidget(window)
     window.show()
     dialog = _dialog(qtbot, keep_alive, tmp_path, frames=400, format_name="png")
     window.installEventFilter(_CloseWithWindow(dialog))
     job = _start(qtbot, dialog, str(tmp_path / "frames") + "/")
-    # At once (a child costs seconds of processor time to start): the test of Cancel above shows the
-    # child's temporary files removed mid-export; this one, that closing the window cancels.
-    qtbot.waitUntil(lambda: job.process.state() == QProcess.ProcessState.Running, timeout=WAIT)
+    # A stand-in child (a real one costs seconds of processor time to start): the test of Cancel
+    # above shows a real child's temporary files removed; this one, that closing the window cancels.
+    qtbot.waitUntil(lambda: job.total == 400, timeout=WAIT)
     window.close()
     qtbot.waitUntil(lambda: not dialog.isVisible() and dialog.job is None, timeout=5_000)
     assert dialog.status.text().startswith("Cancelled")
-    assert list(tmp_path.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stand-in"]
     assert _gone(job.pid) and not child_job._RUNNING
 
 
