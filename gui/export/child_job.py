@@ -209,7 +209,7 @@ def _stop_at_exit() -> None:
     for job in list(_RUNNING):
         if job.pid:
             try:
-                os.kill(job.pid, signal.SIGKILL)
+                os.kill(job.pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # (Windows has no SIGKILL)
             except OSError:
                 pass
         shutil.rmtree(job.work, ignore_errors=True)
