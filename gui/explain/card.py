@@ -27,6 +27,8 @@ MIN_WIDTH = 320
 MAX_WIDTH = 540
 #: Pixels between the card and the edge of the plotting area.
 MARGIN = 10
+#: Fewest pixels beside the map that take the card (less, and it goes over a corner of the map).
+MIN_BESIDE = 280
 #: Largest share of the map's plotting area the card may cover when it sits over the map.
 OVERLAY_SHARE = 0.3
 #: How many measures of the card (content and size) are remembered.
@@ -171,12 +173,14 @@ class ExplainerCard(QtWidgets.QFrame):
     def fit(self, width: int, max_height: int) -> None:
         """Take ``width`` pixels and the height the text needs; if that is more than ``max_height``,
         the type is made smaller (down to 70 %) before anything is cut."""
-        self._apply(width, *self.measure(width, max_height))
+        height, scale = self.measure(width, max_height)
+        self._apply(width, min(height, max_height), scale)
 
     def measure(self, width: int, max_height: int) -> tuple[int, float]:
-        """(height, font scale): the height the card needs at ``width`` (at most ``max_height``) with the
-        type made smaller as far as need be. The size itself is not changed; a measure is remembered
-        until the content changes (walking back and forth through the parts lays nothing out again)."""
+        """(height, font scale): the height the card needs at ``width``, with the type made smaller as
+        far as need be to keep within ``max_height`` (taller than that if even 70 % does not fit).
+        The size itself is not changed; a measure is remembered until the content changes (walking
+        back and forth through the parts lays nothing out again)."""
         key = (self._content, width, max_height, self._text_scale)
         if key in self._measures:
             return self._measures[key]
@@ -191,7 +195,7 @@ class ExplainerCard(QtWidgets.QFrame):
             chosen = scale
             if height <= max_height:
                 break
-        self._measures[key] = result = (int(min(height, max_height)), chosen)
+        self._measures[key] = result = (int(height), chosen)
         return result
 
     def _apply(self, width: int, height: int, scale: float) -> None:
@@ -223,33 +227,67 @@ class ExplainerCard(QtWidgets.QFrame):
         area, ``map_rect`` the whole map, ``bounds`` where the card may go (the window), ``avoid`` the
         ball first (it must never be hidden) and then the ends of the arrows.
 
-        A corner of the plotting area is used when the card hides neither the ball nor an arrow and
-        covers at most OVERLAY_SHARE of the area; otherwise beside the map (left, then right) when
-        the window has room; otherwise the corner that hides least.
+        In order: a corner of the plotting area when the card there hides neither the ball nor an
+        arrow and covers at most OVERLAY_SHARE of the area; else beside the map when the window has
+        MIN_BESIDE pixels there (the left first: in the app and a presentation that is the 3D view,
+        the right the panels); else the corner that hides least, made shorter (its type smaller,
+        down to 70 %) so as to stop short of the ball where it can.
         """
         least, most = MIN_WIDTH * self._text_scale, MAX_WIDTH * self._text_scale
-        width = int(min(most, max(least, WIDTH_FRACTION * plot_area.width())))
-        over_height, over_scale = self.measure(width, int(plot_area.height() - 2 * MARGIN))
+        width = int(min(most, max(least, WIDTH_FRACTION * plot_area.width()), plot_area.width() - 2 * MARGIN))
+        over_room = int(plot_area.height() - 2 * MARGIN)
+        over_height, over_scale = self.measure(width, over_room)
+        over_height = min(over_height, over_room)
         corners = self._corners(plot_area, width, over_height)
         costs = {name: _cost(rect, avoid) for name, rect in corners.items()}
         small = width * over_height <= OVERLAY_SHARE * plot_area.width() * plot_area.height()
         choice = min(costs, key=costs.get)   # dicts keep order: top-right first on a tie
-        if not (small and costs[choice] == 0):
-            left_room = map_rect.left() - bounds.left()
-            right_room = bounds.right() - map_rect.right()
-            beside = int(min(most, max(least, 0.9 * max(left_room, right_room))))
-            if max(left_room, right_room) >= beside + 2 * MARGIN:
+        if small and costs[choice] == 0:
+            self._apply(width, over_height, over_scale)
+            self._move(corners[choice].topLeft())
+            return choice
+        left_room = map_rect.left() - bounds.left() - 2 * MARGIN
+        right_room = bounds.right() - map_rect.right() - 2 * MARGIN
+        if max(left_room, right_room) >= MIN_BESIDE:
+            side = "left" if left_room >= MIN_BESIDE else "right"   # the left is the 3D view, the right panels
+            beside = int(min(most, left_room if side == "left" else right_room))
+            # As tall as the map if that holds it, else as tall as the window.
+            height, scale = self.measure(beside, int(map_rect.height() - 2 * MARGIN))
+            if height > map_rect.height() - 2 * MARGIN:
                 height, scale = self.measure(beside, int(bounds.height() - 2 * MARGIN))
-                top = max(bounds.top() + MARGIN, min(map_rect.top() + MARGIN, bounds.bottom() - height - MARGIN))
-                self._apply(beside, height, scale)
-                if left_room >= beside + 2 * MARGIN:
-                    self._move(QtCore.QPointF(map_rect.left() - beside - MARGIN, top))
-                    return "left of the map"
-                self._move(QtCore.QPointF(map_rect.right() + MARGIN, top))
-                return "right of the map"
-        self._apply(width, over_height, over_scale)
-        self._move(corners[choice].topLeft())
+                height = min(height, int(bounds.height() - 2 * MARGIN))
+            top = max(bounds.top() + MARGIN, min(map_rect.top() + MARGIN, bounds.bottom() - height - MARGIN))
+            self._apply(beside, height, scale)
+            left = map_rect.left() - beside - MARGIN if side == "left" else map_rect.right() + MARGIN
+            self._move(QtCore.QPointF(left, top))
+            return f"{side} of the map"
+        # Over the map after all: in each corner, as tall as it may be without reaching the ball.
+        best = None
+        for name in corners:
+            room = self._room_in_corner(name, plot_area, width, avoid[0] if avoid else None)
+            height, scale = self.measure(width, room)
+            height = min(height, over_room)
+            rect = self._corners(plot_area, width, height)[name]
+            key = (_cost(rect, avoid), -scale)
+            if best is None or key < best[0]:
+                best = (key, name, height, scale, rect)
+        _key, choice, height, scale, rect = best
+        self._apply(width, height, scale)
+        self._move(rect.topLeft())
         return choice
+
+    @staticmethod
+    def _room_in_corner(name: str, area: QtCore.QRectF, width: int, ball: QtCore.QPointF | None) -> int:
+        """How tall a card ``width`` wide in corner ``name`` of ``area`` may be and stop short of the ball."""
+        full = int(area.height() - 2 * MARGIN)
+        if ball is None:
+            return full
+        x_span = (area.right() - width - MARGIN, area.right()) if name.endswith("right") else \
+                 (area.left(), area.left() + MARGIN + width)
+        if not x_span[0] - 20 <= ball.x() <= x_span[1] + 20:
+            return full
+        gap = ball.y() - area.top() if name.startswith("top") else area.bottom() - ball.y()
+        return int(max(120, min(full, gap - MARGIN - 24)))
 
     def place_by_map(self, contour_map, window: QtWidgets.QWidget, avoid: list[QtCore.QPoint]) -> str:
         """:meth:`place` for a ContourMapView on ``window`` (the card's parent); ``avoid`` in pixels of

@@ -165,6 +165,8 @@ class PresentationWindow(QWidget):
         self.caption.set_scale(self.scale)
         if self.map_view is not None:
             self.map_view.set_presentation_scale(self.scale, self.legend_scale)
+        if self.explainer is not None:
+            self.explainer.set_scale(self.scale)   # its card, arrows and words as large as the rest
         if self.view3d is not None:
             self.view3d.set_presentation_scale(self.scale)
         for widget in self.panels.values():
@@ -220,6 +222,7 @@ class PresentationWindow(QWidget):
             map_view.set_presentation_scale(self.scale, self.legend_scale)
             map_view.set_ball_shapes(True)
             self.explainer = _attach_explainer(self, map_view, self.controller)
+            self.explainer.set_scale(self.scale)
         self.view3d, self.map_view = view3d, map_view
         # The map is where the balls, trails and arrows are: it gets the larger share beside the 3D view.
         for view, share in ((view3d, 2), (map_view, 3)):
@@ -252,13 +255,7 @@ class PresentationWindow(QWidget):
         explainer, self.explainer = self.explainer, None
         if explainer is None:
             return
-        if explainer.is_open:
-            explainer.close()
-        for action in (explainer.action, *getattr(explainer, "_keys", {}).values()):
-            self.removeAction(action)
-            action.deleteLater()
-        explainer.card.deleteLater()
-        explainer.deleteLater()
+        explainer.detach()   # closed; its keys, card, map items and signals gone
 
     def _apply_overlays(self) -> None:
         if self.map_view is None:
