@@ -78,6 +78,12 @@ PREVIEW_STEPS = 300
 #: The preview stops once the ball is farther outside the domain than this many domain sizes.
 NEIGHBOURHOOD = 1.0
 
+#: Steps between two moments a preview lets go of the GIL. On a worker thread it would otherwise
+#: keep it for the whole switch interval each time the UI thread asks (the Python paint methods
+#: of a repaint ask hundreds of times): dragging a slider in the window, about 13 -> 19 ghosts a
+#: second and the event loop's median gap 160 -> 70-130 ms on the (loaded) 2-core test machine
+#: (tests/bench/bench_preview.py, part b), for a preview about 2 % slower.
+YIELD_EVERY = 10
 #: How often (seconds of stepping) a long preview reports its path so far (see run_preview).
 REPORT_SECONDS = 0.04
 
@@ -257,6 +263,8 @@ def run_preview(request: PreviewRequest, report: Callable[[Preview], bool] | Non
             position = moved
             taken += 1
             path[taken] = position[0]
+            if taken % YIELD_EVERY == 0:
+                time.sleep(0)  # (hands the GIL over: see YIELD_EVERY)
             if report is not None and taken < request.steps and time.perf_counter() >= next_report:
                 partial = Preview(path[: taken + 1].copy(), "", request.index, request.ball, request.from_start,
                                   time.perf_counter() - began, complete=False)

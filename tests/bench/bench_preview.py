@@ -194,9 +194,12 @@ def bench_drag(quick: bool) -> None:
         gaps: list[float] = []
         last = [time.perf_counter()]
 
-        def tick(gaps: list[float] = gaps, last: list[float] = last) -> None:
+        when: list[float] = []
+
+        def tick(gaps: list[float] = gaps, last: list[float] = last, when: list[float] = when) -> None:
             now = time.perf_counter()
             gaps.append(now - last[0])
+            when.append(last[0])
             last[0] = now
 
         clock = QtCore.QTimer()
@@ -228,6 +231,10 @@ def bench_drag(quick: bool) -> None:
         print(f"{formula:16s} {name:12s} {redraws / elapsed:9.1f} {sum(partial):8d} {max(gaps) * 1e3:10.0f}ms "
               f"{sum(gap > 0.05 for gap in gaps):12d} {statistics.median(gaps) * 1e3:8.0f}ms"
               f"{'' if redraws / elapsed >= 20 else '  < 20/s'}", flush=True)
+        if "--gaps" in sys.argv:
+            print("   gaps over 150 ms (starting at s after the press):",
+                  ", ".join(f"{gap * 1e3:.0f} ms at {start - began:.2f}" for gap, start in zip(gaps, when, strict=True)
+                            if gap > 0.15))
     window.close()
     controller.shutdown()
 
