@@ -111,6 +111,10 @@ class MainWindow(DockLayout, ViewsCentre, WindowMenus, ViewSync, SceneFiles, Cra
         self.explainer = attach_explainer(self, self.map_view, controller)
         next(entry.menu() for entry in self.menuBar().actions()
              if entry.text() == "&Simulation").addAction(self.explainer.action)
+        # The Experiments menu (gui.experiments.menu: basins of attraction, ...), before View.
+        from gui.experiments.menu import attach_experiments
+
+        self.experiments_menu = attach_experiments(self)
         self._default_state = self.saveState()
         self._default_splitter = self.splitter.saveState()
 

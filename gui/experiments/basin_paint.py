@@ -47,8 +47,9 @@ def noise_note(result: object) -> str:
 
 def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, title: str = "",
                     background: str = "#ffffff", foreground: str = "#202020", font_size: float = 11.0,
-                    legend: bool = True) -> None:
-    """Draw ``result`` (a physics.experiments.basins.BasinMap) into ``rect`` (logical pixels)."""
+                    legend: bool = True, caption: bool = True) -> None:
+    """Draw ``result`` (a physics.experiments.basins.BasinMap) into ``rect`` (logical pixels); without
+    ``legend`` and ``caption`` only the title, the map and its axes (a small picture with its words beside)."""
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
@@ -68,10 +69,11 @@ def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object
                          int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), title)
         top += line * 1.5
     painter.setFont(font)
-    painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.3),
-                     int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
-                     basin_caption(result))
-    top += line * 1.5
+    if caption:
+        painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.3),
+                         int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
+                         basin_caption(result))
+        top += line * 1.5
     rows = legend_rows(result) if legend else []
     legend_width = 0.0
     if rows:
@@ -81,7 +83,7 @@ def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object
     xmin, xmax, ymin, ymax = result.domain
     margin_left, margin_bottom = line * 3.2, line * 2.6
     area = QtCore.QRectF(rect.left() + margin_left, top, rect.width() - margin_left - legend_width - 24,
-                         rect.bottom() - top - margin_bottom - (line * 1.3 if noise_note(result) else 0))
+                         rect.bottom() - top - margin_bottom - (line * 1.3 if caption and noise_note(result) else 0))
     aspect = (xmax - xmin) / (ymax - ymin)
     width = min(area.width(), area.height() * aspect)
     height = width / aspect
@@ -96,7 +98,7 @@ def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object
     painter.drawRect(plot)
     _axes(painter, plot, result.domain, font, ink, line)
     _points(painter, plot, result, font, line)
-    if noise_note(result):
+    if caption and noise_note(result):
         painter.setPen(ink)
         painter.drawText(QtCore.QRectF(rect.left() + 8, rect.bottom() - line * 1.4, rect.width() - 16, line * 1.3),
                          int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),

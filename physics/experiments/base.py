@@ -355,3 +355,10 @@ def _kind(value: Any) -> str:
     if isinstance(value, Mapping):
         return "an object"
     return type(value).__name__
+
+
+def with_kind(experiments: tuple[ExperimentSpec, ...], kind: str,
+              specs: tuple[ExperimentSpec, ...]) -> tuple[ExperimentSpec, ...]:
+    """``experiments`` with those of ``kind`` replaced by ``specs`` (the other kinds kept, in order):
+    how each experiment view updates the scene's list (physics.session.Session.set_experiments)."""
+    return tuple(spec for spec in experiments if spec.kind != kind) + tuple(specs)
