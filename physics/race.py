@@ -54,6 +54,8 @@ DEFAULT_OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
 _CHUNK = 10
 #: How many random draws a spread of starts may take per start before giving up (f undefined there).
 _DRAWS_PER_START = 50
+#: How a race's caption (and so its scene's description) begins: a scene saved from a race is known by it.
+CAPTION_OPENING = "lr tuned for each on this surface"
 #: Noiseless gradients (the default).
 NO_NOISE = NoiseSettings()
 
@@ -239,7 +241,7 @@ def tuning_caption(tunings: Sequence[Tuning], grid: Sequence[float] = TUNING_GRI
     13 points, loss after 200 steps): GD 0.464, Adam 0.215"."""
     low, high = min(grid), max(grid)
     over = f", median over {starts} starts" if starts > 1 else ""
-    return (f"lr tuned for each on this surface (grid {low:.0e}..{high:g}, {len(grid)} points, loss after "
+    return (f"{CAPTION_OPENING} (grid {low:.0e}..{high:g}, {len(grid)} points, loss after "
             f"{steps} steps{over}): " + ", ".join(t.label for t in tunings)).replace("e-0", "e-")
 
 

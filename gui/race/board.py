@@ -24,7 +24,7 @@ from gui.controller_link import ControllerLink
 from gui.palette import regime_color, swatch_icon
 from gui.panels import plot_style
 from gui.panels.numbers import format_number
-from physics.race import FINISH_FRACTION, BoardRow, FinishBoard, finish_level
+from physics.race import CAPTION_OPENING, FINISH_FRACTION, BoardRow, FinishBoard, finish_level
 
 #: Least milliseconds between two updates of the rows while the race runs (four a second).
 UPDATE_INTERVAL_MS = 250
@@ -118,7 +118,10 @@ class FinishBoardPanel(QWidget):
     # -- updates ------------------------------------------------------------------------------------
     def _on_scene(self, scene: object) -> None:
         if scene is None or scene != self._race_scene:
-            self._race_scene, self._race_caption = None, ""
+            # A race saved and opened again (a file, a lesson) carries its caption as its description.
+            description = getattr(scene, "description", "")
+            self._race_scene = scene if description.startswith(CAPTION_OPENING) else None
+            self._race_caption = description if self._race_scene is not None else ""
         self.caption.setText(self._race_caption or NOT_A_RACE)
         self._on_surface(None)
 

@@ -13,6 +13,7 @@ from gui.race.board import BALL, LOSS, NOT_A_RACE, RANK, STEPS
 from gui.race.dialog import RaceDialog
 from physics.balls import BallSpec
 from physics.race import TUNING_GRID, finish_line, steps_to_reach, tune_learning_rates, tuning_caption
+from physics.scene_reader import scene_from_json
 from physics.scenes import Scene
 
 #: f = x^2/2 + 3.3 y^2/2: GD's best grid lr after 200 steps is 0.464, next to 2 / (1 + 3.3)
@@ -79,7 +80,10 @@ def test_the_race_dialog_tunes_loads_the_race_and_the_board_ranks_it(qtbot, cont
         assert [table.item(i, BALL).text() for i in range(2)] == [row.name for row in rows]
         assert table.item(0, STEPS).text() == str(rows[0].steps)
         assert table.item(0, LOSS).text() != ""
-        # Another scene: the caption no longer claims a tuned race.
+        # The race saved and opened again keeps its caption; another scene no longer claims a tuned race.
+        with qtbot.waitSignal(controller.sceneChanged, timeout=20_000):
+            controller.load_scene(scene_from_json(controller.current_scene().to_json()))
+        assert window.race_board.caption.text() == caption
         with qtbot.waitSignal(controller.sceneChanged, timeout=20_000):
             controller.load_scene(Scene(formula=QUADRATIC, balls=(BallSpec("gd", "#e69f00", "gd", (), (1.0, 1.0)),)))
         assert window.race_board.caption.text() == NOT_A_RACE
