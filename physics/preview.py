@@ -82,7 +82,7 @@ NEIGHBOURHOOD = 1.0
 #: keep it for the whole switch interval each time the UI thread asks (the Python paint methods
 #: of a repaint ask hundreds of times): dragging a slider in the window, about 13 -> 19 ghosts a
 #: second and the event loop's median gap 160 -> 70-130 ms on the (loaded) 2-core test machine
-#: (tests/bench/bench_preview.py, part b), for a preview about 2 % slower.
+#: (tests/bench/bench_preview.py, part b), for a preview some 5-10 % slower (Adam on Rosenbrock: 21 -> 23 ms).
 YIELD_EVERY = 10
 #: How often (seconds of stepping) a long preview reports its path so far (see run_preview).
 REPORT_SECONDS = 0.04
