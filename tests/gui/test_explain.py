@@ -21,6 +21,7 @@ import physics.explain
 from gui.controller import SceneController
 from gui.explain import attach_explainer
 from gui.explain.geometry import MIN_CURRENT_PIXELS, pixel_length
+from gui.explain.squares import CELL
 from gui.explain.words import arrow_word
 from gui.screen_text import on_screen
 from gui.views.contour_map import ContourMapView
@@ -312,6 +313,13 @@ def test_every_optimizer_opens_and_shows_all_parts(qtbot, keep_alive, name, nois
         assert explainer.index == index
         assert f"part {index + 1} of {count}" in explainer.card.text
         assert on_screen(explainer.parts[index].title) in explainer.card.text
+        squares = explainer.parts[index].squares
+        assert explainer.card.squares.isVisibleTo(explainer.card) == bool(squares)
+        for (label, values), (side_x, side_y) in zip(squares, explainer.card.squares.sides(), strict=True):
+            # Each moment's squares: sides in proportion to |value|, the larger filling its cell.
+            magnitudes = np.abs(np.asarray(values, dtype=float))
+            assert max(side_x, side_y) == pytest.approx(CELL)
+            assert side_x * magnitudes[1] == pytest.approx(side_y * magnitudes[0]), label
     if noisy:
         assert "noise" in {p.key for p in explainer.parts}
     step = controller.step_index
@@ -348,3 +356,25 @@ def test_a_presentation_scale_and_detaching(qtbot, keep_alive, controller):
     step = controller.step_index
     controller.step_once()   # a detached explainer no longer listens
     assert controller.step_index == step + 1 and not explainer.busy
+
+
+def test_a_swarm_is_explained_through_its_particle_0(qtbot, keep_alive):
+    controller = keep_alive(SceneController("swarm-saddle"))
+    window = keep_alive(QMainWindow())
+    contour = ContourMapView(controller)
+    window.setCentralWidget(contour)
+    explainer = attach_explainer(window, contour, controller)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    controller.advance(5)
+    explainer.open()
+    wait_explained(qtbot, explainer)
+    particles = controller.balls[0].particles
+    assert explainer.explanation.particle == 0
+    assert f"particle 0 of {particles:,}" in explainer.card.text or f"particle 0 of {particles}" in explainer.card.text
+    ring = explainer.overlay.particle_ring
+    assert ring.isVisible() and "particle 0" in explainer.overlay.labels
+    x, y = ring.getData()
+    np.testing.assert_array_equal([x[0], y[0]], controller.state(0).positions[0])
+    controller.shutdown()
