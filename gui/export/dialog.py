@@ -59,6 +59,20 @@ QUALITIES = ("draft", "normal", "high")
 PREVIEW_WIDTH = 360
 
 
+#: The command line's option names (gui.export.options' messages) as the dialog's fields.
+_FIELDS = {"--out": "Save to", "--size": "Size", "--fps": "Frames per second", "--frames": "Length",
+           "--duration": "Length", "--title": "Title"}
+
+
+def _in_fields_words(message: str) -> str:
+    """A message of the option checks, naming the dialog's field instead of the command line's option."""
+    option, _, rest = message.partition(" ")
+    name = option.rstrip(":")
+    if name in _FIELDS:
+        return f"{_FIELDS[name]}{option[len(name):]} {rest}"
+    return message
+
+
 def _label(text: str, buddy: QtWidgets.QWidget) -> QtWidgets.QLabel:
     """A form label whose Alt+letter goes to ``buddy`` (a row holding a layout gets no buddy of its own,
     and its '&' would show)."""
@@ -397,7 +411,7 @@ class ExportClipDialog(QtWidgets.QDialog):
                 raise DownhillError(gl_problem())
             work = make_work_directory(out)
         except DownhillError as error:
-            self.status.setText(str(error))
+            self.status.setText(_in_fields_words(str(error)))
             return
         except OSError as error:
             self.status.setText(f"Cannot write beside {out}: {error.strerror or error}")

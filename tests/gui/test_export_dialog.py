@@ -412,3 +412,13 @@ def test_partial_lines_wait_for_their_end_and_a_silent_failure_is_explained(qtbo
     assert seen == [(2, 5), (3, 5)]
     assert dialog.status.text() == ("The export stopped: its rendering process ended with status 139 and no "
                                     "message (Segmentation fault in the renderer); nothing was written.")
+
+
+def test_a_bad_path_is_said_before_any_child_starts(qtbot, keep_alive, tmp_path):
+    dialog = _dialog(qtbot, keep_alive, tmp_path, frames=4, format_name="mp4")
+    dialog.out_edit.setText(str(tmp_path / "missing" / "clip.mp4"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.job is None and not child_job._RUNNING
+    assert dialog.status.text() == (f"Save to {tmp_path / 'missing' / 'clip.mp4'}: the directory "
+                                    f"{tmp_path / 'missing'} does not exist")
+    assert list(tmp_path.iterdir()) == []
