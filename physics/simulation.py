@@ -112,6 +112,9 @@ class Simulation:
         starts: explicit start positions of some balls, by ball index: an array (particles, 2) in
             place of the ball's start and scatter (an experiment's grid of starts run as one swarm,
             physics.experiments.basins); kept by reset and set_seed, dropped by set_balls.
+        records: False keeps no per-step records after the start (``history`` then ends at the start;
+            ``state`` is whole): for experiments that read only where the particles end, spared a
+            swarm's statistics every step (about a third of a large swarm's step).
 
     Attributes:
         surface, balls, seed, step_index (updates made since the last reset), scales (the
@@ -120,8 +123,9 @@ class Simulation:
 
     def __init__(self, surface: Surface, balls: Sequence[BallSpec], seed: int = 0, capacity: int = 4096,
                  full_history: int = FULL_HISTORY_PARTICLES, compile_surface: bool = False,
-                 starts: dict[int, np.ndarray] | None = None):
+                 starts: dict[int, np.ndarray] | None = None, records: bool = True):
         self._check_seed(seed)
+        self.records = bool(records)
         self._starts = self._checked_starts(balls, starts)
         self.full_history = int(full_history)
         self.compile_surface = bool(compile_surface)
@@ -519,8 +523,9 @@ class Simulation:
          p.codes, p.bound_kappa) = measured
         values = StepValues(frame.positions, frame.loss, frame.gradient, p.gradient_norm, p.step_size, p.lr,
                             p.eigenvalues, p.codes, frame.active)
-        for runtime, all_active in zip(self._runtime, frame.all_active, strict=True):
-            self._record(runtime, values, frame.step_index, all_active)
+        if self.records:
+            for runtime, all_active in zip(self._runtime, frame.all_active, strict=True):
+                self._record(runtime, values, frame.step_index, all_active)
 
     def _bound_kappa_of(self, previous_hessian: np.ndarray,
                         hessian: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:

@@ -156,7 +156,7 @@ def final_outcomes(surface: Surface, ball: BallSpec, starts: np.ndarray, steps: 
     """
     from physics.simulation import Simulation
 
-    simulation = Simulation(surface, [ball], seed=seed, capacity=steps + 2, starts={0: starts})
+    simulation = Simulation(surface, [ball], seed=seed, capacity=16, starts={0: starts}, records=False)
     taken = 0
     while taken < steps:
         count = min(CHUNK, steps - taken)
