@@ -356,6 +356,9 @@ def _run_command(argv: Sequence[str] | None, out: StandardOutput) -> int:
         return race_command(args, out)
     for command in COMMANDS:
         if args.command == command.name:
+            from physics.memory import keep_freed_memory
+
+            keep_freed_memory()  # (experiments step large swarms: see physics.memory)
             return getattr(importlib.import_module(command.module), command.run)(args, out)
     return open_app(args)
 
