@@ -9,6 +9,7 @@ line read (:class:`~physics.telemetry.BallHistory`, the words of its regime).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from physics.balls import BallSpec
 from physics.eigen import preconditioned_top
 from physics.noise import (
+    MAX_SIGMA,
     STREAM_BATCH,
     STREAM_NOISE,
     STREAM_NOISE_Y,
@@ -23,6 +25,7 @@ from physics.noise import (
     NoiseStream,
     ball_generator,
 )
+from physics.optimizers.base import OptimizerSpec
 from physics.particles import ParticleArrays, finite_rows
 from physics.regime import MAXIMUM, MINIMUM, REGIMES, SADDLE, model_distance, newton_point, take_rows
 from physics.regime_words import Evidence, describe, describe_swarm, format_number
@@ -38,6 +41,7 @@ from physics.telemetry import (
     swarm_summary,
 )
 from surfaces import floating_point
+from surfaces.errors import DownhillError
 from surfaces.surface import Surface
 
 #: Why a particle was stopped (codes of ParticleArrays.stopped).
@@ -56,11 +60,18 @@ def undefined_reasons(surface: Surface, points: np.ndarray) -> np.ndarray:
 class BallRuntime:
     """The running side of one BallSpec: optimiser, state, random streams, records."""
 
-    def __init__(self, spec: BallSpec, index: int, seed: int, capacity: int, full_history: int):
+    def __init__(self, spec: BallSpec, index: int, seed: int, capacity: int, full_history: int,
+                 per_particle: PerParticle | None = None):
         self.spec = spec
         self.index = index
         self.optimizer_spec, self.settings, self.optimizer = spec.make_optimizer()
         self.n = spec.particles
+        #: Gaussian noise sigma per particle (n,) in place of the ball's (None: the ball's).
+        self.sigmas: np.ndarray | None = None
+        if per_particle:
+            self._install_per_particle(per_particle)
+            self._start_streams(seed, capacity, full_history)
+            return
         lr = self.settings.get("lr")
         self.lr = float(lr) if isinstance(lr, int | float) and not isinstance(lr, bool) else math.nan
         factor = self.optimizer_spec.stability_factor
@@ -72,6 +83,24 @@ class BallRuntime:
         self.effective_rate = self.optimizer_spec.effective_rate if self.stability > 0 else None
         self.bound_rate = (self.lr / self.stability if self.stability > 0 and math.isfinite(self.lr)
                            and self.effective_rate is None else math.nan)
+        self._start_streams(seed, capacity, full_history)
+
+    def _install_per_particle(self, per_particle: PerParticle) -> None:
+        """Hyper-parameters per particle (an experiment's grid of settings run as one swarm): the
+        optimiser is bound with (n, 1) columns; the oscillation bound's rate lr / c per particle."""
+        columns, self.sigmas = per_particle_settings(self.optimizer_spec, self.settings, per_particle, self.n)
+        self.settings = {**self.settings, **columns}
+        self.optimizer = self.optimizer_spec.make(self.settings)
+        self.lr = math.nan  # (no one lr: the words and the ball's bound read none)
+        self.stability = math.nan
+        shift = self.optimizer_spec.curvature_shift
+        decay = self.settings.get("weight_decay", 0.0)
+        self.shift = float(shift(self.settings)) if shift is not None and np.ndim(decay) == 0 else 0.0
+        self.effective_rate = None  # (a per-coordinate κ from per-particle settings is not measured)
+        self.bound_rate = per_particle_bound_rate(self.optimizer_spec, self.settings, self.n)
+
+    def _start_streams(self, seed: int, capacity: int, full_history: int) -> None:
+        index = self.index
         self.noise = NoiseStream([ball_generator(seed, index, STREAM_NOISE),
                                   ball_generator(seed, index, STREAM_NOISE_Y)], self.n)
         self.batch_rng = ball_generator(seed, index, STREAM_BATCH)
@@ -230,6 +259,69 @@ def _stopped_words(p: ParticleArrays, index: int, box: float) -> str:
     if reason == BAD_STEP:
         return f"the optimiser's step was not finite; {when}"
     return ""
+
+
+#: Per-particle hyper-parameters of a ball: name -> (n,) values (see :func:`per_particle_settings`).
+PerParticle = Mapping[str, np.ndarray]
+
+
+def per_particle_settings(spec: OptimizerSpec, settings: Mapping[str, Any], values: PerParticle,
+                          n: int) -> tuple[dict[str, Any], np.ndarray | None]:
+    """The optimiser settings that differ per particle, as columns (n, 1), and the noise sigmas (n,).
+
+    ``values`` maps a float hyper-parameter of ``spec`` ("lr", "momentum", "alpha", "eps", ...), or
+    "beta1" / "beta2" (the halves of Adam's "betas"), or "sigma" (Gaussian gradient noise), to n
+    values, each in the hyper-parameter's range (DownhillError naming it otherwise). The other
+    settings stay the ball's numbers: a particle's step is then, bit for bit, that of a ball with
+    its settings (the update broadcasts the columns through the same operations).
+    """
+    known = {h.name: h for h in spec.hyperparameters}
+    columns: dict[str, Any] = {}
+    sigmas = None
+    for name, given in values.items():
+        array = np.asarray(given, dtype=np.float64).reshape(-1)
+        if array.shape != (n,) or not np.isfinite(array).all():
+            raise DownhillError(f"the per-particle {name} must be {n} finite numbers")
+        if name == "sigma":
+            if (array < 0.0).any() or (array > MAX_SIGMA).any():
+                raise DownhillError(f"the per-particle sigma must be between 0 and {MAX_SIGMA:g}")
+            sigmas = array
+            continue
+        key = "betas" if name in ("beta1", "beta2") else name
+        hyper = known.get(key)
+        if hyper is None or hyper.kind not in ("float", "pair") or (hyper.kind == "pair") != (key != name):
+            raise DownhillError(f"the optimiser '{spec.name}' has no per-particle hyper-parameter '{name}'")
+        if (array < hyper.minimum).any() or (array > hyper.maximum).any():
+            raise DownhillError(f"the per-particle {name} must be in [{hyper.minimum:g}, {hyper.maximum:g}]")
+        if key == "betas":
+            pair = list(columns.get("betas", settings["betas"]))
+            pair[0 if name == "beta1" else 1] = array[:, None]
+            columns["betas"] = tuple(pair)
+        else:
+            columns[name] = array[:, None]
+    return columns, sigmas
+
+
+def per_particle_bound_rate(spec: OptimizerSpec, settings: Mapping[str, Any], n: int) -> np.ndarray | float:
+    """lr / c (n,) for settings with per-particle columns, c the spec's stability factor of each
+    particle's own settings (the regime's oscillation test reads it); NaN without such a bound."""
+    factor = spec.stability_factor
+    lr = settings.get("lr")
+    if factor is None or spec.effective_rate is not None or lr is None:
+        return math.nan
+
+    def row(value: Any, i: int) -> Any:
+        if isinstance(value, tuple):
+            return tuple(row(item, i) for item in value)
+        return float(value[i, 0]) if np.ndim(value) == 2 else value
+
+    varying = {name: value for name, value in settings.items()
+               if np.ndim(value) == 2 or (isinstance(value, tuple) and any(np.ndim(v) == 2 for v in value))}
+    factors = np.empty(n)
+    for i in range(n):  # (a Python call per particle: an experiment's few thousand, once per run)
+        factors[i] = factor({**settings, **{name: row(value, i) for name, value in varying.items()}})
+    rates = np.broadcast_to(np.asarray(lr, dtype=np.float64).reshape(-1), (n,)) / factors
+    return np.where(factors > 0, rates, math.nan)
 
 
 def merge_state(new: Any, old: Any, moving: np.ndarray) -> Any:

@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -115,6 +116,11 @@ class Simulation:
         records: False keeps no per-step records after the start (``history`` then ends at the start;
             ``state`` is whole): for experiments that read only where the particles end, spared a
             swarm's statistics every step (about a third of a large swarm's step).
+        per_particle: hyper-parameters that differ per particle, by ball index: {name: (particles,)
+            values} (physics.runtime.per_particle_settings: "lr", "momentum", "beta1", "sigma", ...;
+            an experiment's grid of settings run as one swarm, physics.experiments.stability); each
+            particle steps as a ball of its own settings would, bit for bit (noise aside: the
+            particles share the ball's stream); kept by reset and set_seed, dropped by set_balls.
 
     Attributes:
         surface, balls, seed, step_index (updates made since the last reset), scales (the
@@ -123,10 +129,12 @@ class Simulation:
 
     def __init__(self, surface: Surface, balls: Sequence[BallSpec], seed: int = 0, capacity: int = 4096,
                  full_history: int = FULL_HISTORY_PARTICLES, compile_surface: bool = False,
-                 starts: dict[int, np.ndarray] | None = None, records: bool = True):
+                 starts: dict[int, np.ndarray] | None = None,
+                 per_particle: dict[int, dict[str, np.ndarray]] | None = None, records: bool = True):
         self._check_seed(seed)
         self.records = bool(records)
         self._starts = self._checked_starts(balls, starts)
+        self._per_particle = dict(per_particle or {})
         self.full_history = int(full_history)
         self.compile_surface = bool(compile_surface)
         self.surface = surface
@@ -229,6 +237,7 @@ class Simulation:
                     break
         self._collect()
         self._starts = {}
+        self._per_particle = {}
         self._install(balls, keep)
         self._emit("balls")
 
@@ -333,7 +342,8 @@ class Simulation:
                 while stream in taken:
                     stream += len(balls)
                 taken.add(stream)
-                runtime = BallRuntime(ball, stream, self.seed, self.capacity, self.full_history)
+                runtime = BallRuntime(ball, stream, self.seed, self.capacity, self.full_history,
+                                      self._per_particle.get(index))
                 fresh.append(runtime)
             runtime.spec = ball  # a continuing ball may have a new name, colour or visibility
             runtimes.append(runtime)
@@ -407,6 +417,8 @@ class Simulation:
         Gaussian noise, measured for mini-batches."""
         noise = runtime.spec.noise
         estimate = gradient
+        if runtime.sigmas is not None:  # (a sigma per particle: the schedule of the ball's, sigma 1)
+            return self._estimate_per_particle(runtime, gradient, square)
         sigma = noise_scale(noise, runtime.updates)
         if noise.batch_size is not None and noise.batch_size < len(self.surface.terms):
             _, term_gradients = self.surface.term_evaluation(positions)
@@ -425,6 +437,18 @@ class Simulation:
             return estimate
         with np.errstate(over="ignore"):  # (an estimate beyond 1e154: its rate is then not measured)
             row_dot(estimate, estimate, square, self._scratch[runtime.slice])
+        return estimate
+
+    def _estimate_per_particle(self, runtime: BallRuntime, gradient: np.ndarray, square: np.ndarray) -> np.ndarray:
+        """The estimate g + sigma_i xi (n, 2) with a sigma per particle (x the ball's schedule at sigma
+        1), as add_gaussian_noise makes it for one sigma: xi from the ball's stream, xi sigma + g."""
+        scale = runtime.sigmas * noise_scale(replace(runtime.spec.noise, sigma=1.0), runtime.updates)
+        draws = runtime.noise.draw()
+        estimate = draws * scale[:, None] + gradient
+        with np.errstate(over="ignore"):
+            row_dot(estimate, estimate, square, self._scratch[runtime.slice])
+        self._p.noise_power[runtime.slice] = 2.0 * scale * scale
+        runtime.noise_power = None  # per particle
         return estimate
 
     def _measure_noise(self, runtime: BallRuntime, noise: np.ndarray) -> None:

@@ -82,8 +82,12 @@ class AdamState(NamedTuple):
 
 def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
          amsgrad: bool = False, decoupled_weight_decay: bool = False) -> Optimizer:
-    """The pure pair of torch.optim.Adam, or of torch.optim.AdamW with ``decoupled_weight_decay``."""
-    beta1, beta2 = float(betas[0]), float(betas[1])
+    """The pure pair of torch.optim.Adam, or of torch.optim.AdamW with ``decoupled_weight_decay``.
+
+    ``lr``, ``eps``, ``weight_decay`` and each of ``betas`` may be per-particle columns (n, 1)
+    (physics.optimizers.arrays.per_particle): the NumPy rule then makes the step, the same numbers
+    for each particle as its scalar settings give."""
+    beta1, beta2 = _beta(betas[0]), _beta(betas[1])
 
     def init(params: np.ndarray) -> AdamState:
         n = as_points(params).shape[0]
@@ -110,24 +114,52 @@ def adam_terms(grads: np.ndarray, state: AdamState, params: np.ndarray, *, lr: f
     AdamW "weight_decay", -(lr * weight_decay) * p (adding it is the same number as subtracting
     (lr * weight_decay) * p: IEEE subtraction is addition of the negation).
     """
-    beta1, beta2 = float(betas[0]), float(betas[1])
+    beta1, beta2 = _beta(betas[0]), _beta(betas[1])
     g = as_points(grads)
-    if weight_decay != 0.0 and not decoupled_weight_decay:
+    columns = any(np.ndim(value) for value in (lr, beta1, beta2, eps, weight_decay))
+    if np.any(weight_decay != 0.0) and not decoupled_weight_decay:
         g = g + weight_decay * as_points(params)
     t = state.step + 1
     # Per particle, but one Python float when the particles share their step count (as a
     # ball's do unless some were stopped): then 1 - beta1^t is exactly torch's.
     shared = uniform(t)
-    bias_correction1 = 1.0 - power(beta1, t, shared)
-    s = np.sqrt(1.0 - power(beta2, t, shared))
-    exp_avg, exp_avg_sq, max_exp_avg_sq, step = RULE(
+    if columns:  # (per-particle hyper-parameters, (n, 1))
+        bias_correction1 = 1.0 - _column_power(beta1, t, shared)
+        s = np.sqrt(1.0 - _column_power(beta2, t, shared))
+    else:
+        bias_correction1 = 1.0 - power(beta1, t, shared)
+        s = np.sqrt(1.0 - power(beta2, t, shared))
+    rule = adam_rule if columns and (np.ndim(beta1) or np.ndim(beta2)) else RULE  # (the kernel's betas are numbers)
+    exp_avg, exp_avg_sq, max_exp_avg_sq, step = rule(
         g, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq, beta1=beta1, beta2=beta2, amsgrad=amsgrad,
         eps_s=eps * s, step_factor=-lr * s / bias_correction1)
     terms: tuple[tuple[str, np.ndarray], ...] = (("step", step),)
-    if weight_decay != 0.0 and decoupled_weight_decay:
+    if np.any(weight_decay != 0.0) and decoupled_weight_decay:
         terms += (("weight_decay", -((lr * weight_decay) * as_points(params))),)
-    bias_correction1 = np.full(g.shape[0], bias_correction1) if shared else bias_correction1[:, 0]
+    if np.ndim(bias_correction1) == 0:
+        bias_correction1 = np.full(g.shape[0], bias_correction1)
+    else:
+        bias_correction1 = np.array(np.broadcast_to(bias_correction1, (g.shape[0], 1))[:, 0])
     return terms, AdamState(exp_avg, exp_avg_sq, max_exp_avg_sq, bias_correction1, t)
+
+
+def _column_power(base: float | np.ndarray, exponents: np.ndarray, shared: bool) -> float | np.ndarray:
+    """``base ** exponents`` for a decay rate that may be a per-particle column (n, 1): with a shared
+    step count, Python's float power of each distinct rate (as ``power`` takes it for one rate, so a
+    particle's bias correction is its own ball's to the bit; NumPy's power differs in the last bit
+    for some exponents), else NumPy's."""
+    if np.ndim(base) == 0:
+        return power(base, exponents, shared)
+    if shared and exponents.size:
+        count = int(exponents.flat[0])
+        distinct, where = np.unique(base[:, 0], return_inverse=True)
+        return np.array([float(value) ** count for value in distinct])[where.reshape(-1)][:, None]
+    return np.power(base, np.asarray(exponents, dtype=np.float64).reshape(-1, 1))
+
+
+def _beta(value: float | np.ndarray) -> float | np.ndarray:
+    """A decay rate as a float, or a per-particle column (n, 1) as it is."""
+    return value if np.ndim(value) else float(value)
 
 
 def adam_rule(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, *,
@@ -154,6 +186,8 @@ def compiled_adam_rule(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarra
                        step_factor: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``adam_rule`` (same arguments, same bits) made by ``_adam_kernel``, one pass per coordinate."""
     eps_s, step_factor = _per_particle(eps_s), _per_particle(step_factor)
+    if eps_s.shape != step_factor.shape:  # (one shared, one per particle: the kernel reads both alike)
+        eps_s, step_factor = (np.array(np.broadcast_to(a, (g.shape[0],))) for a in (eps_s, step_factor))
     m, v, step = np.empty_like(g), np.empty_like(g), np.empty_like(g)
     v_max = np.empty_like(g) if amsgrad else max_exp_avg_sq
     for k in range(2):

@@ -69,10 +69,11 @@ class RMSpropMomentumState(NamedTuple):
 
 def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
             momentum: float = 0.0, centered: bool = False) -> Optimizer:
-    """The pure pair of torch.optim.RMSprop (see the module docstring for the rule)."""
+    """The pure pair of torch.optim.RMSprop (see the module docstring for the rule). ``lr``, ``alpha``,
+    ``eps``, ``weight_decay`` and ``momentum`` may be per-particle columns (n, 1)."""
 
     def init(params: np.ndarray) -> RMSpropState | RMSpropMomentumState:
-        if momentum > 0.0:
+        if np.ndim(momentum) or momentum > 0.0:
             return RMSpropMomentumState(zeros_like_points(params), zeros_like_points(params), zeros_like_points(params))
         return RMSpropState(zeros_like_points(params), zeros_like_points(params))
 
@@ -97,7 +98,7 @@ def rmsprop_terms(grads: np.ndarray, state: RMSpropState | RMSpropMomentumState,
     physics.optimizers.arrays.ordered_sum).
     """
     g = as_points(grads)
-    if weight_decay != 0.0:
+    if np.any(weight_decay != 0.0):
         g = g + weight_decay * as_points(params)
     square_avg = alpha * state.square_avg + (1.0 - alpha) * (g * g)
     grad_avg = state.grad_avg
@@ -108,7 +109,9 @@ def rmsprop_terms(grads: np.ndarray, state: RMSpropState | RMSpropMomentumState,
         avg = np.sqrt(square_avg)
     avg += eps
     normalised = g / avg
-    if momentum > 0.0:
+    # (a per-particle momentum column (n, 1) takes the buffer's path: a particle with momentum 0 gets
+    # the same numbers there, -lr * 0 * b adding a zero)
+    if np.ndim(momentum) or momentum > 0.0:
         decay = momentum * state.momentum_buffer
         buffer = decay + normalised
         # (both are this function's own arrays, done with once the buffer is made: scaled in place)

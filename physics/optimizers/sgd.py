@@ -96,12 +96,12 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0, weight_
         nesterov: bool = False) -> Optimizer:
     """The pure pair of torch.optim.SGD (see the module docstring for the rule); the step is the
     ordered sum of :func:`sgd_terms`."""
-    if nesterov and (momentum <= 0.0 or dampening != 0.0):
+    if nesterov and (np.any(np.less_equal(momentum, 0.0)) or not _zero(dampening)):
         raise DownhillError("nesterov momentum needs momentum > 0 and dampening = 0 (as in torch.optim.SGD)")
     hyper = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
              "nesterov": nesterov}
 
-    if momentum == 0.0:
+    if _zero(momentum):
         def init_plain(params: np.ndarray) -> PlainState:
             as_points(params)
             return PlainState()
@@ -143,17 +143,17 @@ def sgd_terms(grads: np.ndarray, state: PlainState | MomentumState, params: np.n
     the explainer's arrows sum to it bit for bit (physics.optimizers.arrays.ordered_sum).
     """
     g = as_points(grads)
-    if momentum == 0.0:
+    if _zero(momentum):
         terms = (("gradient", -lr * g),)
-        if weight_decay != 0.0:
+        if not _zero(weight_decay):
             terms += (("weight_decay", -lr * (weight_decay * as_points(params))),)
         return terms, state
-    if weight_decay != 0.0:
+    if not _zero(weight_decay):
         g = g + weight_decay * as_points(params)
     started = state.step > 0
     if started.all():  # (the usual case, in as few passes as the product form: a swarm steps on it)
         decay = momentum * state.momentum_buffer
-        add = g if dampening == 0.0 else (1.0 - dampening) * g
+        add = g if _zero(dampening) else (1.0 - dampening) * g
         buffer = decay + add
     else:  # the first step (b_1 = g, no dampening), or particles restarted beside running ones
         decay = select_rows(started, momentum * state.momentum_buffer, 0.0)
@@ -168,6 +168,12 @@ def sgd_terms(grads: np.ndarray, state: PlainState | MomentumState, params: np.n
         return (("momentum_decay", decay), ("momentum_add", factor * add), ("lookahead", -lr * g)), new_state
     decay *= -lr
     return (("momentum_decay", decay), ("momentum_add", -lr * add)), new_state
+
+
+def _zero(value: float | np.ndarray) -> bool:
+    """Whether a hyper-parameter is the number 0 (a per-particle column (n, 1) never counts as zero:
+    its particles take the general path, which gives the same numbers for a particle whose value is 0)."""
+    return np.ndim(value) == 0 and value == 0.0
 
 
 def stability_factor(settings: Mapping[str, Any]) -> float:
