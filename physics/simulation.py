@@ -276,6 +276,12 @@ class Simulation:
             velocity=velocity, active=p.active[sl].copy(), regime_codes=p.codes[sl].copy(), regime=regime,
             regime_detail=detail, lr_bound=bound)
 
+    def snapshot(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every particle's position (N, 2), loss (N,) and activity (N,) now, the balls' particles in
+        order: the step's own arrays (each step makes new ones; never write them), activity copied.
+        No telemetry and no wait for it: for experiments that watch every step (physics.experiments.escape)."""
+        return self._p.positions, self._p.loss, self._p.active.copy()
+
     def history(self, ball: int) -> BallHistory:
         """The per-step series of ball ``ball`` since it (re)started (views of its records)."""
         self._collect()
