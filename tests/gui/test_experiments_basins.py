@@ -145,3 +145,54 @@ def test_experiments_menu_opens_the_dock(qtbot, active_window) -> None:
     assert not window.basins_panel.layer.visible
     assert window.controller.current_scene().experiments == ()
     assert np.isfinite(window.basins_panel.progress.value())
+
+
+def _basins(*arguments: str) -> int:
+    import main
+
+    return main.main(["basins", *arguments])
+
+
+def test_cli_writes_csv_png_svg_and_pdf(tmp_path, capsys) -> None:
+    from PyQt6.QtGui import QImage
+
+    common = ["--surface", "himmelblau", "--optimizer", "gd", "--lr", "0.01", "--grid", "12", "--steps", "150"]
+    assert _basins(*common, "--out", str(tmp_path / "b.csv")) == 0
+    rows = (tmp_path / "b.csv").read_text().splitlines()
+    assert len(rows) == 1 + 144 and rows[0].startswith("x,y,outcome,outcome_words,probability,p_cp1")
+    assert _basins(*common, "--out", str(tmp_path / "b.png"), "--size", "900x600") == 0
+    image = QImage(str(tmp_path / "b.png"))
+    assert (image.width(), image.height()) == (900, 600)
+    assert _basins(*common, "--out", str(tmp_path / "b.svg"), "--title", "Four basins") == 0
+    svg = (tmp_path / "b.svg").read_text()
+    assert "Four basins" in svg and "minimum 3 at (3, 2)" in svg and "%" in svg
+    assert _basins(*common, "--noise", "5", "--repeats", "2", "--out", str(tmp_path / "b.pdf")) == 0
+    assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries left
+
+
+@pytest.mark.parametrize(("arguments", "words"), [
+    (["--grid", "0"], "--grid: 0 is out of range"),
+    (["--grid", "abc"], "--grid: 'abc' is not a whole number"),
+    (["--lr", "-1"], "--lr:"),
+    (["--momentum", "0.9"], "--momentum: the optimiser 'gd' has no hyper-parameter"),
+    (["--optimizer", "nope"], "--optimizer: unknown optimiser 'nope'"),
+    (["--noise", "nan"], "--noise: the value must be a finite number"),
+    (["--repeats", "1000"], "--repeats: 1000 is out of range"),
+    (["--size", "10x10"], "--size 10x10"),
+])
+def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, arguments, words) -> None:
+    out = str(tmp_path / "x.csv")
+    assert _basins("--surface", "himmelblau", "--grid", "4", "--steps", "5", *arguments, "--out", out) == 2
+    error = capsys.readouterr().err
+    assert words in error and error.count("\n") == 1 and "Traceback" not in error
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_cli_refuses_bad_outputs(tmp_path, capsys) -> None:
+    assert _basins("--surface", "himmelblau", "--out", str(tmp_path / "x.txt")) == 2
+    assert "must end in .csv" in capsys.readouterr().err
+    assert _basins("--surface", "himmelblau", "--out", str(tmp_path / "missing" / "x.csv")) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    assert _basins("--surface", "2 +* x", "--out", str(tmp_path / "x.csv")) == 2
+    assert capsys.readouterr().err.count("\n") == 1
