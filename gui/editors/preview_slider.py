@@ -25,12 +25,12 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QMouseEvent, QWheelEvent
 from PyQt6.QtWidgets import QSlider, QWidget
 
-from gui.editors.number_spin_box import NumberSpinBox
+from gui.editors.number_spin_box import UNBOUNDED, NumberSpinBox
 from gui.what_if import EscapeCancels
 
 #: Slider positions across its span.
 TICKS = 1000
-#: Widest span a log slider covers above its smallest value (decades) when the range is open-ended.
+#: The span of a log slider (decades above its smallest value) when the range has no upper limit.
 LOG_DECADES = 8.0
 
 
@@ -57,9 +57,10 @@ class PreviewSlider(QSlider):
     Args:
         box: the number box it mirrors (its range bounds the values).
         log_scale: move along log10 of the value.
-        span: (low, high) the slider covers (default: the box's range, for a log scale at most
-            LOG_DECADES decades up from the smallest positive value); a box value outside it puts
-            the handle at the end. With a log scale and a box minimum of 0, the leftmost position is 0.
+        span: (low, high) the slider covers (default: the box's range; for a log scale from the
+            smallest positive value, and LOG_DECADES decades up from it when the box has no upper
+            limit); a box value outside it puts the handle at the end. With a log scale and a box
+            minimum of 0, the leftmost position is 0.
 
     Signals:
         previewed(float), committed(float), previewEnded().
@@ -78,7 +79,8 @@ class PreviewSlider(QSlider):
         self.zero_at_left = log_scale and box.minimum() <= 0.0
         if log_scale:
             low = low if low > 0 else (box.smallest if box.smallest > 0 else 1e-3)
-            high = min(high, low * 10.0 ** LOG_DECADES) if span is None else high
+            if span is None and high == UNBOUNDED:  # (the box's stand-in for no upper limit)
+                high = low * 10.0 ** LOG_DECADES
         self.low, self.high = float(low), float(high)
         self.setRange(0, TICKS)
         self.setPageStep(TICKS // 20)

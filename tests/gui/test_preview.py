@@ -224,3 +224,30 @@ def test_requests_coalesce_latest_wins(qtbot, demo):
     assert len(started) <= 3 and started[-1] == what_if._generation
     what_if.end()
     assert what_if.ghost is None
+
+
+def test_every_number_of_every_optimiser_has_a_slider_over_its_range(qtbot, demo):
+    """Each float (and each element of a pair) has a slider; both ends of a slider are in range, a log
+    slider spans its box's range (eps from 1e-16 to 1), and the slider's value round-trips."""
+    from physics.optimizers.base import registry
+
+    _controller, editor, _view = demo
+    form = editor.form.hyperparameters
+    for spec in registry().values():
+        form.set_spec(spec, spec.defaults())
+        for parameter in spec.hyperparameters:
+            widget = form.editors[parameter.name]
+            sliders = {"float": [getattr(widget, "slider", None)],
+                       "pair": getattr(widget, "sliders", [None])}.get(parameter.kind, [])
+            for slider in sliders:
+                assert slider is not None, (spec.name, parameter.name)
+                assert slider.log_scale == parameter.log_scale
+                for end in (0, 1000):
+                    assert parameter.minimum <= slider.value_at(end) <= parameter.maximum
+                if parameter.log_scale:
+                    assert slider.value_at(1000) == pytest.approx(parameter.maximum, rel=1e-2)
+                middle = slider.value_at(500)
+                assert slider.value_at(slider.position_of(middle)) == middle
+    form.set_spec(registry()["adam"], registry()["adam"].defaults())
+    eps = form.editors["eps"].slider
+    assert eps.value_at(eps.position_of(1e-3)) == pytest.approx(1e-3, rel=0.05)
