@@ -61,6 +61,7 @@ class ExplainerCard(QtWidgets.QFrame):
         self.counter = self._label("explainerCounter", HEADER_POINTS, bold=True)
         self.counter.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignTop)
         self.counter.setWordWrap(False)
+        self.header.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.header, 1)
         top.addWidget(self.counter, 0)
         layout.addLayout(top)
