@@ -18,6 +18,7 @@ while a 10 ms QTimer ticks on the UI thread; printed per layout:
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -27,6 +28,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+
+def _gc_timer(pauses: list[float]):
+    """A gc.callbacks entry appending each collection's duration to ``pauses``."""
+    began = [0.0]
+
+    def callback(phase: str, _info: dict) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - began[0])
+
+    return callback
 
 
 def main() -> None:
@@ -46,6 +60,7 @@ def main() -> None:
     import gui.views  # noqa: F401  (before the application: OpenGL contexts shared)
 
     application = QApplication(["bench"])
+    from gui.app import settle_heap
     from gui.export.dialog import LENGTHS, SIZE_PRESETS, ExportClipDialog
     from gui.export.options import RenderSettings, default_steps_per_frame
     from gui.export.render import ClipRenderer, gl_problem
@@ -83,6 +98,9 @@ def main() -> None:
             dialog.show()
             application.processEvents()
             dialog._preview_timer.stop()
+            settle_heap()  # as the app does after its start-up (gui.app): the renderers above are garbage now
+            pauses: list[float] = []  # the garbage collector's pauses on this thread (seconds)
+            gc.callbacks.append(_gc_timer(pauses))
             ticks: list[tuple[float, float]] = []
 
             def tick(ticks: list[tuple[float, float]] = ticks) -> None:
@@ -95,23 +113,30 @@ def main() -> None:
             loop = QEventLoop()
             dialog.start_export()
             dialog.job.finished.connect(lambda _message, loop=loop: QTimer.singleShot(0, loop.quit))
+            lines: list[tuple[float, int]] = []  # when each progress line arrived, and its frame
+            dialog.job.progressed.connect(lambda done, _total, lines=lines: lines.append((time.perf_counter(), done)))
             tick()
             started = time.perf_counter()
             loop.exec()
             seconds = time.perf_counter() - started
             timer.stop()
+            gc.callbacks.pop()
             walls = [b[0] - a[0] for a, b in zip(ticks, ticks[1:], strict=False)]
             stalls = [(b[0] - a[0]) - (b[1] - a[1]) for a, b in zip(ticks, ticks[1:], strict=False)]
             worst = max(range(len(stalls)), key=stalls.__getitem__)
             when = ticks[worst][0] - ticks[0][0]
+            near = min(lines, key=lambda line: abs(line[0] - ticks[worst + 1][0]), default=(0.0, -1))
+            offset = 1000 * (near[0] - ticks[worst + 1][0])
+            near_text = f"; the nearest progress line: frame {near[1]}, {offset:+.0f} ms"
             status = dialog.status.text()
             dialog.close()
             dialog.deleteLater()
             application.processEvents()
         print(f"  {layout:<4}: longest gap {max(walls) * 1000:6.1f} ms, longest stall {max(stalls) * 1000:6.1f} ms "
-              f"(at {when:4.1f} s) "
+              f"(at {when:4.1f} s{near_text}) "
               f"({len(ticks)} ticks over {seconds:5.1f} s, child start-up included; "
-              f"a frame here: {1000 * min(costs):5.0f}-{1000 * max(costs):4.0f} ms)  {status[:60]}")
+              f"a frame here: {1000 * min(costs):5.0f}-{1000 * max(costs):4.0f} ms; longest garbage collection "
+              f"{1000 * max(pauses, default=0):.0f} ms)  {status[:60]}")
 
 
 if __name__ == "__main__":
