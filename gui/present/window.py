@@ -18,8 +18,8 @@ that by ZOOM_STEP live, Ctrl 0 goes back. The light theme is the default (T togg
 
 :func:`toggle_presentation` (F5, View > Present) enters, or leaves when presenting; the window
 fills the screen :func:`gui.present.screens.projector_screen` picks: the projector when there are
-two screens, else the main window's own screen, whose views are then hidden while covered (a
-hidden widget does no painting).
+two screens, else the main window's own screen; the main window is then hidden while covered (a
+hidden window does no painting) and shown again on leaving.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class PresentationWindow(QWidget):
         self.stage: QWidget | None = None
         self._stage_key: tuple = ()
         self._preset_name = ""
-        self._covered_views = False
+        self._covered = False  # the main window is hidden under the presentation (one screen)
         self._screen_height = main_window.screen().geometry().height()
         self.explainer = None  # gui.explain's ExplainerController of the map, when there is one
 
@@ -401,12 +401,14 @@ class PresentationWindow(QWidget):
         if screen.geometry().height() != self._screen_height:  # the projector is not the laptop
             self._screen_height = screen.geometry().height()
             self._build_stage()
-        self._covered_views = len(screens) == 1 and self.main.splitter.isVisible()
+        self._covered = len(screens) == 1 and self.main.isVisible()
         self.showFullScreen()
         self.activateWindow()
         self.raise_()
-        if self._covered_views:
-            self.main.splitter.hide()  # covered: its views stop painting
+        if self._covered:
+            # Covered whole: hidden, its views and panels stop painting (they repainted every frame
+            # under the presentation, doubling what a frame costs).
+            self.main.hide()
         settings = getattr(self.main, "settings", None)
         if settings is not None and not settings.presentation_hints_seen():
             settings.set_presentation_hints_seen()
@@ -423,9 +425,9 @@ class PresentationWindow(QWidget):
                 overlay.place()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if self._covered_views:
-            self._covered_views = False
-            self.main.splitter.show()
+        if self._covered:
+            self._covered = False
+            self.main.show()
         for signal, slot in ((self.controller.sceneChanged, self._on_scene_changed),
                              (self.controller.surfaceChanged, self._show_header),
                              (self.controller.ballsChanged, self._on_balls_changed),
