@@ -318,6 +318,10 @@ class LessonDesk(QObject):
         current = self.player.current
         loaded = current is not None and scene == current.scene
         self._baseline = unsaved_content(self.window.controller.current_scene()) if loaded else None
+        if current is not None:
+            # A detour to another scene (a preset, a file): the caption would describe what is not on
+            # screen. The lesson stays open; Page Down or Up comes back into it.
+            self.caption_bar.setVisible(loaded)
 
     def scene_edited(self) -> bool:
         """Whether the scene on screen differs from the lesson's live scene as it opened (the camera aside)."""

@@ -187,3 +187,14 @@ def test_a_restored_layout_shows_the_lesson_band_only_with_a_lesson(qtbot, activ
     assert again.lesson_player.lesson is None
     assert not again.lessons.caption_bar.isVisible() and not again.lessons.dock.isVisible()
     again.close()
+
+
+def test_a_detour_to_another_scene_hides_the_caption_until_the_lesson_resumes(qtbot, active_window) -> None:
+    window, lesson = active_window, _lesson()
+    _open(qtbot, window, lesson)
+    other = PRESET_SCENES["swarm-saddle"]
+    window.controller.load_scene(other)
+    qtbot.waitUntil(lambda: window.controller.scene == other, timeout=20_000)
+    assert not window.lessons.caption_bar.isVisible() and window.lessons.dock.isVisible()
+    qtbot.keyClick(window.map_view.plot_widget, Qt.Key.Key_PageDown)
+    _check_scene(qtbot, window, lesson, 1)
