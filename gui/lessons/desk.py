@@ -3,7 +3,8 @@
 While a lesson is open the laptop screen shows:
 
 - a caption band under the toolbar: the scene's title and its story for the audience, which
-  stays (it is not a status-bar message that vanishes);
+  stays (it is not a status-bar message that vanishes) while the lesson's scene is on screen (a
+  detour to another scene hides it until Page Down or Up comes back);
 - the "Lesson" dock: "Scene 3 of 9", the speaker notes, and the next scene's title;
 - Page Down / Page Up step through the scenes. They are window shortcuts (the clicker's keys),
   except while a text field has the keyboard (the formula, a number being typed, the notes
