@@ -146,7 +146,10 @@ class WhatIfPreview(QObject):
         return self._ghost
 
     def preview(self, index: int, ball: BallSpec, label: str) -> None:
-        """Preview ball ``index`` under the settings ``ball`` (``label`` says what changed)."""
+        """Preview ball ``index`` under the settings ``ball`` (``label`` says what changed; for a
+        swarm, which is previewed as one particle from its start, the label says so)."""
+        if ball.particles > 1:
+            label = f"{label} (one particle)"
         self._wanted = (int(index), ball, label)
         self._submit()
 
