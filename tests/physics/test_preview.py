@@ -197,3 +197,15 @@ def test_a_line_search_at_rest_is_filled_in_without_stepping(optimizer, monkeypa
     assert np.array_equal(preview.path, real[:101]) and len(preview.path) == 101
     assert np.all(preview.path[-30:] == preview.path[-1])
     assert len(calls) < 100 * 3  # (a line search at rest costs 10-20 evaluations a step)
+
+
+def test_a_swarm_is_previewed_as_one_particle_from_its_centre() -> None:
+    surface = build_surface("x^2 + 3*y^2", domain=Domain(-3, 3, -3, 3))
+    swarm = replace(_ball("s", "sgd", (2.0, 1.0), lr=0.05), particles=50, spread=0.3)
+    simulation = Simulation(surface, [swarm], seed=2)
+    simulation.step(10)
+    preview = preview_ball(simulation, 0, replace(swarm, hyperparameters=(("lr", 0.1),)), 4)
+    assert preview.from_start and preview.ball.particles == 1
+    # Noiseless GD from the centre: x <- (1 - 0.2) x, y <- (1 - 0.6) y, by hand.
+    expected = [(2.0 * 0.8 ** k, 1.0 * 0.4 ** k) for k in range(5)]
+    np.testing.assert_allclose(preview.path, expected, rtol=1e-12)
