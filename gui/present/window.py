@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent, QShowEvent
 from PyQt6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -111,6 +111,7 @@ class PresentationWindow(QWidget):
         controller.surfaceChanged.connect(self._show_header)
         controller.ballsChanged.connect(self._on_balls_changed)
         controller.stepped.connect(self._on_stepped)
+        main_window.installEventFilter(self)  # its closing closes this window too (eventFilter)
         self.player = getattr(main_window, "lesson_player", None)
         if self.player is not None:
             self.player.changed.connect(self._on_lesson_changed)
@@ -414,6 +415,25 @@ class PresentationWindow(QWidget):
             settings.set_presentation_hints_seen()
             QTimer.singleShot(300, self.key_hints.fade_in)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """The main window closing (on the laptop, two screens) takes the presentation with it; a
+        close it refused (Cancel on unsaved changes) leaves it visible, and this window open."""
+        if watched is self.main and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._close_if_main_closed)
+        return False
+
+    def _close_if_main_closed(self) -> None:
+        if not self.isVisible():
+            return
+        if self._covered:
+            # Hidden under this window, it was closed by the program (a quit, a signal), not by hand:
+            # leave it closed.
+            if getattr(self.main, "_close_accepted", False):
+                self._covered = False
+                self.close()
+        elif not self.main.isVisible():
+            self.close()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
@@ -435,6 +455,7 @@ class PresentationWindow(QWidget):
             signal.disconnect(slot)
         if self.player is not None:
             self.player.changed.disconnect(self._on_lesson_changed)
+        self.main.removeEventFilter(self)
         super().closeEvent(event)
         if getattr(self.main, "presentation", None) is self:
             self.main.presentation = None

@@ -398,3 +398,11 @@ def test_the_built_in_lesson_walks_by_clicker_keys_with_its_caption(no_3d, qtbot
     qtbot.keyClick(p, Qt.Key.Key_PageUp)
     assert player.index == 0
     p.close()
+
+
+def test_closing_the_main_window_closes_the_presentation(no_3d, qtbot, active_window):
+    p = enter(qtbot, active_window)
+    active_window.close()  # by the program (it is hidden under the presentation): a quit
+    assert p.isVisible()
+    qtbot.waitUntil(lambda: active_window.presentation is None, timeout=TIMEOUT)
+    assert not active_window.isVisible()  # not shown again by the presentation leaving
