@@ -236,7 +236,7 @@ def _adam_kernel(g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, max
 def velocity(state: AdamState, settings: Mapping[str, Any]) -> np.ndarray:
     """-lr * m^ / (sqrt(v^) + eps) (n, 2) from the state (v^ of the running maximum with amsgrad);
     zero before the first step."""
-    beta2 = float(settings["betas"][1])
+    beta2 = _beta(settings["betas"][1])
     started = state.step > 0
     count = np.maximum(state.step, 1)[:, None]
     second = state.max_exp_avg_sq if settings["amsgrad"] else state.exp_avg_sq
