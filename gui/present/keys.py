@@ -59,7 +59,7 @@ PRESENT_KEYS: tuple[PresentKey, ...] = (
     PresentKey(("Ctrl+0",), "Ctrl 0", "normal_size"),
     PresentKey(("T",), "T", "theme"),
     PresentKey(("?", "Shift+?", "F1"), "?", "cheat_sheet"),
-    PresentKey(("Esc",), "Esc", "leave"),
+    PresentKey(("Esc", "F5"), "Esc (or F5)", "leave"),
 )
 
 _WORDS = {

@@ -262,12 +262,15 @@ def test_question_mark_shows_the_cheat_sheet_and_esc_hides_it_first(no_3d, qtbot
     assert not p.cheat_sheet.isVisible()
     qtbot.keyClick(p, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
     assert p.cheat_sheet.isVisible()
+    assert p.cheat_sheet.geometry().width() <= p.width() and p.cheat_sheet.geometry().height() <= p.height()
     text = p.cheat_sheet.label.text()
     for keys, _words in cheat_sheet_rows():
         assert keys.replace("&", "&amp;") in text, keys
     qtbot.keyClick(p, Qt.Key.Key_Escape)
     assert not p.cheat_sheet.isVisible()
     assert active_window.presentation is p and p.isVisible()
+    qtbot.keyClick(p, Qt.Key.Key_F5)  # F5 leaves as it entered
+    assert active_window.presentation is None
 
 
 def test_key_hints_fade_in_the_first_time_only(no_3d, qtbot, active_window, monkeypatch):
