@@ -17,14 +17,14 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
 from gui.experiments.basin_colors import basin_rgba, outcome_color
-from gui.experiments.basin_paint import basin_caption, legend_rows, noise_note
+from gui.experiments.basin_paint import basin_caption, legend_rows, noise_note, short_name
 
 #: Above the height map (-20), below the contour lines (-10), critical points (5) and trails (10).
 LAYER_Z = -15
 #: The layer's opacity over the height map: the basins read at a glance, the contours still show.
 OPACITY = 0.72
 LEGEND_STYLE = ("QLabel { background: rgba(20, 20, 24, 215); color: #f0f0f0; border: 1px solid #808080;"
-                " border-radius: 4px; padding: 6px; }")
+                " border-radius: 4px; padding: 4px; }")
 
 
 class BasinLayer:
@@ -86,29 +86,47 @@ class BasinLayer:
                 item.hide()
 
     def _place_legend(self) -> None:
-        """Below the map, right of the map's own legend, when it fits there; else in the map's top-right corner."""
+        """Below the map beside the map's own legend when there is room; else in the corner of the map
+        that hides the fewest critical points (top-right on a tie)."""
         if not self.legend.isVisible():
             return
         widget = self.map_view.plot_widget
-        plot = widget.mapFromScene(self.map_view.plot_item.sceneBoundingRect().bottomRight())
-        below = int(plot.y()) + 4
-        x = widget.width() - self.legend.width() - 6
-        if below + self.legend.height() <= widget.height() and x >= widget.width() * 0.45:
-            self.legend.move(x, below)
+        view = self.map_view.view_box
+        area = view.sceneBoundingRect()
+        size = self.legend.size()
+        below = widget.mapFromScene(self.map_view.plot_item.sceneBoundingRect().bottomLeft()).y() + 4
+        labels = [label.item.mapToScene(label.item.boundingRect().topRight()).x()  # (the text's own width)
+                  for _sample, label in getattr(self.map_view.legend, "items", [])]
+        right = widget.mapFromScene(QtCore.QPointF(max(labels), 0)).x() if labels else 0
+        if right + 8 + size.width() <= widget.width() - 2 and below + size.height() <= widget.height():
+            self.legend.move(widget.width() - size.width() - 2, int(below))
             return
-        view = self.map_view.view_box.sceneBoundingRect()
-        corner = widget.mapFromScene(view.topRight())
-        self.legend.move(max(0, int(corner.x()) - self.legend.width() - 6), int(corner.y()) + 6)
+        points = []
+        if self.result is not None:
+            for point in self.result.points:
+                scene = view.mapViewToScene(QtCore.QPointF(point.x, point.y))
+                points.append(widget.mapFromScene(scene))
+        best = None
+        for corner in (area.topRight(), area.topLeft(), area.bottomRight(), area.bottomLeft()):
+            at = widget.mapFromScene(corner)
+            x = at.x() - size.width() - 6 if corner.x() > area.center().x() else at.x() + 6
+            y = at.y() + 6 if corner.y() < area.center().y() else at.y() - size.height() - 6
+            plate = QtCore.QRect(int(x), int(y), size.width(), size.height()).adjusted(-12, -12, 12, 12)
+            hidden = sum(plate.contains(p) for p in points)
+            if best is None or hidden < best[0]:
+                best = (hidden, int(x), int(y))
+        self.legend.move(max(0, best[1]), max(0, best[2]))
 
 
 def legend_html(result: object, title: str = "", heading: bool = True) -> str:
     """The legend's rich text: with ``heading`` a title (the map's plate), else the run's words (the
-    dock's, under its picture); then a coloured square and words + share per outcome."""
+    dock's, under its picture); then a coloured square and "minimum 2: 26.0 %" per outcome (the
+    number labels the point on the map)."""
     if heading:
         lines = [f"<b>{html.escape(title or 'Basins of attraction')}</b>"]
     else:
         lines = [f"<span style='font-size:small'>{html.escape(basin_caption(result))}</span>"]
-    for code, text in legend_rows(result):
+    for code, text in legend_rows(result, short=True):
         lines.append(f"<span style='color:{outcome_color(code)}; font-size:large'>&#9632;</span> "
                      f"{html.escape(text)}")
     note = noise_note(result)
@@ -118,6 +136,6 @@ def legend_html(result: object, title: str = "", heading: bool = True) -> str:
 
 
 def shares_by_name(result: object) -> dict[str, float]:
-    """{outcome words: share} (for tests and read-outs)."""
+    """{outcome's short words ("minimum 2"): share} (for tests and read-outs)."""
     shares = np.asarray(result.shares)
-    return {result.name(code): float(share) for code, share in zip(result.outcomes, shares, strict=True)}
+    return {short_name(result, code): float(share) for code, share in zip(result.outcomes, shares, strict=True)}

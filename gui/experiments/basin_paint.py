@@ -31,11 +31,20 @@ def basin_caption(result: object) -> str:
     return words
 
 
-def legend_rows(result: object) -> list[tuple[int, str]]:
-    """(outcome code, "minimum 1 at (3, 2): 25.9 %") for each outcome, largest share first."""
+def legend_rows(result: object, short: bool = False) -> list[tuple[int, str]]:
+    """(outcome code, "minimum 1 at (3, 2): 25.9 %") for each outcome, largest share first; ``short``:
+    "minimum 1: 25.9 %" (the number labels the point on the map)."""
     shares = result.shares
     order = sorted(range(len(result.outcomes)), key=lambda m: -shares[m])
-    return [(result.outcomes[m], f"{result.name(result.outcomes[m])}: {_percent(shares[m])}") for m in order]
+    name = (lambda code: short_name(result, code)) if short else result.name
+    return [(result.outcomes[m], f"{name(result.outcomes[m])}: {_percent(shares[m])}") for m in order]
+
+
+def short_name(result: object, code: int) -> str:
+    """"minimum 2" for a listed point (its number on the map), else the outcome's word."""
+    if 0 <= code < len(result.points):
+        return f"{result.points[code].kind} {code + 1}"
+    return result.name(code)
 
 
 def noise_note(result: object) -> str:
