@@ -10,6 +10,7 @@
     python main.py figure ...              draw a still (SVG, PDF or PNG)
     python main.py race ...                tune each optimiser's lr on a surface, race them, print the board
     python main.py basins ...              colour a grid of starts by where each ends (CSV or a figure)
+    python main.py stability ...           colour a grid of lr x momentum (...) by outcome, with the bound
 
 Exit status: 0 when done (also when the reader of the output stops early, as with ``| head``);
 2 with a one-line message for a bad argument or formula, or an output that cannot be written;
@@ -86,6 +87,9 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("basins", "colour a grid of starts by where each one ends (basins of attraction: CSV or a figure)",
             "gui.experiments.basins_cli", "add_basins_arguments", "basins_command"),
+    Command("stability", "colour a grid of two hyper-parameters by each run's outcome, with the theory bound "
+            "(stability map: CSV or a figure)", "gui.experiments.stability_cli", "add_stability_arguments",
+            "stability_command"),
 )
 
 

@@ -1,0 +1,174 @@
+"""``python main.py stability``: the stability map of a surface, a start and an optimiser, as CSV or a figure.
+
+    python main.py stability --surface ravine --optimizer momentum --start -4,1.5 --out map.png
+    python main.py stability --surface S --optimizer O --start X,Y [--x-param lr --y-param momentum]
+        [--x-range A,B --y-range C,D] [--grid N] [--steps K] [--seed N] [hyper-parameter flags as `run`]
+        [--noise SIGMA] [--clip F] [--bound-at minimum|start] --out FILE.csv|.png|.svg|.pdf
+        [--size WxH] [--title TEXT]
+
+The CSV is physics.experiments.stability.to_csv's (one row per cell); a figure is
+gui.experiments.stability_paint's drawing through gui.export.figure.write_painted_figure. Qt is
+imported only for a figure. Every bad argument is one line and exit status 2 (main.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from surfaces.errors import DownhillError, SceneError
+
+#: The settings' names as options (for messages in the command line's words).
+_OPTIONS = {"optimizer": "--optimizer", "sigma": "--noise", "clip": "--clip", "grid": "--grid", "steps": "--steps",
+            "start": "--start", "x_param": "--x-param", "y_param": "--y-param", "x_range": "--x-range",
+            "y_range": "--y-range", "bound_at": "--bound-at"}
+
+
+def add_stability_arguments(parser: argparse.ArgumentParser) -> None:
+    """The stability command's options (the hyper-parameter flags are the run command's)."""
+    from physics.cli import _METAVARS, hyperparameter_flags
+    from physics.experiments import stability
+    from physics.optimizers.base import registry
+
+    parser.add_argument("--surface", metavar="EXPR_OR_PRESET", help="a formula in x and y, or a preset's name")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="value of a named parameter of the formula (repeatable)")
+    parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="the surface's rectangle")
+    parser.add_argument("--optimizer", metavar="NAME",
+                        help=f"optimiser name (default momentum): {', '.join(registry())}")
+    parser.add_argument("--start", metavar="X,Y", help="the ball's start (default: a preset's first suggested start)")
+    parser.add_argument("--x-param", metavar="NAME", help=f"the x axis: {', '.join(stability.PARAMS)} (default lr)")
+    parser.add_argument("--y-param", metavar="NAME",
+                        help="the y axis (default momentum, or beta1 for Adam, alpha for RMSProp, else noise)")
+    parser.add_argument("--x-range", metavar="LOW,HIGH", help="the x axis's range (default: automatic)")
+    parser.add_argument("--y-range", metavar="LOW,HIGH", help="the y axis's range (default: automatic)")
+    parser.add_argument("--grid", metavar="N", help=f"N x N settings (default {stability.DEFAULT_GRID}, "
+                                                    f"at most {stability.MAX_GRID})")
+    parser.add_argument("--steps", metavar="K", help=f"steps of each run (default {stability.DEFAULT_STEPS})")
+    parser.add_argument("--noise", metavar="SIGMA", help="sigma of Gaussian gradient noise of every cell (default 0)")
+    parser.add_argument("--clip", metavar="F", help="clip each gradient to this norm")
+    parser.add_argument("--bound-at", metavar="WHERE", help="the theory line's quadratic: minimum (default) or start")
+    parser.add_argument("--seed", metavar="N", help="seed (default 0)")
+    parser.add_argument("--out", metavar="FILE", help="FILE.csv (one row per cell) or a figure: .png, .svg, .pdf")
+    parser.add_argument("--size", metavar="WxH", help="a figure's size in pixels (default 1280x800)")
+    parser.add_argument("--title", metavar="TEXT", help="a figure's title (default: the surface's name or formula)")
+    hyper = parser.add_argument_group("hyper-parameters (as for run; a flag the optimiser does not have is refused)")
+    for flag in hyperparameter_flags().values():
+        if flag.kind == "bool":
+            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", action="store_const", const=True,
+                               default=None, help=flag.help())
+        else:
+            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", metavar=_METAVARS[flag.kind], default=None,
+                               help=flag.help())
+
+
+def _range(text: str, option: str) -> list[float]:
+    from physics.cli import _number
+
+    parts = str(text).split(",")
+    if len(parts) != 2:
+        raise DownhillError(f"{option}: '{str(text)[:40]}' is not a range; write LOW,HIGH such as 0.001,0.5")
+    return [_number(parts[0], option), _number(parts[1], option)]
+
+
+def stability_settings(args: argparse.Namespace, surface: object) -> dict:
+    """The raw settings the options give (validated by physics.experiments.stability.validate)."""
+    from physics.cli import _given_hyperparameters, _number, _start, _whole
+    from physics.experiments import stability
+
+    settings: dict = {"optimizer": args.optimizer or "momentum",
+                      "hyperparameters": {name: list(value) if isinstance(value, tuple) else value
+                                          for name, value in _given_hyperparameters(args).items()},
+                      "start": list(_start(args, surface))}
+    for key in ("x_param", "y_param", "bound_at"):
+        value = getattr(args, key)
+        if value is not None:
+            settings[key] = str(value)[:40]
+    for key, option in (("x_range", "--x-range"), ("y_range", "--y-range")):
+        value = getattr(args, key)
+        if value is not None:
+            settings[key] = _range(value, option)
+    if args.grid is not None:
+        settings["grid"] = _whole(args.grid, "--grid", 2, stability.MAX_GRID)
+    if args.steps is not None:
+        settings["steps"] = _whole(args.steps, "--steps", 2, stability.MAX_STEPS)
+    if args.noise is not None:
+        settings["sigma"] = _number(args.noise, "--noise")
+    if args.clip is not None:
+        settings["clip"] = _number(args.clip, "--clip")
+    return settings
+
+
+def _spec(args: argparse.Namespace, surface: object):
+    from physics.cli import _flag
+    from physics.experiments.base import make_spec
+
+    try:
+        return make_spec("stability", stability_settings(args, surface), "stability")
+    except SceneError as error:
+        place = (error.field or "").removeprefix("stability.settings.")
+        if place.startswith("hyperparameters."):
+            option = _flag(place.split(".", 1)[1])
+        else:
+            option = _OPTIONS.get(place, "")
+        raise DownhillError(f"{option}: {error.message}" if option else error.message) from None
+
+
+def stability_command(args: argparse.Namespace, out: TextIO) -> int:
+    """Carry out ``main.py stability``; 0 when done (errors raise DownhillError)."""
+    from gui.experiments.basins_cli import _out, _size
+    from physics.cli import _surface, _whole
+    from physics.experiments.base import run_experiment
+
+    target = _out(args)
+    size = _size(args.size)
+    surface = _surface(args)
+    spec = _spec(args, surface)
+    seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
+    result = run_experiment(spec, surface, None, seed, cache=None)
+    if target.suffix.lower() == ".csv":
+        _write_csv(result, target)
+    else:
+        title = args.title if args.title is not None else f"Stability map: {surface.name or surface.text}"
+        write_stability_figure(result, target, size, title)
+    return 0
+
+
+def _write_csv(result: object, target: Path) -> None:
+    from physics.experiments.stability import to_csv
+
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+            to_csv(result, stream)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def write_stability_figure(result: object, target: Path, size: tuple[int, int], title: str) -> Path:
+    """The figure of ``result`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf)."""
+    from gui.export_cli import _start_qt
+
+    _start_qt()
+    from PyQt6 import QtCore
+
+    from gui.experiments.stability_paint import paint_stability_map
+    from gui.export.figure import write_painted_figure
+
+    width, height = size
+    rect = QtCore.QRectF(0, 0, width, height)
+    font = max(9.0, height / 70)
+    try:
+        return write_painted_figure(lambda painter: paint_stability_map(painter, rect, result, title, font_size=font),
+                                    QtCore.QSize(width, height), target, title=title,
+                                    description="Made by Downhill (python main.py stability)")
+    except OSError as error:
+        raise DownhillError(f"--out {target}: cannot write it ({error.strerror or error})") from None
