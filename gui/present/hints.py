@@ -126,8 +126,11 @@ class KeyHints(QLabel):
         """Centred, just above ``bottom()`` (pixels from the window's top: the badges' top, never over them)."""
         parent = self.parentWidget()
         bottom = self.bottom()
+        self.ensurePolished()  # the style sheet's padding counted in the size
         self.adjustSize()
-        width = min(self.sizeHint().width(), parent.width() - 20)
+        # The text's own advance with the padding and border: the hint was cut at the left otherwise.
+        wanted = max(self.sizeHint().width(), self.fontMetrics().horizontalAdvance(self.text()) + 2 * 20 + 8)
+        width = min(wanted, parent.width() - 20)
         self.setGeometry((parent.width() - width) // 2, bottom - self.sizeHint().height() - 16,
                          width, self.sizeHint().height())
 
@@ -142,6 +145,7 @@ class KeyHints(QLabel):
         self._animate(0.0)
 
     def _animate(self, to: float) -> None:
+        self.effect.setEnabled(True)
         self.fade.stop()
         self.fade.setStartValue(self.effect.opacity())
         self.fade.setEndValue(to)
@@ -150,3 +154,7 @@ class KeyHints(QLabel):
     def _faded(self) -> None:
         if self.effect.opacity() <= 0.01:
             self.hide()
+        elif self.effect.opacity() >= 0.99:
+            # Fully shown: drawn without the effect (its off-screen copy of the label lost the
+            # label's left end in grabs).
+            self.effect.setEnabled(False)

@@ -28,17 +28,37 @@ def _scaled_points(style: str, factor: float) -> str:
     return _POINTS.sub(lambda m: f"{float(m.group(1)) * factor:g}pt", style)
 
 
-def scale_axis(axis: pg.AxisItem, factor: float) -> None:
-    """Tick font, label size and a fixed width or height of one axis, ``factor`` times its own."""
+def _hook_labels(axis: pg.AxisItem) -> None:
+    """Make every later ``axis.setLabel`` (a panel relabels its axes as it resizes, in its own sizes
+    and colour) come out at the axis' factor and in its colour."""
+    if "_present_factor" in axis.__dict__:
+        return
+    axis._present_factor, axis._present_colour = 1.0, None
+    original = axis.setLabel
+
+    def set_label(*args, **style):
+        if "font-size" in style:
+            style["font-size"] = _scaled_points(style["font-size"], axis._present_factor)
+        if axis._present_colour is not None:
+            style["color"] = axis._present_colour
+        return original(*args, **style)
+
+    axis.setLabel = set_label  # this item only (an instance attribute): the window's axes are not touched
+
+
+def scale_axis(axis: pg.AxisItem, factor: float, colour: str | None = None) -> None:
+    """Tick font, label size and a fixed width or height of one axis, ``factor`` times its own; the
+    label in ``colour`` (None: its own)."""
     tick = _base(axis, "tick", QFont(axis.style.get("tickFont") or QFont()))
     font = QFont(tick)
     if tick.pointSizeF() > 0:
         font.setPointSizeF(tick.pointSizeF() * factor)
     axis.setTickFont(font)
     style = _base(axis, "label", dict(axis.labelStyle))
+    _hook_labels(axis)
+    axis._present_factor, axis._present_colour = factor, colour
     if "font-size" in style:
-        axis.setLabel(axis.labelText, axis.labelUnits, **{**style, "font-size": _scaled_points(style["font-size"],
-                                                                                             factor)})
+        axis.setLabel(axis.labelText, axis.labelUnits, **style)
     width = _base(axis, "width", axis.fixedWidth)
     if width is not None:
         axis.setWidth(round(width * factor))
@@ -61,11 +81,12 @@ def scale_label(label: QLabel, factor: float) -> None:
     label.setFont(font)
 
 
-def scale_text(root: QWidget, factor: float) -> None:
-    """Every axis and label under ``root`` at ``factor`` times its own size (1: as built)."""
+def scale_text(root: QWidget, factor: float, colour: str | None = None) -> None:
+    """Every axis and label under ``root`` at ``factor`` times its own size (1: as built), the axes'
+    labels in ``colour`` (None: their own)."""
     for view in root.findChildren(pg.GraphicsView):
         for item in view.scene().items():
             if isinstance(item, pg.AxisItem):
-                scale_axis(item, factor)
+                scale_axis(item, factor, colour)
     for label in root.findChildren(QLabel):
         scale_label(label, factor)

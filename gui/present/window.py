@@ -132,6 +132,10 @@ class PresentationWindow(QWidget):
         720-pixel projector), where a legend one column wide took half the map's height."""
         return self.zoom if self._screen_height < TWO_PANEL_HEIGHT else None
 
+    def _label_colour(self) -> str | None:
+        """The panels' axis labels' colour: the light theme's text colour (they are made for the dark)."""
+        return THEMES[self.theme].foreground if self.theme != "dark" else None
+
     @property
     def band_scale(self) -> float:
         return BAND_SCALE * self.zoom
@@ -171,7 +175,7 @@ class PresentationWindow(QWidget):
         if self.view3d is not None:
             self.view3d.set_presentation_scale(self.scale)
         for widget in self.panels.values():
-            scale_text(widget, self.scale)
+            scale_text(widget, self.scale, self._label_colour())
         self.cheat_sheet.restyle(theme, self.scale)
         self.key_hints.restyle(theme, self.scale)
 
@@ -246,7 +250,7 @@ class PresentationWindow(QWidget):
         theme_stage(stage, THEMES[self.theme])
         self._apply_overlays()
         for widget in self.panels.values():
-            scale_text(widget, self.scale)
+            scale_text(widget, self.scale, self._label_colour())
         if self.isVisible():
             self.cheat_sheet.raise_()
             self.key_hints.raise_()

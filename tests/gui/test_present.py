@@ -299,6 +299,14 @@ def test_t_switches_between_the_light_and_dark_themes(qtbot, presenting):
 
     assert background(p.panels["loss"]) == "#ffffff"
     assert background(p.map_view) == "#ffffff"
+    # A panel relabelling its axis in its own (dark theme's) colour and size, as the eigenvalue
+    # panel does when it resizes, still gets the light theme's colour and the presentation's size.
+    view = p.panels["eigenvalue"].findChildren(pg.GraphicsView)[0]
+    plot = next(item for item in view.scene().items() if isinstance(item, pg.PlotItem))
+    axis = plot.getAxis("left")
+    axis.setLabel("λ", color="#e8e8e8", **{"font-size": "13pt"})
+    assert axis.labelStyle["color"] == "#111111"
+    assert axis.labelStyle["font-size"] == f"{13 * p.scale:g}pt"
     map_view = p.map_view
     qtbot.keyClick(p, Qt.Key.Key_T)
     assert p.theme == "dark"
