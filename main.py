@@ -11,6 +11,7 @@
     python main.py race ...                tune each optimiser's lr on a surface, race them, print the board
     python main.py basins ...              colour a grid of starts by where each ends (CSV or a figure)
     python main.py stability ...           colour a grid of lr x momentum (...) by outcome, with the bound
+    python main.py escape ...              saddle-escape times per noise level against the theory (CSV or a figure)
 
 Exit status: 0 when done (also when the reader of the output stops early, as with ``| head``);
 2 with a one-line message for a bad argument or formula, or an output that cannot be written;
@@ -90,6 +91,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("stability", "colour a grid of two hyper-parameters by each run's outcome, with the theory bound "
             "(stability map: CSV or a figure)", "gui.experiments.stability_cli", "add_stability_arguments",
             "stability_command"),
+    Command("escape", "saddle-escape statistics: escape times per noise level against the theory (CSV or a figure)",
+            "gui.experiments.escape_cli", "add_escape_arguments", "escape_command"),
 )
 
 

@@ -1,0 +1,332 @@
+"""The Saddle escape dock: how long noise takes to push the selected ball's optimiser off a saddle.
+
+Experiments > Saddle escape shows this dock (a row of gui.window.docks.PANELS) and starts the
+experiment (physics.experiments.escape): from the chosen saddle's stable manifold, N seeded runs
+per noise level, with the selected ball's optimiser and hyper-parameters on the live surface from
+the scene's seed. It runs on a worker thread (gui.experiments.runner: progress bar, Cancel, latest
+wins) and is recomputed when the ball, the surface or the dock's settings change. The figure
+(gui.experiments.escape_paint) shows the escape-time histogram per sigma, the median against sigma
+with the theory line, and where the runs went. The experiment is saved in the scene
+(Scene.experiments), so a saved scene reopens with it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from gui.experiments.escape_paint import paint_escape
+from gui.experiments.runner import ExperimentRunner
+from physics.experiments import escape
+from physics.experiments.base import ExperimentSpec, make_spec, surface_key, with_kind
+from surfaces.errors import DownhillError
+
+#: Milliseconds a change waits for the next before the experiment is recomputed.
+DEBOUNCE_MS = 250
+#: The noise ranges offered (low, high): decades of sigma, gradient units.
+RANGES: tuple[tuple[float, float], ...] = ((1e-8, 1e-1), (1e-6, 1e-1), (1e-4, 1.0), (1e-10, 1e-2))
+
+
+class EscapePicture(QtWidgets.QWidget):
+    """The escape figure painted by gui.experiments.escape_paint (a message until there is a result)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result = None
+        self.message = ""
+        self.setMinimumSize(320, 460)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def set_result(self, result: object, message: str = "") -> None:
+        self.result, self.message = result, message
+        self.update()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QtGui.QPainter(self)
+        try:
+            rect = QtCore.QRectF(self.rect())
+            if self.result is None:
+                painter.fillRect(rect, QtGui.QColor("#ffffff"))
+                painter.setPen(QtGui.QColor("#404040"))
+                painter.drawText(rect.adjusted(12, 12, -12, -12),
+                                 int(QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap),
+                                 self.message or "—")
+            else:
+                paint_escape(painter, rect, self.result, "", font_size=9.0, caption=False)
+        finally:
+            painter.end()
+
+
+class EscapePanel(QtWidgets.QWidget):
+    """The Saddle escape dock's widget (see the module docstring).
+
+    Attributes:
+        runner: the background runner; spec: the experiment shown (None: none); result: its result.
+    """
+
+    resultShown = QtCore.pyqtSignal(object)
+
+    def __init__(self, controller: Any, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.active = False
+        self.spec: ExperimentSpec | None = None
+        self.result = None
+        self._pinned: tuple | None = None  # the ball's dynamics a saved experiment was adopted with
+        self._where: tuple | None = None
+        self._started = 0.0
+        self.runner = ExperimentRunner(self)
+        self._build()
+        self._debounce = QtCore.QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.recompute)
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
+        self.runner.busyChanged.connect(self._on_busy)
+        for signal in (controller.ballsChanged, controller.selectionChanged, controller.surfaceChanged):
+            signal.connect(self._on_model_changed)
+        controller.criticalPointsChanged.connect(self._on_points)
+        controller.sceneChanged.connect(self._on_scene_changed)
+        self._on_points(controller.critical_points)
+
+    # -- construction --------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.heading = QtWidgets.QLabel("How long noise takes to push the selected ball's optimiser off a saddle: "
+                                        "many seeded runs per noise level σ, from the saddle's stable direction.")
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        form = QtWidgets.QFormLayout()
+        self.saddle_box = QtWidgets.QComboBox()
+        self.saddle_box.setToolTip("the saddle the runs start at (its number on the map)")
+        self.saddle_box.currentIndexChanged.connect(lambda _i: self._schedule())
+        form.addRow("Saddle", self.saddle_box)
+        self.range_box = QtWidgets.QComboBox()
+        for low, high in RANGES:
+            self.range_box.addItem(f"σ from {low:g} to {high:g}", (low, high))
+        self.range_box.setToolTip("the noise levels: log-spaced from the first to the last")
+        self.range_box.currentIndexChanged.connect(lambda _i: self._schedule())
+        form.addRow("Noise", self.range_box)
+        self.levels_box = self._spin(1, escape.MAX_LEVELS, escape.DEFAULT_LEVELS, "noise levels (log-spaced)")
+        self.runs_box = self._spin(10, 12_500, escape.DEFAULT_RUNS, "seeded runs per noise level")
+        self.steps_box = self._spin(10, escape.MAX_STEPS, escape.DEFAULT_STEPS,
+                                    "steps before a run that has not escaped counts as censored")
+        form.addRow("Levels", self.levels_box)
+        form.addRow("Runs per σ", self.runs_box)
+        form.addRow("Steps (K)", self.steps_box)
+        layout.addLayout(form)
+        progress_row = QtWidgets.QHBoxLayout()
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.picture = EscapePicture()
+        layout.addWidget(self.picture, 1)
+
+    def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
+        box = QtWidgets.QSpinBox()
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setToolTip(tip)
+        box.setKeyboardTracking(False)
+        box.valueChanged.connect(lambda _v: self._schedule())
+        return box
+
+    # -- commands ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Turn the experiment on (Experiments > Saddle escape): compute it for the selected ball."""
+        self.active = True
+        self._pinned = None
+        self.recompute()
+
+    def stop(self) -> None:
+        """Turn it off: no run, nothing saved in the scene."""
+        self.active = False
+        self.runner.cancel()
+        self.spec = None
+        self.result = None
+        self.picture.set_result(None, "")
+        self.status.setText("")
+        self._save()
+
+    def cancel(self) -> None:
+        """Stop the computation under way (Cancel)."""
+        self.runner.cancel()
+
+    def recompute(self) -> None:
+        """Compute the experiment for the selected ball and the dock's settings now."""
+        if not self.active:
+            return
+        self._debounce.stop()
+        if self._pinned is None:
+            try:
+                spec = self._spec()
+            except DownhillError as error:
+                self.status.setText(str(error))
+                return
+        else:
+            spec = self.spec
+        self._submit(spec)
+
+    def adopt(self, spec: ExperimentSpec) -> None:
+        """Show a saved escape experiment (a scene's); it stands until the ball or the dock's settings change."""
+        self.active = True
+        settings = spec.settings_dict()
+        for box, key in ((self.levels_box, "levels"), (self.runs_box, "runs"), (self.steps_box, "steps")):
+            box.blockSignals(True)
+            box.setValue(int(settings[key]))
+            box.blockSignals(False)
+        self.range_box.blockSignals(True)
+        wanted = (settings["sigma_low"], settings["sigma_high"])
+        if self.range_box.findData(wanted) < 0:
+            self.range_box.addItem(f"σ from {wanted[0]:g} to {wanted[1]:g}", wanted)
+        self.range_box.setCurrentIndex(self.range_box.findData(wanted))
+        self.range_box.blockSignals(False)
+        self._select_saddle(settings.get("saddle"))
+        self._pinned = self._ball_dynamics()
+        self.spec = None
+        self.result = None
+        self._submit(spec)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _submit(self, spec: ExperimentSpec | None) -> None:
+        surface, seed = self.controller.surface, self.controller.seed
+        where = (surface_key(surface), seed)
+        if where != self._where:
+            self._where = where
+            self.result = None
+        if spec != self.spec or self.result is None:
+            self.spec = spec
+            self.result = None
+            if spec is None:
+                self.runner.cancel()
+                self.picture.set_result(None, "Add a ball: its optimiser escapes the saddle.")
+            else:
+                self._started = time.monotonic()
+                self.status.setText("Computing…")
+                self.picture.set_result(None, "Computing…")
+                self.runner.submit(spec, surface, None, seed)
+        self._save()
+
+    def _ball(self) -> Any:
+        balls, selected = self.controller.balls, self.controller.selected
+        if not balls:
+            return None
+        return balls[selected] if 0 <= selected < len(balls) else balls[0]
+
+    def _ball_dynamics(self) -> tuple | None:
+        ball = self._ball()
+        return None if ball is None else (ball.optimizer, ball.hyperparameters)
+
+    def _spec(self) -> ExperimentSpec | None:
+        ball = self._ball()
+        if ball is None:
+            return None
+        low, high = self.range_box.currentData()
+        sizes = {"sigma_low": low, "sigma_high": high, "levels": self.levels_box.value(),
+                 "runs": self.runs_box.value(), "steps": self.steps_box.value(),
+                 "saddle": self.saddle_box.currentData()}
+        return make_spec(escape.NAME, escape.settings_of_ball(ball, **sizes), "escape")
+
+    def _on_points(self, points: Any) -> None:
+        """List the surface's saddles (numbered as on the map) in the Saddle box."""
+        chosen = self.saddle_box.currentData()
+        self.saddle_box.blockSignals(True)
+        self.saddle_box.clear()
+        self.saddle_box.addItem("the first saddle", None)
+        for index, point in enumerate(points or ()):
+            if point.kind == "saddle":
+                self.saddle_box.addItem(f"saddle {index + 1} at ({point.x:.3g}, {point.y:.3g})", index + 1)
+        found = self.saddle_box.findData(chosen)
+        self.saddle_box.setCurrentIndex(max(found, 0))
+        self.saddle_box.blockSignals(False)
+
+    def _select_saddle(self, number: Any) -> None:
+        self.saddle_box.blockSignals(True)
+        found = self.saddle_box.findData(number)
+        if found < 0 and number is not None:
+            self.saddle_box.addItem(f"saddle {number}", number)
+            found = self.saddle_box.count() - 1
+        self.saddle_box.setCurrentIndex(max(found, 0))
+        self.saddle_box.blockSignals(False)
+
+    def _schedule(self) -> None:
+        if self.active:
+            self._pinned = None
+            self._debounce.start()
+
+    def _on_model_changed(self, *_args: object) -> None:
+        if not self.active:
+            return
+        if self._pinned is not None and self._ball_dynamics() == self._pinned:
+            self._submit(self.spec)
+            return
+        self._pinned = None
+        self._debounce.start()
+
+    def restore_from(self, scene: Any) -> None:
+        """Show the escape experiment ``scene`` holds (a scene opened, or the one the window opened with)."""
+        self._on_scene_changed(scene)
+
+    def _on_scene_changed(self, scene: Any) -> None:
+        specs = tuple(spec for spec in getattr(scene, "experiments", ()) if spec.kind == escape.NAME)
+        if specs:
+            self.adopt(specs[0])
+            self.shown_by_scene()
+        elif self.active:
+            self.stop()
+
+    def shown_by_scene(self) -> None:
+        """Hook for the window: show the dock when a scene brings an escape experiment (set by attach)."""
+
+    def _save(self) -> None:
+        session = getattr(self.controller, "session", None)
+        if session is None or not hasattr(session, "set_experiments"):
+            return
+        specs = (self.spec,) if self.active and self.spec is not None else ()
+        session.set_experiments(with_kind(session.scene.experiments, escape.NAME, specs))
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.cancel_button.setEnabled(busy)
+        if not busy and self.result is None:
+            self.progress.setValue(0)
+
+    def _on_finished(self, spec: ExperimentSpec, result: object) -> None:
+        self.result = result
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        seconds = time.monotonic() - self._started
+        runs = result.times.size
+        censored = int(result.censored.sum())
+        slope = result.measured_slope()
+        words = f"Done: {runs} runs in {seconds:.1f} s; {censored} censored."
+        if slope is not None and result.slope is not None:
+            words += f" Slope: {slope:.3g} measured, {result.slope:.3g} in theory."
+        elif slope is None:
+            words += " Too few levels with a median to fit a slope."
+        self.status.setText(words)
+        self.picture.set_result(result)
+        self.resultShown.emit(result)
+
+    def _on_failed(self, _spec: ExperimentSpec, message: str) -> None:
+        self.status.setText(message)
+        self.progress.setValue(0)
+        self.picture.set_result(None, message)
