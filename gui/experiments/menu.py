@@ -28,6 +28,8 @@ class MenuEntry:
 ENTRIES: tuple[MenuEntry, ...] = (
     MenuEntry("&Basins of attraction", "basins_panel", "basins_dock",
               "colour every start of the map by where the selected ball's optimiser takes it"),
+    MenuEntry("S&tability map", "stability_panel", "stability_dock",
+              "colour a grid of lr x momentum (or beta1, beta2, noise) by where the selected ball's run ends"),
     MenuEntry("&Saddle escape", "escape_panel", "escape_dock",
               "how long noise takes to push the selected ball's optimiser off a saddle, against the theory"),
 )

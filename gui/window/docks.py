@@ -27,6 +27,7 @@ from gui.editors.ball_list import BallListEditor
 from gui.editors.formula_editor import FormulaEditor
 from gui.editors.presets_gallery import PresetsGallery
 from gui.experiments.basins_panel import BasinsPanel
+from gui.experiments.stability_panel import StabilityPanel
 from gui.experiments.escape_panel import EscapePanel
 from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
 from gui.race.board import FinishBoardPanel
@@ -83,6 +84,7 @@ PANELS: tuple[Panel, ...] = (
     Panel("readout", "readout_panel", "Read-outs", ReadoutPanel, BOTTOM, width=400, least_width=300),
     Panel("race", "race_board", "Race", FinishBoardPanel, RIGHT, shown=False),
     Panel("basins", "basins_panel", "Basins", BasinsPanel, RIGHT, tab_of="race", shown=False),
+    Panel("stability", "stability_panel", "Stability", StabilityPanel, RIGHT, tab_of="race", shown=False),
     Panel("escape", "escape_panel", "Saddle escape", EscapePanel, RIGHT, tab_of="race", shown=False),
 )
 #: Height of the row of panels under the views (pixels): at 900 pixels the editors on the left

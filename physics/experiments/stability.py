@@ -229,7 +229,8 @@ def settings_of_ball(ball: BallSpec, **overrides: Any) -> dict[str, Any]:
     (Adam), lr x alpha (RMSProp without momentum), lr x noise."""
     from physics.optimizers.base import get_optimizer
 
-    names = {h.name for h in get_optimizer(ball.optimizer).hyperparameters}
+    spec = get_optimizer(ball.optimizer)
+    names = {h.name for h in spec.hyperparameters}
     y_param = default_y_param(names)
     settings = {"optimizer": ball.optimizer,
                 "hyperparameters": {name: list(value) if isinstance(value, tuple) else value
@@ -239,7 +240,55 @@ def settings_of_ball(ball: BallSpec, **overrides: Any) -> dict[str, Any]:
     if settings["x_param"] == settings["y_param"]:
         settings["y_param"] = "lr"
     settings.update(overrides)
+    # The axes' own parameters are each cell's, not the ball's: left out (their defaults), so that
+    # giving the ball a cell's settings leaves the map as it is.
+    hyper = settings["hyperparameters"]
+    for param in (settings["x_param"], settings["y_param"]):
+        if param == "noise":
+            settings["sigma"] = 0.0
+        elif param in ("beta1", "beta2") and "betas" in hyper:
+            default = list(spec.defaults()["betas"])
+            betas = list(hyper["betas"])
+            betas[0 if param == "beta1" else 1] = default[0 if param == "beta1" else 1]
+            hyper["betas"] = betas
+        else:
+            hyper.pop(param, None)
     return settings
+
+
+def ball_with_cell(ball: BallSpec, values: dict[str, float]) -> BallSpec:
+    """``ball`` with a cell's parameter values ({"lr": ..., "momentum": ...}; "noise": its sigma)."""
+    from dataclasses import replace
+
+    hyper = dict(ball.hyperparameters)
+    noise = ball.noise
+    for param, value in values.items():
+        value = float(value)
+        if param == "noise":
+            noise = replace(noise, sigma=value)
+        elif param in ("beta1", "beta2"):
+            from physics.optimizers.base import get_optimizer
+
+            betas = list(hyper.get("betas", get_optimizer(ball.optimizer).defaults()["betas"]))
+            betas[0 if param == "beta1" else 1] = value
+            hyper["betas"] = tuple(betas)
+        else:
+            hyper[param] = value
+    return replace(ball, hyperparameters=tuple(hyper.items()), noise=noise)
+
+
+def ball_values(ball: BallSpec, x_param: str, y_param: str) -> tuple[float, float]:
+    """The ball's own values of the two parameters (its settings with defaults filled in)."""
+    complete = ball.settings()
+    values = []
+    for param in (x_param, y_param):
+        if param == "noise":
+            values.append(float(ball.noise.sigma))
+        elif param in ("beta1", "beta2"):
+            values.append(float(complete["betas"][0 if param == "beta1" else 1]))
+        else:
+            values.append(float(complete.get(param, math.nan)))
+    return values[0], values[1]
 
 
 # ------------------------------------------------------------------------------------------- the run
