@@ -27,8 +27,8 @@ from gui.editors.ball_list import BallListEditor
 from gui.editors.formula_editor import FormulaEditor
 from gui.editors.presets_gallery import PresetsGallery
 from gui.experiments.basins_panel import BasinsPanel
-from gui.experiments.stability_panel import StabilityPanel
 from gui.experiments.escape_panel import EscapePanel
+from gui.experiments.stability_panel import StabilityPanel
 from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
 from gui.race.board import FinishBoardPanel
 from gui.screen_fit import DEFAULT_SIZE, fitted_frame, is_short, keep_readable
