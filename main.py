@@ -12,6 +12,7 @@
     python main.py basins ...              colour a grid of starts by where each ends (CSV or a figure)
     python main.py stability ...           colour a grid of lr x momentum (...) by outcome, with the bound
     python main.py escape ...              saddle-escape times per noise level against the theory (CSV or a figure)
+    python main.py highdim ...             the fraction of minima against n, index against loss (CSV or a figure)
 
 Exit status: 0 when done (also when the reader of the output stops early, as with ``| head``);
 2 with a one-line message for a bad argument or formula, or an output that cannot be written;
@@ -93,6 +94,8 @@ COMMANDS: tuple[Command, ...] = (
             "stability_command"),
     Command("escape", "saddle-escape statistics: escape times per noise level against the theory (CSV or a figure)",
             "gui.experiments.escape_cli", "add_escape_arguments", "escape_command"),
+    Command("highdim", "the high-dimensional picture: the fraction of minima against n and index against loss "
+            "(CSV or a figure)", "gui.experiments.highdim_cli", "add_highdim_arguments", "highdim_command"),
 )
 
 

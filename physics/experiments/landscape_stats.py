@@ -17,7 +17,8 @@ Two measurements, neither depends on the surface on screen (the scene stores the
 Settings (:func:`validate`; untrusted, from scene files and the command line): ``n_max``
 (1..MAX_N, default 12), ``samples`` M (1000..MAX_SAMPLES, default 2 000 000), ``population`` per
 splitting level (0 = no splitting estimate, ..MAX_POPULATION, default 10 000; 8 replicates),
-``dim`` (2..MAX_DIM, default 6), ``starts`` (0 = no landscape, ..MAX_STARTS, default 600),
+``dim`` (2..MAX_DIM, default 5: a few minima still turn up), ``starts`` (0 = no landscape, ..MAX_STARTS,
+default 700),
 ``features`` (16..MAX_FEATURES, default 200). The seed drives everything (one Generator per part,
 spawned from it).
 """
@@ -51,9 +52,9 @@ MAX_SAMPLES = 200_000_000
 DEFAULT_POPULATION = 10_000
 MAX_POPULATION = 200_000
 REPLICATES = 8
-DEFAULT_DIM = 6
+DEFAULT_DIM = 5
 MAX_DIM = 12
-DEFAULT_STARTS = 600
+DEFAULT_STARTS = 700
 MAX_STARTS = 20_000
 DEFAULT_FEATURES = 200
 MAX_FEATURES = 2000
