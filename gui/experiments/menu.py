@@ -32,6 +32,8 @@ ENTRIES: tuple[MenuEntry, ...] = (
               "colour a grid of lr x momentum (or beta1, beta2, noise) by where the selected ball's run ends"),
     MenuEntry("&Saddle escape", "escape_panel", "escape_dock",
               "how long noise takes to push the selected ball's optimiser off a saddle, against the theory"),
+    MenuEntry("&High-dimensional picture", "highdim_panel", "highdim_dock",
+              "why saddles matter: the fraction of minima against n and index against loss (random landscapes)"),
 )
 
 

@@ -28,8 +28,9 @@ from gui.editors.formula_editor import FormulaEditor
 from gui.editors.presets_gallery import PresetsGallery
 from gui.experiments.basins_panel import BasinsPanel
 from gui.experiments.escape_panel import EscapePanel
+from gui.experiments.highdim_panel import HighDimPanel
 from gui.experiments.stability_panel import StabilityPanel
-from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
+from gui.panels import BasinSharePanel, EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
 from gui.race.board import FinishBoardPanel
 from gui.screen_fit import DEFAULT_SIZE, fitted_frame, is_short, keep_readable
 
@@ -84,8 +85,11 @@ PANELS: tuple[Panel, ...] = (
     Panel("readout", "readout_panel", "Read-outs", ReadoutPanel, BOTTOM, width=400, least_width=300),
     Panel("race", "race_board", "Race", FinishBoardPanel, RIGHT, shown=False),
     Panel("basins", "basins_panel", "Basins", BasinsPanel, RIGHT, tab_of="race", shown=False),
+    # (Shown by itself when a scene with a swarm opens: gui.panels.basin_share_panel.)
+    Panel("basin_share", "basin_share_panel", "Basin share", BasinSharePanel, RIGHT, tab_of="race", shown=False),
     Panel("stability", "stability_panel", "Stability", StabilityPanel, RIGHT, tab_of="race", shown=False),
     Panel("escape", "escape_panel", "Saddle escape", EscapePanel, RIGHT, tab_of="race", shown=False),
+    Panel("highdim", "highdim_panel", "High dimensions", HighDimPanel, RIGHT, tab_of="race", shown=False),
 )
 #: Height of the row of panels under the views (pixels): at 900 pixels the editors on the left
 #: keep room for the formula and most of a ball's settings. Never less than the plots need

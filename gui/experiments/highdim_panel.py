@@ -1,0 +1,260 @@
+"""The High-dimensional dock: why a descent meets saddles, not minima, in many dimensions.
+
+Experiments > High-dimensional picture shows this dock (a row of gui.window.docks.PANELS) and
+computes physics.experiments.landscape_stats (kind ``highdim``) on a worker thread
+(gui.experiments.runner: progress bar, Cancel, latest wins) from the scene's seed, with the dock's
+settings: the largest n, the matrices sampled per n, the landscape's dimensions and its Newton
+starts. The two plots (gui.experiments.highdim_paint) fill the dock, side by side when it is wide,
+stacked when tall. The result does not depend on the surface; the settings are saved in the scene
+(Scene.experiments) so a saved scene reopens with the picture (from the cache in this session).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from gui.experiments.highdim_paint import paint_highdim
+from gui.experiments.runner import ExperimentRunner
+from physics.experiments import landscape_stats as stats
+from physics.experiments.base import ExperimentSpec, make_spec, with_kind
+from surfaces.errors import DownhillError
+
+#: Milliseconds a change waits for the next before the picture is recomputed.
+DEBOUNCE_MS = 300
+#: The sample counts offered (matrices per n).
+SAMPLE_CHOICES = (100_000, 500_000, 2_000_000, 10_000_000, 50_000_000)
+
+
+class HighDimPicture(QtWidgets.QWidget):
+    """The two plots, painted (a placeholder line until a result arrives)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result = None
+        self.message = "Experiments > High-dimensional picture computes it."
+        self.setMinimumSize(320, 300)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def set_result(self, result: object, message: str = "") -> None:
+        self.result, self.message = result, message
+        self.update()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QtGui.QPainter(self)
+        try:
+            rect = QtCore.QRectF(self.rect())
+            if self.result is None:
+                painter.fillRect(rect, QtGui.QColor("#ffffff"))
+                painter.setPen(QtGui.QColor("#404040"))
+                painter.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap),
+                                 self.message)
+            else:
+                paint_highdim(painter, rect, self.result, font_size=max(8.5, min(11.0, rect.height() / 55)))
+        finally:
+            painter.end()
+
+
+class HighDimPanel(QtWidgets.QWidget):
+    """The dock's widget (module docstring).
+
+    Attributes:
+        runner: the background runner; spec: the experiment shown (None: off); result: its result.
+        active: whether the experiment is on.
+    """
+
+    resultShown = QtCore.pyqtSignal(object)
+
+    def __init__(self, controller: Any, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.active = False
+        self.spec: ExperimentSpec | None = None
+        self.result = None
+        self._seed: int | None = None
+        self._started = 0.0
+        self.runner = ExperimentRunner(self)
+        self._build()
+        self._debounce = QtCore.QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.recompute)
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
+        self.runner.busyChanged.connect(self._on_busy)
+        controller.sceneChanged.connect(self._on_scene_changed)
+
+    # -- construction --------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        heading = QtWidgets.QLabel("Random Hessians are almost never positive definite, and at the critical "
+                                   "points of a random landscape the share of downhill directions rises with "
+                                   "the loss: in many dimensions a descent meets saddles, not minima.")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        form = QtWidgets.QGridLayout()
+        self.n_box = self._spin(2, stats.MAX_N, stats.DEFAULT_N_MAX, "largest Hessian size n")
+        self.samples_box = QtWidgets.QComboBox()
+        for count in SAMPLE_CHOICES:
+            self.samples_box.addItem(f"{count:,}".replace(",", " "), count)
+        self.samples_box.setCurrentIndex(SAMPLE_CHOICES.index(stats.DEFAULT_SAMPLES))
+        self.samples_box.setToolTip("random symmetric matrices sampled for each n")
+        self.samples_box.currentIndexChanged.connect(lambda _i: self._schedule())
+        self.dim_box = self._spin(2, stats.MAX_DIM, stats.DEFAULT_DIM, "dimensions of the random landscape")
+        self.starts_box = self._spin(10, 5000, stats.DEFAULT_STARTS, "Newton starts on the random landscape")
+        for column, (words, box) in enumerate((("Largest n", self.n_box), ("Samples per n", self.samples_box),
+                                               ("Landscape dimensions", self.dim_box),
+                                               ("Newton starts", self.starts_box))):
+            form.addWidget(QtWidgets.QLabel(words), column // 2, (column % 2) * 2)
+            form.addWidget(box, column // 2, (column % 2) * 2 + 1)
+        layout.addLayout(form)
+        progress_row = QtWidgets.QHBoxLayout()
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.picture = HighDimPicture()
+        layout.addWidget(self.picture, 1)
+
+    def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
+        box = QtWidgets.QSpinBox()
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setToolTip(tip)
+        box.setKeyboardTracking(False)
+        box.valueChanged.connect(lambda _v: self._schedule())
+        return box
+
+    # -- commands ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Turn the experiment on (Experiments > High-dimensional picture) and compute it."""
+        self.active = True
+        self.recompute()
+
+    def stop(self) -> None:
+        """Turn it off: no run, nothing saved in the scene."""
+        self.active = False
+        self._debounce.stop()
+        self.runner.cancel()
+        self.spec = self.result = None
+        self.picture.set_result(None, "Turned off.")
+        self.status.setText("")
+        self._save()
+
+    def cancel(self) -> None:
+        """Stop the computation under way (Cancel)."""
+        self.runner.cancel()
+
+    def settings(self) -> dict[str, int]:
+        """The dock's settings (raw: validated by make_spec)."""
+        return {"n_max": self.n_box.value(), "samples": int(self.samples_box.currentData()),
+                "dim": self.dim_box.value(), "starts": self.starts_box.value()}
+
+    def recompute(self) -> None:
+        """Compute the picture for the dock's settings and the scene's seed now."""
+        if not self.active:
+            return
+        self._debounce.stop()
+        try:
+            spec = make_spec(stats.NAME, self.settings(), "highdim")
+        except DownhillError as error:
+            self.status.setText(str(error))
+            return
+        seed = int(self.controller.seed)
+        if spec == self.spec and seed == self._seed and self.result is not None:
+            return
+        self.spec, self._seed, self.result = spec, seed, None
+        self._started = time.monotonic()
+        self.status.setText("Computing…")
+        self.picture.set_result(None, "Computing…")
+        self.runner.submit(spec, self.controller.surface, None, seed)
+        self._save()
+
+    def adopt(self, spec: ExperimentSpec) -> None:
+        """Show a saved experiment (a scene's): its settings in the boxes, then compute or recall it."""
+        settings = spec.settings_dict()
+        self.n_box.blockSignals(True)
+        self.n_box.setValue(int(settings["n_max"]))
+        self.n_box.blockSignals(False)
+        self.samples_box.blockSignals(True)
+        index = self.samples_box.findData(int(settings["samples"]))
+        if index < 0:  # a count the menu does not offer: offered for this scene
+            self.samples_box.addItem(f"{int(settings['samples']):,}".replace(",", " "), int(settings["samples"]))
+            index = self.samples_box.count() - 1
+        self.samples_box.setCurrentIndex(index)
+        self.samples_box.blockSignals(False)
+        for box, key in ((self.dim_box, "dim"), (self.starts_box, "starts")):
+            box.blockSignals(True)
+            box.setValue(int(settings[key]))
+            box.blockSignals(False)
+        self.active = True
+        self.spec = None
+        self.recompute()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        if self.active:
+            self._debounce.start()
+
+    def restore_from(self, scene: Any) -> None:
+        """Show the picture ``scene`` holds (a scene opened, or the one the window opened with)."""
+        self._on_scene_changed(scene)
+
+    def _on_scene_changed(self, scene: Any) -> None:
+        specs = [spec for spec in getattr(scene, "experiments", ()) if spec.kind == stats.NAME]
+        if specs:
+            if specs[0] != self.spec or not self.active:
+                self.adopt(specs[0])
+            self.shown_by_scene()
+        elif self.active:
+            self.stop()
+
+    def shown_by_scene(self) -> None:
+        """Hook for the window: show the dock when a scene brings the picture (set by attach)."""
+
+    def _save(self) -> None:
+        session = getattr(self.controller, "session", None)
+        if session is None or not hasattr(session, "set_experiments"):
+            return
+        specs = (self.spec,) if self.active and self.spec is not None else ()
+        updated = with_kind(session.scene.experiments, stats.NAME, specs)
+        if updated != session.scene.experiments:
+            session.set_experiments(updated)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.cancel_button.setEnabled(busy)
+        if not busy and self.result is None:
+            self.progress.setValue(0)
+
+    def _on_finished(self, spec: ExperimentSpec, result: object) -> None:
+        self.result = result
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        census = result.census
+        found = f"; {len(census.losses)} critical points" if census is not None else ""
+        self.status.setText(f"Done in {time.monotonic() - self._started:.1f} s: "
+                            f"{result.samples:,} matrices per n{found}.".replace(",", " "))
+        self.picture.set_result(result)
+        self.resultShown.emit(result)
+
+    def _on_failed(self, _spec: ExperimentSpec, message: str) -> None:
+        self.status.setText(message)
+        self.progress.setValue(0)
+        self.picture.set_result(None, message)
