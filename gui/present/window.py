@@ -132,6 +132,12 @@ class PresentationWindow(QWidget):
         720-pixel projector), where a legend one column wide took half the map's height."""
         return self.zoom if self._screen_height < TWO_PANEL_HEIGHT else None
 
+    @property
+    def label_scale_3d(self) -> float:
+        """The 3D view's axis labels: 0.7 of the scale (at least the window's), as the legends: the 3D view
+        has the smaller share of the width, and its labels at the full scale ran into each other."""
+        return max(1.0, 0.7 * self.scale)
+
     def _label_colour(self) -> str | None:
         """The panels' axis labels' colour: the light theme's text colour (they are made for the dark)."""
         return THEMES[self.theme].foreground if self.theme != "dark" else None
@@ -173,7 +179,7 @@ class PresentationWindow(QWidget):
         if self.explainer is not None:
             self.explainer.set_scale(self.scale)   # its card, arrows and words as large as the rest
         if self.view3d is not None:
-            self.view3d.set_presentation_scale(self.scale)
+            self.view3d.set_presentation_scale(self.label_scale_3d)
         for widget in self.panels.values():
             scale_text(widget, self.scale, self._label_colour())
         self.cheat_sheet.restyle(theme, self.scale)
@@ -218,7 +224,7 @@ class PresentationWindow(QWidget):
             from gui.views.landscape3d import Landscape3DView
 
             view3d = Landscape3DView(self.controller)
-            view3d.set_presentation_scale(self.scale)
+            view3d.set_presentation_scale(self.label_scale_3d)
         if wants_map and map_view is None:
             from gui.views.contour_map import ContourMapView
 
