@@ -86,7 +86,8 @@ def paint_stability_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: ob
                         highlight: tuple[int, int] | None = None) -> QtCore.QRectF:
     """Draw ``result`` (a physics.experiments.stability.StabilityMap) into ``rect`` (logical pixels);
     ``marker``: the ball's own (x, y) parameter values, ringed; ``highlight``: a cell (i, j) outlined.
-    Returns the plot's rectangle (the cells' area)."""
+    The legend goes right of the map, or under it in a narrow rectangle (a dock), where the words
+    above the map wrap. Returns the plot's rectangle (the cells' area)."""
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
@@ -106,18 +107,27 @@ def paint_stability_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: ob
         painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.5), _ALIGN_LEFT, title)
         top += line * 1.5
     painter.setFont(font)
+    wrap = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop) | \
+        int(QtCore.Qt.TextFlag.TextWordWrap)
     for words in (caption(result), bound_words(result)):
-        painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.3), _ALIGN_LEFT,
-                         metrics.elidedText(words, QtCore.Qt.TextElideMode.ElideRight, rect.width() - 16))
-        top += line * 1.3
+        box = QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 4)
+        used = painter.boundingRect(box, wrap, words)
+        painter.drawText(box, wrap, words)
+        top += used.height() + line * 0.15
     top += line * 0.4
     rows = legend_rows(result) if legend else []
-    legend_width = 0.0
+    legend_width = legend_height = 0.0
+    below = False
     if rows:
-        legend_width = min(rect.width() * 0.4, max(metrics.horizontalAdvance(text) for _, text in rows) + 2.5 * line)
+        widest = max(metrics.horizontalAdvance(text) for _, text in rows) + 2.5 * line
+        below = rect.width() < 3.2 * widest  # (a narrow dock: the map takes the width, the legend goes under it)
+        if below:
+            legend_height = line * 1.35 * ((len(rows) + 1) // 2 + (1 if result.bound is not None else 0)) + line * 0.5
+        else:
+            legend_width = min(rect.width() * 0.4, widest)
     margin_left, margin_bottom = line * 4.2, line * 2.8
     plot = QtCore.QRectF(rect.left() + margin_left, top, max(rect.width() - margin_left - legend_width - 28, 10.0),
-                         max(rect.bottom() - top - margin_bottom, 10.0))
+                         max(rect.bottom() - top - margin_bottom - legend_height, 10.0))
     image = QtGui.QImage(stability_rgba(result).data, len(result.xs), len(result.ys), len(result.xs) * 4,
                          QtGui.QImage.Format.Format_RGBA8888).copy()
     painter.drawImage(plot, image)
@@ -136,7 +146,10 @@ def paint_stability_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: ob
         painter.drawRect(cell)
     if marker is not None:
         _marker(painter, plot, result, marker, line)
-    if rows:
+    if rows and below:
+        _legend(painter, QtCore.QPointF(rect.left() + 8, plot.bottom() + margin_bottom), rows, font, ink, line,
+                bool(result.bound), columns=2, column_width=(rect.width() - 16) / 2)
+    elif rows:
         _legend(painter, QtCore.QPointF(plot.right() + 20, plot.top()), rows, font, ink, line, bool(result.bound))
     painter.restore()
     return plot
@@ -199,7 +212,8 @@ def ticks(low: float, high: float, log: bool) -> list[float]:
     log axis, a 1-2-5 step on a linear one."""
     if log:
         first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-        steps = (1.0,) if last - first > 3 else (1.0, 2.0, 5.0) if last - first > 1 else (1.0, 2.0, 3.0, 5.0)
+        span = math.log10(high / low)
+        steps = (1.0,) if span > 3.5 else (1.0, 2.0, 5.0) if span > 1.2 else (1.0, 2.0, 3.0, 5.0)
         values = [m * 10.0 ** e for e in range(first, last + 1) for m in steps]
         return [v for v in values if low * (1 - 1e-9) <= v <= high * (1 + 1e-9)]
     raw = (high - low) / 5.0
@@ -310,18 +324,20 @@ def _marker(painter: QtGui.QPainter, plot: QtCore.QRectF, result: object, marker
 
 
 def _legend(painter: QtGui.QPainter, origin: QtCore.QPointF, rows: list[tuple[int, str]], font: QtGui.QFont,
-            ink: QtGui.QColor, line: float, bound: bool) -> None:
+            ink: QtGui.QColor, line: float, bound: bool, columns: int = 1, column_width: float = 0.0) -> None:
     painter.setFont(font)
     y = origin.y()
     swatch = line * 0.9
-    for code, text in rows:
-        box = QtCore.QRectF(origin.x(), y + (line * 1.3 - swatch) / 2, swatch, swatch)
+    for index, (code, text) in enumerate(rows):
+        x = origin.x() + (index % columns) * column_width
+        box = QtCore.QRectF(x, y + (line * 1.3 - swatch) / 2, swatch, swatch)
         painter.setPen(QtGui.QPen(ink, 1.0))
         painter.setBrush(QtGui.QColor(OUTCOME_COLORS[code]))
         painter.drawRect(box)
         painter.setPen(ink)
         painter.drawText(QtCore.QRectF(box.right() + swatch * 0.7, y, 2000, line * 1.3), _ALIGN_LEFT, text)
-        y += line * 1.35
+        if index % columns == columns - 1 or index == len(rows) - 1:
+            y += line * 1.35
     if bound:
         y += line * 0.3
         dashed = QtGui.QPen(QtGui.QColor(BOUND_COLOR), 2.2)
