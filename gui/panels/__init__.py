@@ -6,15 +6,17 @@
 - :class:`~gui.panels.loss_panel.LossPanel`: the loss per ball.
 - :class:`~gui.panels.gradient_panel.GradientPanel`: the gradient norm (log axis).
 - :class:`~gui.panels.readout_panel.ReadoutPanel`: a live table per ball with the regime badge.
+- :class:`~gui.panels.basin_share_panel.BasinSharePanel`: a swarm's share in each basin over the steps.
 
 The plots share gui.panels.history_plot (curves kept in step with the controller, decimated,
 cheap to update); physics computes every number shown.
 """
 
+from gui.panels.basin_share_panel import BasinSharePanel
 from gui.panels.eigenvalue_panel import EigenvaluePanel
 from gui.panels.gradient_panel import GradientPanel
 from gui.panels.loss_panel import LossPanel
 from gui.panels.readout_panel import ReadoutPanel
 from gui.panels.step_panel import StepPanel
 
-__all__ = ["EigenvaluePanel", "GradientPanel", "LossPanel", "ReadoutPanel", "StepPanel"]
+__all__ = ["BasinSharePanel", "EigenvaluePanel", "GradientPanel", "LossPanel", "ReadoutPanel", "StepPanel"]

@@ -74,6 +74,7 @@ from gui.views.off_map import (
 from gui.views.overlay_geometry import overlay_arrows, step_arrows
 from gui.views.point_cloud import PointCloudItem
 from gui.views.sampling import SurfaceSample, sample_surface
+from gui.views.swarm_density import DENSITY_FROM, SwarmDensityItem
 from gui.views.trail_buffer import TrailBuffer
 from gui.views.trail_layer import Trail, TrailLayer
 from physics.overlays import OVERLAY_NAMES
@@ -115,7 +116,7 @@ class ContourMapView(QtWidgets.QWidget):
         self._display_note = ""
         self._balls: tuple = ()
         self._trails: list[Trail] = []
-        self._swarms: dict[int, PointCloudItem] = {}
+        self._swarms: dict[int, PointCloudItem | SwarmDensityItem] = {}
         self._label_items: list[pg.TextItem] = []
         self._labels_shown = 0
         self._critical_points: list = []
@@ -454,8 +455,11 @@ class ContourMapView(QtWidgets.QWidget):
         self._swarms = {}
         for index, ball in enumerate(balls):
             if ball.particles > 1:
-                cloud = PointCloudItem(ball.color)
-                cloud.setZValue(12)
+                # A large swarm as its density (dots would saturate), a small one as dots. The density
+                # is a field: under the critical points' markers, which it would otherwise bury.
+                dense = ball.particles >= DENSITY_FROM
+                cloud = SwarmDensityItem(ball.color) if dense else PointCloudItem(ball.color)
+                cloud.setZValue(4 if dense else 12)
                 cloud.setVisible(ball.visible)
                 self.plot_item.addItem(cloud, ignoreBounds=True)
                 self._swarms[index] = cloud
@@ -530,7 +534,7 @@ class ContourMapView(QtWidgets.QWidget):
             if not ball.visible:
                 continue
             if ball.particles > 1:
-                self._swarms[index].set_points(state.positions)
+                self._swarms[index].set_state(state)
                 continue
             position = state.positions[0]
             active = bool(state.active[0])

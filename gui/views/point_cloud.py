@@ -60,6 +60,10 @@ class PointCloudItem(CachedBoundsItem):
         self._positions = np.empty((0, 2))
         self._bounds = QtCore.QRectF()
 
+    def set_state(self, state) -> None:
+        """Show a BallState's particles (a diverged one stays where it stopped, as before)."""
+        self.set_points(state.positions)
+
     def set_points(self, positions: np.ndarray) -> None:
         """Show the particles at ``positions`` (n, 2); non-finite rows (diverged particles) are left out."""
         p = np.asarray(positions, dtype=float).reshape(-1, 2)
