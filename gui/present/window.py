@@ -70,6 +70,9 @@ class PresentationWindow(QWidget):
         panels: {PANELS name: widget} on the stage now.
         header, caption, badges, cheat_sheet, key_hints: the bands and overlays.
         theme: the theme's name ("light" or "dark"); zoom: the Ctrl + / Ctrl - factor (1 at entry).
+
+    Signals:
+        left(): presentation mode was left (the window closes and is deleted after).
     """
 
     left = pyqtSignal()
@@ -315,9 +318,12 @@ class PresentationWindow(QWidget):
 
     def _on_balls_changed(self) -> None:
         self.badges.refresh()
+        # The panels refill their legend strips in the dark colours (bound: dropped if this window goes first).
+        QTimer.singleShot(0, self._recolour_labels)
+
+    def _recolour_labels(self) -> None:
         if self.stage is not None:
-            # The panels refill their legend strips in the dark colours.
-            QTimer.singleShot(0, lambda: self.stage is not None and recolour_labels(self.stage, THEMES[self.theme]))
+            recolour_labels(self.stage, THEMES[self.theme])
 
     def _on_scene_changed(self, _scene: object) -> None:
         # After the main window has applied the scene's view settings (it does so on the next turn).
