@@ -67,26 +67,40 @@ def escape_caption(result: object) -> str:
             f"escape: farther than r = {result.radius:.3g}{drop} · at most {result.steps} steps")
 
 
-def theory_words(result: object) -> str:
-    """The theory line's formula and offset in words ("" when the optimiser has none)."""
+def theory_words(result: object, short: bool = False) -> str:
+    """The theory line's formula and offset in words (what stands in for it when the optimiser has none)."""
     if result.rho is None:
         return "no theory line: this optimiser's step is not linear in the gradient"
+    if short:
+        return f"theory: (ln(1/σ) + c) / ln ρ, ρ {result.rho:.4g}, c {result.offset:.3g} " \
+               f"({'fitted' if result.offset_fitted else 'derived'})"
     how = "fitted to the medians" if result.offset_fitted else "derived: ln(r √(ρ²−1) / (lr · 0.674))"
     return f"theory: (ln(1/σ) + c) / ln ρ, ρ = {result.rho:.4g}, c = {result.offset:.3g} ({how})"
 
 
-def slope_words(result: object) -> str:
+def slope_words(result: object, short: bool = False) -> str:
     measured = result.measured_slope()
     seen = "—" if measured is None else f"{measured:.3g}"
     if result.slope is None:
         return f"slope of the medians against ln(1/σ): {seen} steps"
+    if short:
+        return f"slope: measured {seen}, theory {result.slope:.3g}"
     return f"slope against ln(1/σ): measured {seen}, theory 1/ln ρ = {result.slope:.3g} steps"
+
+
+#: Below this width (logical pixels) the words are the short ones.
+NARROW = 560
 
 
 def paint_escape(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, title: str = "",
                  background: str = "#ffffff", foreground: str = "#202020", font_size: float = 11.0,
-                 caption: bool = True) -> None:
-    """Draw ``result`` (a physics.experiments.escape.EscapeResult) into ``rect`` (logical pixels)."""
+                 caption: bool = True, selected: int | None = None) -> None:
+    """Draw ``result`` (a physics.experiments.escape.EscapeResult) into ``rect`` (logical pixels).
+
+    Landscape (wider than tall): every level's histogram on the left, the medians and where the runs
+    went on the right. Portrait (a dock at the window's side): one above the other, and with
+    ``selected`` (a level's index) only that level's histogram, drawn large (the dock's selector).
+    """
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
@@ -113,14 +127,16 @@ def paint_escape(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, t
     if body.width() >= 1.15 * body.height():  # landscape: histograms left, the two summaries right
         left = QtCore.QRectF(body.left(), body.top(), body.width() * 0.5, body.height())
         right = QtCore.QRectF(left.right() + line, body.top(), body.right() - left.right() - line, body.height())
-        _histograms(painter, left, result, font, ink, line, columns=2)
+        _histograms(painter, left, result, font, ink, line, range(len(result.sigmas)), columns=2)
         medians_box = QtCore.QRectF(right.left(), right.top(), right.width(), right.height() * 0.58)
     else:  # portrait (a dock at the side): one above the other
-        left = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * 0.36)
-        _histograms(painter, left, result, font, ink, line, columns=4)
+        one = selected is not None and 0 <= selected < len(result.sigmas)
+        left = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() * (0.27 if one else 0.36))
+        shown = [selected] if one else range(len(result.sigmas))
+        _histograms(painter, left, result, font, ink, line, shown, columns=4)
         right = QtCore.QRectF(body.left(), left.bottom() + line * 0.6, body.width(),
                               body.bottom() - left.bottom() - line * 0.6)
-        medians_box = QtCore.QRectF(right.left(), right.top(), right.width(), right.height() * 0.55)
+        medians_box = QtCore.QRectF(right.left(), right.top(), right.width(), right.height() * 0.56)
     shares_box = QtCore.QRectF(right.left(), medians_box.bottom() + line * 0.6, right.width(),
                                right.bottom() - medians_box.bottom() - line * 0.6)
     _medians(painter, medians_box, result, font, ink, line)
@@ -132,15 +148,17 @@ def paint_escape(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, t
 
 
 def _histograms(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, font: QtGui.QFont,
-                ink: QtGui.QColor, line: float, columns: int = 2) -> None:
-    levels = len(result.sigmas)
-    columns = max(1, min(columns, levels))
-    rows = math.ceil(levels / columns)
+                ink: QtGui.QColor, line: float, shown: object, columns: int = 2) -> None:
+    shown = list(shown)
+    count = len(shown)
+    columns = max(1, min(columns, count))
+    rows = math.ceil(count / columns)
     painter.setFont(font)
     painter.setPen(ink)
-    painter.drawText(QtCore.QRectF(box.left(), box.top(), box.width(), line * 1.2), _LEFT,
-                     "Escape time (steps): a histogram per σ, each to its own height; | the median")
-    top = box.top() + line * 1.4
+    heading = ("Escape time (steps): a histogram per σ, each to its own height; solid line: the median, "
+               "dashed: the theory's" if count > 1
+               else "Escape time (steps) at one σ (choose it above); solid line: the median, dashed: the theory's")
+    top = box.top() + wrapped(painter, QtCore.QRectF(box.left(), box.top(), box.width(), line), heading) + line * 0.2
     bottom_axis = line * 1.3
     cell_w = box.width() / columns
     cell_h = (box.bottom() - top - bottom_axis) / rows
@@ -148,9 +166,10 @@ def _histograms(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, fon
     high = float(finite.max()) if finite.size else float(result.steps)
     edges = np.linspace(0.0, max(high, 1.0) + 1.0, BINS + 1)
     medians = result.medians
+    theory = result.theory(result.sigmas)
     censored = result.censored
-    for level in range(levels):
-        row, column = level // columns, level % columns
+    for place, level in enumerate(shown):
+        row, column = place // columns, place % columns
         cell = QtCore.QRectF(box.left() + column * cell_w, top + row * cell_h, cell_w - line * 0.8, cell_h - 2)
         label_h = line * 1.05
         plot = QtCore.QRectF(cell.left(), cell.top() + label_h, cell.width(), cell.height() - label_h - 2)
@@ -166,6 +185,10 @@ def _histograms(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, fon
                 painter.drawRect(QtCore.QRectF(plot.left() + index * width, plot.bottom() - h, width * 0.9, h))
         painter.setPen(QtGui.QPen(ink, 1.0))
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        if theory is not None and math.isfinite(theory[level]) and edges[0] <= theory[level] <= edges[-1]:
+            x = plot.left() + (theory[level] - edges[0]) / (edges[-1] - edges[0]) * plot.width()
+            painter.setPen(QtGui.QPen(QtGui.QColor(THEORY_COLOR), 2.0, QtCore.Qt.PenStyle.DashLine))
+            painter.drawLine(QtCore.QPointF(x, plot.top()), QtCore.QPointF(x, plot.bottom()))
         median = medians[level]
         if math.isfinite(median):
             x = plot.left() + (median - edges[0]) / (edges[-1] - edges[0]) * plot.width()
@@ -174,16 +197,22 @@ def _histograms(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, fon
         words = f"σ {sigma_text(result.sigmas[level])}: median {_number(median)}"
         if censored[level]:
             words += f", {int(censored[level])} censored"
+        if QtGui.QFontMetricsF(font).horizontalAdvance(words) > cell.width():
+            words = f"σ {sigma_text(result.sigmas[level])}" + (f" ({int(censored[level])} cens.)"
+                                                               if censored[level] else "")
         painter.setPen(ink)
         painter.drawText(QtCore.QRectF(cell.left(), cell.top(), cell.width(), label_h), _LEFT, words)
-    # The shared time axis under the last row of each column.
+    # The shared time axis under the last row of each column (the words only where they fit).
     axis_top = top + rows * cell_h
+    metrics = QtGui.QFontMetricsF(font)
     for column in range(columns):
         x0 = box.left() + column * cell_w
         x1 = x0 + cell_w - line * 0.8
+        end = f"{edges[-1]:.0f}"
         painter.drawText(QtCore.QRectF(x0, axis_top, line * 3, line), _LEFT, "0")
-        painter.drawText(QtCore.QRectF(x1 - line * 4, axis_top, line * 4, line), _RIGHT, f"{edges[-1]:.0f}")
-        painter.drawText(QtCore.QRectF(x0, axis_top, x1 - x0, line), _CENTRE, "steps")
+        painter.drawText(QtCore.QRectF(x1 - line * 4, axis_top, line * 4, line), _RIGHT, end)
+        if metrics.horizontalAdvance(f"0  steps  {end}") * 1.2 < x1 - x0:
+            painter.drawText(QtCore.QRectF(x0, axis_top, x1 - x0, line), _CENTRE, "steps")
 
 
 # ------------------------------------------------------------------------------------------- medians
@@ -195,8 +224,9 @@ def _medians(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, font: 
     painter.setPen(ink)
     painter.drawText(QtCore.QRectF(box.left(), box.top(), box.width(), line * 1.2), _LEFT,
                      "Median escape time (steps) against σ")
+    below = line * 2.3 + legend_height(painter, box.width() - line * 1.6 - 6, result)
     plot = QtCore.QRectF(box.left() + line * 3.2, box.top() + line * 1.5, box.width() - line * 3.6,
-                         box.height() - line * 1.5 - line * 5.3)
+                         max(box.height() - line * 1.5 - below, line * 3))
     sigmas = result.sigmas
     medians = result.medians
     dense = np.geomspace(sigmas[0], sigmas[-1], 60) if len(sigmas) > 1 else sigmas
@@ -221,7 +251,8 @@ def _medians(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, font: 
     painter.setPen(QtGui.QPen(ink, 1.0))
     painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
     painter.drawRect(plot)
-    step = max(1, math.ceil((math.floor(hi_x) - math.ceil(lo_x) + 1) / 8))
+    decade_px = plot.width() / (hi_x - lo_x)
+    step = max(1, math.ceil(QtGui.QFontMetricsF(font).horizontalAdvance("1e-10") * 1.3 / max(decade_px, 1.0)))
     for decade in range(math.ceil(lo_x), math.floor(hi_x) + 1, step):
         x = at(10.0 ** decade, 0.0).x()
         painter.drawText(QtCore.QRectF(x - line * 2, plot.bottom() + 2, line * 4, line), _CENTRE, f"1e{decade}")
@@ -244,20 +275,42 @@ def _medians(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, font: 
     for sigma, value in zip(sigmas, medians, strict=True):
         if math.isfinite(value):
             painter.drawEllipse(at(sigma, value), radius, radius)
-    # The legend and the slope check under the axis words.
+    # The legend and the slope check under the axis words (wrapped in a narrow dock).
     y = plot.bottom() + line * 2.2
     key = QtCore.QRectF(box.left(), y, line * 1.6, line)
     painter.drawEllipse(key.center(), radius, radius)
     painter.setPen(ink)
-    painter.drawText(QtCore.QRectF(key.right() + 6, y, box.width() - key.width(), line), _LEFT,
-                     "measured median (runs censored at K count as later)")
-    y += line * 1.05
+    text_box = QtCore.QRectF(key.right() + 6, y, box.right() - key.right() - 6, line)
+    y += wrapped(painter, text_box, _measured_words(box.width()))
     painter.setPen(QtGui.QPen(QtGui.QColor(THEORY_COLOR), 2.5, QtCore.Qt.PenStyle.DashLine))
     painter.drawLine(QtCore.QPointF(key.left(), y + line / 2), QtCore.QPointF(key.right(), y + line / 2))
     painter.setPen(ink)
-    painter.drawText(QtCore.QRectF(key.right() + 6, y, box.width() - key.width(), line), _LEFT, theory_words(result))
-    y += line * 1.05
-    painter.drawText(QtCore.QRectF(key.right() + 6, y, box.width() - key.width(), line), _LEFT, slope_words(result))
+    short = box.width() < NARROW
+    y += wrapped(painter, QtCore.QRectF(text_box.left(), y, text_box.width(), line), theory_words(result, short))
+    wrapped(painter, QtCore.QRectF(text_box.left(), y, text_box.width(), line), slope_words(result, short))
+
+
+def _measured_words(width: float) -> str:
+    return "measured median" if width < NARROW else "measured median (runs censored at K count as later)"
+
+
+def legend_height(painter: QtGui.QPainter, width: float, result: object) -> float:
+    """The height the medians' legend needs at ``width`` (the plot above it gets the rest)."""
+    metrics = QtGui.QFontMetricsF(painter.font())
+    flags = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.TextFlag.TextWordWrap)
+    short = width + metrics.height() * 1.6 + 6 < NARROW  # (the box's width, as _medians tests it)
+    return sum(metrics.boundingRect(QtCore.QRectF(0, 0, max(width, 10.0), 1e6), flags, text).height()
+               for text in (_measured_words(width + metrics.height() * 1.6 + 6), theory_words(result, short),
+                            slope_words(result, short)))
+
+
+def wrapped(painter: QtGui.QPainter, box: QtCore.QRectF, text: str) -> float:
+    """Draw ``text`` from ``box``'s top-left, wrapped at its width; returns the height used."""
+    flags = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.TextFlag.TextWordWrap)
+    used = QtGui.QFontMetricsF(painter.font()).boundingRect(QtCore.QRectF(0, 0, max(box.width(), 10.0), 1e6),
+                                                            flags, text)
+    painter.drawText(QtCore.QRectF(box.left(), box.top(), max(box.width(), 10.0), used.height() + 2), flags, text)
+    return used.height()
 
 
 # ------------------------------------------------------------------------------------------- destinations
@@ -279,16 +332,26 @@ def _destinations(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, f
     painter.drawText(QtCore.QRectF(box.left(), box.top(), box.width(), line * 1.2), _LEFT,
                      "Where the runs went (share of all runs per σ)")
     rows = destination_rows(result)
-    legend_h = line * 1.1 * len(rows)
+    words = [f"{name}: {float((result.outcomes == code).sum()) / result.outcomes.size * 100:.1f} % of all runs"
+             for code, name in rows]
+    metrics = QtGui.QFontMetricsF(font)
+    flags = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.TextFlag.TextWordWrap)
+    text_width = max(box.width() - line * 3.2 - line * 0.9 - 6, 10.0)
+    heights = [max(metrics.boundingRect(QtCore.QRectF(0, 0, text_width, 1e6), flags, text).height(), line)
+               for text in words]
+    legend_h = sum(heights) + line * 0.1 * len(rows)
     plot = QtCore.QRectF(box.left() + line * 3.2, box.top() + line * 1.4, box.width() - line * 3.6,
-                         box.height() - line * 1.4 - legend_h - line * 0.4)
+                         max(box.height() - line * 1.4 - legend_h - line * 0.4, line * 2))
     levels = len(result.sigmas)
     n = result.outcomes.shape[1]
     bar_h = plot.height() / max(levels, 1)
+    every = max(1, math.ceil(line * 1.05 / max(bar_h, 1e-6)))  # label every k-th bar when they are thin
     for level in range(levels):
         y = plot.top() + level * bar_h
         painter.setPen(ink)
-        painter.drawText(QtCore.QRectF(box.left(), y, line * 3.0, bar_h), _RIGHT, sigma_text(result.sigmas[level]))
+        if level % every == 0:
+            painter.drawText(QtCore.QRectF(box.left(), y + bar_h / 2 - line / 2, line * 3.0, line), _RIGHT,
+                             sigma_text(result.sigmas[level]))
         x = plot.left()
         for code, _words in rows:
             share = float((result.outcomes[level] == code).sum()) / n
@@ -304,16 +367,14 @@ def _destinations(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, f
                 painter.drawText(segment, _CENTRE, f"{share * 100:.0f} %")
             x += width
     y = plot.bottom() + line * 0.4
-    for code, words in rows:
+    for (code, _name), text, height in zip(rows, words, heights, strict=True):
         swatch = QtCore.QRectF(box.left() + line * 3.2, y + line * 0.1, line * 0.9, line * 0.8)
         painter.setPen(QtGui.QPen(ink, 1.0))
         painter.setBrush(QtGui.QColor(_color(code)))
         painter.drawRect(swatch)
         painter.setPen(ink)
-        total = float((result.outcomes == code).sum()) / result.outcomes.size
-        painter.drawText(QtCore.QRectF(swatch.right() + 6, y, box.width(), line), _LEFT,
-                         f"{words}: {total * 100:.1f} % of all runs")
-        y += line * 1.1
+        wrapped(painter, QtCore.QRectF(swatch.right() + 6, y, text_width, line), text)
+        y += height + line * 0.1
 
 
 def _color(code: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from gui.experiments.escape_paint import paint_escape
+from gui.experiments.escape_paint import paint_escape, sigma_text
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import escape
 from physics.experiments.base import ExperimentSpec, make_spec, surface_key, with_kind
@@ -25,6 +25,8 @@ from surfaces.errors import DownhillError
 
 #: Milliseconds a change waits for the next before the experiment is recomputed.
 DEBOUNCE_MS = 250
+#: The docked panel's width when the experiment starts (pixels; at most a third of the window).
+WIDTH = 480
 #: The noise ranges offered (low, high): decades of sigma, gradient units.
 RANGES: tuple[tuple[float, float], ...] = ((1e-8, 1e-1), (1e-6, 1e-1), (1e-4, 1.0), (1e-10, 1e-2))
 
@@ -36,7 +38,9 @@ class EscapePicture(QtWidgets.QWidget):
         super().__init__(parent)
         self.result = None
         self.message = ""
-        self.setMinimumSize(320, 460)
+        #: The level whose histogram a narrow (portrait) picture shows.
+        self.selected = 0
+        self.setMinimumSize(200, 640)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
 
     def set_result(self, result: object, message: str = "") -> None:
@@ -54,7 +58,7 @@ class EscapePicture(QtWidgets.QWidget):
                                  int(QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap),
                                  self.message or "—")
             else:
-                paint_escape(painter, rect, self.result, "", font_size=9.0, caption=False)
+                paint_escape(painter, rect, self.result, "", font_size=9.5, caption=False, selected=self.selected)
         finally:
             painter.end()
 
@@ -117,8 +121,13 @@ class EscapePanel(QtWidgets.QWidget):
         self.runs_box = self._spin(10, 12_500, escape.DEFAULT_RUNS, "seeded runs per noise level")
         self.steps_box = self._spin(10, escape.MAX_STEPS, escape.DEFAULT_STEPS,
                                     "steps before a run that has not escaped counts as censored")
-        form.addRow("Levels", self.levels_box)
-        form.addRow("Runs per σ", self.runs_box)
+        sizes = QtWidgets.QHBoxLayout()
+        sizes.addWidget(self.levels_box)
+        runs_label = QtWidgets.QLabel("Runs per σ")
+        runs_label.setBuddy(self.runs_box)
+        sizes.addWidget(runs_label)
+        sizes.addWidget(self.runs_box)
+        form.addRow("Levels", sizes)
         form.addRow("Steps (K)", self.steps_box)
         layout.addLayout(form)
         progress_row = QtWidgets.QHBoxLayout()
@@ -134,8 +143,25 @@ class EscapePanel(QtWidgets.QWidget):
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        view_row = QtWidgets.QHBoxLayout()
+        self.level_box = QtWidgets.QComboBox()
+        self.level_box.setToolTip("the noise level whose histogram a narrow dock shows (a wide one shows them all)")
+        self.level_box.currentIndexChanged.connect(self._on_level)
+        self.large_button = QtWidgets.QPushButton("Large view")
+        self.large_button.setToolTip("float the dock as a large window: every histogram at once (again: back)")
+        self.large_button.clicked.connect(self.toggle_large)
+        view_row.addWidget(QtWidgets.QLabel("Histogram of"))
+        view_row.addWidget(self.level_box, 1)
+        view_row.addWidget(self.large_button)
+        layout.addLayout(view_row)
         self.picture = EscapePicture()
-        layout.addWidget(self.picture, 1)
+        # A dock at the window's side is narrow and short: the figure keeps a readable height and scrolls.
+        self.scroll = QtWidgets.QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.picture)
+        layout.addWidget(self.scroll, 1)
 
     def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
         box = QtWidgets.QSpinBox()
@@ -151,7 +177,24 @@ class EscapePanel(QtWidgets.QWidget):
         """Turn the experiment on (Experiments > Saddle escape): compute it for the selected ball."""
         self.active = True
         self._pinned = None
+        self._widen()
         self.recompute()
+
+    def _widen(self) -> None:
+        """Give the docked panel room for its figure (at least WIDTH pixels, or a third of the window)."""
+        dock = self._dock()
+        window = dock.parentWidget() if dock is not None else None
+        if dock is None or dock.isFloating() or not isinstance(window, QtWidgets.QMainWindow):
+            return
+        wanted = min(WIDTH, window.width() // 3)
+        if dock.width() < wanted:
+            window.resizeDocks([dock], [wanted], QtCore.Qt.Orientation.Horizontal)
+
+    def _dock(self) -> QtWidgets.QDockWidget | None:
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QtWidgets.QDockWidget):
+            dock = dock.parentWidget()
+        return dock
 
     def stop(self) -> None:
         """Turn it off: no run, nothing saved in the scene."""
@@ -166,6 +209,26 @@ class EscapePanel(QtWidgets.QWidget):
     def cancel(self) -> None:
         """Stop the computation under way (Cancel)."""
         self.runner.cancel()
+
+    def toggle_large(self) -> None:
+        """Float the dock as a large window (every histogram side by side), or put it back."""
+        dock = self._dock()
+        if dock is None:
+            return
+        if dock.isFloating():
+            dock.setFloating(False)
+            self.large_button.setText("Large view")
+            return
+        dock.setFloating(True)
+        screen = dock.screen().availableGeometry() if dock.screen() is not None else QtCore.QRect(0, 0, 1280, 800)
+        width, height = min(1280, screen.width() - 40), min(820, screen.height() - 40)
+        dock.setGeometry(screen.left() + (screen.width() - width) // 2, screen.top() + (screen.height() - height) // 2,
+                         width, height)
+        self.large_button.setText("Back in the window")
+
+    def _on_level(self, index: int) -> None:
+        self.picture.selected = max(index, 0)
+        self.picture.update()
 
     def recompute(self) -> None:
         """Compute the experiment for the selected ball and the dock's settings now."""
@@ -323,6 +386,14 @@ class EscapePanel(QtWidgets.QWidget):
         elif slope is None:
             words += " Too few levels with a median to fit a slope."
         self.status.setText(words)
+        labels = [f"σ {sigma_text(sigma)}" for sigma in result.sigmas]
+        if [self.level_box.itemText(i) for i in range(self.level_box.count())] != labels:
+            self.level_box.blockSignals(True)
+            self.level_box.clear()
+            self.level_box.addItems(labels)
+            self.level_box.setCurrentIndex(0)
+            self.level_box.blockSignals(False)
+            self.picture.selected = 0
         self.picture.set_result(result)
         self.resultShown.emit(result)
 
