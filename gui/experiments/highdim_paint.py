@@ -25,6 +25,10 @@ VERMILLION = "#D55E00"
 GREEN = "#009E73"
 ORANGE = "#E69F00"
 GREY = "#6e6e6e"
+#: Narrower than this (logical pixels), both plots are stacked.
+NARROW = 600
+#: What the picture can show: (key, words).
+VIEWS = (("both", "Both plots"), ("fractions", "Fraction of minima"), ("index", "Index against loss"))
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LEFT = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
@@ -58,9 +62,10 @@ def census_caption(result: object) -> str:
 
 def paint_highdim(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, title: str = "",
                   background: str = "#ffffff", foreground: str = "#202020", font_size: float = 11.0,
-                  stacked: bool | None = None) -> None:
+                  stacked: bool | None = None, which: str = "both") -> None:
     """Draw ``result`` (physics.experiments.landscape_stats.HighDimPicture) into ``rect``; ``stacked``
-    puts the plots one above the other (default: when ``rect`` is taller than wide)."""
+    puts the plots one above the other (default: when ``rect`` is taller than wide or narrower than
+    NARROW); ``which``: "both", "fractions" (the left plot alone) or "index" (the right alone)."""
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
@@ -79,8 +84,16 @@ def paint_highdim(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, 
         painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.6), _LEFT, title)
         top += line * 1.7
     body = QtCore.QRectF(rect.left(), top, rect.width(), rect.bottom() - top)
+    if which == "fractions":
+        paint_fractions(painter, body.adjusted(4, 0, -8, -4), result, font, ink)
+        painter.restore()
+        return
+    if which == "index":
+        paint_index(painter, body.adjusted(4, 0, -8, -4), result, font, ink)
+        painter.restore()
+        return
     if stacked is None:
-        stacked = body.height() > body.width() * 1.1
+        stacked = body.height() > body.width() * 1.1 or body.width() < NARROW
     if stacked:
         first = QtCore.QRectF(body.left(), body.top(), body.width(), body.height() / 2)
         second = first.translated(0, body.height() / 2)
@@ -98,6 +111,10 @@ def _heading(painter: QtGui.QPainter, area: QtCore.QRectF, heading: str, caption
     line = QtGui.QFontMetricsF(font).height()
     bold = QtGui.QFont(font)
     bold.setBold(True)
+    wide = QtGui.QFontMetricsF(bold).horizontalAdvance(heading)
+    if wide > area.width() - 8:  # a narrow plot: the heading shrinks to fit (to 70 %), then is cut
+        bold.setPointSizeF(font.pointSizeF() * max(0.7, (area.width() - 8) / wide))
+        heading = QtGui.QFontMetricsF(bold).elidedText(heading, QtCore.Qt.TextElideMode.ElideRight, area.width() - 8)
     painter.setPen(ink)
     painter.setFont(bold)
     painter.drawText(QtCore.QRectF(area.left() + 4, area.top(), area.width() - 8, line * 1.2), _LEFT, heading)
@@ -191,13 +208,14 @@ def paint_fractions(painter: QtGui.QPainter, area: QtCore.QRectF, result: object
                                                                                                centre.y() + line * 1.3))
     painter.restore()
     painter.setFont(font)
-    rows = [("dot", BLUE, "sampled (count of positives beside); 95 % interval"),
+    rows = [("dot", BLUE, "sampled, 95 % interval (positives counted beside)"),
             ("open", BLUE, f"none in {result.samples:,} (95 % bound)".replace(",", " ")),
             ("dash", GREY, "2⁻ⁿ: n coin flips"),
             ("line", GREEN, "exp(−θn²), θ = ln 3 / 4 (Dean & Majumdar 2006)")]
     if np.isfinite(result.split_mean).any():
         rows.insert(2, ("square", ORANGE, "splitting estimate ± 2 s.e."))
-    _legend(painter, QtCore.QPointF(plot.left() + 8, plot.bottom() - 8), rows, font, ink, anchor_bottom=True)
+    _legend(painter, QtCore.QPointF(plot.left() + 8, plot.bottom() - 8), rows, font, ink, anchor_bottom=True,
+            max_width=plot.width() * 0.62)
 
 
 def paint_index(painter: QtGui.QPainter, area: QtCore.QRectF, result: object, font: QtGui.QFont,
@@ -241,8 +259,10 @@ def paint_index(painter: QtGui.QPainter, area: QtCore.QRectF, result: object, fo
     painter.save()
     painter.translate(area.left() + line * 0.6, plot.center().y())
     painter.rotate(-90)
-    painter.drawText(QtCore.QRectF(-plot.height() / 2, -line * 0.6, plot.height(), line * 1.2), _CENTRE,
-                     "index: share of downhill directions")
+    label = "index: share of downhill directions"
+    if QtGui.QFontMetricsF(font).horizontalAdvance(label) > plot.height():
+        label = "index"
+    painter.drawText(QtCore.QRectF(-plot.height() / 2, -line * 0.6, plot.height(), line * 1.2), _CENTRE, label)
     painter.restore()
     radius = max(3.0, line * 0.22)
     dots = QtGui.QColor(BLUE)
@@ -263,7 +283,8 @@ def paint_index(painter: QtGui.QPainter, area: QtCore.QRectF, result: object, fo
     _curve(painter, [at(loss, index) for loss, index in means], "#202020", QtCore.Qt.PenStyle.SolidLine, width=2.5)
     rows = [("dot", BLUE, "a saddle (or maximum)"), ("min", VERMILLION, f"a minimum: {int(minima.sum())} found"),
             ("line", "#202020", "mean index by loss")]
-    _legend(painter, QtCore.QPointF(plot.left() + 8, plot.top() + 8), rows, font, ink, anchor_bottom=False)
+    _legend(painter, QtCore.QPointF(plot.left() + 8, plot.top() + 8), rows, font, ink, anchor_bottom=False,
+            max_width=plot.width() * 0.5)
 
 
 def _frame(painter: QtGui.QPainter, plot: QtCore.QRectF, ink: QtGui.QColor) -> None:
@@ -301,11 +322,16 @@ def _nice_ticks(low: float, high: float) -> list[float]:
 
 
 def _legend(painter: QtGui.QPainter, corner: QtCore.QPointF, rows: list[tuple[str, str, str]], font: QtGui.QFont,
-            ink: QtGui.QColor, anchor_bottom: bool) -> None:
-    """A legend on a white plate, its top-left (or bottom-left) at ``corner``."""
+            ink: QtGui.QColor, anchor_bottom: bool, max_width: float = math.inf) -> None:
+    """A legend on a white plate, its top-left (or bottom-left) at ``corner``; its words shrink (to
+    60 % of the plot's font) to keep it within ``max_width``."""
     small = QtGui.QFont(font)
     small.setPointSizeF(font.pointSizeF() * 0.88)
     metrics = QtGui.QFontMetricsF(small)
+    needed = max(metrics.horizontalAdvance(text) for _, _, text in rows) + metrics.height() * 1.15 * 2.2
+    if needed > max_width:
+        small.setPointSizeF(font.pointSizeF() * max(0.6, 0.88 * max_width / needed))
+        metrics = QtGui.QFontMetricsF(small)
     line = metrics.height() * 1.15
     width = max(metrics.horizontalAdvance(text) for _, _, text in rows) + line * 2.2
     height = line * len(rows) + 8

@@ -5,7 +5,8 @@ computes physics.experiments.landscape_stats (kind ``highdim``) on a worker thre
 (gui.experiments.runner: progress bar, Cancel, latest wins) from the scene's seed, with the dock's
 settings: the largest n, the matrices sampled per n, the landscape's dimensions and its Newton
 starts. The two plots (gui.experiments.highdim_paint) fill the dock, side by side when it is wide,
-stacked when tall. The result does not depend on the surface; the settings are saved in the scene
+stacked when narrow or tall; "Show" picks one of them alone (large, for a narrow dock). The result
+does not depend on the surface; the settings are saved in the scene
 (Scene.experiments) so a saved scene reopens with the picture (from the cache in this session).
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from gui.experiments.highdim_paint import paint_highdim
+from gui.experiments.highdim_paint import NARROW, VIEWS, paint_highdim
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import landscape_stats as stats
 from physics.experiments.base import ExperimentSpec, make_spec, with_kind
@@ -24,6 +25,8 @@ from surfaces.errors import DownhillError
 
 #: Milliseconds a change waits for the next before the picture is recomputed.
 DEBOUNCE_MS = 300
+#: Each plot's height when the two are stacked in a narrow dock (logical pixels).
+STACKED_HEIGHT = 400
 #: The sample counts offered (matrices per n).
 SAMPLE_CHOICES = (100_000, 500_000, 2_000_000, 10_000_000, 50_000_000)
 
@@ -34,9 +37,21 @@ class HighDimPicture(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.result = None
+        self.which = "both"
         self.message = "Experiments > High-dimensional picture computes it."
-        self.setMinimumSize(320, 300)
+        self.setMinimumSize(300, 300)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Tall enough for two stacked plots when narrow and showing both (the scroll area scrolls)."""
+        stacked = self.which == "both" and self.width() < NARROW
+        height = 2 * STACKED_HEIGHT if stacked else 300
+        if self.minimumHeight() != height:
+            self.setMinimumHeight(height)
 
     def set_result(self, result: object, message: str = "") -> None:
         self.result, self.message = result, message
@@ -52,7 +67,8 @@ class HighDimPicture(QtWidgets.QWidget):
                 painter.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap),
                                  self.message)
             else:
-                paint_highdim(painter, rect, self.result, font_size=max(8.5, min(11.0, rect.height() / 55)))
+                paint_highdim(painter, rect, self.result, font_size=max(8.5, min(11.0, rect.height() / 55)),
+                              which=self.which)
         finally:
             painter.end()
 
@@ -112,6 +128,13 @@ class HighDimPanel(QtWidgets.QWidget):
                                                ("Newton starts", self.starts_box))):
             form.addWidget(QtWidgets.QLabel(words), column // 2, (column % 2) * 2)
             form.addWidget(box, column // 2, (column % 2) * 2 + 1)
+        self.view_box = QtWidgets.QComboBox()
+        for key, words in VIEWS:
+            self.view_box.addItem(words, key)
+        self.view_box.setToolTip("both plots (stacked in a narrow dock), or one of them large")
+        self.view_box.currentIndexChanged.connect(self._on_view_changed)
+        form.addWidget(QtWidgets.QLabel("Show"), 2, 0)
+        form.addWidget(self.view_box, 2, 1)
         layout.addLayout(form)
         progress_row = QtWidgets.QHBoxLayout()
         self.progress = QtWidgets.QProgressBar()
@@ -127,7 +150,13 @@ class HighDimPanel(QtWidgets.QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.picture = HighDimPicture()
-        layout.addWidget(self.picture, 1)
+        # In a narrow dock the two plots stack, each STACKED_HEIGHT tall: the picture scrolls.
+        self.scroll = QtWidgets.QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.picture)
+        layout.addWidget(self.scroll, 1)
 
     def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
         box = QtWidgets.QSpinBox()
@@ -205,6 +234,11 @@ class HighDimPanel(QtWidgets.QWidget):
         self.recompute()
 
     # -- internals -----------------------------------------------------------------------------
+    def _on_view_changed(self, _index: int) -> None:
+        self.picture.which = self.view_box.currentData()
+        self.picture._fit()
+        self.picture.update()
+
     def _schedule(self) -> None:
         if self.active:
             self._debounce.start()
