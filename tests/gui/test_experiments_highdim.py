@@ -10,8 +10,8 @@ import json
 import pytest
 from PyQt6 import QtCore, QtGui
 
-from gui.experiments.highdim_paint import BLUE, GREEN, VERMILLION
-from gui.experiments.highdim_panel import HighDimPanel
+from gui.experiments.highdim_paint import BLUE, GREEN, VERMILLION, VIEWS
+from gui.experiments.highdim_panel import STACKED_HEIGHT, HighDimPanel
 from physics.experiments.base import CACHE
 from physics.scene_reader import scene_from_json
 
@@ -166,3 +166,20 @@ def test_cli_refuses_bad_outputs(tmp_path, capsys) -> None:
     assert "is not a directory" in capsys.readouterr().err
     assert _highdim(*SMALL) == 2
     assert "--out FILE is required" in capsys.readouterr().err
+
+
+def test_show_picks_one_plot_and_a_narrow_dock_stacks_both(qtbot, controller, panel) -> None:
+    _small(panel)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
+    panel.view_box.setCurrentIndex([key for key, _ in VIEWS].index("index"))
+    image = panel.picture.grab().toImage()
+    assert _has_colour(image, BLUE) and not _has_colour(image, GREEN)  # no exp(-theta n^2) curve
+    panel.view_box.setCurrentIndex([key for key, _ in VIEWS].index("fractions"))
+    image = panel.picture.grab().toImage()
+    assert _has_colour(image, GREEN)
+    panel.view_box.setCurrentIndex(0)
+    panel.resize(420, 700)
+    qtbot.waitUntil(lambda: panel.picture.minimumHeight() == 2 * STACKED_HEIGHT, timeout=5_000)
+    panel.resize(1000, 700)
+    qtbot.waitUntil(lambda: panel.picture.minimumHeight() < 2 * STACKED_HEIGHT, timeout=5_000)
