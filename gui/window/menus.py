@@ -13,7 +13,6 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QMenu
 
 from gui.export.menu_entries import copy_views, export_clip, export_figure
-from gui.present.window import toggle_presentation
 from gui.race.dialog import open_race_dialog
 from gui.screen_text import on_screen
 from physics.overlays import OVERLAYS
@@ -94,7 +93,7 @@ class WindowMenus:
         self.reset_camera_action.setEnabled(self.view3d is not None)
         self._add(view_menu, "Reset the &layout", self.reset_layout)
         view_menu.addSeparator()
-        self._add(view_menu, "&Present (Esc leaves)", lambda: toggle_presentation(self), "F5")
+        self._add(view_menu, "&Present (Esc leaves)", self.toggle_presentation, "F5")
 
         self.lessons_menu = menus.addMenu("&Lessons")
         self.lessons.fill_menu(self.lessons_menu)
@@ -102,6 +101,12 @@ class WindowMenus:
         help_menu = menus.addMenu("&Help")
         self._add(help_menu, "&Keyboard and mouse", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self._add(help_menu, "&About Downhill", self.show_about)
+
+    def toggle_presentation(self) -> None:
+        """Enter presentation mode, or leave it (gui.present; imported on first use: not at start-up)."""
+        from gui.present.window import toggle_presentation
+
+        toggle_presentation(self)
 
     def _add(self, menu: QMenu, text: str, slot: Callable[[], object],
              shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
