@@ -51,6 +51,8 @@ THETA = math.log(3.0) / 4.0
 EXACT_N2 = (2.0 - math.sqrt(2.0)) / 4.0
 #: Samples drawn at once (memory: a few times CHUNK floats at the widest step).
 CHUNK = 1 << 18
+#: Floats of Cholesky factors one splitting batch may hold at its widest level (2^24: 128 MB).
+BATCH_FLOATS = 1 << 24
 #: The z of a two-sided 95 % interval.
 Z95 = 1.959963984540054
 
@@ -118,7 +120,25 @@ def splitting_estimate(n_max: int, population: int, replicates: int, rng: np.ran
                        progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(mean, standard error), each (n_max,): P(GOE n x n is positive definite) for n = 1..n_max by
     splitting (module docstring) with ``population`` samples per level, averaged over ``replicates``
-    independent runs (run side by side in one array). ``progress(level, n_max)`` after each level."""
+    independent runs (run side by side in one array, in batches of at most BATCH_FLOATS floats of
+    factors). ``progress(done, total)`` after each level of each batch."""
+    per_run = population * n_max * n_max
+    batch = max(1, min(replicates, BATCH_FLOATS // max(per_run, 1)))
+    groups = [min(batch, replicates - start) for start in range(0, replicates, batch)]
+    estimates = []
+    for number, size in enumerate(groups):
+        report = None if progress is None else \
+            (lambda level, _n, number=number: progress(number * n_max + level, len(groups) * n_max))
+        estimates.append(_splitting_batch(n_max, population, size, rng, report))
+    runs = np.concatenate(estimates)
+    mean = runs.mean(axis=0)
+    error = runs.std(axis=0, ddof=1) / math.sqrt(replicates) if replicates > 1 else np.full(n_max, np.nan)
+    return mean, error
+
+
+def _splitting_batch(n_max: int, population: int, replicates: int, rng: np.random.Generator,
+                     progress: Callable[[int, int], None] | None) -> np.ndarray:
+    """(replicates, n_max) the running products of independent splitting runs, side by side."""
     total = population * replicates
     first = rng.standard_normal(total)
     group = np.repeat(np.arange(replicates), population)
@@ -149,9 +169,7 @@ def splitting_estimate(n_max: int, population: int, replicates: int, rng: np.ran
         estimates[:, k] = estimates[:, k - 1] * fraction
         if progress is not None:
             progress(k + 1, n_max)
-    mean = estimates.mean(axis=0)
-    error = estimates.std(axis=0, ddof=1) / math.sqrt(replicates) if replicates > 1 else np.full(n_max, np.nan)
-    return mean, error
+    return estimates
 
 
 def wilson_interval(positives: np.ndarray, samples: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:

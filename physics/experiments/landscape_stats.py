@@ -50,14 +50,16 @@ DEFAULT_SAMPLES = 2_000_000
 MIN_SAMPLES = 1000
 MAX_SAMPLES = 200_000_000
 DEFAULT_POPULATION = 10_000
-MAX_POPULATION = 200_000
+#: At most about 100 MB of factors per splitting run at n = 16 (runs go in batches: goe_minima).
+MAX_POPULATION = 50_000
 REPLICATES = 8
 DEFAULT_DIM = 5
 MAX_DIM = 12
 DEFAULT_STARTS = 700
-MAX_STARTS = 20_000
+MAX_STARTS = 5000
 DEFAULT_FEATURES = 200
-MAX_FEATURES = 2000
+#: starts x features phases are held at once (5000 x 1000: 40 MB).
+MAX_FEATURES = 1000
 #: Newton iterations from each start (settled runs drop out earlier).
 ITERATIONS = 40
 SETTINGS = ("n_max", "samples", "population", "dim", "starts", "features")
@@ -131,7 +133,8 @@ def run(surface: Any, scene: Any, settings: dict[str, Any], seed: int, progress:
         n_max, samples, direct_rng, lambda done, all_: checked(progress, done * parts[0] // all_, total))
     if population:
         split_mean, split_error = splitting_estimate(
-            n_max, population, REPLICATES, split_rng, lambda level, _n: checked(progress, parts[0] + level, total))
+            n_max, population, REPLICATES, split_rng,
+            lambda done, all_: checked(progress, parts[0] + done * n_max // all_, total))
     else:
         split_mean = split_error = np.full(n_max, np.nan)
     census = None
