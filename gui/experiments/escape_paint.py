@@ -282,8 +282,9 @@ def _medians(painter: QtGui.QPainter, box: QtCore.QRectF, result: object, font: 
     painter.setPen(ink)
     text_box = QtCore.QRectF(key.right() + 6, y, box.right() - key.right() - 6, line)
     y += wrapped(painter, text_box, _measured_words(box.width()))
-    painter.setPen(QtGui.QPen(QtGui.QColor(THEORY_COLOR), 2.5, QtCore.Qt.PenStyle.DashLine))
-    painter.drawLine(QtCore.QPointF(key.left(), y + line / 2), QtCore.QPointF(key.right(), y + line / 2))
+    if theory is not None:
+        painter.setPen(QtGui.QPen(QtGui.QColor(THEORY_COLOR), 2.5, QtCore.Qt.PenStyle.DashLine))
+        painter.drawLine(QtCore.QPointF(key.left(), y + line / 2), QtCore.QPointF(key.right(), y + line / 2))
     painter.setPen(ink)
     short = box.width() < NARROW
     y += wrapped(painter, QtCore.QRectF(text_box.left(), y, text_box.width(), line), theory_words(result, short))

@@ -245,8 +245,9 @@ def saddle_setup(surface: Surface, points: list, settings: dict[str, Any]) -> Sa
         index = settings["saddle"] - 1
         if index >= len(points) or points[index].kind != "saddle":
             numbers = ", ".join(str(i + 1) for i in saddles) or "none"
-            what = "no critical point" if index >= len(points) else f"a {points[index].kind}"
-            raise DownhillError(f"critical point {index + 1} is {what}; the saddles are {numbers}", field="saddle")
+            what = f"there is no critical point {index + 1}" if index >= len(points) else \
+                f"critical point {index + 1} is a {points[index].kind}"
+            raise DownhillError(f"{what}; the saddles are {numbers}", field="saddle")
     else:
         if not saddles:
             raise DownhillError("this surface has no saddle in its domain (a degenerate one has no "

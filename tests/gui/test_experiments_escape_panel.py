@@ -145,6 +145,7 @@ def test_cli_writes_csv_png_svg_and_pdf(tmp_path) -> None:
     (["--sigmas", "1e-3,nan,3"], "--sigmas: the value must be a finite number"),
     (["--start", "1"], "--start: '1' must be two numbers"),
     (["--saddle", "1"], "--saddle: critical point 1 is a minimum"),
+    (["--saddle", "9"], "--saddle: there is no critical point 9; the saddles are 3"),
     (["--saddle", "x"], "--saddle: 'x' is not a whole number"),
     (["--steps", "-5"], "--steps: -5 is out of range"),
     (["--radius", "0"], "--radius: 0.0 is out of range (0, "),
