@@ -36,6 +36,7 @@ from gui.present.hints import CheatSheet, KeyHints
 from gui.present.keys import OVERLAY_KEYS, PRESENT_KEYS
 from gui.present.scaling import scale_text
 from gui.present.screens import projector_screen
+from gui.present.share_box import ShareBox
 from gui.present.theme import PRESENT_THEMES, RecolouredLink, recolour_labels, stand_in, theme_stage
 from gui.screen_text import on_screen
 from gui.views.markers import ball_shape
@@ -506,36 +507,3 @@ def _attach_explainer(window: QWidget, contour_map: QWidget, controller: object)
 
     return attach_explainer(window, contour_map, controller)
 
-
-class ShareBox(QWidget):
-    """Two layouts one after the other, the second taking ``share`` of the length, whatever their contents ask.
-
-    (The views' and panels' size hints grow with their text; a box layout's stretch factors then
-    stop deciding, so the split is made here by hand.)
-    """
-
-    def __init__(self, first: QBoxLayout, second: QBoxLayout | None, share: float, vertical: bool):
-        super().__init__()
-        self.parts = [QWidget(self), QWidget(self)]
-        self.parts[0].setLayout(first)
-        if second is not None:
-            self.parts[1].setLayout(second)
-        else:
-            self.parts[1].hide()
-        self.share = share if second is not None else 0.0
-        self.vertical = vertical
-        self.gap = 6
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        margin = 6
-        width, height = self.width() - 2 * margin, self.height() - margin
-        length = height if self.vertical else width
-        second = round(self.share * length) if self.share else 0
-        first = length - second - (self.gap if second else 0)
-        if self.vertical:
-            self.parts[0].setGeometry(margin, 0, width, first)
-            self.parts[1].setGeometry(margin, first + self.gap, width, second)
-        else:
-            self.parts[0].setGeometry(margin, 0, first, height)
-            self.parts[1].setGeometry(margin + first + self.gap, 0, second, height)
