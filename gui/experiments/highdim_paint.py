@@ -5,7 +5,8 @@ on a log axis: the sampled fraction with its 95 % interval (filled circles; the 
 written beside the rare ones; "none in M" as an open triangle at the 95 % bound with an arrow down),
 the splitting estimate (open squares, +-2 standard errors), 2^-n (dashed) and exp(-theta n^2)
 (solid). Right, "high loss, many downhill directions": each critical point of the random landscape
-at (loss, index); minima as triangles, the mean index of each loss bin as a line.
+at (loss, index); minima as triangles, the mean index of each loss bin as a line, Bray and Dean's
+large-n index (physics.experiments.random_landscape.bray_dean_index) dashed.
 
 :func:`paint_highdim(painter, rect, result, ...)` draws into any QPainter in logical coordinates:
 the dock's picture and the command line's figures (PNG, SVG, PDF through
@@ -19,6 +20,8 @@ import math
 
 import numpy as np
 from PyQt6 import QtCore, QtGui
+
+from physics.experiments.random_landscape import bray_dean_index
 
 BLUE = "#0072B2"
 VERMILLION = "#D55E00"
@@ -53,8 +56,9 @@ def census_caption(result: object) -> str:
     if census is None:
         return "no landscape (starts = 0)"
     correlation = census.correlation
-    words = (f"{len(census.losses)} critical points from {census.starts} Newton starts "
-             f"({census.duplicates} found twice, kept once); every one |∇f| < 1e-9")
+    words = (f"f: {result.settings['features']} random Fourier features, variance 1; {len(census.losses)} "
+             f"critical points from {census.starts} Newton starts ({census.duplicates} repeat finds dropped), "
+             f"every one |∇f| < 1e-9")
     if not math.isnan(correlation):
         words += f"; correlation of index and loss {correlation:.2f}"
     return words
@@ -224,7 +228,7 @@ def paint_index(painter: QtGui.QPainter, area: QtCore.QRectF, result: object, fo
     line = QtGui.QFontMetricsF(font).height()
     census = result.census
     dim = result.settings["dim"]
-    top = _heading(painter, area, f"Critical points of a random landscape in {dim} dimensions",
+    top = _heading(painter, area, f"Critical points of a random Gaussian landscape in {dim} dimensions",
                    census_caption(result), font, ink)
     plot = QtCore.QRectF(area.left() + line * 3.4, top + line * 0.3, area.width() - line * 4.0,
                          area.bottom() - top - line * 2.9)
@@ -281,8 +285,12 @@ def paint_index(painter: QtGui.QPainter, area: QtCore.QRectF, result: object, fo
     which = np.clip(np.digitize(losses, edges) - 1, 0, 11)
     means = [(losses[which == b].mean(), indices[which == b].mean()) for b in range(12) if (which == b).sum() >= 3]
     _curve(painter, [at(loss, index) for loss, index in means], "#202020", QtCore.Qt.PenStyle.SolidLine, width=2.5)
+    fine = np.linspace(low, high, 120)
+    _curve(painter, [at(loss, index) for loss, index in zip(fine, bray_dean_index(fine, dim), strict=True)],
+           GREEN, QtCore.Qt.PenStyle.DashLine, width=2.5)
     rows = [("dot", BLUE, "a saddle (or maximum)"), ("min", VERMILLION, f"a minimum: {int(minima.sum())} found"),
-            ("line", "#202020", "mean index by loss")]
+            ("line", "#202020", "mean index by loss"),
+            ("dash", GREEN, "Bray & Dean 2007 (large n): semicircle share below f / 2√n")]
     _legend(painter, QtCore.QPointF(plot.left() + 8, plot.top() + 8), rows, font, ink, anchor_bottom=False,
             max_width=plot.width() * 0.5)
 

@@ -41,7 +41,7 @@ from physics.experiments.goe_minima import (
     theta_estimates,
     wilson_interval,
 )
-from physics.experiments.random_landscape import CriticalCensus, find_critical_points, random_field
+from physics.experiments.random_landscape import CriticalCensus, bray_dean_index, find_critical_points, random_field
 
 NAME = "highdim"
 DEFAULT_N_MAX = 12
@@ -177,11 +177,13 @@ def to_csv(result: HighDimPicture, stream: TextIO) -> None:
         return
     writer.writerow([])
     dim = census.points.shape[1]
-    writer.writerow(["point", "loss", "index", "negative", "gradient_norm", *(f"x{d + 1}" for d in range(dim))])
+    writer.writerow(["point", "loss", "index", "negative", "bray_dean_index", "gradient_norm",
+                     *(f"x{d + 1}" for d in range(dim))])
     order = np.argsort(census.losses, kind="stable")
+    theory = bray_dean_index(census.losses, dim)
     for rank, i in enumerate(order):
         writer.writerow([rank + 1, _number(census.losses[i]), _number(census.indices[i]),
-                         int(round(census.indices[i] * dim)), _number(census.gradient_norms[i]),
+                         int(round(census.indices[i] * dim)), _number(theory[i]), _number(census.gradient_norms[i]),
                          *(_number(v) for v in census.points[i])])
 
 

@@ -19,6 +19,14 @@ capped at ``MAX_STEP`` * l. A start counts when |grad f| < ``TOLERANCE`` after t
 iteration; a point found twice (closer than ``SAME`` * l to one found before) is kept once.
 The index of a critical point is the fraction of its Hessian's eigenvalues below zero.
 
+The theory line (:func:`bray_dean_index`): for this covariance, Cov(f, H_ij) = -delta_ij, and given
+f = e (the gradient is independent of f and H at a point) H = -e I + W with W a GOE matrix of
+off-diagonal variance 1 and diagonal variance 3 - 1 = 2. The index is the share of W's eigenvalues
+below e; for large n they fill Wigner's semicircle of radius 2 sqrt(n), so the index at loss e is
+the semicircle's share below e / (2 sqrt n): F(t) = 1/2 + (t sqrt(1 - t^2) + arcsin t) / pi (Bray and
+Dean's large-n result; the |det H| weight of the Kac-Rice count is lower order). Close to linear in
+e: the index rises with the loss.
+
 Bray and Dean's picture (and Dauphin et al., "Identifying and attacking the saddle point problem
 in high-dimensional non-convex optimization", NIPS 2014, fig. 1): the index rises with the loss,
 close to linearly, and minima (index 0) are found only near the bottom of the loss range.
@@ -88,6 +96,13 @@ def random_field(dim: int, features: int, rng: np.random.Generator, length: floa
     phases = rng.uniform(0.0, 2.0 * math.pi, features)
     amplitudes = rng.standard_normal(features)
     return RandomField(weights=weights, phases=phases, amplitudes=amplitudes, scale=math.sqrt(2.0 / features))
+
+
+def bray_dean_index(losses: np.ndarray, dim: int) -> np.ndarray:
+    """The large-n index at loss e (module docstring): the share of the semicircle of radius 2 sqrt(dim)
+    below e, F(e / (2 sqrt dim)) with F(t) = 1/2 + (t sqrt(1 - t^2) + arcsin t) / pi (0 below -1, 1 above 1)."""
+    t = np.clip(np.asarray(losses, dtype=float) / (2.0 * math.sqrt(dim)), -1.0, 1.0)
+    return 0.5 + (t * np.sqrt(1.0 - t * t) + np.arcsin(t)) / math.pi
 
 
 @dataclass(frozen=True)

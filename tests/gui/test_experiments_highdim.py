@@ -10,7 +10,7 @@ import json
 import pytest
 from PyQt6 import QtCore, QtGui
 
-from gui.experiments.highdim_paint import BLUE, GREEN, VERMILLION, VIEWS
+from gui.experiments.highdim_paint import BLUE, GREEN, ORANGE, VERMILLION, VIEWS
 from gui.experiments.highdim_panel import STACKED_HEIGHT, HighDimPanel
 from physics.experiments.base import CACHE
 from physics.scene_reader import scene_from_json
@@ -127,14 +127,14 @@ def test_cli_writes_csv_png_svg_and_pdf(tmp_path) -> None:
     goe, points = (tmp_path / "h.csv").read_text().split("\n\n")
     rows = list(csv.DictReader(io.StringIO(goe)))
     assert [row["n"] for row in rows] == ["1", "2", "3", "4", "5"] and rows[0]["samples"] == "20000"
-    assert points.startswith("point,loss,index,negative,gradient_norm,x1,x2,x3")
+    assert points.startswith("point,loss,index,negative,bray_dean_index,gradient_norm,x1,x2,x3")
     assert _highdim(*SMALL, "--out", str(tmp_path / "h.png"), "--size", "900x600") == 0
     image = QtGui.QImage(str(tmp_path / "h.png"))
     assert (image.width(), image.height()) == (900, 600)
     assert _has_colour(image, BLUE) and _has_colour(image, GREEN) and _has_colour(image, VERMILLION, 40)
     assert _highdim(*SMALL, "--out", str(tmp_path / "h.svg"), "--title", "Saddles everywhere") == 0
     svg = (tmp_path / "h.svg").read_text()
-    assert "Saddles everywhere" in svg and "Dean" in svg and "none in 20 000" in svg
+    assert "Saddles everywhere" in svg and "Majumdar" in svg and "Bray &amp; Dean" in svg and "none in 20 000" in svg
     assert _highdim(*SMALL, "--out", str(tmp_path / "h.pdf")) == 0
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
@@ -174,10 +174,10 @@ def test_show_picks_one_plot_and_a_narrow_dock_stacks_both(qtbot, controller, pa
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
     panel.view_box.setCurrentIndex([key for key, _ in VIEWS].index("index"))
     image = panel.picture.grab().toImage()
-    assert _has_colour(image, BLUE) and not _has_colour(image, GREEN)  # no exp(-theta n^2) curve
+    assert _has_colour(image, BLUE) and not _has_colour(image, ORANGE)  # no splitting estimate
     panel.view_box.setCurrentIndex([key for key, _ in VIEWS].index("fractions"))
     image = panel.picture.grab().toImage()
-    assert _has_colour(image, GREEN)
+    assert _has_colour(image, ORANGE)
     panel.view_box.setCurrentIndex(0)
     panel.resize(420, 700)
     qtbot.waitUntil(lambda: panel.picture.minimumHeight() == 2 * STACKED_HEIGHT, timeout=5_000)

@@ -22,7 +22,13 @@ from physics.experiments.goe_minima import (
     theta_estimates,
     wilson_interval,
 )
-from physics.experiments.random_landscape import SAME, TOLERANCE, find_critical_points, random_field
+from physics.experiments.random_landscape import (
+    SAME,
+    TOLERANCE,
+    bray_dean_index,
+    find_critical_points,
+    random_field,
+)
 from physics.preset_scenes import PRESET_SCENES
 from physics.scene_reader import scene_from_json
 from surfaces.errors import SceneError
@@ -211,3 +217,18 @@ def test_scene_round_trip_keeps_the_highdim_settings() -> None:
     assert (settings["n_max"], settings["samples"], settings["dim"]) == (9, 50_000, 7)
     assert settings["starts"] == landscape_stats.DEFAULT_STARTS
     assert scene_from_json(loaded.to_json()) == loaded
+
+
+def test_bray_dean_index_by_hand_and_against_the_census() -> None:
+    # F(t) = 1/2 + (t sqrt(1 - t^2) + arcsin t) / pi at t = e / (2 sqrt n): n = 4, e = 0, +-4, 2.
+    np.testing.assert_allclose(bray_dean_index(np.array([0.0, -4.0, 4.0, -9.0]), 4), [0.5, 0.0, 1.0, 0.0])
+    assert bray_dean_index(np.array([2.0]), 4)[0] == pytest.approx(0.5 + (0.5 * math.sqrt(0.75) + math.pi / 6)
+                                                                   / math.pi)
+    rng = np.random.default_rng(3)
+    census = find_critical_points(random_field(6, 200, rng), 500, rng)
+    edges = np.quantile(census.losses, np.linspace(0, 1, 6))
+    bins = np.clip(np.digitize(census.losses, edges) - 1, 0, 4)
+    for b in range(5):
+        chosen = bins == b
+        theory = bray_dean_index(np.array([census.losses[chosen].mean()]), 6)[0]
+        assert census.indices[chosen].mean() == pytest.approx(theory, abs=0.07), b
