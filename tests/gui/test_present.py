@@ -17,6 +17,7 @@ from gui.present.keys import OVERLAY_KEYS, PRESENT_KEYS, cheat_sheet_rows, markd
 from gui.present.screens import projector_screen, screen_of
 from gui.present.theme import RecolouredLink, stand_in
 from gui.present.window import DEFAULT_PANELS, ZOOM_STEP, PresentationWindow
+from gui.screen_text import on_screen
 from physics.overlays import OVERLAY_NAMES
 from physics.preset_scenes import PRESET_SCENES
 
@@ -417,3 +418,22 @@ def test_closing_the_main_window_closes_the_presentation(no_3d, qtbot, active_wi
     assert p.isVisible()
     qtbot.waitUntil(lambda: active_window.presentation is None, timeout=TIMEOUT)
     assert not active_window.isVisible()  # not shown again by the presentation leaving
+
+
+def test_page_down_through_every_preset_scene_shows_each_as_it_asks(no_3d, qtbot, active_window):
+    p = enter(qtbot, active_window)
+    controller = p.controller
+    names = list(PRESET_SCENES)
+    start = names.index(CONTROLLER_SCENE)
+    for offset in range(1, len(names) + 1):
+        scene = PRESET_SCENES[names[(start + offset) % len(names)]]
+        qtbot.keyClick(p, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda s=scene: controller.scene.title == s.title and p.header.title == on_screen(s.title),
+                        timeout=TIMEOUT)
+        QApplication.processEvents()
+        assert p.map_view is not None  # (no 3D view here: a "3d" scene shows the map instead)
+        assert set(p.panels) == set(DEFAULT_PANELS)
+        assert len(p.ball_lines()) == sum(ball.visible for ball in controller.balls)
+        for name in OVERLAY_NAMES:
+            assert p.map_view.overlay(name) == controller.view.overlay(name), (scene.title, name)
+    assert controller.scene.title == PRESET_SCENES[CONTROLLER_SCENE].title  # round the list and back
