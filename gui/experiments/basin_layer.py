@@ -58,6 +58,7 @@ class BasinLayer:
         self.image.show()
         self._number_points(result)
         self.legend.setText(legend_html(result, title))
+        self.legend.setToolTip(noise_note(result).replace("; ", "\n"))
         self.legend.adjustSize()
         self.legend.show()
         self._place_legend()
@@ -129,9 +130,9 @@ def legend_html(result: object, title: str = "", heading: bool = True) -> str:
     for code, text in legend_rows(result, short=True):
         lines.append(f"<span style='color:{outcome_color(code)}; font-size:large'>&#9632;</span> "
                      f"{html.escape(text)}")
-    note = noise_note(result)
-    if note:
-        lines.append(f"<span style='font-size:small'>{html.escape(note)}</span>")
+    if noise_note(result):  # (the map's plate stays narrow: "faded = unsure"; the dock says it whole)
+        parts = ["faded = less sure"] if heading else noise_note(result).split("; ")
+        lines += [f"<span style='font-size:small'>{html.escape(part)}</span>" for part in parts]
     return "<br>".join(lines)
 
 

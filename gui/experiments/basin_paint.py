@@ -51,7 +51,7 @@ def noise_note(result: object) -> str:
     """How a cell's colour is chosen under noise ("" without noise)."""
     if result.repeats <= 1:
         return ""
-    return "colour: the most likely outcome; opacity: its probability over the repeats"
+    return f"colour = likeliest end; opacity = its chance ({result.repeats} runs)"
 
 
 def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, title: str = "",

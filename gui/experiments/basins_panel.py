@@ -111,6 +111,9 @@ class BasinsPanel(QtWidgets.QWidget):
         for signal in (controller.ballsChanged, controller.selectionChanged, controller.surfaceChanged):
             signal.connect(self._on_model_changed)
         controller.sceneChanged.connect(self._on_scene_changed)
+        application = QtCore.QCoreApplication.instance()
+        if application is not None:  # a run still going as the app quits stops at its next chunk
+            application.aboutToQuit.connect(self.shutdown)
 
     # -- construction --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -208,6 +211,12 @@ class BasinsPanel(QtWidgets.QWidget):
         """Stop the computation under way (Cancel)."""
         self.runner.cancel()
         self.compare_runner.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel and wait for the runs (the app is quitting: their threads must end first)."""
+        self.cancel()
+        self.runner.wait(5_000)
+        self.compare_runner.wait(5_000)
 
     def recompute(self) -> None:
         """Compute the map (and the comparison) for the selected ball and the dock's settings now."""

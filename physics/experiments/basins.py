@@ -6,9 +6,10 @@ steps through the same vectorised code as any ball, no Python loop over starts).
 each start's outcome is classified by physics.experiments.outcomes (which critical point of
 surfaces.critical.find_critical_points' list, or plateau, saddle, diverged, still moving, ...).
 
-With gradient noise (sigma > 0) the swarm is run R times from seeds seed, seed + 1, ...,
-seed + R - 1, and each cell holds the probability of each outcome over the R repeats; without
-noise the run is deterministic and R = 1.
+With gradient noise (sigma > 0) each start is run R times and each cell holds the probability of
+each outcome over the R repeats; the repeats are copies of the grid in one swarm (every particle
+draws its own noise), as many copies per swarm as MAX_PARTICLES allows, swarm g run from seed + g.
+Without noise the run is deterministic and R = 1.
 
 Settings (:func:`validate`; untrusted, from scene files and the command line):
 ``optimizer`` (registry name, default "gd"), ``hyperparameters`` ({name: value}, the optimiser's
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 import numpy as np
@@ -196,11 +197,18 @@ def run(surface: Surface, scene: Any, settings: dict[str, Any], seed: int, progr
     ball.check("basins", surface)
     repeats = settings["repeats"] if settings["sigma"] > 0.0 else 1
     steps = settings["steps"]
-    total = repeats * steps
+    per_swarm = max(1, min(repeats, MAX_PARTICLES // len(starts)))
+    groups = [min(per_swarm, repeats - first) for first in range(0, repeats, per_swarm)]
+    total = len(groups) * steps
     checked(progress, 0, total)
     points = critical_points_of(surface)
-    codes = np.stack([final_outcomes(surface, ball, starts, steps, (seed + r) % 2 ** 63, points, progress,
-                                     r * steps, total) for r in range(repeats)])
+    codes = []
+    for g, copies in enumerate(groups):
+        swarm = replace(ball, particles=copies * len(starts)) if copies > 1 else ball
+        ends = final_outcomes(surface, swarm, np.tile(starts, (copies, 1)), steps, (seed + g) % 2 ** 63, points,
+                              progress, g * steps, total)
+        codes.extend(ends.reshape(copies, len(starts)))
+    codes = np.stack(codes)
     present = np.unique(codes)
     outcomes = tuple(int(c) for c in sorted(present, key=lambda c: (c < 0, abs(int(c)))))
     n = settings["grid"]
