@@ -127,11 +127,14 @@ def register(kind: ExperimentKind) -> ExperimentKind:
     return kind
 
 
-def load_kinds() -> dict[str, ExperimentKind]:
-    """EXPERIMENTS with every built-in kind registered (importing their modules registers them)."""
+def load_kinds(wanted: str | None = None) -> dict[str, ExperimentKind]:
+    """EXPERIMENTS with every built-in kind registered (importing their modules registers them), or
+    only until ``wanted`` is registered."""
     import importlib
 
     for module in BUILT_IN:
+        if wanted is not None and wanted in EXPERIMENTS:
+            break
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:  # a kind still being built: absent, not broken
@@ -146,7 +149,12 @@ BUILT_IN = ("physics.experiments.basins", "physics.experiments.stability", "phys
 
 
 def get_kind(name: Any, where: str = "kind") -> ExperimentKind:
-    """The registered kind ``name``; SceneError naming ``where`` otherwise."""
+    """The registered kind ``name``; SceneError naming ``where`` otherwise. A kind already registered is
+    returned without importing the others (a kind's scene reads even while another is being built)."""
+    if isinstance(name, str):
+        load_kinds(name)
+        if name in EXPERIMENTS:
+            return EXPERIMENTS[name]
     kinds = load_kinds()
     if not isinstance(name, str) or name not in kinds:
         shown = repr(name)[:40]
