@@ -215,11 +215,11 @@ def paint_fractions(painter: QtGui.QPainter, area: QtCore.QRectF, result: object
     rows = [("dot", BLUE, "sampled, 95 % interval (positives counted beside)"),
             ("open", BLUE, f"none in {result.samples:,} (95 % bound)".replace(",", " ")),
             ("dash", GREY, "2⁻ⁿ: n coin flips"),
-            ("line", GREEN, "exp(−θn²), θ = ln 3 / 4 (Dean & Majumdar 2006)")]
+            ("line", GREEN, "exp(−θn²), θ = ln 3 / 4 (Dean & Majumdar 2006, large n)")]
     if np.isfinite(result.split_mean).any():
         rows.insert(2, ("square", ORANGE, "splitting estimate ± 2 s.e."))
     _legend(painter, QtCore.QPointF(plot.left() + 8, plot.bottom() - 8), rows, font, ink, anchor_bottom=True,
-            max_width=plot.width() * 0.62)
+            max_width=plot.width() * 0.7)
 
 
 def paint_index(painter: QtGui.QPainter, area: QtCore.QRectF, result: object, font: QtGui.QFont,
@@ -290,9 +290,9 @@ def paint_index(painter: QtGui.QPainter, area: QtCore.QRectF, result: object, fo
            GREEN, QtCore.Qt.PenStyle.DashLine, width=2.5)
     rows = [("dot", BLUE, "a saddle (or maximum)"), ("min", VERMILLION, f"a minimum: {int(minima.sum())} found"),
             ("line", "#202020", "mean index by loss"),
-            ("dash", GREEN, "Bray & Dean 2007 (large n): semicircle share below f / 2√n")]
+            ("dash", GREEN, "Bray & Dean 2007, large n")]
     _legend(painter, QtCore.QPointF(plot.left() + 8, plot.top() + 8), rows, font, ink, anchor_bottom=False,
-            max_width=plot.width() * 0.5)
+            max_width=plot.width() * 0.55)
 
 
 def _frame(painter: QtGui.QPainter, plot: QtCore.QRectF, ink: QtGui.QColor) -> None:
