@@ -5,7 +5,8 @@
 - ``surfaceChanged`` resamples the surface (shared with the 3D view through
   :func:`gui.views.sampling.sample_surface`), recolours the image and retraces the contours;
 - ``criticalPointsChanged`` re-marks the critical points (symbol and colour by kind, legend);
-- ``ballsChanged`` re-reads the balls (colours, starts, visibility, swarms);
+- ``ballsChanged`` re-reads the balls (colours, starts, visibility, swarms: dots, or from
+  gui.views.swarm_density.DENSITY_FROM particles a density under the critical points' markers);
 - ``stepped`` moves balls, trails and overlays with ``setData`` calls on existing items;
 - ``selectionChanged`` enlarges the selected ball and thickens its trail.
 
