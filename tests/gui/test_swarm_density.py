@@ -185,3 +185,29 @@ def test_without_a_swarm_the_panel_says_so(qtbot):
                                              balls=(swarm(1, noise=NoiseSettings()),)))
     panel = shown(qtbot, BasinSharePanel(controller), size=(380, 600))
     assert panel.ball == -1 and "No swarm" in panel.caption.toolTip()
+
+
+def test_the_dock_opens_with_a_swarm_scene_and_closes_after_it(qtbot, keep_alive, tmp_path):
+    from PyQt6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    from gui.persistence import AppSettings
+
+    controller = controller_for(qtbot, PRESET_SCENES["plateau-trap"])
+    window = keep_alive(MainWindow(controller, AppSettings(QSettings(str(tmp_path / "settings.ini"),
+                                                                     QSettings.Format.IniFormat))))
+    qtbot.addWidget(window)
+    window.resize(1600, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    assert not window.basin_share_dock.isVisible()
+    with qtbot.waitSignal(controller.sceneChanged, timeout=20_000):
+        controller.load_scene(PRESET_SCENES["swarm-saddle"])
+    qtbot.waitUntil(window.basin_share_dock.isVisible, timeout=5000)
+    assert window.basin_share_panel.ball == 0
+    qtbot.waitUntil(lambda: len(window.basin_share_panel.groups) == 6, timeout=20_000)   # the critical points came
+    controller.step_once()
+    assert window.basin_share_panel.steps.tolist() == [0, 1]
+    with qtbot.waitSignal(controller.sceneChanged, timeout=20_000):
+        controller.load_scene(PRESET_SCENES["plateau-trap"])
+    qtbot.waitUntil(lambda: not window.basin_share_dock.isVisible(), timeout=5000)
