@@ -57,6 +57,23 @@ def test_clicking_a_cell_gives_the_ball_its_lr_and_momentum(qtbot, controller, p
     assert dict(controller.balls[1].hyperparameters)["lr"] == float(result.xs[i])
 
 
+def test_a_new_start_recomputes_and_a_saved_scene_reopens_the_map(qtbot, controller, panel) -> None:
+    controller.select(1)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
+    first = panel.result
+    controller.set_ball_start(1, (-2.0, 0.5))
+    qtbot.waitUntil(lambda: panel.result is not None and panel.result is not first, timeout=60_000)
+    assert panel.result.start == (-2.0, 0.5) and first.start == (-2.5, 1.0)
+    saved = scene_from_json(controller.current_scene().to_json())
+    panel.stop()
+    assert panel.result is None and controller.current_scene().experiments == ()
+    controller.load_scene(saved)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
+    assert panel.active and panel.result.start == (-2.0, 0.5)
+    assert panel.grid_box.value() == 12 and panel.steps_box.value() == 150
+
+
 def test_changing_the_axes_recomputes_and_cancel_stops(qtbot, controller, panel) -> None:
     controller.select(0)  # gradient descent: lr x noise (it has no momentum)
     panel.start()
