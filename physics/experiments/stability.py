@@ -225,13 +225,14 @@ def default_y_param(names: set[str]) -> str:
 
 def settings_of_ball(ball: BallSpec, **overrides: Any) -> dict[str, Any]:
     """Stability settings for ``ball``'s optimiser, hyper-parameters, start, sigma and clip (raw:
-    validate them). The axes: lr x momentum when the optimiser has momentum, else lr x beta1
-    (Adam), lr x alpha (RMSProp without momentum), lr x noise."""
+    validate them). The axes: lr x momentum when the optimiser has momentum, and for gradient descent
+    (mapped as heavy ball, whose momentum-0 row it is), else lr x beta1 (Adam), lr x alpha (RMSProp
+    without momentum), lr x noise."""
     from physics.optimizers.base import get_optimizer
 
     spec = get_optimizer(ball.optimizer)
     names = {h.name for h in spec.hyperparameters}
-    y_param = default_y_param(names)
+    y_param = "momentum" if ball.optimizer == "gd" else default_y_param(names)
     settings = {"optimizer": ball.optimizer,
                 "hyperparameters": {name: list(value) if isinstance(value, tuple) else value
                                     for name, value in ball.hyperparameters},
@@ -240,6 +241,8 @@ def settings_of_ball(ball: BallSpec, **overrides: Any) -> dict[str, Any]:
     if settings["x_param"] == settings["y_param"]:
         settings["y_param"] = "lr"
     settings.update(overrides)
+    if settings["optimizer"] == "gd" and "momentum" in (settings["x_param"], settings["y_param"]):
+        settings["optimizer"] = "momentum"  # (gradient descent is heavy ball's momentum-0 row)
     # The axes' own parameters are each cell's, not the ball's: left out (their defaults), so that
     # giving the ball a cell's settings leaves the map as it is.
     hyper = settings["hyperparameters"]
@@ -257,11 +260,14 @@ def settings_of_ball(ball: BallSpec, **overrides: Any) -> dict[str, Any]:
 
 
 def ball_with_cell(ball: BallSpec, values: dict[str, float]) -> BallSpec:
-    """``ball`` with a cell's parameter values ({"lr": ..., "momentum": ...}; "noise": its sigma)."""
+    """``ball`` with a cell's parameter values ({"lr": ..., "momentum": ...}; "noise": its sigma); a
+    gradient-descent ball given a momentum becomes a heavy-ball ("momentum") one."""
     from dataclasses import replace
 
     hyper = dict(ball.hyperparameters)
     noise = ball.noise
+    if ball.optimizer == "gd" and "momentum" in values:  # (a cell of gd's map as heavy ball: it becomes one)
+        ball = replace(ball, optimizer="momentum")
     for param, value in values.items():
         value = float(value)
         if param == "noise":
@@ -287,7 +293,7 @@ def ball_values(ball: BallSpec, x_param: str, y_param: str) -> tuple[float, floa
         elif param in ("beta1", "beta2"):
             values.append(float(complete["betas"][0 if param == "beta1" else 1]))
         else:
-            values.append(float(complete.get(param, math.nan)))
+            values.append(float(complete.get(param, 0.0 if param == "momentum" else math.nan)))
     return values[0], values[1]
 
 

@@ -74,11 +74,29 @@ def test_a_new_start_recomputes_and_a_saved_scene_reopens_the_map(qtbot, control
     assert panel.grid_box.value() == 12 and panel.steps_box.value() == 150
 
 
+def test_gradient_descent_maps_as_heavy_ball_and_a_cell_makes_it_one(qtbot, controller, panel) -> None:
+    controller.select(0)  # gradient descent: its map is heavy ball's, its ring on the momentum-0 edge
+    panel.start()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
+    result = panel.result
+    assert (result.x_param, result.y_param) == ("lr", "momentum") and result.settings["optimizer"] == "momentum"
+    assert panel.picture.marker == (0.006, 0.0)
+    qtbot.waitUntil(lambda: panel.picture.plot.width() > 50, timeout=5_000)
+    centre = cell_rect(panel.picture.plot, result, 5, 6).center().toPoint()
+    qtbot.mouseClick(panel.picture, QtCore.Qt.MouseButton.LeftButton, pos=centre)
+    ball = controller.balls[0]
+    assert ball.optimizer == "momentum"
+    assert dict(ball.hyperparameters) == {"lr": float(result.xs[5]), "momentum": float(result.ys[6])}
+    assert panel.result is result and not panel.runner.busy
+
+
 def test_changing_the_axes_recomputes_and_cancel_stops(qtbot, controller, panel) -> None:
-    controller.select(0)  # gradient descent: lr x noise (it has no momentum)
+    controller.select(0)
+    panel.y_box.setCurrentIndex(panel.y_box.findData("noise"))
     panel.start()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
     assert (panel.result.x_param, panel.result.y_param) == ("lr", "noise")
+    assert panel.result.settings["optimizer"] == "gd"
     panel.grid_box.setValue(40)
     panel.steps_box.setValue(5000)
     panel.recompute()
