@@ -396,7 +396,11 @@ class StabilityPanel(QtWidgets.QWidget):
     def _title(self) -> str:
         ball, _ = self._ball()
         optimizer = self.spec.settings_dict()["optimizer"] if self.spec is not None else ""
-        return f"{ball.name} ({optimizer})" if ball is not None and self._pinned is None else optimizer
+        if ball is None or self._pinned is not None:
+            return optimizer
+        if ball.optimizer == "gd" and optimizer == "momentum":
+            return f"{ball.name} (gd: the μ = 0 row of heavy ball's map)"
+        return f"{ball.name} ({optimizer})"
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(1, total))
