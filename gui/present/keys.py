@@ -62,6 +62,13 @@ PRESENT_KEYS: tuple[PresentKey, ...] = (
     PresentKey(("Esc", "F5"), "Esc (or F5)", "leave"),
 )
 
+#: The explainer's keys (gui.explain installs them on the presentation window's map too); listed
+#: here so that the cheat sheet and the README tell every key of a talk.
+EXPLAINER_ROWS: tuple[tuple[str, str], ...] = (
+    ("E", "explain the selected ball's next step, part by part (E or Esc closes)"),
+    ("Left arrow", "the explainer's previous part (Home / End: first / last)"),
+)
+
 _WORDS = {
     "play_pause": "play or pause",
     "step": "one step (the explainer's next part while open)",
@@ -97,6 +104,8 @@ def cheat_sheet_rows() -> list[tuple[str, str]]:
                 rows.append(("1 … 9", "select ball 1 … 9"))
             continue
         rows.append((row.label, describe(row.action)))
+        if row.action == "step":
+            rows.extend(EXPLAINER_ROWS)
     return rows
 
 
