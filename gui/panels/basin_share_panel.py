@@ -39,7 +39,7 @@ REDRAW_INTERVAL_MS = 100
 #: "diverged" in a grey that shows on the dark plot (the basin map's near black would not).
 DIVERGED_COLOR = "#7a7a7a"
 #: The dock's width when the panel shows it (pixels): the rows' names and shares whole.
-DOCK_WIDTH = 380
+DOCK_WIDTH = 330
 #: Groups shown in the rows only once some particle is in them (rare on most surfaces).
 RARE = (outcomes.MINIMUM, outcomes.DIVERGED)
 RULE = (f"Basin of a minimum: within {HALF_WAY:g} of the way to the nearest other critical point "

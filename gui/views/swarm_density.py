@@ -140,10 +140,9 @@ class SwarmDensityItem(pg.GraphicsObject):
 
     def _bin(self) -> None:
         where = self.bins_for_view()
-        self.prepareGeometryChange()
         if where is None or not len(self._positions):
+            self._set_rect(QtCore.QRectF())
             self._image = None
-            self._rect = QtCore.QRectF()
             self.counts = np.zeros((0, 0), dtype=np.int64)
             self.update()
             return
@@ -154,8 +153,15 @@ class SwarmDensityItem(pg.GraphicsObject):
         height, width = self._pixels.shape[:2]
         self._image = QtGui.QImage(self._pixels.data, width, height, 4 * width,
                                    QtGui.QImage.Format.Format_RGBA8888_Premultiplied)
-        self._rect = QtCore.QRectF(x_range[0], y_range[0], x_range[1] - x_range[0], y_range[1] - y_range[0])
+        self._set_rect(QtCore.QRectF(x_range[0], y_range[0], x_range[1] - x_range[0], y_range[1] - y_range[0]))
         self.update()
+
+    def _set_rect(self, rect: QtCore.QRectF) -> None:
+        # The rectangle is the view's: it changes with a pan or zoom, not with a step, and a change of
+        # geometry costs Qt far more than a repaint.
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
 
     def viewRangeChanged(self) -> None:  # noqa: N802 - pyqtgraph's hook: panned or zoomed
         self._bin()
