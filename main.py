@@ -3,6 +3,7 @@
     python main.py                         open the app on the default scene
     python main.py --scene FILE.json       open the app on a scene
     python main.py --screenshot FILE.png   open, run the scene briefly, save a screenshot, quit
+    python main.py --lesson NAME_OR_FILE [--present]   open a lesson, optionally presenting (F5)
     python main.py presets                 list the preset surfaces and scenes
     python main.py critical --surface EXPR_OR_PRESET [--domain XMIN,XMAX,YMIN,YMAX] [--json]
     python main.py run ...                 CSV telemetry of a run (see README)
@@ -150,6 +151,11 @@ def build_parser() -> _Parser:
     parser.add_argument("--scene", metavar="FILE_OR_PRESET", help="open the app on this scene")
     parser.add_argument("--screenshot", metavar="FILE.png",
                         help="open the scene, run it briefly, save a screenshot of the window and quit")
+    parser.add_argument("--lesson", metavar="FILE_OR_NAME",
+                        help="open a lesson (a lesson file, or a built-in lesson's name: whole-story, ...) "
+                             "at its first scene")
+    parser.add_argument("--present", action="store_true",
+                        help="open in presentation mode (full screen, as F5 does)")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     parser.commands["presets"] = commands.add_parser("presets", help="list the preset surfaces and scenes")
@@ -279,6 +285,8 @@ def _why_none(surface: Surface, domain: Domain) -> str:
 
 def open_app(args: argparse.Namespace) -> int:
     """Open the app (the check that --screenshot would not overwrite the scene file comes first)."""
+    if args.scene and args.lesson:
+        raise DownhillError("--scene and --lesson: give one; a lesson opens at its own first scene")
     if args.scene and args.screenshot:
         from physics.cli import same_file
 
@@ -287,7 +295,7 @@ def open_app(args: argparse.Namespace) -> int:
                                 "(it would be overwritten); save the screenshot to another file")
     from gui.app import run_app
 
-    return run_app(scene=args.scene, screenshot=args.screenshot)
+    return run_app(scene=args.scene, screenshot=args.screenshot, lesson=args.lesson, present=args.present)
 
 
 def _located(error: DownhillError) -> str:

@@ -131,23 +131,38 @@ def start_warm_up(stop: threading.Event | None = None) -> threading.Thread:
     return thread
 
 
-def run_app(scene: str | None = None, screenshot: str | None = None) -> int:
-    """Open the Downhill window (or take a screenshot of it); return the exit status."""
+def run_app(scene: str | None = None, screenshot: str | None = None, lesson: str | None = None,
+            present: bool = False) -> int:
+    """Open the Downhill window (or take a screenshot of it); return the exit status.
+
+    ``lesson`` (a built-in lesson's name or a lesson file) opens that lesson at its first scene;
+    ``present`` enters presentation mode once the window is up (with ``screenshot``, the picture
+    is of the presentation window)."""
     problem = display_problem()
     if problem:
         sys.stderr.write(f"downhill: {problem}\n")
         return 2
     try:
-        return _run(scene, screenshot)
+        return _run(scene, screenshot, lesson, present)
     except DownhillError as error:
         sys.stderr.write(f"downhill: {error}\n")
         return 2
 
 
-def _run(scene_argument: str | None, screenshot: str | None) -> int:
+def _run(scene_argument: str | None, screenshot: str | None, lesson_argument: str | None = None,
+         present: bool = False) -> int:
     from physics.scene_files import resolve_scene
 
     scene = resolve_scene(scene_argument) if scene_argument else None
+    lesson = None
+    if lesson_argument:
+        from physics.lessons import resolve_lesson
+
+        try:
+            lesson = resolve_lesson(lesson_argument)
+        except DownhillError as error:
+            raise DownhillError(f"--lesson {lesson_argument}: {error}") from None
+        scene = lesson.scenes[0].scene  # the window opens on it; the player then takes the lesson over
     screenshot_path = _check_screenshot_path(screenshot) if screenshot else None
     warming: list[threading.Thread] = []
     closing = threading.Event()
@@ -172,6 +187,8 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     settings = AppSettings()
     interactive = screenshot_path is None
     window = MainWindow(controller, settings, remember_layout=interactive, ask_to_save=interactive)
+    if lesson is not None:
+        window.lesson_player.open(lesson)
     def after_the_first_frame() -> None:
         """The start-up garbage settled and the kernels loading on a thread of their own: after the
         window's first frame, not before it."""
@@ -186,13 +203,15 @@ def _run(scene_argument: str | None, screenshot: str | None) -> int:
     try:
         if screenshot_path is not None:
             QTimer.singleShot(0, after_the_first_frame)
-            return _take_screenshot(application, window, controller, screenshot_path)
+            return _take_screenshot(application, window, controller, screenshot_path, present)
         window.restore_layout(keep_scene_speed=scene is not None)
         if scene is None:
             window.restore_last_formula()
-        elif Path(scene_argument).is_file():
+        elif scene_argument and Path(scene_argument).is_file():
             window.adopt_scene_file(Path(scene_argument))  # Save writes back to the file it came from
         window.show()
+        if present:
+            QTimer.singleShot(0, window.toggle_presentation)
         QTimer.singleShot(0, after_the_first_frame)
         guard = SessionGuard()
         left_autosave = guard.begin()
@@ -268,7 +287,7 @@ def _check_screenshot_path(text: str) -> Path:
     return path
 
 
-def _take_screenshot(application, window, controller, path: Path) -> int:
+def _take_screenshot(application, window, controller, path: Path, present: bool = False) -> int:
     """Show the window at SCREENSHOT_SIZE, run the scene for a moment, grab it and save it; the exit status.
 
     The scene plays for SCREENSHOT_PLAY_MS through the real animation clock; a slow machine (a
@@ -282,7 +301,8 @@ def _take_screenshot(application, window, controller, path: Path) -> int:
     outcome: dict[str, int] = {}
 
     def grab_and_quit() -> None:
-        image = window.grab_window_image()
+        presentation = getattr(window, "presentation", None)
+        image = presentation.grab().toImage() if presentation is not None else window.grab_window_image()
         if image.isNull() or not image.save(str(path)):
             sys.stderr.write(f"downhill: --screenshot {path}: could not write the image there\n")
             outcome["status"] = 2
@@ -300,6 +320,8 @@ def _take_screenshot(application, window, controller, path: Path) -> int:
         controller.play()
         QTimer.singleShot(SCREENSHOT_PLAY_MS, stop_playing)
 
+    if present:
+        QTimer.singleShot(0, window.toggle_presentation)
     # The critical points and the first frame arrive before the clock starts.
     QTimer.singleShot(SCREENSHOT_SETTLE_MS, start)
     status = application.exec()  # safe: Qt's event loop; no text is evaluated

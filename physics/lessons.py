@@ -322,6 +322,23 @@ BUILTIN_ORDER = ("whole-story", "saddles-and-noise", "plateaus", "learning-rate"
                  "adaptive-and-clipping", "second-order", "mini-batches")
 
 
+def resolve_lesson(name_or_path: str) -> Lesson:
+    """A built-in lesson by its name (``whole-story``, ...) or a lesson file by its path (``--lesson``).
+
+    Raises:
+        SceneError: neither a built-in lesson's name nor a readable, valid lesson file; the message
+            names the argument and lists the built-in lessons.
+    """
+    text = str(name_or_path).strip()
+    if text in BUILTIN_ORDER:
+        return builtin_lessons()[text]
+    path = Path(text)
+    if not text or not path.exists():
+        raise SceneError(f"'{text}' is neither a built-in lesson nor a file; the built-in lessons are "
+                         f"{', '.join(BUILTIN_ORDER)}")
+    return load_lesson(path)
+
+
 @cache
 def builtin_lessons() -> Mapping[str, Lesson]:
     """The lessons shipped with the app, by name (the file's stem), the whole story first (read-only).
