@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtGui import QFont, QFontMetrics
+from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPixmap
 from PyQt6.QtWidgets import QDockWidget, QGridLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from gui.controller_link import ControllerLink
@@ -40,12 +40,27 @@ REDRAW_INTERVAL_MS = 100
 DIVERGED_COLOR = "#7a7a7a"
 #: The dock's width when the panel shows it (pixels): the rows' names and shares whole.
 DOCK_WIDTH = 330
+#: The saddle band's hatching (a translucent dark line pattern over its colour).
+HATCH_RGBA = "#90000000"
 #: Groups shown in the rows only once some particle is in them (rare on most surfaces).
 RARE = (outcomes.MINIMUM, outcomes.DIVERGED)
 RULE = (f"Basin of a minimum: within {HALF_WAY:g} of the way to the nearest other critical point "
         f"(at most {BASIN_RTOL:.0%} of the map's diagonal). On the saddle: within "
         f"{outcomes.MATCH_RTOL:.0%} of the diagonal, or settled at one.")
 NO_SWARM = "No swarm: give a ball more than one particle (Balls > Particles)."
+
+
+def swatch_pixmap(color: str, hatched: bool, size: int = 14) -> QPixmap:
+    """A row's colour sample: ``color`` with a dark frame, hatched like its band when ``hatched``."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(color))
+    painter = QPainter(pixmap)
+    if hatched:
+        painter.fillRect(0, 0, size, size, QBrush(QColor(HATCH_RGBA), Qt.BrushStyle.BDiagPattern))
+    painter.setPen(QColor("#101010"))
+    painter.drawRect(0, 0, size - 1, size - 1)
+    painter.end()
+    return pixmap
 
 
 def group_color(group: ShareGroup) -> str:
@@ -123,11 +138,13 @@ class BasinSharePanel(QWidget):
                                 " padding: 2px 10px 6px; }")
         layout.addWidget(self.rule)
         self._curves: list[pg.PlotCurveItem] = []
+        self._hatches: dict[int, pg.PlotCurveItem] = {}   # band index -> its hatching (the saddle's)
         self._row_labels: list[tuple[QLabel, QLabel, QLabel]] = []
 
     def _make_bands(self) -> None:
-        for curve in self._curves:
+        for curve in (*self._curves, *self._hatches.values()):
             self.plot.removeItem(curve)
+        self._hatches = {}
         while self.rows.count():
             item = self.rows.takeAt(0)
             if item.widget() is not None:
@@ -145,9 +162,16 @@ class BasinSharePanel(QWidget):
             curve.setZValue(len(self.groups) - index)
             self.plot.addItem(curve)
             self._curves.append(curve)
+            if group.code == outcomes.SADDLE:
+                # Hatched as well: apricot is the colour nearest a minimum's orange for a red-green
+                # colour-blind viewer, and the map's saddle is a cross.
+                hatch = pg.PlotCurveItem(pen=None, brush=QBrush(QColor(HATCH_RGBA), Qt.BrushStyle.BDiagPattern),
+                                         fillLevel=0.0)
+                hatch.setZValue(len(self.groups) - index + 0.5)
+                self.plot.addItem(hatch)
+                self._hatches[index] = hatch
             swatch, name, share = QLabel(), QLabel(), QLabel()
-            swatch.setFixedSize(14, 14)
-            swatch.setStyleSheet(f"background: {color}; border: 1px solid #101010;")
+            swatch.setPixmap(swatch_pixmap(color, index in self._hatches))
             for label in (name, share):
                 label.setFont(font)
             name.setText(group.name)
@@ -271,10 +295,13 @@ class BasinSharePanel(QWidget):
             steps, history = np.array([steps[0], steps[0] + 1.0]), np.repeat(history, 2, axis=0)
         tops = 100.0 * np.cumsum(history, axis=1) if len(history) else history
         for index, curve in enumerate(self._curves):
-            if len(steps):
-                curve.setData(steps, tops[:, index])
-            else:
-                curve.setData([], [])
+            for item in (curve, self._hatches.get(index)):
+                if item is None:
+                    continue
+                if len(steps):
+                    item.setData(steps, tops[:, index])
+                else:
+                    item.setData([], [])
         latest = self.latest
         for index, (group, (swatch, name, share)) in enumerate(zip(self.groups, self._row_labels, strict=True)):
             shown = group.code not in RARE or bool(self._ever[index])
