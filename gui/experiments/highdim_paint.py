@@ -192,6 +192,7 @@ def paint_fractions(painter: QtGui.QPainter, area: QtCore.QRectF, result: object
                 painter.drawLine(at(n + 0.12, mean + 2 * error), at(n + 0.12, max(mean - 2 * error, mean * 1e-3)))
             painter.drawRect(QtCore.QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius))
     blue = QtGui.QColor(BLUE)
+    labels: list[tuple[QtCore.QRectF, str]] = []
     small = QtGui.QFont(font)
     small.setPointSizeF(font.pointSizeF() * 0.8)
     for n, count, p, low, high in zip(ns, result.positives, result.fraction, result.low, result.high, strict=True):
@@ -201,16 +202,19 @@ def paint_fractions(painter: QtGui.QPainter, area: QtCore.QRectF, result: object
             painter.drawLine(at(n - 0.12, high), at(n - 0.12, max(low, p * 1e-3)))
             painter.setBrush(blue)
             painter.drawEllipse(centre, radius, radius)
-            if count < 10_000:
-                painter.setFont(small)
-                painter.drawText(QtCore.QRectF(centre.x() - 5 * line, centre.y() - line * 0.5, 5 * line - radius - 3,
-                                               line), _RIGHT, f"{int(count)}")
+            if count < 10_000:  # written after the clip is lifted: a label may reach past the frame
+                labels.append((QtCore.QRectF(centre.x() - 5 * line, centre.y() - line * 0.5, 5 * line - radius - 3,
+                                             line), f"{int(count)}"))
         else:
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             painter.drawPolygon(_triangle_down(centre, radius * 1.2))
             painter.drawLine(QtCore.QPointF(centre.x(), centre.y() + radius), QtCore.QPointF(centre.x(),
                                                                                                centre.y() + line * 1.3))
     painter.restore()
+    painter.setFont(small)
+    painter.setPen(blue)
+    for box, words in labels:
+        painter.drawText(box, _RIGHT, words)
     painter.setFont(font)
     rows = [("dot", BLUE, "sampled, 95 % interval (positives counted beside)"),
             ("open", BLUE, f"none in {result.samples:,} (95 % bound)".replace(",", " ")),
