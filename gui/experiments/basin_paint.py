@@ -56,9 +56,11 @@ def noise_note(result: object) -> str:
 
 def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, title: str = "",
                     background: str = "#ffffff", foreground: str = "#202020", font_size: float = 11.0,
-                    legend: bool = True, caption: bool = True) -> None:
+                    legend: bool = True, caption: bool = True, contours: object = None) -> None:
     """Draw ``result`` (a physics.experiments.basins.BasinMap) into ``rect`` (logical pixels); without
-    ``legend`` and ``caption`` only the title, the map and its axes (a small picture with its words beside)."""
+    ``legend`` and ``caption`` only the title, the map and its axes (a small picture with its words beside).
+    ``contours``: a gui.views.contours.ContourSet of f drawn over the basins in thin dark lines (where
+    the valleys are)."""
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
@@ -102,6 +104,8 @@ def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object
                          QtGui.QImage.Format.Format_RGBA8888).copy()
     painter.fillRect(plot, QtGui.QColor("#ffffff"))
     painter.drawImage(plot, image)
+    if contours is not None:
+        _contour_lines(painter, plot, result.domain, contours)
     painter.setPen(QtGui.QPen(ink, 1.2))
     painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
     painter.drawRect(plot)
@@ -133,6 +137,30 @@ def _axes(painter: QtGui.QPainter, plot: QtCore.QRectF, domain: tuple, font: QtG
     painter.drawText(side.translated(0, plot.top()), right, f"{ymax:g}")
     painter.drawText(side.translated(0, plot.bottom() - line), right, f"{ymin:g}")
     painter.drawText(side.translated(0, plot.center().y() - line / 2), right, "y")
+
+
+def _contour_lines(painter: QtGui.QPainter, plot: QtCore.QRectF, domain: tuple, contours: object) -> None:
+    """The contour lines of f (minor thin, major heavier), clipped to the map."""
+    painter.save()
+    painter.setClipRect(plot)
+    painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+    for points, pen in ((contours.minor_path, QtGui.QPen(QtGui.QColor(30, 30, 30, 70), 0.8)),
+                        (contours.major_path, QtGui.QPen(QtGui.QColor(30, 30, 30, 130), 1.2))):
+        path = QtGui.QPainterPath()
+        drawing = False
+        for x, y in points:
+            if not (math.isfinite(x) and math.isfinite(y)):
+                drawing = False
+                continue
+            at = _to_plot(plot, domain, x, y)
+            if drawing:
+                path.lineTo(at)
+            else:
+                path.moveTo(at)
+                drawing = True
+        painter.setPen(pen)
+        painter.drawPath(path)
+    painter.restore()
 
 
 def _to_plot(plot: QtCore.QRectF, domain: tuple, x: float, y: float) -> QtCore.QPointF:

@@ -141,7 +141,7 @@ def basins_command(args: argparse.Namespace, out: TextIO) -> int:
         _write_csv(result, target)
     else:
         title = args.title if args.title is not None else f"Basins of attraction: {surface.name or surface.text}"
-        write_basin_figure(result, target, size, title)
+        write_basin_figure(result, target, size, title, surface)
     return 0
 
 
@@ -161,8 +161,22 @@ def _write_csv(result: object, target: Path) -> None:
         raise
 
 
-def write_basin_figure(result: object, target: Path, size: tuple[int, int], title: str) -> Path:
-    """The figure of ``result`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf)."""
+def contour_lines(surface: object) -> object:
+    """The map's contour lines of ``surface`` over its domain (gui.views.contours), or None if f cannot
+    be sampled there."""
+    from gui.views.contours import contours_for
+    from gui.views.sampling import sample_surface
+
+    try:
+        return contours_for(sample_surface(surface))
+    except (DownhillError, ValueError):
+        return None
+
+
+def write_basin_figure(result: object, target: Path, size: tuple[int, int], title: str,
+                       surface: object = None) -> Path:
+    """The figure of ``result`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf), with
+    the contour lines of ``surface`` when given."""
     from gui.export_cli import _start_qt
 
     _start_qt()
@@ -174,8 +188,10 @@ def write_basin_figure(result: object, target: Path, size: tuple[int, int], titl
     width, height = size
     rect = QtCore.QRectF(0, 0, width, height)
     font = max(9.0, height / 70)
+    lines = contour_lines(surface) if surface is not None else None
     try:
-        return write_painted_figure(lambda painter: paint_basin_map(painter, rect, result, title, font_size=font),
+        return write_painted_figure(lambda painter: paint_basin_map(painter, rect, result, title, font_size=font,
+                                                                    contours=lines),
                                     QtCore.QSize(width, height), target, title=title,
                                     description="Made by Downhill (python main.py basins)")
     except OSError as error:
