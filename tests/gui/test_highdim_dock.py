@@ -1,4 +1,5 @@
-"""The High-dimensional dock and ``main.py highdim``: a real controller, the runner's worker thread,
+"""The High-dimensional dock and ``main.py highdim`` (named apart from tests/physics/test_experiments_highdim.py:
+pytest cannot collect two modules of one name in one run): a real controller, the runner's worker thread,
 clicks, the menu, the scene file, and the command line's files and errors."""
 
 from __future__ import annotations
