@@ -7,9 +7,11 @@ For each way of drawing the swarm on the map (``dots``: gui.views.point_cloud, a
 of them drawn; ``density``: gui.views.swarm_density), it steps the swarm ``--frames`` times and
 prints the median, per frame, of: the map's update (``ContourMapView._on_stepped``: the swarm's
 item takes the state; thread CPU time), the map's paint (``plot_widget.grab()``: everything on the
-map painted into a pixmap; wall time), and their sum. Then the density's own parts (counting the
-bins, colouring them) and the Basin share panel's per-frame sample (classifying the particles)
-and its redraw. The simulation's step is printed for scale: it is the same in both.
+map painted into a pixmap; wall time), and their sum; then the whole window's frame (a step through
+the controller, every view and panel updated, the window painted: wall time, 3D view included).
+Then the density's own parts (counting the bins, colouring them) and the Basin share panel's
+per-frame sample (classifying the particles) and its redraw. The simulation's step is printed for
+scale: it is the same in both.
 """
 
 from __future__ import annotations
@@ -89,6 +91,13 @@ def main() -> None:
         total = [a + b for a, b in zip(update, paint, strict=True)]
         print(f"{mode:8s} map update {median_ms(update):7.2f} ms CPU   paint {median_ms(paint):7.2f} ms   "
               f"frame (update + paint) {median_ms(total):7.2f} ms  (fastest {1e3 * min(total):.2f})")
+        whole = []
+        for _ in range(max(3, args.frames // 3)):
+            started = time.perf_counter()
+            controller.advance(1)      # a step and every view's and panel's update on stepped
+            window.grab()              # every widget of the window painted
+            whole.append(time.perf_counter() - started)
+        print(f"{'':8s} whole window: step + updates + paint {median_ms(whole):7.1f} ms (wall)")
     print(f"(the simulation's step, the same for both: {median_ms(steps):.1f} ms)")
 
     item = view._swarms[0]
