@@ -36,6 +36,8 @@ from physics.experiments.basin_share import BASIN_RTOL, HALF_WAY, ShareGroup, cl
 
 #: Least milliseconds between two redraws of the plot while the swarm runs.
 REDRAW_INTERVAL_MS = 100
+#: The step axis spans at least this many steps.
+MIN_STEPS_SHOWN = 10
 #: "diverged" in a grey that shows on the dark plot (the basin map's near black would not).
 DIVERGED_COLOR = "#7a7a7a"
 #: The dock's width when the panel shows it (pixels): the rows' names and shares whole.
@@ -294,6 +296,11 @@ class BasinSharePanel(QWidget):
         if len(steps) == 1:   # one state: a band across one step is still a band
             steps, history = np.array([steps[0], steps[0] + 1.0]), np.repeat(history, 2, axis=0)
         tops = 100.0 * np.cumsum(history, axis=1) if len(history) else history
+        if len(steps) and steps[-1] - steps[0] < MIN_STEPS_SHOWN:
+            # A few steps span whole numbers of steps (not ticks at step 0.2, 0.4, ...).
+            self.plot.setXRange(steps[0], steps[0] + MIN_STEPS_SHOWN, padding=0.02)
+        else:
+            self.plot.enableAutoRange(x=True)
         for index, curve in enumerate(self._curves):
             for item in (curve, self._hatches.get(index)):
                 if item is None:
