@@ -45,10 +45,15 @@ from gui.views.contours import choose_levels, contours_for, format_height, round
 from gui.views.gl_widget import LIT_SHADER, LabelledGLView, sphere_mesh
 from gui.views.mesh import BOX, WorldFrame, surface_mesh
 from gui.views.off_map import DIVERGED, LEFT_THE_MAP, ExitTracker, clip_segments, inside_box
-from gui.views.point_cloud import MAX_DRAWN_POINTS, cloud_layers
+from gui.views.point_cloud import cloud_layers
 from gui.views.sampling import SurfaceSample, sample_surface
 from gui.views.trail_buffer import TrailBuffer
 from gui.views.trail_line import TrailLine
+
+#: At most this many particles of a swarm are drawn in 3D (an evenly spread subset beyond it). Fewer than
+#: the map's: the map draws a large swarm as its density, and in software OpenGL each 3D dot costs
+#: (20 000 dots: about 90 ms a frame, 5 000: about 40 ms).
+MAX_3D_POINTS = 5_000
 
 #: Sphere radius, world units (the domain's longer side is BOX = 10).
 BALL_RADIUS = 0.03 * BOX
@@ -476,7 +481,7 @@ class Landscape3DView(QtWidgets.QWidget):
             if ball.particles > 1:
                 # No trail: a swarm's history holds its mean position and mean loss, and the mean
                 # loss is not the height of the surface under the mean position.
-                stride = max(1, -(-len(state.positions) // MAX_DRAWN_POINTS))
+                stride = max(1, -(-len(state.positions) // MAX_3D_POINTS))
                 shown, losses = state.positions[::stride], state.loss[::stride]
                 d = sample.domain
                 on_map = inside_box(shown, np.array([d.xmin, d.ymin]), np.array([d.xmax, d.ymax]))
