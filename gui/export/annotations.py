@@ -127,8 +127,9 @@ def _font(pixels: float, bold: bool = False) -> QFont:
 
 
 def paint_header(painter: QPainter, width: float, theme: Theme, annotations: frozenset[str], title: str,
-                 latex: str, formula_text: str, step: int, scale: float) -> None:
-    """The header band, ``width`` x HEADER_HEIGHT logical pixels at the painter's origin."""
+                 latex: str, formula_text: str, step: int, scale: float, title_share: float = 0.55) -> None:
+    """The header band, ``width`` x HEADER_HEIGHT logical pixels at the painter's origin; the title takes at most
+    ``title_share`` of what the step counter leaves (the formula the rest)."""
     painter.save()
     painter.fillRect(QRectF(0, 0, width, HEADER_HEIGHT), QColor(theme.background))
     left = 16.0
@@ -147,7 +148,8 @@ def paint_header(painter: QPainter, width: float, theme: Theme, annotations: fro
         painter.setFont(_font(TITLE_PIXELS, bold=True))
         painter.setPen(QColor(theme.foreground))
         metrics = QFontMetricsF(painter.font())
-        shown = metrics.elidedText(on_screen(title), Qt.TextElideMode.ElideRight, max(0.0, (right - left) * 0.55))
+        room = max(0.0, (right - left) * title_share)
+        shown = metrics.elidedText(on_screen(title), Qt.TextElideMode.ElideRight, room)
         painter.drawText(QRectF(left, 0, right - left, HEADER_HEIGHT),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
         left += metrics.horizontalAdvance(shown) + 28

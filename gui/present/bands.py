@@ -4,7 +4,8 @@
   export's own gui.export.annotations.paint_header, scaled.
 - :class:`CaptionLabel`: the open lesson scene's story, word-wrapped under the header (a band of
   its own: it never covers the map, and it stays until the scene changes).
-- :class:`BadgeBand`: one entry per ball, painted by paint_legend: a swatch in the ball's marker
+- :class:`BadgeBand`: one entry per ball, as the export's legend draws it (its fonts and badge
+  colours) but laid out for a screen (names whole when they fit, one row when all fit): a swatch in the ball's marker
   shape, the ball's number (its 1-9 key) and name, its regime as a word on a coloured badge, its
   optimiser in words. The colour is never the only carrier: the shape matches the ball's marker
   on the map, and the number, the name and the regime word are written out.
@@ -18,19 +19,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from PyQt6.QtCore import QPointF, QSize, Qt
-from PyQt6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 from gui import palette
-from gui.export.annotations import HEADER_HEIGHT, LEGEND_ROW, BallLine, Theme, paint_header, paint_legend
+from gui.export.annotations import (
+    COUNTER_PIXELS,
+    FORMULA_POINTS,
+    HEADER_HEIGHT,
+    LEGEND_PIXELS,
+    LEGEND_ROW,
+    BallLine,
+    Theme,
+    paint_header,
+)
+from gui.typeset import render_math
 from gui.views.markers import shape_path
 
 #: Annotations the bands draw (gui.export.annotations.ANNOTATIONS).
 HEADER_ANNOTATIONS = frozenset({"title", "formula", "step"})
-LEGEND_ANNOTATIONS = frozenset({"legend", "badges"})
-#: Narrowest a badge column is (export pixels): a name, a regime badge and a few words.
-BADGE_COLUMN = 460
 #: The caption's story is the window's body text (the application font) times this and the scale.
 STORY_SHARE = 1.0
 
@@ -66,13 +74,27 @@ class HeaderBand(QWidget):
             self.step = step
             self.update()
 
+    def title_share(self) -> float:
+        """The share of the header's width (less the counter's) the title may take: what the typeset formula
+        leaves (it may shrink some), between 0.55 (the export's) and 0.85; a long title is shortened only then."""
+        rendered = render_math(f"f(x, y) = {self.latex}", point_size=FORMULA_POINTS, scale=max(1.0, self.scale),
+                               color=self.theme.foreground) if self.latex else None
+        if rendered is None:
+            return 0.55
+        image = rendered[0]
+        formula = image.width() / (image.devicePixelRatio() or 1.0)
+        font = QFont()
+        font.setPixelSize(COUNTER_PIXELS)
+        total = self.width() / self.scale - 32 - QFontMetricsF(font).horizontalAdvance("step 000,000") - 20
+        return min(0.85, max(0.55, (total - 0.7 * formula - 28) / max(1.0, total)))
+
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.scale(self.scale, self.scale)
         paint_header(painter, self.width() / self.scale, self.theme, HEADER_ANNOTATIONS, self.title, self.latex,
-                     self.formula, self.step, self.scale * self.devicePixelRatioF())
+                     self.formula, self.step, self.scale * self.devicePixelRatioF(), self.title_share())
         painter.end()
 
 
@@ -97,14 +119,51 @@ class CaptionLabel(QLabel):
         self.setFont(font)
 
 
-def badge_columns(balls: int, width: float) -> int:
-    """Columns of badges for ``balls`` balls in ``width`` export pixels: as many as fit (but enough for two
-    rows at most, the band must not eat the views), never more than balls."""
-    return max(1, min(balls, max(int(width // BADGE_COLUMN), math.ceil(balls / 2))))
+def badge_columns(widths: Sequence[float], width: float) -> int:
+    """Columns of badges in ``width`` export pixels, for entries whose name and regime badge need
+    ``widths`` (each with its swatch and BADGE_WORDS of optimiser words): one row when every entry fits a
+    column that way, else the most columns that still hold every entry, never fewer than for two rows
+    (the band must not eat the views: names are shortened then)."""
+    count = len(widths)
+    if not count:
+        return 1
+    widest = max(widths)
+    for columns in range(count, 0, -1):
+        rows = math.ceil(count / columns)
+        if columns > 1 and math.ceil(count / (columns - 1)) == rows:
+            continue  # as many rows with fewer columns: the wider columns shorten less
+        if widest + 2 * BADGE_GAP <= width / columns:
+            return columns
+    return max(1, math.ceil(count / 2))
+
+
+#: Logical pixels around and between a badge's parts, and the optimiser words an entry keeps at least.
+BADGE_GAP = 10
+BADGE_WORDS = 80
+
+
+def _badge_fonts() -> tuple[QFont, QFont, QFont]:
+    """Words, name (bold) and regime badge fonts, the export legend's (LEGEND_PIXELS)."""
+    fonts = []
+    for pixels, bold in ((LEGEND_PIXELS, False), (LEGEND_PIXELS, True), (LEGEND_PIXELS - 1, True)):
+        font = QFont()
+        font.setPixelSize(pixels)
+        font.setBold(bold)
+        fonts.append(font)
+    return fonts[0], fonts[1], fonts[2]
+
+
+def badge_widths(lines: Sequence[BallLine], words: float = BADGE_WORDS) -> list[float]:
+    """Logical pixels each entry needs whole: swatch, name, regime badge and ``words`` pixels of words."""
+    _words, bold, badge = _badge_fonts()
+    name_metrics, badge_metrics = QFontMetricsF(bold), QFontMetricsF(badge)
+    return [24 + name_metrics.horizontalAdvance(line.name) + BADGE_GAP
+            + (badge_metrics.horizontalAdvance(line.regime) + 16 + BADGE_GAP if line.regime else 0) + words
+            for line in lines]
 
 
 class BadgeBand(QWidget):
-    """Every ball's badge, in columns; as tall as its rows need (none: hidden)."""
+    """Every ball's badge, in columns (one row when they fit); as tall as its rows need (none: hidden)."""
 
     def __init__(self, theme: Theme, lines: Callable[[], Sequence[BallLine]],
                  shapes: Callable[[], Sequence[str]] | None = None, parent: QWidget | None = None):
@@ -115,18 +174,21 @@ class BadgeBand(QWidget):
         self._shapes = shapes
         self._shown: list[BallLine] = []
         self._shown_shapes: list[str] = []
+        self._widths: list[float] = []
+        self.words = BADGE_WORDS  # optimiser words an entry needs room for (0 on a low screen: one row first)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_scale(self, scale: float) -> None:
         self.scale = scale
         self.refresh(force=True)
 
+    def columns(self, width: float | None = None) -> int:
+        logical = (self.width() if width is None else width) / self.scale
+        return badge_columns(self._widths, logical)
+
     def rows(self, width: float | None = None) -> int:
         count = len(self._shown)
-        if not count:
-            return 0
-        logical = (self.width() if width is None else width) / self.scale
-        return math.ceil(count / badge_columns(count, logical))
+        return math.ceil(count / self.columns(width)) if count else 0
 
     def refresh(self, force: bool = False) -> None:
         """Read the balls again; repaint (and resize) only if what is shown changed."""
@@ -135,6 +197,7 @@ class BadgeBand(QWidget):
         if lines == self._shown and shapes == self._shown_shapes and not force:
             return
         self._shown, self._shown_shapes = lines, shapes
+        self._widths = badge_widths(lines, self.words)
         self.setFixedHeight(math.ceil((self.rows() * LEGEND_ROW + 8) * self.scale) if lines else 0)
         self.update()
 
@@ -151,34 +214,60 @@ class BadgeBand(QWidget):
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.scale(self.scale, self.scale)
         width = self.width() / self.scale
-        columns = badge_columns(len(lines), width)
+        painter.fillRect(QRectF(0, 0, width, self.height() / self.scale), QColor(self.theme.background))
+        columns = self.columns()
         rows = math.ceil(len(lines) / columns)
-        column_width = width / columns
-        for column in range(columns):
-            chunk = lines[column * rows:(column + 1) * rows]
-            if not chunk:
-                break
-            painter.save()
-            painter.translate(column * column_width, 0)
-            # paint_legend lays a band of one column out when the width holds one entry only.
-            paint_legend(painter, 0.0, column_width, self.theme, LEGEND_ANNOTATIONS, chunk)
-            for row, line in enumerate(chunk):
-                index = column * rows + row
-                if index < len(self._shown_shapes):
-                    self._paint_swatch(painter, row, line.color, self._shown_shapes[index])
-            painter.restore()
+        column_width = (width - 16) / columns
+        for index, line in enumerate(lines):
+            column, row = index // rows, index % rows
+            shape = self._shown_shapes[index] if index < len(self._shown_shapes) else "disc"
+            self._paint_entry(painter, 8 + column * column_width, 4 + row * LEGEND_ROW, column_width - BADGE_GAP,
+                              line, shape)
         painter.end()
 
-    def _paint_swatch(self, painter: QPainter, row: int, color: str, shape: str) -> None:
-        """The ball's marker shape over paint_legend's round swatch (same place, size and edge)."""
-        if shape == "disc":
-            return
-        centre = QPointF(8 + 9, 4 + row * LEGEND_ROW + LEGEND_ROW / 2)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(self.theme.background))
-        painter.drawEllipse(centre, 9.5, 9.5)
+    def _paint_entry(self, painter: QPainter, x: float, y: float, width: float, line: BallLine, shape: str) -> None:
+        """One badge: swatch in the marker's shape, number and name, regime badge, optimiser words.
+
+        The name is shortened only when it and the badge do not fit whole; the words take what is left."""
+        words_font, bold, badge_font = _badge_fonts()
+        limit = x + width
+        middle = y + LEGEND_ROW / 2
+        self._paint_swatch(painter, QPointF(x + 9, middle), line.color, shape)
+        x += 24
+        badge_width = QFontMetricsF(badge_font).horizontalAdvance(line.regime) + 16 if line.regime else 0.0
+        painter.setFont(bold)
+        painter.setPen(QColor(self.theme.foreground))
+        metrics = QFontMetricsF(bold)
+        room = limit - x - (badge_width + BADGE_GAP if badge_width else 0)
+        name = metrics.elidedText(line.name, Qt.TextElideMode.ElideRight, max(0.0, room))
+        painter.drawText(QRectF(x, y, max(0.0, room), LEGEND_ROW),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        x += metrics.horizontalAdvance(name) + BADGE_GAP
+        if badge_width:
+            painter.setFont(badge_font)
+            badge = QRectF(x, middle - 11, badge_width, 22)
+            color = palette.regime_color(line.regime)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(color))
+            painter.drawRoundedRect(badge, 6, 6)
+            painter.setPen(QColor(palette.contrast_color(color)))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, line.regime)
+            x += badge_width + BADGE_GAP
+        if limit - x > 100:  # (a word's first letters and "…" say nothing: no words then)
+            painter.setFont(words_font)
+            painter.setPen(QColor(self.theme.muted))
+            words = QFontMetricsF(words_font).elidedText(line.words, Qt.TextElideMode.ElideRight, limit - x)
+            painter.drawText(QRectF(x, y, limit - x, LEGEND_ROW),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, words)
+
+    def _paint_swatch(self, painter: QPainter, centre: QPointF, color: str, shape: str) -> None:
+        """The ball's marker shape (gui.views.markers), with the export legend's size and edge."""
         painter.setPen(QPen(QColor(palette.OUTLINE_COLOR if self.theme.name == "dark" else "#555555"), 1.5))
         painter.setBrush(QColor(color))
-        painter.drawPath(shape_path(shape, centre, 7.5))
+        if shape == "disc":
+            painter.drawEllipse(centre, 7.5, 7.5)
+        else:
+            painter.drawPath(shape_path(shape, centre, 7.5))

@@ -56,9 +56,18 @@ class CheatSheet(QFrame):
 
         rows = "".join(f"<tr>{cells(entries[i])}{cells(entries[i + half] if i + half < len(entries) else None)}</tr>"
                        for i in range(half))
-        self.label.setText("<p style='font-weight: bold'>Keys of presentation mode</p>"
-                           f"<table cellspacing=0>{rows}</table>")
+        self._table = f"<p style='font-weight: bold'>Keys of presentation mode</p><table cellspacing=0>{rows}</table>"
+        self.note = ""
+        self.label.setText(self._table)
         self.hide()
+
+    def set_note(self, note: str) -> None:
+        """A line under the keys about this screen (e.g. that a low one leaves the 3D view out); "" for none."""
+        if note != self.note:
+            self.note = note
+            self.label.setText(self._table + (f"<p>{html.escape(note)}</p>" if note else ""))
+            if self.isVisible():
+                self.place()
 
     def restyle(self, theme: Theme, scale: float) -> None:
         self.label.setStyleSheet(f"QLabel {{ {_style(theme)} }}")
@@ -91,7 +100,7 @@ class CheatSheet(QFrame):
 
 
 class KeyHints(QLabel):
-    """One line of the main keys at the bottom of the window that fades in, waits and fades out.
+    """One line of the main keys over the bottom of the map (its x axis) that fades in, waits and fades out.
 
     ``bottom()`` says where the line's bottom may go (pixels from the parent's top).
     """
@@ -123,7 +132,8 @@ class KeyHints(QLabel):
             self.place()
 
     def place(self) -> None:
-        """Centred, just above ``bottom()`` (pixels from the window's top: the badges' top, never over them)."""
+        """Centred, its bottom at ``bottom()`` (pixels from the window's top: the map's bottom, over its x axis
+        and never over the badges or the legend of a 1080-pixel screen's map)."""
         parent = self.parentWidget()
         bottom = self.bottom()
         self.ensurePolished()  # the style sheet's padding counted in the size
@@ -131,7 +141,7 @@ class KeyHints(QLabel):
         # The text's own advance with the padding and border: the hint was cut at the left otherwise.
         wanted = max(self.sizeHint().width(), self.fontMetrics().horizontalAdvance(self.text()) + 2 * 20 + 8)
         width = min(wanted, parent.width() - 20)
-        self.setGeometry((parent.width() - width) // 2, bottom - self.sizeHint().height() - 16,
+        self.setGeometry((parent.width() - width) // 2, bottom - self.sizeHint().height() - 4,
                          width, self.sizeHint().height())
 
     def fade_in(self) -> None:

@@ -31,7 +31,7 @@ from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QRe
 from PyQt6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from gui.export.annotations import THEMES, BallLine, optimizer_words
-from gui.present.bands import BadgeBand, CaptionLabel, HeaderBand
+from gui.present.bands import BADGE_WORDS, BadgeBand, CaptionLabel, HeaderBand
 from gui.present.hints import CheatSheet, KeyHints
 from gui.present.keys import OVERLAY_KEYS, PRESENT_KEYS
 from gui.present.scaling import scale_text
@@ -45,8 +45,19 @@ from physics.overlays import OVERLAY_NAMES
 
 #: Size of the views' and panels' text, markers and trails against the main window's.
 PRESENT_SCALE = 2.0
-#: The bands (header, caption, badges) are painted at the export's 720p sizes times this and the zoom.
+#: The bands (header, caption, badges) are painted at the export's 720p sizes times this and the zoom
+#: (BAND_SCALE_LOW on a low screen: there the map needs the height).
 BAND_SCALE = 1.6
+BAND_SCALE_LOW = 1.25
+#: Below this many pixels of screen height (a 1280 x 720 projector) the stage is laid out for height:
+#: no 3D view beside the map (a scene of both shows the map), the lesson's story in the column right of
+#: the map above the panel instead of a band across, the map's legend in one row.
+LOW_SCREEN = 800
+#: On a low screen the map's legend goes beside a map at most this much wider than tall (under a wider one).
+LEGEND_BESIDE_ASPECT = 1.5
+LEGEND_BESIDE_SCALE = 1.1
+#: The ball markers' diameter (the selected one's) is at most this share of the map's shorter side.
+MARKER_SHARE = 0.1
 #: Ctrl + / Ctrl - multiply or divide the zoom by this, within ZOOM_RANGE.
 ZOOM_STEP = 1.25
 ZOOM_RANGE = (0.4, 3.0)
@@ -59,6 +70,11 @@ TWO_PANEL_HEIGHT = 900
 #: The panels' share of the stage's width, in a column right of the views (beside one view, two).
 PANEL_SHARE = 0.4
 PANEL_SHARE_TWO_VIEWS = 0.3
+#: On a low screen the map is limited by its width too (its legend beside it): the column is narrower.
+PANEL_SHARE_LOW = 0.36
+#: The note the cheat sheet carries when a low screen left the scene's 3D view out.
+NO_3D_NOTE = (f"On a screen under {LOW_SCREEN} pixels tall the 3D view is left out, so that the map is large; "
+              "a taller screen shows both.")
 
 _PANELS = {panel.name: panel for panel in PANELS}
 
@@ -94,6 +110,7 @@ class PresentationWindow(QWidget):
         self._preset_name = ""
         self._covered = False  # the main window is hidden under the presentation (one screen)
         self._screen_height = main_window.screen().geometry().height()
+        self.dropped_3d = False  # a low screen left the scene's 3D view out (the cheat sheet says so)
         self.explainer = None  # gui.explain's ExplainerController of the map, when there is one
 
         theme = THEMES[self.theme]
@@ -107,7 +124,7 @@ class PresentationWindow(QWidget):
         self.outer.addWidget(self.caption)
         self.outer.addWidget(self.badges)
         self.cheat_sheet = CheatSheet(self)
-        self.key_hints = KeyHints(self, lambda: self.badges.y() if self.badges.height() else self.height())
+        self.key_hints = KeyHints(self, self._hint_bottom)
         self.key_actions = self._make_actions()
 
         controller = self.controller
@@ -131,9 +148,24 @@ class PresentationWindow(QWidget):
         return PRESENT_SCALE * self.zoom
 
     @property
+    def low(self) -> bool:
+        """The screen is lower than LOW_SCREEN pixels (a 720-pixel projector): the stage is laid out for height."""
+        return self._screen_height < LOW_SCREEN
+
+    def use_screen_height(self, height: int) -> None:
+        """Lay the window out for a screen ``height`` pixels tall (enter() does it for the screen it fills)."""
+        if height != self._screen_height:
+            self._screen_height = height
+            self._build_stage()
+            self._restyle()
+
+    @property
     def legend_scale(self) -> float | None:
         """The map legend's scale: the map's default, but the window's own size on a low screen (a
-        720-pixel projector), where a legend one column wide took half the map's height."""
+        720-pixel projector), where a legend one column wide took half the map's height; beside the map
+        (legend_beside) it has the room for LEGEND_BESIDE_SCALE."""
+        if self.legend_beside():
+            return LEGEND_BESIDE_SCALE * self.zoom
         return self.zoom if self._screen_height < TWO_PANEL_HEIGHT else None
 
     @property
@@ -148,7 +180,32 @@ class PresentationWindow(QWidget):
 
     @property
     def band_scale(self) -> float:
-        return BAND_SCALE * self.zoom
+        return (BAND_SCALE_LOW if self.low else BAND_SCALE) * self.zoom
+
+    def marker_scale(self) -> float:
+        """The ball markers' scale: the window's scale, but the selected ball's diameter at most MARKER_SHARE of the
+        map's shorter side (pixels), so that on a small map the balls do not cover it."""
+        if self.map_view is None:
+            return self.scale
+        box = self.map_view.view_box.sceneBoundingRect()
+        side = min(box.width(), box.height())
+        if side < 100:  # not laid out yet: the widget's own size, less its axes
+            side = min(self.map_view.width(), self.map_view.height()) * 0.8
+        from gui.views.contour_map import SELECTED_BALL_SIZE
+
+        return max(1.0, min(self.scale, MARKER_SHARE * side / SELECTED_BALL_SIZE))
+
+    def legend_beside(self) -> bool:
+        """Whether the map's legend goes right of the map: on a low screen, for a domain at most LEGEND_BESIDE_ASPECT
+        times as wide as tall (the map is then limited by the height and has width to spare)."""
+        if not self.low:
+            return False
+        domain = self.controller.surface.domain
+        return (domain.xmax - domain.xmin) <= LEGEND_BESIDE_ASPECT * (domain.ymax - domain.ymin)
+
+    def _fit_markers(self) -> None:
+        if self.map_view is not None and abs(self.marker_scale() - self.map_view.marker_scale) > 0.02:
+            self.map_view.set_presentation_scale(self.scale, self.legend_scale, self.marker_scale())
 
     def set_zoom(self, zoom: float) -> None:
         """Scale everything live: text, axes, markers, trails, badges, caption (1: as entered)."""
@@ -173,21 +230,35 @@ class PresentationWindow(QWidget):
         self.setPalette(colours)
         self.setAutoFillBackground(True)
         self.setStyleSheet(f"QWidget#downhillPresentation {{ background: {theme.background}; }}")
+        self.badges.words = 0 if self.low else BADGE_WORDS  # a low screen: one row of badges before their words
         for band in (self.header, self.badges):
             band.theme = theme
             band.set_scale(self.band_scale)
         self.caption.set_theme(theme)
         self.caption.set_scale(self.scale)
         if self.map_view is not None:
-            self.map_view.set_presentation_scale(self.scale, self.legend_scale)
+            self.map_view.set_presentation_scale(self.scale, self.legend_scale, self.marker_scale())
+            self.map_view.set_legend_beside(self.legend_beside())
         if self.explainer is not None:
             self.explainer.set_scale(self.scale)   # its card, arrows and words as large as the rest
         if self.view3d is not None:
             self.view3d.set_presentation_scale(self.label_scale_3d)
+        self.cheat_sheet.set_note(NO_3D_NOTE if self.dropped_3d else "")
         for widget in self.panels.values():
             scale_text(widget, self.scale, self._label_colour())
         self.cheat_sheet.restyle(theme, self.scale)
         self.key_hints.restyle(theme, self.scale)
+
+    def _hint_bottom(self) -> int:
+        """Where the key hints' bottom goes: the bottom of the map's plot (over its x axis: what a hall misses
+        least for a few seconds), else just above the badges."""
+        bottom = self.badges.y() if self.badges.height() else self.height()
+        if self.map_view is not None and self.map_view.isVisible():
+            box = self.map_view.plot_item.getAxis("bottom").sceneBoundingRect()
+            below = self.map_view.plot_widget.mapTo(self, self.map_view.plot_widget.mapFromScene(box.bottomLeft()))
+            if 0 < below.y() <= bottom:
+                return below.y()
+        return bottom
 
     # -- the stage -----------------------------------------------------------------------------
     def wanted_panels(self) -> tuple[str, ...]:
@@ -204,12 +275,15 @@ class PresentationWindow(QWidget):
         Views the new stage shows too are kept (moved over): a theme switch builds only the panels.
         """
         layout = self.controller.view.layout
-        key = (layout, self.wanted_panels(), self.theme)
+        key = (layout, self.wanted_panels(), self.theme, self.low)
         if key == self._stage_key and not force:
             self._apply_overlays()
             return
         self._stage_key = key
-        wants_3d = layout in ("both", "3d") and _gl_ok()
+        # On a low screen a scene of both views shows the map alone (the cheat sheet says so): beside the 3D
+        # view it was a third of the screen's height.
+        self.dropped_3d = layout == "both" and self.low and _gl_ok()
+        wants_3d = (layout == "3d" or (layout == "both" and not self.low)) and _gl_ok()
         wants_map = layout in ("both", "2d") or (layout == "3d" and not wants_3d)
         view3d = self.view3d if wants_3d else None
         map_view = self.map_view if wants_map else None
@@ -218,6 +292,8 @@ class PresentationWindow(QWidget):
                 kept.setParent(None)  # out of the old stage, which goes
         if map_view is None:
             self._detach_explainer()
+        self.caption.setParent(self)  # out of the old stage's column (or of the bands), placed again below
+        self.outer.removeWidget(self.caption)
         if self.stage is not None:
             self.outer.removeWidget(self.stage)
             self.stage.hide()
@@ -236,6 +312,8 @@ class PresentationWindow(QWidget):
             map_view.startDragged.connect(self.main._on_start_dragged)
             map_view.set_presentation_scale(self.scale, self.legend_scale)
             map_view.set_ball_shapes(True)
+            map_view.set_legend_beside(self.legend_beside())
+            map_view.installEventFilter(self)  # its resizing fits the markers to its size
             self.explainer = _attach_explainer(self, map_view, self.controller)
             self.explainer.set_scale(self.scale)
         self.view3d, self.map_view = view3d, map_view
@@ -250,13 +328,18 @@ class PresentationWindow(QWidget):
         row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
+        if self.low:  # the story above the panel, beside the map: the map keeps the stage's height
+            row.addWidget(self.caption, 0)
         for widget in self.panels.values():
             row.addWidget(widget, 1)
         views.setContentsMargins(0, 0, 0, 0)
-        stage = self.stage = ShareBox(views, row if self.panels else None,
-                                      PANEL_SHARE_TWO_VIEWS if two_views else PANEL_SHARE, vertical=False)
+        share = PANEL_SHARE_TWO_VIEWS if two_views else PANEL_SHARE_LOW if self.low else PANEL_SHARE
+        stage = self.stage = ShareBox(views, row if self.panels else None, share, vertical=False)
         stage.setObjectName("presentStage")
-        self.outer.insertWidget(2, stage, 1)
+        if not self.low:
+            self.outer.insertWidget(1, self.caption)
+        self.outer.insertWidget(self.outer.indexOf(self.badges), stage, 1)
+        self._show_caption()
         theme_stage(stage, THEMES[self.theme])
         self._apply_overlays()
         for widget in self.panels.values():
@@ -335,6 +418,8 @@ class PresentationWindow(QWidget):
         self._show_header()
         self._show_caption()
         self.badges.refresh()
+        if self.map_view is not None:
+            self.map_view.set_legend_beside(self.legend_beside())  # the domain's shape may have changed
 
     def _on_lesson_changed(self) -> None:
         self._show_header()
@@ -437,6 +522,8 @@ class PresentationWindow(QWidget):
         close it refused (Cancel on unsaved changes) leaves it visible, and this window open."""
         if watched is self.main and event.type() == QEvent.Type.Close:
             QTimer.singleShot(0, self._close_if_main_closed)
+        elif watched is self.map_view and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._fit_markers)  # after the map has laid its plot out
         return False
 
     def _close_if_main_closed(self) -> None:

@@ -128,6 +128,8 @@ class ContourMapView(QtWidgets.QWidget):
         self._exits: list[ExitTracker] = []
         self._marker_order = np.empty(0, dtype=int)
         self._presentation_scale = 1.0  # set_presentation_scale: markers and trails this many times larger
+        self.marker_scale = 1.0  # the ball and start markers' own (set_presentation_scale's markers)
+        self._legend_beside = False  # set_legend_beside
         self._shaped_balls = False  # set_ball_shapes: each ball's marker its own shape (gui.views.markers.SHAPES)
 
         self._build_plot()
@@ -293,13 +295,15 @@ class ContourMapView(QtWidgets.QWidget):
         self._update_legend()
         self._on_stepped()
 
-    def set_presentation_scale(self, factor: float, legend: float | None = None) -> None:
+    def set_presentation_scale(self, factor: float, legend: float | None = None, markers: float | None = None) -> None:
         """Draw ball and start markers, trails and the axes' text ``factor`` times their usual size, and
-        the legend ``legend`` times (by default 0.7 x factor, at least 1).
+        the legend ``legend`` times (by default 0.7 x factor, at least 1); the ball and start markers
+        ``markers`` times if given (a small map caps them).
 
         Presentation mode's hook (gui.present): 1 is the window's own look.
         """
         self._presentation_scale = float(factor)
+        self.marker_scale = float(factor if markers is None else markers)
         font = QtGui.QFont()
         font.setPointSizeF(FONT_POINT_SIZE * factor)
         for name in ("bottom", "left"):
@@ -310,6 +314,21 @@ class ContourMapView(QtWidgets.QWidget):
         legend = max(1.0, 0.7 * factor) if legend is None else legend
         self.legend.opts["labelTextSize"] = f"{FONT_POINT_SIZE * legend:g}pt"
         self._on_balls_changed()
+
+    def set_legend_beside(self, beside: bool) -> None:
+        """The legend in a column right of the map, one entry a line (presentation mode on a low screen: the
+        map keeps the height), or in its row under the map (False: the window's own look)."""
+        if beside == self._legend_beside:
+            return
+        self._legend_beside = beside
+        self.plot_widget.removeItem(self.legend)
+        self.plot_widget.addItem(self.legend, row=0 if beside else 1, col=1 if beside else 0)
+        self.legend.max_columns = 1 if beside else 3
+        # Beside the map, its entries at the top of the column (not spread over the map's height).
+        self.plot_widget.ci.layout.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignTop)
+        policy = QtWidgets.QSizePolicy.Policy
+        self.legend.setSizePolicy(policy.Preferred, policy.Maximum if beside else policy.Preferred)
+        self.legend.fit(self.plot_widget.width())
 
     def set_ball_shapes(self, shaped: bool) -> None:
         """Give each ball's marker its own shape (ball_shape(i): disc, square, diamond, ...), or discs for all."""
@@ -467,7 +486,7 @@ class ContourMapView(QtWidgets.QWidget):
         self._set_boxes()
         self._starts = np.array([ball.start for ball in balls], dtype=float).reshape(-1, 2)
         self.start_markers.set_style([ball.color for ball in balls],
-                                     [START_SIZE * self._presentation_scale] * len(balls))
+                                     [START_SIZE * self.marker_scale] * len(balls))
         self._draw_starts(self._starts)
         self._style_balls()
         self._ball_positions = self._starts.copy()
@@ -484,7 +503,7 @@ class ContourMapView(QtWidgets.QWidget):
         order = sorted(range(len(self._balls)), key=lambda i: i == selected)
         self._marker_order = np.array(order, dtype=int)
         self.ball_markers.set_style([self._balls[i].color for i in order],
-                                    [(SELECTED_BALL_SIZE if i == selected else BALL_SIZE) * self._presentation_scale
+                                    [(SELECTED_BALL_SIZE if i == selected else BALL_SIZE) * self.marker_scale
                                      for i in order],
                                     ["#ffffff" if i == selected else palette.OUTLINE_COLOR for i in order], order,
                                     [ball_shape(i) for i in order] if self._shaped_balls else None)

@@ -54,6 +54,7 @@ class MapLegend(pg.LegendItem):
                          horSpacing=18, verSpacing=-6, sampleType=OutlinedSample)
         self._samples = _samples()
         self._available_width = 0.0
+        self.max_columns = 3  # presentation mode on a low screen asks for one row
 
     def show_entries(self, names: Iterable[str]) -> None:
         """List exactly these entries (names of :data:`LEGEND_LABELS`), in the standard order."""
@@ -72,12 +73,12 @@ class MapLegend(pg.LegendItem):
         return [html.unescape(label.text) for _sample, label in self.items]
 
     def fit(self, available_width: float) -> None:
-        """As many columns (up to 3) as ``available_width`` pixels hold, so the legend never widens the map."""
+        """As many columns (up to max_columns) as ``available_width`` pixels hold: the legend never widens the map."""
         self._available_width = float(available_width)
         if not self.items or available_width <= 0:
             return
         widest = max(label.boundingRect().width() for _sample, label in self.items) + 50
-        self.setColumnCount(int(max(1, min(3, (available_width - 30) // widest))))
+        self.setColumnCount(int(max(1, min(self.max_columns, (available_width - 30) // widest))))
 
 
 def _samples() -> dict[str, pg.GraphicsObject]:
