@@ -20,6 +20,8 @@ from gui.present.keys import cheat_sheet_rows
 #: Seconds the first-use hints stay before fading out, and the fades' milliseconds.
 HINT_SECONDS = 6.0
 FADE_MS = 600
+#: Milliseconds between the shown hints' checks of where the map's bottom is.
+FOLLOW_MS = 200
 #: The hint line's words.
 HINT_TEXT = "?  all keys  ·  Space / B  play  ·  →  step  ·  Page Down / Up  scenes  ·  Esc  leave"
 #: Point sizes at scale 1 (the presentation's scale multiplies them).
@@ -121,6 +123,10 @@ class KeyHints(QLabel):
         self.wait.setSingleShot(True)
         self.wait.setInterval(round(HINT_SECONDS * 1000))
         self.wait.timeout.connect(self.fade_out)
+        # While shown it follows the map's bottom: the legend under the map grows as the critical points arrive.
+        self.follow = QTimer(self)
+        self.follow.setInterval(FOLLOW_MS)
+        self.follow.timeout.connect(self.place)
         self.hide()
 
     def restyle(self, theme: Theme, scale: float) -> None:
@@ -150,6 +156,7 @@ class KeyHints(QLabel):
         self.raise_()
         self._animate(1.0)
         self.wait.start()
+        self.follow.start()
 
     def fade_out(self) -> None:
         self._animate(0.0)
@@ -164,6 +171,7 @@ class KeyHints(QLabel):
     def _faded(self) -> None:
         if self.effect.opacity() <= 0.01:
             self.hide()
+            self.follow.stop()
         elif self.effect.opacity() >= 0.99:
             # Fully shown: drawn without the effect (its off-screen copy of the label lost the
             # label's left end in grabs).

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PyQt6.QtGui import QColor, QPen
-from PyQt6.QtWidgets import QLabel, QWidget
+from PyQt6.QtGui import QColor, QPalette, QPen
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QWidget
 
 from gui.export.annotations import THEMES, Theme
 from gui.export.render import apply_theme
@@ -77,6 +77,7 @@ def theme_stage(root: QWidget, theme: Theme) -> None:
         return
     apply_theme(root, theme)
     recolour_labels(root, theme)
+    recolour_tables(root, theme)
 
 
 def _views(root: QWidget) -> list:
@@ -145,6 +146,32 @@ def recolour_labels(root: QWidget, theme: Theme) -> None:
         text = label.text()
         if plot_style.FOREGROUND in text:
             label.setText(text.replace(plot_style.FOREGROUND, theme.foreground))
+
+
+#: The light theme's table colours: header row and selected row (the rest is the theme's own).
+LIGHT_TABLE_HEADER = "#e4e6ea"
+LIGHT_TABLE_SELECTED = "#c9d6ea"
+
+
+def recolour_tables(root: QWidget, theme: Theme) -> None:
+    """The panels' tables (the read-outs), coloured by palette for the dark look, in ``theme``'s colours.
+
+    Only the light theme changes them: the panels are built again for a switch back to the dark.
+    """
+    if theme.name == "dark":
+        return
+    colours = {QPalette.ColorRole.Base: theme.plot_background, QPalette.ColorRole.Window: LIGHT_TABLE_HEADER,
+               QPalette.ColorRole.Button: LIGHT_TABLE_HEADER, QPalette.ColorRole.Text: theme.foreground,
+               QPalette.ColorRole.WindowText: theme.foreground, QPalette.ColorRole.ButtonText: theme.foreground,
+               QPalette.ColorRole.Highlight: LIGHT_TABLE_SELECTED, QPalette.ColorRole.HighlightedText: theme.foreground}
+    for view in root.findChildren(QAbstractItemView):
+        if view.palette().color(QPalette.ColorRole.Base).name() != QColor(plot_style.BACKGROUND).name():
+            continue  # not one of the panels' dark tables
+        for widget in (view, *view.findChildren(QHeaderView)):
+            palette = widget.palette()
+            for role, colour in colours.items():
+                palette.setColor(role, QColor(colour))
+            widget.setPalette(palette)
 
 
 def theme_named(name: str) -> Theme:
