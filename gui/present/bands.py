@@ -128,13 +128,14 @@ def badge_columns(widths: Sequence[float], width: float) -> int:
     if not count:
         return 1
     widest = max(widths)
-    for columns in range(count, 0, -1):
+    least = math.ceil(count / 2)
+    for columns in range(count, least - 1, -1):
         rows = math.ceil(count / columns)
         if columns > 1 and math.ceil(count / (columns - 1)) == rows:
             continue  # as many rows with fewer columns: the wider columns shorten less
         if widest + 2 * BADGE_GAP <= width / columns:
             return columns
-    return max(1, math.ceil(count / 2))
+    return max(1, least)
 
 
 #: Logical pixels around and between a badge's parts, and the optimiser words an entry keeps at least.
