@@ -3,10 +3,11 @@
 - :class:`HeaderBand`: the title, the formula typeset and the step counter, painted by the
   export's own gui.export.annotations.paint_header, scaled.
 - :class:`CaptionLabel`: the open lesson scene's story, word-wrapped under the header (a band of
-  its own: it never covers the map, and it stays until the scene changes).
+  its own, or on a low screen the top of the panel column: it never covers the map, and it stays
+  until the scene changes).
 - :class:`BadgeBand`: one entry per ball, as the export's legend draws it (its fonts and badge
-  colours) but laid out for a screen (names whole when they fit, one row when all fit): a swatch in the ball's marker
-  shape, the ball's number (its 1-9 key) and name, its regime as a word on a coloured badge, its
+  colours) but laid out for a screen (names whole when they fit, one row when all fit): a swatch
+  in the ball's marker shape, the ball's number (its 1-9 key) and name, its regime as a word on a coloured badge, its
   optimiser in words. The colour is never the only carrier: the shape matches the ball's marker
   on the map, and the number, the name and the regime word are written out.
 

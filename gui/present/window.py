@@ -12,6 +12,11 @@ from top to bottom:
                    DEFAULT_PANELS; one on a 720-pixel projector)
     badges:        ● 1 · name  [regime]  optimiser · lr ...      ● 2 · ...
 
+On a screen under LOW_SCREEN pixels (a 1280 x 720 projector) the map must stay the largest thing:
+smaller bands, a "both" scene's map alone (the cheat sheet says why), the story at the top of the
+panel column instead of a band, the map's legend beside a squarish map, the ball markers capped at
+MARKER_SHARE of the map's side, the badges in one row when their names and regimes fit.
+
 Everything is driven by keys (gui.present.keys.PRESENT_KEYS, also shown by ``?``). The text is
 PRESENT_SCALE times the window's (axes, labels, markers and trails too); Ctrl + / Ctrl - multiply
 that by ZOOM_STEP live, Ctrl 0 goes back. The light theme is the default (T toggles).
