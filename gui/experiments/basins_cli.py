@@ -14,18 +14,12 @@ one line and exit status 2 (main.py).
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from gui.experiments.cli_common import figure_size, out_path, write_csv, write_figure
 from surfaces.errors import DownhillError, SceneError
 
-FORMATS = (".csv", ".png", ".svg", ".pdf")
-DEFAULT_SIZE = (1280, 800)
-MAX_SIDE = 8000
-_SIZE = re.compile(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*")
 #: The settings' names as options (for messages in the command line's words).
 _OPTIONS = {"optimizer": "--optimizer", "sigma": "--noise", "clip": "--clip", "grid": "--grid", "steps": "--steps",
             "repeats": "--repeats"}
@@ -98,67 +92,26 @@ def _spec(args: argparse.Namespace):
         raise DownhillError(f"{option}: {error.message}" if option else error.message) from None
 
 
-def _out(args: argparse.Namespace) -> Path:
-    if not args.out or not str(args.out).strip():
-        raise DownhillError("--out FILE is required: FILE.csv, or a figure FILE.png, .svg or .pdf")
-    target = Path(args.out)
-    if target.suffix.lower() not in FORMATS:
-        raise DownhillError(f"--out {args.out}: the file must end in {', '.join(FORMATS)}")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise DownhillError(f"--out {args.out}: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise DownhillError(f"--out {args.out}: the directory {parent} cannot be written")
-    if target.is_dir():
-        raise DownhillError(f"--out {args.out}: that is a directory")
-    return target
-
-
-def _size(text: str | None) -> tuple[int, int]:
-    if text is None:
-        return DEFAULT_SIZE
-    match = _SIZE.fullmatch(str(text))
-    if match is None:
-        raise DownhillError(f"--size: '{text}' is not a size; write width x height in pixels, such as 1280x800")
-    width, height = int(match.group(1)), int(match.group(2))
-    if min(width, height) < 200 or max(width, height) > MAX_SIDE:
-        raise DownhillError(f"--size {width}x{height}: each side must be from 200 to {MAX_SIDE} pixels")
-    return width, height
-
 
 def basins_command(args: argparse.Namespace, out: TextIO) -> int:
     """Carry out ``main.py basins``; 0 when done (errors raise DownhillError)."""
     from physics.cli import _surface, _whole
     from physics.experiments.base import run_experiment
 
-    target = _out(args)
-    size = _size(args.size)
+    target = out_path(args)
+    size = figure_size(args.size)
     surface = _surface(args)
     spec = _spec(args)
     seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
     result = run_experiment(spec, surface, None, seed, cache=None)
     if target.suffix.lower() == ".csv":
-        _write_csv(result, target)
+        from physics.experiments.basins import to_csv
+
+        write_csv(result, target, to_csv)
     else:
         title = args.title if args.title is not None else f"Basins of attraction: {surface.name or surface.text}"
         write_basin_figure(result, target, size, title, surface)
     return 0
-
-
-def _write_csv(result: object, target: Path) -> None:
-    from physics.experiments.basins import to_csv
-
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            to_csv(result, stream)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def contour_lines(surface: object) -> object:
@@ -177,22 +130,10 @@ def write_basin_figure(result: object, target: Path, size: tuple[int, int], titl
                        surface: object = None) -> Path:
     """The figure of ``result`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf), with
     the contour lines of ``surface`` when given."""
-    from gui.export_cli import _start_qt
-
-    _start_qt()
-    from PyQt6 import QtCore
-
     from gui.experiments.basin_paint import paint_basin_map
-    from gui.export.figure import write_painted_figure
 
-    width, height = size
-    rect = QtCore.QRectF(0, 0, width, height)
-    font = max(9.0, height / 70)
+    font = max(9.0, size[1] / 70)
     lines = contour_lines(surface) if surface is not None else None
-    try:
-        return write_painted_figure(lambda painter: paint_basin_map(painter, rect, result, title, font_size=font,
-                                                                    contours=lines),
-                                    QtCore.QSize(width, height), target, title=title,
-                                    description="Made by Downhill (python main.py basins)")
-    except OSError as error:
-        raise DownhillError(f"--out {target}: cannot write it ({error.strerror or error})") from None
+    return write_figure(lambda painter, rect: paint_basin_map(painter, rect, result, title, font_size=font,
+                                                              contours=lines),
+                        target, size, title, "basins")

@@ -14,11 +14,10 @@ is one line and exit status 2 (main.py).
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from gui.experiments.cli_common import figure_size, out_path, write_csv, write_figure
 from surfaces.errors import DownhillError, SceneError
 
 #: The settings' names as options (for messages in the command line's words).
@@ -116,12 +115,11 @@ def _spec(args: argparse.Namespace):
 
 def escape_command(args: argparse.Namespace, out: TextIO) -> int:
     """Carry out ``main.py escape``; 0 when done (errors raise DownhillError)."""
-    from gui.experiments.basins_cli import _out, _size
     from physics.cli import _surface, _whole
     from physics.experiments.base import run_experiment
 
-    target = _out(args)
-    size = _size(args.size)
+    target = out_path(args)
+    size = figure_size(args.size)
     surface = _surface(args)
     spec = _spec(args)
     seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
@@ -131,45 +129,19 @@ def escape_command(args: argparse.Namespace, out: TextIO) -> int:
         option = _OPTIONS.get(error.field or "", "")
         raise DownhillError(f"{option}: {error.message}" if option else error.message) from None
     if target.suffix.lower() == ".csv":
-        _write_csv(result, target)
+        from physics.experiments.escape import to_csv
+
+        write_csv(result, target, to_csv)
     else:
         title = args.title if args.title is not None else f"Saddle escape: {surface.name or surface.text}"
         write_escape_figure(result, target, size, title)
     return 0
 
 
-def _write_csv(result: object, target: Path) -> None:
-    from physics.experiments.escape import to_csv
-
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            to_csv(result, stream)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
 def write_escape_figure(result: object, target: Path, size: tuple[int, int], title: str) -> Path:
     """The figure of ``result`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf)."""
-    from gui.export_cli import _start_qt
-
-    _start_qt()
-    from PyQt6 import QtCore
-
     from gui.experiments.escape_paint import paint_escape
-    from gui.export.figure import write_painted_figure
 
-    width, height = size
-    rect = QtCore.QRectF(0, 0, width, height)
-    font = max(9.0, height / 75)
-    try:
-        return write_painted_figure(lambda painter: paint_escape(painter, rect, result, title, font_size=font),
-                                    QtCore.QSize(width, height), target, title=title,
-                                    description="Made by Downhill (python main.py escape)")
-    except OSError as error:
-        raise DownhillError(f"--out {target}: cannot write it ({error.strerror or error})") from None
+    font = max(9.0, size[1] / 75)
+    return write_figure(lambda painter, rect: paint_escape(painter, rect, result, title, font_size=font),
+                        target, size, title, "escape")

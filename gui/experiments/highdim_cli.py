@@ -13,12 +13,10 @@ imported only for a figure. Every bad argument is one line and exit status 2 (ma
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from gui.experiments.basins_cli import DEFAULT_SIZE, _out, _size
+from gui.experiments.cli_common import DEFAULT_SIZE, figure_size, out_path, write_csv, write_figure
 from surfaces.errors import DownhillError, SceneError
 
 #: The settings and their options: (setting, option, attribute).
@@ -68,8 +66,8 @@ def highdim_command(args: argparse.Namespace, out: TextIO) -> int:
     from physics.experiments.base import make_spec, no_progress
     from physics.experiments.landscape_stats import run, to_csv
 
-    target = _out(args)
-    size = _size(args.size) if args.size is not None else DEFAULT_SIZE
+    target = out_path(args)
+    size = figure_size(args.size) if args.size is not None else DEFAULT_SIZE
     try:
         spec = make_spec("highdim", highdim_settings(args), "highdim")
     except SceneError as error:
@@ -79,42 +77,16 @@ def highdim_command(args: argparse.Namespace, out: TextIO) -> int:
     seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
     result = run(None, None, spec.settings_dict(), seed, no_progress)
     if target.suffix.lower() == ".csv":
-        _write_csv(result, target, to_csv)
+        write_csv(result, target, to_csv)
     else:
         write_highdim_figure(result, target, size, args.title if args.title is not None else DEFAULT_TITLE)
     return 0
 
 
-def _write_csv(result: object, target: Path, to_csv) -> None:
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            to_csv(result, stream)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
 def write_highdim_figure(result: object, target: Path, size: tuple[int, int], title: str) -> Path:
     """The figure of ``result`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf)."""
-    from gui.export_cli import _start_qt
-
-    _start_qt()
-    from PyQt6 import QtCore
-
     from gui.experiments.highdim_paint import paint_highdim
-    from gui.export.figure import write_painted_figure
 
-    width, height = size
-    rect = QtCore.QRectF(0, 0, width, height)
-    font = max(9.0, min(height / 60, width / 110))
-    try:
-        return write_painted_figure(lambda painter: paint_highdim(painter, rect, result, title, font_size=font),
-                                    QtCore.QSize(width, height), target, title=title,
-                                    description="Made by Downhill (python main.py highdim)")
-    except OSError as error:
-        raise DownhillError(f"--out {target}: cannot write it ({error.strerror or error})") from None
+    font = max(9.0, min(size[1] / 60, size[0] / 110))
+    return write_figure(lambda painter, rect: paint_highdim(painter, rect, result, title, font_size=font),
+                        target, size, title, "highdim")

@@ -1,0 +1,91 @@
+"""What the experiment commands (basins, stability, escape, highdim) share: the --out and --size
+checks and writing the result, as CSV or as a painted figure, atomically.
+
+Qt is imported only when a figure is written, so a CSV run never starts it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from surfaces.errors import DownhillError
+
+FORMATS = (".csv", ".png", ".svg", ".pdf")
+#: A figure's default size in logical pixels (width, height).
+DEFAULT_SIZE = (1280, 800)
+MAX_SIDE = 8000
+_SIZE = re.compile(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*")
+
+
+def out_path(args: argparse.Namespace) -> Path:
+    """``--out`` checked before any work: a known suffix, in a writable directory, not a directory."""
+    if not args.out or not str(args.out).strip():
+        raise DownhillError("--out FILE is required: FILE.csv, or a figure FILE.png, .svg or .pdf")
+    target = Path(args.out)
+    if target.suffix.lower() not in FORMATS:
+        raise DownhillError(f"--out {args.out}: the file must end in {', '.join(FORMATS)}")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise DownhillError(f"--out {args.out}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DownhillError(f"--out {args.out}: the directory {parent} cannot be written")
+    if target.is_dir():
+        raise DownhillError(f"--out {args.out}: that is a directory")
+    return target
+
+
+def figure_size(text: str | None) -> tuple[int, int]:
+    """``--size WxH`` as (width, height) pixels, each side 200..MAX_SIDE; DEFAULT_SIZE when not given."""
+    if text is None:
+        return DEFAULT_SIZE
+    match = _SIZE.fullmatch(str(text))
+    if match is None:
+        raise DownhillError(f"--size: '{text}' is not a size; write width x height in pixels, such as 1280x800")
+    width, height = int(match.group(1)), int(match.group(2))
+    if min(width, height) < 200 or max(width, height) > MAX_SIDE:
+        raise DownhillError(f"--size {width}x{height}: each side must be from 200 to {MAX_SIDE} pixels")
+    return width, height
+
+
+def write_csv(result: object, target: Path, to_csv: Callable[[object, TextIO], None]) -> None:
+    """``to_csv(result, stream)`` into ``target`` atomically (a temporary file beside it, then one
+    rename), with the permissions a new file gets under the umask; nothing is left on failure."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+            to_csv(result, stream)
+        # mkstemp makes the file 0600; a written result is as readable as any file the user makes.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def write_figure(draw: Callable[[object, object], None], target: Path, size: tuple[int, int], title: str,
+                 command: str) -> Path:
+    """Paint ``draw(painter, rect)`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf)
+    through gui.export.figure.write_painted_figure; ``rect`` is the whole figure's QRectF and
+    ``command`` names the main.py command in the file's description. A write error is one line."""
+    from gui.export_cli import _start_qt
+
+    _start_qt()
+    from PyQt6 import QtCore
+
+    from gui.export.figure import write_painted_figure
+
+    width, height = size
+    rect = QtCore.QRectF(0, 0, width, height)
+    try:
+        return write_painted_figure(lambda painter: draw(painter, rect), QtCore.QSize(width, height), target,
+                                    title=title, description=f"Made by Downhill (python main.py {command})")
+    except OSError as error:
+        raise DownhillError(f"--out {target}: cannot write it ({error.strerror or error})") from None
