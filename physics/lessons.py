@@ -33,7 +33,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -41,7 +40,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from physics.json_values import bounded_text, describe
 from physics.preset_scenes import PRESET_SCENES
+from physics.scene_files import write_atomically
 from physics.scene_reader import parse_json, scene_from_dict
 from physics.scenes import MAX_SPEED, Scene
 from surfaces.errors import DownhillError, SceneError
@@ -101,18 +102,7 @@ def read_lesson(text: str | bytes) -> Lesson:
     Raises:
         SceneError: too large, not JSON, or a key, type or value not allowed; ``field`` names it.
     """
-    if isinstance(text, bytes | bytearray):
-        if len(text) > MAX_LESSON_BYTES:
-            raise SceneError(f"the lesson is {len(text)} bytes; the limit is {MAX_LESSON_BYTES}")
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise SceneError(f"the lesson is not UTF-8 text (byte {error.start})") from None
-    if not isinstance(text, str):
-        raise SceneError("a lesson is JSON text")
-    if len(text.encode("utf-8", errors="replace")) > MAX_LESSON_BYTES:
-        raise SceneError(f"the lesson is larger than the limit of {MAX_LESSON_BYTES} bytes")
-    return lesson_from_dict(parse_json(text))
+    return lesson_from_dict(parse_json(bounded_text(text, "lesson", MAX_LESSON_BYTES)))
 
 
 def lesson_from_dict(data: Any) -> Lesson:
@@ -121,7 +111,7 @@ def lesson_from_dict(data: Any) -> Lesson:
                   allowed=("version", "title", "description", "scenes"))
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int):
-        raise SceneError(f"the version must be a whole number, not {_kind(version)}", field="version")
+        raise SceneError(f"the version must be a whole number, not {describe(version)}", field="version")
     if version > LESSON_VERSION:
         raise SceneError(f"this lesson is version {version}, newer than this Downhill reads ({LESSON_VERSION})",
                          field="version")
@@ -133,7 +123,7 @@ def lesson_from_dict(data: Any) -> Lesson:
     description = _text(data.get("description", ""), "description", MAX_LESSON_TEXT["description"])
     scenes = data["scenes"]
     if not isinstance(scenes, list):
-        raise SceneError(f"the scenes must be a list [...], not {_kind(scenes)}", field="scenes")
+        raise SceneError(f"the scenes must be a list [...], not {describe(scenes)}", field="scenes")
     if not scenes:
         raise SceneError("a lesson needs at least one scene", field="scenes")
     if len(scenes) > MAX_SCENES:
@@ -163,12 +153,12 @@ def _lesson_scene(data: Any, where: str) -> LessonScene:
         source = ""
     else:
         raise SceneError(f"the scene must be a preset scene's name or a scene object {{...}}, not "
-                         f"{_kind(reference)}", field=f"{where}.scene")
+                         f"{describe(reference)}", field=f"{where}.scene")
     if "speed" in data:
         speed = data["speed"]
         if isinstance(speed, bool) or not isinstance(speed, int) or not 1 <= speed <= MAX_SPEED:
             raise SceneError(f"the speed must be a whole number of steps per frame from 1 to {MAX_SPEED}, "
-                             f"not {_kind(speed)}", field=f"{where}.speed")
+                             f"not {describe(speed)}", field=f"{where}.speed")
         if speed != scene.speed:
             scene = replace(scene, speed=speed)
     panels = _panels(data.get("panels", ["loss"]), f"{where}.panels")
@@ -177,12 +167,12 @@ def _lesson_scene(data: Any, where: str) -> LessonScene:
 
 def _panels(data: Any, where: str) -> tuple[str, ...]:
     if not isinstance(data, list):
-        raise SceneError(f"the panels must be a list [...] of names, not {_kind(data)}", field=where)
+        raise SceneError(f"the panels must be a list [...] of names, not {describe(data)}", field=where)
     if not 1 <= len(data) <= MAX_PANELS:
         raise SceneError(f"a scene shows 1 to {MAX_PANELS} panels, not {len(data)}", field=where)
     for index, name in enumerate(data):
         if name not in PANEL_NAMES:
-            shown = f"{name[:40]!r}" if isinstance(name, str) else _kind(name)
+            shown = f"{name[:40]!r}" if isinstance(name, str) else describe(name)
             raise SceneError(f"unknown panel {shown}; the panels are {', '.join(PANEL_NAMES)}",
                              field=f"{where}[{index}]")
     if len(set(data)) != len(data):
@@ -193,7 +183,7 @@ def _panels(data: Any, where: str) -> tuple[str, ...]:
 def _check_object(data: Any, where: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> None:
     label = where or "the lesson"
     if not isinstance(data, dict):
-        raise SceneError(f"{label} must be a JSON object {{...}}, not {_kind(data)}", field=where or None)
+        raise SceneError(f"{label} must be a JSON object {{...}}, not {describe(data)}", field=where or None)
     for key in data:
         if key not in allowed:
             raise SceneError(f"unknown key {str(key)[:40]!r}; {label} may have {', '.join(allowed)}",
@@ -205,28 +195,13 @@ def _check_object(data: Any, where: str, required: tuple[str, ...], allowed: tup
 
 def _text(value: Any, where: str, limit: int) -> str:
     if not isinstance(value, str):
-        raise SceneError(f"must be text, not {_kind(value)}", field=where)
+        raise SceneError(f"must be text, not {describe(value)}", field=where)
     if len(value) > limit:
         raise SceneError(f"the text is {len(value)} characters; the most is {limit}", field=where)
     if any(ord(c) < 32 and c not in "\n\t" for c in value):
         raise SceneError("the text holds control characters", field=where)
     return value
 
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the text {value[:40]!r}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def load_lesson(path: str | os.PathLike[str]) -> Lesson:
@@ -282,25 +257,7 @@ def save_lesson(lesson: Lesson, path: str | os.PathLike[str]) -> None:
     Raises:
         DownhillError: the directory or file cannot be written.
     """
-    target = Path(path)
-    text = lesson_to_json(lesson).encode("utf-8")
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        raise DownhillError(f"cannot save the lesson in {directory}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise DownhillError(f"cannot save the lesson to {target}: {error.strerror or error}") from None
+    write_atomically(path, lesson_to_json(lesson).encode("utf-8"), "lesson")
 
 
 def with_scene(lesson: Lesson, index: int, scene: Scene) -> Lesson:

@@ -21,13 +21,22 @@ from surfaces.errors import DownhillError, SceneError
 
 def save_scene(scene: Scene, path: str | os.PathLike[str]) -> None:
     """Write the scene's JSON to ``path`` atomically (temporary file, fsync, rename)."""
+    write_atomically(path, scene.to_json().encode("utf-8"), "scene")
+
+
+def write_atomically(path: str | os.PathLike[str], text: bytes, what: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temporary file in the same directory, flushed to disk,
+    then one rename over the target (and the directory synced), so a crash never leaves half a file.
+
+    Raises:
+        DownhillError: "cannot save the {what} ..." when the directory or file cannot be written.
+    """
     target = Path(path)
-    text = scene.to_json().encode("utf-8")
     directory = target.parent if str(target.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
-        raise DownhillError(f"cannot save the scene in {directory}: {error.strerror or error}") from None
+        raise DownhillError(f"cannot save the {what} in {directory}: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(text)
@@ -39,7 +48,7 @@ def save_scene(scene: Scene, path: str | os.PathLike[str]) -> None:
             os.unlink(temporary)
         except OSError:
             pass
-        raise DownhillError(f"cannot save the scene to {target}: {error.strerror or error}") from None
+        raise DownhillError(f"cannot save the {what} to {target}: {error.strerror or error}") from None
     _sync_directory(directory)
 
 

@@ -17,6 +17,7 @@ import math
 from typing import Any
 
 from physics.balls import MAX_BALLS, MAX_COORDINATE, MAX_PARTICLES, BallSpec, ball_color
+from physics.json_values import bounded_text, describe
 from physics.noise import SCHEDULES, NoiseSettings
 from physics.scenes import (
     LAYOUTS,
@@ -36,18 +37,7 @@ from surfaces.surface import Domain
 
 def scene_from_json(text: str | bytes) -> Scene:
     """Parse and validate a scene (JSON text, or its UTF-8 bytes). Raises SceneError naming the offending field."""
-    if isinstance(text, bytes | bytearray):
-        if len(text) > MAX_SCENE_BYTES:
-            raise SceneError(f"the scene is {len(text)} bytes; the limit is {MAX_SCENE_BYTES}")
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise SceneError(f"the scene is not UTF-8 text (byte {error.start})") from None
-    if not isinstance(text, str):
-        raise SceneError("a scene is JSON text")
-    if len(text.encode("utf-8", errors="replace")) > MAX_SCENE_BYTES:
-        raise SceneError(f"the scene is larger than the limit of {MAX_SCENE_BYTES} bytes")
-    return scene_from_dict(parse_json(text))
+    return scene_from_dict(parse_json(bounded_text(text, "scene", MAX_SCENE_BYTES)))
 
 
 def scene_from_dict(data: Any) -> Scene:
@@ -126,7 +116,7 @@ class _Reader:
     def _object(data: Any, where: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> None:
         label = where or "the scene"
         if not isinstance(data, dict):
-            raise SceneError(f"{label} must be a JSON object {{...}}, not {_kind(data)}", field=where or None)
+            raise SceneError(f"{label} must be a JSON object {{...}}, not {describe(data)}", field=where or None)
         for key in data:
             if key not in allowed:
                 raise SceneError(f"unknown key '{key}'; {label} may have {', '.join(allowed)}",
@@ -140,7 +130,7 @@ class _Reader:
     @staticmethod
     def _text(value: Any, where: str, limit: int) -> str:
         if not isinstance(value, str):
-            raise SceneError(f"must be text, not {_kind(value)}", field=where)
+            raise SceneError(f"must be text, not {describe(value)}", field=where)
         if len(value) > limit:
             raise SceneError(f"is {len(value)} characters long; the limit is {limit}", field=where)
         return value
@@ -148,7 +138,7 @@ class _Reader:
     @staticmethod
     def _number(value: Any, where: str, low: float = -math.inf, high: float = math.inf) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SceneError(f"must be a number, not {_kind(value)}", field=where)
+            raise SceneError(f"must be a number, not {describe(value)}", field=where)
         try:
             number = float(value)
         except OverflowError:
@@ -164,7 +154,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer() and low <= value <= high:
                 return int(value)
-            raise SceneError(f"must be a whole number, not {_kind(value)}", field=where)
+            raise SceneError(f"must be a whole number, not {describe(value)}", field=where)
         if not low <= value <= high:
             raise SceneError(f"{value} is out of range [{low}, {high}]", field=where)
         return value
@@ -172,17 +162,17 @@ class _Reader:
     @staticmethod
     def _boolean(value: Any, where: str) -> bool:
         if not isinstance(value, bool):
-            raise SceneError(f"must be true or false, not {_kind(value)}", field=where)
+            raise SceneError(f"must be true or false, not {describe(value)}", field=where)
         return value
 
     def _pair(self, value: Any, where: str, low: float = -math.inf, high: float = math.inf) -> tuple[float, float]:
         if not isinstance(value, list) or len(value) != 2:
-            raise SceneError(f"must be a list of two numbers, not {_kind(value)}", field=where)
+            raise SceneError(f"must be a list of two numbers, not {describe(value)}", field=where)
         return (self._number(value[0], f"{where}[0]", low, high), self._number(value[1], f"{where}[1]", low, high))
 
     def _parameters(self, value: Any) -> tuple[tuple[str, float], ...]:
         if not isinstance(value, dict):
-            raise SceneError(f"must be an object of name: value, not {_kind(value)}", field="parameters")
+            raise SceneError(f"must be an object of name: value, not {describe(value)}", field="parameters")
         if len(value) > 32:
             raise SceneError("a formula has at most 32 parameters", field="parameters")
         values = {}
@@ -196,7 +186,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, list) or len(value) != 4:
-            raise SceneError(f"must be [XMIN, XMAX, YMIN, YMAX] or null, not {_kind(value)}", field="domain")
+            raise SceneError(f"must be [XMIN, XMAX, YMIN, YMAX] or null, not {describe(value)}", field="domain")
         numbers = [self._number(v, f"domain[{i}]", -1e6, 1e6) for i, v in enumerate(value)]
         try:
             return Domain(*numbers)
@@ -233,7 +223,7 @@ class _Reader:
 
     def _balls(self, value: Any) -> tuple[BallSpec, ...]:
         if not isinstance(value, list):
-            raise SceneError(f"must be a list of balls, not {_kind(value)}", field="balls")
+            raise SceneError(f"must be a list of balls, not {describe(value)}", field="balls")
         if len(value) > MAX_BALLS:
             raise SceneError(f"{len(value)} balls; a scene holds at most {MAX_BALLS}", field="balls")
         balls = tuple(self._ball(item, index) for index, item in enumerate(value))
@@ -252,7 +242,8 @@ class _Reader:
         optimizer = self._text(data["optimizer"], f"{where}.optimizer", 60)
         hyper = data.get("hyperparameters", {})
         if not isinstance(hyper, dict):
-            raise SceneError(f"must be an object of name: value, not {_kind(hyper)}", field=f"{where}.hyperparameters")
+            raise SceneError(f"must be an object of name: value, not {describe(hyper)}",
+                             field=f"{where}.hyperparameters")
         if len(hyper) > 32:
             raise SceneError("too many hyper-parameters", field=f"{where}.hyperparameters")
         pairs = []
@@ -289,7 +280,7 @@ class _Reader:
         from physics.experiments.base import MAX_EXPERIMENTS, make_spec
 
         if not isinstance(value, list):
-            raise SceneError(f"must be a list of experiments, not {_kind(value)}", field="experiments")
+            raise SceneError(f"must be a list of experiments, not {describe(value)}", field="experiments")
         if len(value) > MAX_EXPERIMENTS:
             raise SceneError(f"{len(value)} experiments; a scene holds at most {MAX_EXPERIMENTS}", field="experiments")
         specs = []
@@ -317,18 +308,3 @@ class _Reader:
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the text {value[:40]!r}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__

@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from physics.json_values import describe
 from surfaces.errors import SceneError
 
 if TYPE_CHECKING:
@@ -279,7 +280,7 @@ class SettingsReader:
         if value is None and default is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SceneError(f"must be a number, not {_kind(value)}", field=self.field(key))
+            raise SceneError(f"must be a number, not {describe(value)}", field=self.field(key))
         try:
             number = float(value)
         except OverflowError:
@@ -296,7 +297,7 @@ class SettingsReader:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SceneError(f"must be a whole number, not {_kind(value)}", field=self.field(key))
+            raise SceneError(f"must be a whole number, not {describe(value)}", field=self.field(key))
         if not low <= value <= high:
             raise SceneError(f"{value} is out of range [{low}, {high}]", field=self.field(key))
         return value
@@ -304,13 +305,13 @@ class SettingsReader:
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.raw.get(key, default)
         if not isinstance(value, str) or value not in choices:
-            raise SceneError(f"{_kind(value)} is not one of {', '.join(choices)}", field=self.field(key))
+            raise SceneError(f"{describe(value)} is not one of {', '.join(choices)}", field=self.field(key))
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.raw.get(key, default)
         if not isinstance(value, bool):
-            raise SceneError(f"must be true or false, not {_kind(value)}", field=self.field(key))
+            raise SceneError(f"must be true or false, not {describe(value)}", field=self.field(key))
         return value
 
     def optimizer(self, key: str = "optimizer", hyperparameters: str = "hyperparameters",
@@ -322,7 +323,7 @@ class SettingsReader:
 
         name = self.raw.get(key, default)
         if not isinstance(name, str) or len(name) > 60:
-            raise SceneError(f"must be an optimiser's name, not {_kind(name)}", field=self.field(key))
+            raise SceneError(f"must be an optimiser's name, not {describe(name)}", field=self.field(key))
         given = self.mapping(hyperparameters)
         pairs = []
         for item, value in given.items():
@@ -343,26 +344,11 @@ class SettingsReader:
     def mapping(self, key: str) -> Mapping[str, Any]:
         value = self.raw.get(key, {})
         if not isinstance(value, Mapping):
-            raise SceneError(f"must be an object {{...}}, not {_kind(value)}", field=self.field(key))
+            raise SceneError(f"must be an object {{...}}, not {describe(value)}", field=self.field(key))
         if len(value) > MAX_SETTINGS:
             raise SceneError(f"{len(value)} entries; at most {MAX_SETTINGS}", field=self.field(key))
         return value
 
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the text {value[:40]!r}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
 
 
 def with_kind(experiments: tuple[ExperimentSpec, ...], kind: str,
