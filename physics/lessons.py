@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -42,7 +41,7 @@ from typing import Any
 
 from physics.json_values import bounded_text, describe
 from physics.preset_scenes import PRESET_SCENES
-from physics.scene_files import write_atomically
+from physics.scene_files import read_bounded_file, write_atomically
 from physics.scene_reader import parse_json, scene_from_dict
 from physics.scenes import MAX_SPEED, Scene
 from surfaces.errors import DownhillError, SceneError
@@ -208,17 +207,7 @@ def load_lesson(path: str | os.PathLike[str]) -> Lesson:
     """Read and validate a lesson file. Raises SceneError (unreadable, too large, or invalid),
     its message starting with the file's path."""
     target = Path(path)
-    try:
-        status = target.stat()
-        # A FIFO, a device or a directory is refused before opening: opening a named pipe blocks forever.
-        if not stat.S_ISREG(status.st_mode):
-            raise SceneError(f"{target} is not a regular file; a lesson is a JSON file")
-        if status.st_size > MAX_LESSON_BYTES:
-            raise SceneError(f"{target} is {status.st_size} bytes; a lesson is at most {MAX_LESSON_BYTES}")
-        with open(target, "rb") as stream:
-            data = stream.read(MAX_LESSON_BYTES + 1)
-    except OSError as error:
-        raise SceneError(f"cannot read the lesson {target}: {error.strerror or error}") from None
+    data = read_bounded_file(target, "lesson", MAX_LESSON_BYTES)
     try:
         return read_lesson(data)
     except SceneError as error:

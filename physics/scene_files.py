@@ -69,22 +69,30 @@ def _sync_directory(directory: Path) -> None:
 def load_scene(path: str | os.PathLike[str]) -> Scene:
     """Read and validate a scene file. Raises SceneError (unreadable, too large, or invalid)."""
     target = Path(path)
-    try:
-        status = target.stat()
-        # A FIFO, a device or a directory is refused before opening: opening a named pipe blocks forever.
-        if not stat.S_ISREG(status.st_mode):
-            raise SceneError(f"{target} is not a regular file; a scene is a JSON file")
-        size = status.st_size
-        if size > MAX_SCENE_BYTES:
-            raise SceneError(f"{target} is {size} bytes; a scene is at most {MAX_SCENE_BYTES}")
-        with open(target, "rb") as stream:
-            data = stream.read(MAX_SCENE_BYTES + 1)
-    except OSError as error:
-        raise SceneError(f"cannot read the scene {target}: {error.strerror or error}") from None
+    data = read_bounded_file(target, "scene", MAX_SCENE_BYTES)
     try:
         return scene_from_json(data)
     except SceneError as error:
         raise SceneError(f"{target}: {error.message}", field=error.field, column=error.column) from None
+
+
+def read_bounded_file(path: str | os.PathLike[str], what: str, limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (at most ``limit`` + 1 read). Raises SceneError naming
+    the path and ``what`` ("scene", "lesson") when it is not a regular file, over ``limit`` bytes, or
+    unreadable."""
+    target = Path(path)
+    try:
+        status = target.stat()
+        # A FIFO, a device or a directory is refused before opening: opening a named pipe blocks forever.
+        if not stat.S_ISREG(status.st_mode):
+            raise SceneError(f"{target} is not a regular file; a {what} is a JSON file")
+        size = status.st_size
+        if size > limit:
+            raise SceneError(f"{target} is {size} bytes; a {what} is at most {limit}")
+        with open(target, "rb") as stream:
+            return stream.read(limit + 1)
+    except OSError as error:
+        raise SceneError(f"cannot read the {what} {target}: {error.strerror or error}") from None
 
 
 def resolve_scene(name_or_path: str) -> Scene:
