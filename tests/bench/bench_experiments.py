@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ui_gaps import GapTimer, open_main_window, settle  # noqa: E402
 
 SETTINGS = {"optimizer": "gd", "hyperparameters": {"lr": 0.01}, "grid": 200, "steps": 500}
 
@@ -44,32 +47,15 @@ def basin_map() -> None:
     print(f"  per step of 40 000 particles: {1000 * wall / 500:.1f} ms wall, {1000 * cpu / 500:.1f} ms CPU")
 
 
+#: The scene the window opens on (its map the dock computes).
+SCENE = ('{"version": 1, "formula": "himmelblau", "balls": [{"name": "GD", "optimizer": "gd", '
+         '"hyperparameters": {"lr": 0.01}, "start": [0.5, -0.5]}]}')
+
+
 def pace() -> None:
-    from PyQt6.QtCore import QSettings, QTimer
-    from PyQt6.QtWidgets import QApplication
-
-    from gui.app import prepare_process
-
-    prepare_process()
-    app = QApplication.instance() or QApplication(["bench"])
-    from gui.controller import SceneController
-    from gui.main_window import MainWindow
-    from gui.persistence import AppSettings
     from physics.experiments.base import CACHE
-    from physics.scene_reader import scene_from_json
 
-    scene = scene_from_json('{"version": 1, "formula": "himmelblau", "balls": [{"name": "GD", "optimizer": "gd", '
-                            '"hyperparameters": {"lr": 0.01}, "start": [0.5, -0.5]}]}')
-    controller = SceneController(scene)
-    settings = QSettings(str(Path(os.environ.get("TMPDIR", "/tmp")) / "bench_experiments.ini"),
-                         QSettings.Format.IniFormat)
-    window = MainWindow(controller, AppSettings(settings))
-    window.resize(1600, 900)
-    window.show()
-    end = time.monotonic() + 30
-    while not controller.critical_points and time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.005)
+    app, controller, window = open_main_window(SCENE, "bench_experiments.ini")
     CACHE.clear()
     # Opening the dock shrinks the views (the map and the 3D view re-render at their new size): timed
     # on its own, as any dock's first showing; the run's pace is measured with the dock open.
@@ -77,20 +63,9 @@ def pace() -> None:
     window.basins_dock.show()
     app.processEvents()
     opened = time.perf_counter() - opened
-    for _ in range(50):
-        app.processEvents()
-        time.sleep(0.01)
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    settle(app)
+    timer = GapTimer()
+    gaps = timer.gaps
     panel = window.basins_panel
     panel.compare_box.setCurrentIndex(0)
     started = time.perf_counter()
@@ -100,9 +75,7 @@ def pace() -> None:
     while panel.result is None and time.monotonic() < end:
         app.processEvents()
         time.sleep(0.001)
-    for _ in range(20):  # the layer drawn
-        app.processEvents()
-        time.sleep(0.01)
+    settle(app, 20)  # the layer drawn
     timer.stop()
     took = time.perf_counter() - started
     print(f"in the app: the map in {took:.2f} s; longest event-loop gap {1000 * max(gaps[1:]):.0f} ms "

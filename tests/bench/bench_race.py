@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from PyQt6.QtCore import QTimer  # noqa: E402
 from PyQt6.QtWidgets import QApplication  # noqa: E402
+from ui_gaps import GapTimer, wait_until  # noqa: E402
 
 from physics.balls import BallSpec, ball_color  # noqa: E402
 from physics.race import DEFAULT_OPTIMIZERS, spread_starts, tune_learning_rates  # noqa: E402
@@ -42,14 +43,6 @@ def sweep() -> None:
         print(f"sweep, {len(DEFAULT_OPTIMIZERS)} optimisers x 13 lrs x {count} start(s), K = 200: "
               f"{time.perf_counter() - wall:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
 
-
-def wait_until(app: QApplication, condition, seconds: float = 120.0) -> None:
-    end = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("gave up waiting")
-        app.processEvents()
-        time.sleep(0.002)
 
 
 def board_and_pace(app: QApplication) -> None:
@@ -82,17 +75,8 @@ def board_and_pace(app: QApplication) -> None:
     dialog.show()
     settle = time.monotonic() + 0.5  # (the dialog's first layout and paint are not the sweep's)
     wait_until(app, lambda: time.monotonic() > settle)
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    timer = GapTimer()
+    gaps = timer.gaps
     timer.start()
     dialog.start_tuning()
     wait_until(app, lambda: not dialog.tuning)

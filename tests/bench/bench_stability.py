@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ui_gaps import GapTimer, open_main_window, settle  # noqa: E402
 
 START = [-4.0, 1.5]
 
@@ -44,48 +47,20 @@ def stability_map(optimizer: str) -> None:
           f"{cpu:.2f} s CPU (target <= 3 s): {shares}")
 
 
+#: The scene the window opens on (its map the dock computes).
+SCENE = ('{"version": 1, "formula": "ravine", "balls": [{"name": "momentum", "optimizer": '
+         '"momentum", "hyperparameters": {"lr": 0.01}, "start": [-4, 1.5]}]}')
+
+
 def pace() -> None:
-    from PyQt6.QtCore import QSettings, QTimer
-    from PyQt6.QtWidgets import QApplication
-
-    from gui.app import prepare_process
-
-    prepare_process()
-    app = QApplication.instance() or QApplication(["bench"])
-    from gui.controller import SceneController
-    from gui.main_window import MainWindow
-    from gui.persistence import AppSettings
     from physics.experiments.base import CACHE
-    from physics.scene_reader import scene_from_json
 
-    scene = scene_from_json('{"version": 1, "formula": "ravine", "balls": [{"name": "momentum", "optimizer": '
-                            '"momentum", "hyperparameters": {"lr": 0.01}, "start": [-4, 1.5]}]}')
-    controller = SceneController(scene)
-    settings = QSettings(str(Path(os.environ.get("TMPDIR", "/tmp")) / "bench_stability.ini"),
-                         QSettings.Format.IniFormat)
-    window = MainWindow(controller, AppSettings(settings))
-    window.resize(1600, 900)
-    window.show()
-    end = time.monotonic() + 30
-    while not controller.critical_points and time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.005)
+    app, controller, window = open_main_window(SCENE, "bench_stability.ini")
     CACHE.clear()
     window.stability_dock.show()  # (its first showing re-lays out the views: not the run's pace)
-    for _ in range(50):
-        app.processEvents()
-        time.sleep(0.01)
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    settle(app)
+    timer = GapTimer()
+    gaps = timer.gaps
     panel = window.stability_panel
     started = time.perf_counter()
     timer.start()
@@ -94,9 +69,7 @@ def pace() -> None:
     while panel.result is None and time.monotonic() < end:
         app.processEvents()
         time.sleep(0.001)
-    for _ in range(20):  # the map drawn
-        app.processEvents()
-        time.sleep(0.01)
+    settle(app, 20)  # the map drawn
     timer.stop()
     took = time.perf_counter() - started
     print(f"in the app: the 60 x 60 map in {took:.2f} s; longest event-loop gap {1000 * max(gaps[1:]):.0f} ms "
