@@ -23,9 +23,10 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.experiments.basin_layer import BasinLayer, legend_html
 from gui.experiments.basin_paint import paint_basin_map
+from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import basins
-from physics.experiments.base import ExperimentSpec, make_spec, surface_key, with_kind
+from physics.experiments.base import ExperimentSpec, make_spec, surface_key
 from surfaces.errors import DownhillError
 
 #: The comparisons offered: (words, optimiser, hyper-parameters besides the ball's lr).
@@ -70,7 +71,7 @@ class BasinPicture(QtWidgets.QWidget):
             painter.end()
 
 
-class BasinsPanel(QtWidgets.QWidget):
+class BasinsPanel(ExperimentDock, QtWidgets.QWidget):
     """The Basins dock's widget (see the module docstring).
 
     Attributes:
@@ -79,6 +80,8 @@ class BasinsPanel(QtWidgets.QWidget):
         result, compare_result: their results once computed.
         layer: the map layer (after ``attach_map``).
     """
+
+    KIND = basins.NAME
 
     resultShown = QtCore.pyqtSignal(object)
 
@@ -101,11 +104,7 @@ class BasinsPanel(QtWidgets.QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.recompute)
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
-        self.runner.busyChanged.connect(self._on_busy)
+        self._wire_runner()
         self.compare_runner.finished.connect(self._on_compare_finished)
         self.compare_runner.failed.connect(lambda _spec, message: self.compare_legend.setText(message))
         for signal in (controller.ballsChanged, controller.selectionChanged, controller.surfaceChanged):
@@ -141,19 +140,7 @@ class BasinsPanel(QtWidgets.QWidget):
         self.compare_box.currentIndexChanged.connect(lambda _i: self._schedule())
         form.addRow("Compare with", self.compare_box)
         layout.addLayout(form)
-        progress_row = QtWidgets.QHBoxLayout()
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_button)
-        layout.addLayout(progress_row)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        self._add_progress_row(layout)
         pictures = QtWidgets.QGridLayout()
         self.picture = BasinPicture()
         self.compare_picture = BasinPicture()
@@ -169,15 +156,6 @@ class BasinsPanel(QtWidgets.QWidget):
         self.compare_picture.hide()
         self.compare_legend.hide()
         layout.addLayout(pictures, 1)
-
-    def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
-        box = QtWidgets.QSpinBox()
-        box.setRange(low, high)
-        box.setValue(value)
-        box.setToolTip(tip)
-        box.setKeyboardTracking(False)
-        box.valueChanged.connect(lambda _v: self._schedule())
-        return box
 
     def attach_map(self, map_view: QtWidgets.QWidget) -> None:
         """Draw the basin map on ``map_view`` (a ContourMapView) as a layer."""
@@ -323,11 +301,6 @@ class BasinsPanel(QtWidgets.QWidget):
                 return index
         return 0
 
-    def _schedule(self) -> None:
-        if self.active:
-            self._pinned = None
-            self._debounce.start()
-
     def _on_model_changed(self, *_args: object) -> None:
         if not self.active:
             return
@@ -337,27 +310,11 @@ class BasinsPanel(QtWidgets.QWidget):
         self._pinned = None
         self._debounce.start()
 
-    def restore_from(self, scene: Any) -> None:
-        """Show the basin maps ``scene`` holds (a scene opened, or the one the window opened with)."""
-        self._on_scene_changed(scene)
+    def _adopt_scene_specs(self, specs: tuple[ExperimentSpec, ...]) -> None:
+        self.adopt(specs)  # (the map and its comparison)
 
-    def _on_scene_changed(self, scene: Any) -> None:
-        specs = tuple(spec for spec in getattr(scene, "experiments", ()) if spec.kind == basins.NAME)
-        if specs:
-            self.adopt(specs)
-            self.shown_by_scene()
-        elif self.active:
-            self.stop()
-
-    def shown_by_scene(self) -> None:
-        """Hook for the window: show the dock when a scene brings basin maps (set by attach)."""
-
-    def _save(self) -> None:
-        session = getattr(self.controller, "session", None)
-        if session is None or not hasattr(session, "set_experiments"):
-            return
-        specs = tuple(spec for spec in (self.spec, self.compare_spec) if spec is not None) if self.active else ()
-        session.set_experiments(with_kind(session.scene.experiments, basins.NAME, specs))
+    def _saved_specs(self) -> tuple[ExperimentSpec, ...]:
+        return tuple(spec for spec in (self.spec, self.compare_spec) if spec is not None) if self.active else ()
 
     def _title(self, spec: ExperimentSpec | None) -> str:
         """"GD (gd)": the ball's name and optimiser for its map; "momentum 0.9" for the comparison."""
@@ -368,10 +325,6 @@ class BasinsPanel(QtWidgets.QWidget):
         ball = self._ball()
         optimizer = spec.settings_dict()["optimizer"]
         return f"{ball.name} ({optimizer})" if ball is not None and self._pinned is None else optimizer
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
 
     def _on_busy(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)
@@ -396,10 +349,6 @@ class BasinsPanel(QtWidgets.QWidget):
         title = self._title(spec)
         self.compare_picture.set_result(result, title)
         self.compare_legend.setText(legend_html(result, title, heading=False))
-
-    def _on_failed(self, _spec: ExperimentSpec, message: str) -> None:
-        self.status.setText(message)
-        self.progress.setValue(0)
 
     def _on_show_toggled(self, shown: bool) -> None:
         if self.layer is None:

@@ -17,10 +17,11 @@ from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.escape_paint import paint_escape, sigma_text
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import escape
-from physics.experiments.base import ExperimentSpec, make_spec, surface_key, with_kind
+from physics.experiments.base import ExperimentSpec, make_spec, surface_key
 from surfaces.errors import DownhillError
 
 #: Milliseconds a change waits for the next before the experiment is recomputed.
@@ -63,12 +64,14 @@ class EscapePicture(QtWidgets.QWidget):
             painter.end()
 
 
-class EscapePanel(QtWidgets.QWidget):
+class EscapePanel(ExperimentDock, QtWidgets.QWidget):
     """The Saddle escape dock's widget (see the module docstring).
 
     Attributes:
         runner: the background runner; spec: the experiment shown (None: none); result: its result.
     """
+
+    KIND = escape.NAME
 
     resultShown = QtCore.pyqtSignal(object)
 
@@ -87,11 +90,7 @@ class EscapePanel(QtWidgets.QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.recompute)
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
-        self.runner.busyChanged.connect(self._on_busy)
+        self._wire_runner()
         for signal in (controller.ballsChanged, controller.selectionChanged, controller.surfaceChanged):
             signal.connect(self._on_model_changed)
         controller.criticalPointsChanged.connect(self._on_points)
@@ -130,19 +129,7 @@ class EscapePanel(QtWidgets.QWidget):
         form.addRow("Levels", sizes)
         form.addRow("Steps (K)", self.steps_box)
         layout.addLayout(form)
-        progress_row = QtWidgets.QHBoxLayout()
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_button)
-        layout.addLayout(progress_row)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        self._add_progress_row(layout)
         view_row = QtWidgets.QHBoxLayout()
         self.level_box = QtWidgets.QComboBox()
         self.level_box.setToolTip("the noise level whose histogram a narrow dock shows (a wide one shows them all)")
@@ -162,15 +149,6 @@ class EscapePanel(QtWidgets.QWidget):
         self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.picture)
         layout.addWidget(self.scroll, 1)
-
-    def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
-        box = QtWidgets.QSpinBox()
-        box.setRange(low, high)
-        box.setValue(value)
-        box.setToolTip(tip)
-        box.setKeyboardTracking(False)
-        box.valueChanged.connect(lambda _v: self._schedule())
-        return box
 
     # -- commands ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -205,10 +183,6 @@ class EscapePanel(QtWidgets.QWidget):
         self.picture.set_result(None, "")
         self.status.setText("")
         self._save()
-
-    def cancel(self) -> None:
-        """Stop the computation under way (Cancel)."""
-        self.runner.cancel()
 
     def toggle_large(self) -> None:
         """Float the dock as a large window (every histogram side by side), or put it back."""
@@ -327,11 +301,6 @@ class EscapePanel(QtWidgets.QWidget):
         self.saddle_box.setCurrentIndex(max(found, 0))
         self.saddle_box.blockSignals(False)
 
-    def _schedule(self) -> None:
-        if self.active:
-            self._pinned = None
-            self._debounce.start()
-
     def _on_model_changed(self, *_args: object) -> None:
         if not self.active:
             return
@@ -340,37 +309,6 @@ class EscapePanel(QtWidgets.QWidget):
             return
         self._pinned = None
         self._debounce.start()
-
-    def restore_from(self, scene: Any) -> None:
-        """Show the escape experiment ``scene`` holds (a scene opened, or the one the window opened with)."""
-        self._on_scene_changed(scene)
-
-    def _on_scene_changed(self, scene: Any) -> None:
-        specs = tuple(spec for spec in getattr(scene, "experiments", ()) if spec.kind == escape.NAME)
-        if specs:
-            self.adopt(specs[0])
-            self.shown_by_scene()
-        elif self.active:
-            self.stop()
-
-    def shown_by_scene(self) -> None:
-        """Hook for the window: show the dock when a scene brings an escape experiment (set by attach)."""
-
-    def _save(self) -> None:
-        session = getattr(self.controller, "session", None)
-        if session is None or not hasattr(session, "set_experiments"):
-            return
-        specs = (self.spec,) if self.active and self.spec is not None else ()
-        session.set_experiments(with_kind(session.scene.experiments, escape.NAME, specs))
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-
-    def _on_busy(self, busy: bool) -> None:
-        self.cancel_button.setEnabled(busy)
-        if not busy and self.result is None:
-            self.progress.setValue(0)
 
     def _on_finished(self, spec: ExperimentSpec, result: object) -> None:
         self.result = result
@@ -397,7 +335,6 @@ class EscapePanel(QtWidgets.QWidget):
         self.picture.set_result(result)
         self.resultShown.emit(result)
 
-    def _on_failed(self, _spec: ExperimentSpec, message: str) -> None:
-        self.status.setText(message)
-        self.progress.setValue(0)
+    def _on_failed(self, spec: ExperimentSpec, message: str) -> None:
+        super()._on_failed(spec, message)
         self.picture.set_result(None, message)

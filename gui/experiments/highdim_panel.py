@@ -17,10 +17,11 @@ from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.highdim_paint import NARROW, VIEWS, paint_highdim
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import landscape_stats as stats
-from physics.experiments.base import ExperimentSpec, make_spec, with_kind
+from physics.experiments.base import ExperimentSpec, make_spec
 from surfaces.errors import DownhillError
 
 #: Milliseconds a change waits for the next before the picture is recomputed.
@@ -73,13 +74,16 @@ class HighDimPicture(QtWidgets.QWidget):
             painter.end()
 
 
-class HighDimPanel(QtWidgets.QWidget):
+class HighDimPanel(ExperimentDock, QtWidgets.QWidget):
     """The dock's widget (module docstring).
 
     Attributes:
         runner: the background runner; spec: the experiment shown (None: off); result: its result.
         active: whether the experiment is on.
     """
+
+    KIND = stats.NAME
+    SAVE_ONLY_CHANGES = True  # (a scene already holding this picture is not marked changed)
 
     resultShown = QtCore.pyqtSignal(object)
 
@@ -97,11 +101,7 @@ class HighDimPanel(QtWidgets.QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.recompute)
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
-        self.runner.busyChanged.connect(self._on_busy)
+        self._wire_runner()
         controller.sceneChanged.connect(self._on_scene_changed)
 
     # -- construction --------------------------------------------------------------------------
@@ -136,19 +136,7 @@ class HighDimPanel(QtWidgets.QWidget):
         form.addWidget(QtWidgets.QLabel("Show"), 2, 0)
         form.addWidget(self.view_box, 2, 1)
         layout.addLayout(form)
-        progress_row = QtWidgets.QHBoxLayout()
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_button)
-        layout.addLayout(progress_row)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        self._add_progress_row(layout)
         self.picture = HighDimPicture()
         # In a narrow dock the two plots stack, each STACKED_HEIGHT tall: the picture scrolls.
         self.scroll = QtWidgets.QScrollArea()
@@ -157,15 +145,6 @@ class HighDimPanel(QtWidgets.QWidget):
         self.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.picture)
         layout.addWidget(self.scroll, 1)
-
-    def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
-        box = QtWidgets.QSpinBox()
-        box.setRange(low, high)
-        box.setValue(value)
-        box.setToolTip(tip)
-        box.setKeyboardTracking(False)
-        box.valueChanged.connect(lambda _v: self._schedule())
-        return box
 
     # -- commands ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -182,10 +161,6 @@ class HighDimPanel(QtWidgets.QWidget):
         self.picture.set_result(None, "Turned off.")
         self.status.setText("")
         self._save()
-
-    def cancel(self) -> None:
-        """Stop the computation under way (Cancel)."""
-        self.runner.cancel()
 
     def settings(self) -> dict[str, int]:
         """The dock's settings (raw: validated by make_spec)."""
@@ -243,39 +218,9 @@ class HighDimPanel(QtWidgets.QWidget):
         if self.active:
             self._debounce.start()
 
-    def restore_from(self, scene: Any) -> None:
-        """Show the picture ``scene`` holds (a scene opened, or the one the window opened with)."""
-        self._on_scene_changed(scene)
-
-    def _on_scene_changed(self, scene: Any) -> None:
-        specs = [spec for spec in getattr(scene, "experiments", ()) if spec.kind == stats.NAME]
-        if specs:
-            if specs[0] != self.spec or not self.active:
-                self.adopt(specs[0])
-            self.shown_by_scene()
-        elif self.active:
-            self.stop()
-
-    def shown_by_scene(self) -> None:
-        """Hook for the window: show the dock when a scene brings the picture (set by attach)."""
-
-    def _save(self) -> None:
-        session = getattr(self.controller, "session", None)
-        if session is None or not hasattr(session, "set_experiments"):
-            return
-        specs = (self.spec,) if self.active and self.spec is not None else ()
-        updated = with_kind(session.scene.experiments, stats.NAME, specs)
-        if updated != session.scene.experiments:
-            session.set_experiments(updated)
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-
-    def _on_busy(self, busy: bool) -> None:
-        self.cancel_button.setEnabled(busy)
-        if not busy and self.result is None:
-            self.progress.setValue(0)
+    def _adopt_scene_specs(self, specs: tuple[ExperimentSpec, ...]) -> None:
+        if specs[0] != self.spec or not self.active:  # (the picture shown already is not recomputed)
+            self.adopt(specs[0])
 
     def _on_finished(self, spec: ExperimentSpec, result: object) -> None:
         self.result = result
@@ -288,7 +233,6 @@ class HighDimPanel(QtWidgets.QWidget):
         self.picture.set_result(result)
         self.resultShown.emit(result)
 
-    def _on_failed(self, _spec: ExperimentSpec, message: str) -> None:
-        self.status.setText(message)
-        self.progress.setValue(0)
+    def _on_failed(self, spec: ExperimentSpec, message: str) -> None:
+        super()._on_failed(spec, message)
         self.picture.set_result(None, message)

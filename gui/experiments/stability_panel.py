@@ -19,10 +19,11 @@ from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.runner import ExperimentRunner
 from gui.experiments.stability_paint import axis_label, cell_at_point, paint_stability_map
 from physics.experiments import stability
-from physics.experiments.base import ExperimentSpec, make_spec, surface_key, with_kind
+from physics.experiments.base import ExperimentSpec, make_spec, surface_key
 from surfaces.errors import DownhillError
 
 #: Milliseconds a change waits for the next before the map is recomputed.
@@ -110,12 +111,14 @@ class StabilityPicture(QtWidgets.QWidget):
         super().mouseMoveEvent(event)
 
 
-class StabilityPanel(QtWidgets.QWidget):
+class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
     """The Stability dock's widget (see the module docstring).
 
     Attributes:
         runner: the background runner; spec: the experiment shown (None: none); result: its result.
     """
+
+    KIND = stability.NAME
 
     resultShown = QtCore.pyqtSignal(object)
 
@@ -134,11 +137,7 @@ class StabilityPanel(QtWidgets.QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.recompute)
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
-        self.runner.busyChanged.connect(self._on_busy)
+        self._wire_runner()
         for signal in (controller.ballsChanged, controller.selectionChanged, controller.surfaceChanged):
             signal.connect(self._on_model_changed)
         controller.sceneChanged.connect(self._on_scene_changed)
@@ -170,19 +169,7 @@ class StabilityPanel(QtWidgets.QWidget):
         self.bound_box.currentIndexChanged.connect(lambda _i: self._schedule())
         form.addRow("Theory line", self.bound_box)
         layout.addLayout(form)
-        progress_row = QtWidgets.QHBoxLayout()
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_button)
-        layout.addLayout(progress_row)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        self._add_progress_row(layout)
         self.picture = StabilityPicture()
         self.picture.cellClicked.connect(self.apply_cell)
         layout.addWidget(self.picture, 1)
@@ -193,15 +180,6 @@ class StabilityPanel(QtWidgets.QWidget):
         for param in stability.PARAMS:
             box.addItem(axis_label(param), param)
         box.currentIndexChanged.connect(lambda _i: self._on_axes_changed())
-        return box
-
-    def _spin(self, low: int, high: int, value: int, tip: str) -> QtWidgets.QSpinBox:
-        box = QtWidgets.QSpinBox()
-        box.setRange(low, high)
-        box.setValue(value)
-        box.setToolTip(tip)
-        box.setKeyboardTracking(False)
-        box.valueChanged.connect(lambda _v: self._schedule())
         return box
 
     # -- commands ------------------------------------------------------------------------------
@@ -221,10 +199,6 @@ class StabilityPanel(QtWidgets.QWidget):
         self.picture.set_result(None, "")
         self.status.setText("")
         self._save()
-
-    def cancel(self) -> None:
-        """Stop the computation under way (Cancel)."""
-        self.runner.cancel()
 
     def recompute(self) -> None:
         """Compute the map for the selected ball and the dock's settings now."""
@@ -346,11 +320,6 @@ class StabilityPanel(QtWidgets.QWidget):
         except DownhillError:
             return None
 
-    def _schedule(self) -> None:
-        if self.active:
-            self._pinned = None
-            self._debounce.start()
-
     def _on_axes_changed(self) -> None:
         self._schedule()
 
@@ -371,28 +340,6 @@ class StabilityPanel(QtWidgets.QWidget):
         self._axes_for_ball()
         self._debounce.start()
 
-    def restore_from(self, scene: Any) -> None:
-        """Show the stability map ``scene`` holds (a scene opened, or the one the window opened with)."""
-        self._on_scene_changed(scene)
-
-    def _on_scene_changed(self, scene: Any) -> None:
-        specs = tuple(spec for spec in getattr(scene, "experiments", ()) if spec.kind == stability.NAME)
-        if specs:
-            self.adopt(specs[0])
-            self.shown_by_scene()
-        elif self.active:
-            self.stop()
-
-    def shown_by_scene(self) -> None:
-        """Hook for the window: show the dock when a scene brings a stability map (set by attach)."""
-
-    def _save(self) -> None:
-        session = getattr(self.controller, "session", None)
-        if session is None or not hasattr(session, "set_experiments"):
-            return
-        specs = (self.spec,) if self.active and self.spec is not None else ()
-        session.set_experiments(with_kind(session.scene.experiments, stability.NAME, specs))
-
     def _title(self) -> str:
         ball, _ = self._ball()
         optimizer = self.spec.settings_dict()["optimizer"] if self.spec is not None else ""
@@ -401,15 +348,6 @@ class StabilityPanel(QtWidgets.QWidget):
         if ball.optimizer == "gd" and optimizer == "momentum":
             return f"{ball.name} (gd: the μ = 0 row of heavy ball's map)"
         return f"{ball.name} ({optimizer})"
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-
-    def _on_busy(self, busy: bool) -> None:
-        self.cancel_button.setEnabled(busy)
-        if not busy and self.result is None:
-            self.progress.setValue(0)
 
     def _on_finished(self, spec: ExperimentSpec, result: object) -> None:
         self.result = result
@@ -421,7 +359,6 @@ class StabilityPanel(QtWidgets.QWidget):
         self.picture.set_result(result, self._title(), self._marker())
         self.resultShown.emit(result)
 
-    def _on_failed(self, _spec: ExperimentSpec, message: str) -> None:
-        self.status.setText(message)
-        self.progress.setValue(0)
+    def _on_failed(self, spec: ExperimentSpec, message: str) -> None:
+        super()._on_failed(spec, message)
         self.picture.set_result(None, "")
