@@ -15,6 +15,7 @@ from PyQt6 import QtCore, QtGui
 
 from gui import palette
 from gui.experiments.basin_colors import basin_rgba, outcome_color
+from gui.experiments.paint_common import begin_figure, draw_title, percent, short_number
 
 #: Marker shape of each critical-point kind (gui.palette.CRITICAL_SYMBOLS' shapes, drawn here).
 _SHAPES = {"minimum": "down", "maximum": "up", "saddle": "cross", "degenerate": "star"}
@@ -23,11 +24,11 @@ _SHAPES = {"minimum": "down", "maximum": "up", "saddle": "cross", "degenerate": 
 def basin_caption(result: object) -> str:
     """"GD lr 0.01 · 200 × 200 starts · 500 steps" (and the noise and repeats when there is noise)."""
     settings = result.settings
-    hyper = ", ".join(f"{name} {_short(value)}" for name, value in settings["hyperparameters"].items())
+    hyper = ", ".join(f"{name} {short_number(value)}" for name, value in settings["hyperparameters"].items())
     n = len(result.xs)
     words = f"{settings['optimizer']}{' ' + hyper if hyper else ''} · {n} × {n} starts · {settings['steps']} steps"
     if settings["sigma"] > 0:
-        words += f" · noise σ {_short(settings['sigma'])}, {result.repeats} seeded repeats"
+        words += f" · noise σ {short_number(settings['sigma'])}, {result.repeats} seeded repeats"
     return words
 
 
@@ -37,7 +38,7 @@ def legend_rows(result: object, short: bool = False) -> list[tuple[int, str]]:
     shares = result.shares
     order = sorted(range(len(result.outcomes)), key=lambda m: -shares[m])
     name = (lambda code: short_name(result, code)) if short else result.name
-    return [(result.outcomes[m], f"{name(result.outcomes[m])}: {_percent(shares[m])}") for m in order]
+    return [(result.outcomes[m], f"{name(result.outcomes[m])}: {percent(shares[m])}") for m in order]
 
 
 def short_name(result: object, code: int) -> str:
@@ -61,24 +62,9 @@ def paint_basin_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object
     ``legend`` and ``caption`` only the title, the map and its axes (a small picture with its words beside).
     ``contours``: a gui.views.contours.ContourSet of f drawn over the basins in thin dark lines (where
     the valleys are)."""
-    painter.save()
-    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
-    painter.fillRect(rect, QtGui.QColor(background))
-    ink = QtGui.QColor(foreground)
-    font = QtGui.QFont()
-    font.setPointSizeF(font_size)
-    bold = QtGui.QFont(font)
-    bold.setBold(True)
-    bold.setPointSizeF(font_size * 1.25)
-    line = QtGui.QFontMetricsF(font).height()
-    top = rect.top() + 6
-    painter.setPen(ink)
-    if title:
-        painter.setFont(bold)
-        painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.5),
-                         int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), title)
-        top += line * 1.5
+    fonts = begin_figure(painter, rect, background, foreground, font_size)
+    ink, font, line = fonts.ink, fonts.font, fonts.line
+    top = draw_title(painter, rect, rect.top() + 6, title, fonts)
     painter.setFont(font)
     if caption:
         painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.3),
@@ -246,16 +232,3 @@ def _legend(painter: QtGui.QPainter, origin: QtCore.QPointF, rows: list[tuple[in
         y += line * 1.35
 
 
-def _short(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    if isinstance(value, tuple | list):
-        return ",".join(_short(v) for v in value)
-    return str(value)
-
-
-def _percent(share: float) -> str:
-    percent = 100.0 * float(share)
-    if 0 < percent < 0.1:
-        return "< 0.1 %"
-    return f"{percent:.1f} %"

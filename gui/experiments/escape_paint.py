@@ -16,6 +16,7 @@ import numpy as np
 from PyQt6 import QtCore, QtGui
 
 from gui.experiments.basin_colors import outcome_color
+from gui.experiments.paint_common import begin_figure, draw_title
 from physics.experiments import outcomes
 from physics.experiments.escape import CENSORED
 
@@ -101,23 +102,9 @@ def paint_escape(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, t
     went on the right. Portrait (a dock at the window's side): one above the other, and with
     ``selected`` (a level's index) only that level's histogram, drawn large (the dock's selector).
     """
-    painter.save()
-    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
-    painter.fillRect(rect, QtGui.QColor(background))
-    ink = QtGui.QColor(foreground)
-    font = QtGui.QFont()
-    font.setPointSizeF(font_size)
-    bold = QtGui.QFont(font)
-    bold.setBold(True)
-    bold.setPointSizeF(font_size * 1.25)
-    line = QtGui.QFontMetricsF(font).height()
-    top = rect.top() + 6
-    painter.setPen(ink)
-    if title:
-        painter.setFont(bold)
-        painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.5), _LEFT, title)
-        top += line * 1.5
+    fonts = begin_figure(painter, rect, background, foreground, font_size)
+    ink, font, line = fonts.ink, fonts.font, fonts.line
+    top = draw_title(painter, rect, rect.top() + 6, title, fonts)
     painter.setFont(font)
     if caption:
         painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.3), _LEFT,

@@ -21,6 +21,7 @@ import math
 import numpy as np
 from PyQt6 import QtCore, QtGui
 
+from gui.experiments.paint_common import begin_figure
 from physics.experiments.random_landscape import bray_dean_index
 
 BLUE = "#0072B2"
@@ -70,14 +71,8 @@ def paint_highdim(painter: QtGui.QPainter, rect: QtCore.QRectF, result: object, 
     """Draw ``result`` (physics.experiments.landscape_stats.HighDimPicture) into ``rect``; ``stacked``
     puts the plots one above the other (default: when ``rect`` is taller than wide or narrower than
     NARROW); ``which``: "both", "fractions" (the left plot alone) or "index" (the right alone)."""
-    painter.save()
-    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
-    painter.fillRect(rect, QtGui.QColor(background))
-    ink = QtGui.QColor(foreground)
-    font = QtGui.QFont()
-    font.setPointSizeF(font_size)
-    line = QtGui.QFontMetricsF(font).height()
+    fonts = begin_figure(painter, rect, background, foreground, font_size)
+    ink, font, line = fonts.ink, fonts.font, fonts.line
     top = rect.top() + 4
     if title:
         bold = QtGui.QFont(font)

@@ -17,6 +17,7 @@ import math
 import numpy as np
 from PyQt6 import QtCore, QtGui
 
+from gui.experiments.paint_common import begin_figure, draw_title, percent, short_number
 from physics.experiments.stability import OUTCOMES
 
 #: Colour of each outcome (physics.experiments.stability.OUTCOMES' order).
@@ -47,13 +48,13 @@ def stability_rgba(result: object) -> np.ndarray:
 def caption(result: object) -> str:
     """"momentum lr 0.01 · 60 × 60 settings · 500 steps from (-4, 1.5)"."""
     settings = result.settings
-    hyper = ", ".join(f"{name} {_short(value)}" for name, value in settings["hyperparameters"].items()
+    hyper = ", ".join(f"{name} {short_number(value)}" for name, value in settings["hyperparameters"].items()
                       if name not in (result.x_param, result.y_param))
     n = len(result.xs)
     words = (f"{settings['optimizer']}{' ' + hyper if hyper else ''} · {n} × {n} settings · {settings['steps']} steps "
              f"from ({result.start[0]:.3g}, {result.start[1]:.3g})")
     if settings["sigma"] > 0 and "noise" not in (result.x_param, result.y_param):
-        words += f" · noise σ {_short(settings['sigma'])}"
+        words += f" · noise σ {short_number(settings['sigma'])}"
     return words
 
 
@@ -72,7 +73,7 @@ def legend_rows(result: object) -> list[tuple[int, str]]:
     """(outcome code, "converges: 61.9 %") for each outcome present, largest share first."""
     shares = result.shares
     order = sorted((k for k in range(len(OUTCOMES)) if shares[k] > 0), key=lambda k: -shares[k])
-    return [(k, f"{WORDS[k]}: {_percent(shares[k])}") for k in order]
+    return [(k, f"{WORDS[k]}: {percent(shares[k])}") for k in order]
 
 
 def axis_label(param: str) -> str:
@@ -88,24 +89,10 @@ def paint_stability_map(painter: QtGui.QPainter, rect: QtCore.QRectF, result: ob
     ``marker``: the ball's own (x, y) parameter values, ringed; ``highlight``: a cell (i, j) outlined.
     The legend goes right of the map, or under it in a narrow rectangle (a dock), where the words
     above the map wrap. Returns the plot's rectangle (the cells' area)."""
-    painter.save()
-    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
-    painter.fillRect(rect, QtGui.QColor(background))
-    ink = QtGui.QColor(foreground)
-    font = QtGui.QFont()
-    font.setPointSizeF(font_size)
-    bold = QtGui.QFont(font)
-    bold.setBold(True)
-    bold.setPointSizeF(font_size * 1.25)
+    fonts = begin_figure(painter, rect, background, foreground, font_size)
+    ink, font, line = fonts.ink, fonts.font, fonts.line
     metrics = QtGui.QFontMetricsF(font)
-    line = metrics.height()
-    top = rect.top() + 6
-    painter.setPen(ink)
-    if title:
-        painter.setFont(bold)
-        painter.drawText(QtCore.QRectF(rect.left() + 8, top, rect.width() - 16, line * 1.5), _ALIGN_LEFT, title)
-        top += line * 1.5
+    top = draw_title(painter, rect, rect.top() + 6, title, fonts)
     painter.setFont(font)
     wrap = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop) | \
         int(QtCore.Qt.TextFlag.TextWordWrap)
@@ -349,16 +336,3 @@ def _legend(painter: QtGui.QPainter, origin: QtCore.QPointF, rows: list[tuple[in
         painter.drawText(QtCore.QRectF(origin.x() + swatch * 1.7, y, 2000, line * 1.3), _ALIGN_LEFT, "theory bound")
 
 
-def _short(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    if isinstance(value, tuple | list):
-        return ",".join(_short(v) for v in value)
-    return str(value)
-
-
-def _percent(share: float) -> str:
-    percent = 100.0 * float(share)
-    if 0 < percent < 0.1:
-        return "< 0.1 %"
-    return f"{percent:.1f} %"
