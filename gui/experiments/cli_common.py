@@ -89,3 +89,33 @@ def write_figure(draw: Callable[[object, object], None], target: Path, size: tup
                                     title=title, description=f"Made by Downhill (python main.py {command})")
     except OSError as error:
         raise DownhillError(f"--out {target}: cannot write it ({error.strerror or error})") from None
+
+
+def add_surface_arguments(parser: argparse.ArgumentParser, domain_help: str) -> None:
+    """--surface, --param (repeatable) and --domain, as ``run`` reads them (physics.cli._surface)."""
+    parser.add_argument("--surface", metavar="EXPR_OR_PRESET", help="a formula in x and y, or a preset's name")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="value of a named parameter of the formula (repeatable)")
+    parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help=domain_help)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, csv_help: str,
+                         title_help: str = "a figure's title (default: the surface's name or formula)") -> None:
+    """--out (``csv_help`` says what the CSV holds), --size and --title."""
+    parser.add_argument("--out", metavar="FILE", help=f"FILE.csv ({csv_help}) or a figure: .png, .svg, .pdf")
+    parser.add_argument("--size", metavar="WxH", help="a figure's size in pixels (default 1280x800)")
+    parser.add_argument("--title", metavar="TEXT", help=title_help)
+
+
+def add_hyperparameter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The run command's hyper-parameter flags (--lr, --momentum, ...) in their own group."""
+    from physics.cli import _METAVARS, hyperparameter_flags
+
+    hyper = parser.add_argument_group("hyper-parameters (as for run; a flag the optimiser does not have is refused)")
+    for flag in hyperparameter_flags().values():
+        if flag.kind == "bool":
+            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", action="store_const", const=True,
+                               default=None, help=flag.help())
+        else:
+            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", metavar=_METAVARS[flag.kind], default=None,
+                               help=flag.help())

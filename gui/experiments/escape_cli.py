@@ -17,7 +17,15 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from gui.experiments.cli_common import figure_size, out_path, write_csv, write_figure
+from gui.experiments.cli_common import (
+    add_hyperparameter_arguments,
+    add_output_arguments,
+    add_surface_arguments,
+    figure_size,
+    out_path,
+    write_csv,
+    write_figure,
+)
 from surfaces.errors import DownhillError, SceneError
 
 #: The settings' names as options (for messages in the command line's words).
@@ -28,14 +36,10 @@ _OPTIONS = {"optimizer": "--optimizer", "saddle": "--saddle", "start": "--start"
 
 def add_escape_arguments(parser: argparse.ArgumentParser) -> None:
     """The escape command's options (the hyper-parameter flags are the run command's)."""
-    from physics.cli import _METAVARS, hyperparameter_flags
     from physics.experiments import escape
     from physics.optimizers.base import registry
 
-    parser.add_argument("--surface", metavar="EXPR_OR_PRESET", help="a formula in x and y, or a preset's name")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="value of a named parameter of the formula (repeatable)")
-    parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="where to look for critical points")
+    add_surface_arguments(parser, "where to look for critical points")
     parser.add_argument("--optimizer", metavar="NAME", help=f"optimiser name (default gd): {', '.join(registry())}")
     parser.add_argument("--saddle", metavar="INDEX", help="the saddle's number on the map (default: the first, "
                                                           "or the one nearest --start)")
@@ -52,17 +56,8 @@ def add_escape_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", metavar="DELTA", help="escape also when the loss is below f(saddle) - DELTA "
                                                         "(default: half the drop to the nearest minimum)")
     parser.add_argument("--seed", metavar="N", help="seed (default 0)")
-    parser.add_argument("--out", metavar="FILE", help="FILE.csv (one row per run) or a figure: .png, .svg, .pdf")
-    parser.add_argument("--size", metavar="WxH", help="a figure's size in pixels (default 1280x800)")
-    parser.add_argument("--title", metavar="TEXT", help="a figure's title (default: the surface's name or formula)")
-    hyper = parser.add_argument_group("hyper-parameters (as for run; a flag the optimiser does not have is refused)")
-    for flag in hyperparameter_flags().values():
-        if flag.kind == "bool":
-            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", action="store_const", const=True,
-                               default=None, help=flag.help())
-        else:
-            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", metavar=_METAVARS[flag.kind], default=None,
-                               help=flag.help())
+    add_output_arguments(parser, "one row per run")
+    add_hyperparameter_arguments(parser)
 
 
 def escape_settings(args: argparse.Namespace) -> dict:

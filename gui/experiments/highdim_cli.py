@@ -16,7 +16,14 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from gui.experiments.cli_common import DEFAULT_SIZE, figure_size, out_path, write_csv, write_figure
+from gui.experiments.cli_common import (
+    DEFAULT_SIZE,
+    add_output_arguments,
+    figure_size,
+    out_path,
+    write_csv,
+    write_figure,
+)
 from surfaces.errors import DownhillError, SceneError
 
 #: The settings and their options: (setting, option, attribute).
@@ -43,9 +50,7 @@ def add_highdim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--features", metavar="K", help=f"random Fourier features of the landscape "
                                                         f"(default {stats.DEFAULT_FEATURES})")
     parser.add_argument("--seed", metavar="N", help="seed of every random draw (default 0)")
-    parser.add_argument("--out", metavar="FILE", help="FILE.csv (two tables) or a figure: .png, .svg, .pdf")
-    parser.add_argument("--size", metavar="WxH", help="a figure's size in pixels (default 1280x800)")
-    parser.add_argument("--title", metavar="TEXT", help="a figure's title")
+    add_output_arguments(parser, "two tables", "a figure's title")
 
 
 def highdim_settings(args: argparse.Namespace) -> dict:

@@ -17,7 +17,15 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from gui.experiments.cli_common import figure_size, out_path, write_csv, write_figure
+from gui.experiments.cli_common import (
+    add_hyperparameter_arguments,
+    add_output_arguments,
+    add_surface_arguments,
+    figure_size,
+    out_path,
+    write_csv,
+    write_figure,
+)
 from surfaces.errors import DownhillError, SceneError
 
 #: The settings' names as options (for messages in the command line's words).
@@ -28,14 +36,10 @@ _OPTIONS = {"optimizer": "--optimizer", "sigma": "--noise", "clip": "--clip", "g
 
 def add_stability_arguments(parser: argparse.ArgumentParser) -> None:
     """The stability command's options (the hyper-parameter flags are the run command's)."""
-    from physics.cli import _METAVARS, hyperparameter_flags
     from physics.experiments import stability
     from physics.optimizers.base import registry
 
-    parser.add_argument("--surface", metavar="EXPR_OR_PRESET", help="a formula in x and y, or a preset's name")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="value of a named parameter of the formula (repeatable)")
-    parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="the surface's rectangle")
+    add_surface_arguments(parser, "the surface's rectangle")
     parser.add_argument("--optimizer", metavar="NAME",
                         help=f"optimiser name (default momentum): {', '.join(registry())}")
     parser.add_argument("--start", metavar="X,Y", help="the ball's start (default: a preset's first suggested start)")
@@ -51,17 +55,8 @@ def add_stability_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clip", metavar="F", help="clip each gradient to this norm")
     parser.add_argument("--bound-at", metavar="WHERE", help="the theory line's quadratic: minimum (default) or start")
     parser.add_argument("--seed", metavar="N", help="seed (default 0)")
-    parser.add_argument("--out", metavar="FILE", help="FILE.csv (one row per cell) or a figure: .png, .svg, .pdf")
-    parser.add_argument("--size", metavar="WxH", help="a figure's size in pixels (default 1280x800)")
-    parser.add_argument("--title", metavar="TEXT", help="a figure's title (default: the surface's name or formula)")
-    hyper = parser.add_argument_group("hyper-parameters (as for run; a flag the optimiser does not have is refused)")
-    for flag in hyperparameter_flags().values():
-        if flag.kind == "bool":
-            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", action="store_const", const=True,
-                               default=None, help=flag.help())
-        else:
-            hyper.add_argument(flag.option, dest=f"hyper_{flag.name}", metavar=_METAVARS[flag.kind], default=None,
-                               help=flag.help())
+    add_output_arguments(parser, "one row per cell")
+    add_hyperparameter_arguments(parser)
 
 
 def _range(text: str, option: str) -> list[float]:
