@@ -100,11 +100,7 @@ class BasinsPanel(ExperimentDock, QtWidgets.QWidget):
         self.runner = ExperimentRunner(self)
         self.compare_runner = ExperimentRunner(self)
         self._build()
-        self._debounce = QtCore.QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.recompute)
-        self._wire_runner()
+        self._wire_runner(DEBOUNCE_MS)
         self.compare_runner.finished.connect(self._on_compare_finished)
         self.compare_runner.failed.connect(lambda _spec, message: self.compare_legend.setText(message))
         for signal in (controller.ballsChanged, controller.selectionChanged, controller.surfaceChanged):

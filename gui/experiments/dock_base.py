@@ -4,15 +4,15 @@ run, and keeping the scene's list of experiments in step with the dock (saved in
 
 ``ExperimentDock`` is a mixin placed before QtWidgets.QWidget in a panel's bases. The panel sets
 ``KIND`` (its experiment's registered name) and holds ``controller``, ``runner`` (an
-ExperimentRunner), ``spec``, ``result``, ``active``, ``picture`` and ``_debounce`` (a single-shot
-QTimer); it overrides a hook where its experiment differs (``_saved_specs``, ``_adopt_scene_specs``).
+ExperimentRunner), ``spec``, ``result``, ``active`` and ``picture``, and a ``recompute``; it
+overrides a hook where its experiment differs (``_saved_specs``, ``_adopt_scene_specs``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from physics.experiments.base import ExperimentSpec, with_kind
 
@@ -26,9 +26,14 @@ class ExperimentDock:
     SAVE_ONLY_CHANGES = False
 
     # -- construction --------------------------------------------------------------------------
-    def _wire_runner(self) -> None:
-        """Connect ``runner``'s signals to the progress row, the status line and the panel's
-        ``_on_finished`` / ``_on_failed``."""
+    def _wire_runner(self, debounce_ms: int) -> None:
+        """Make ``_debounce`` (single shot, ``debounce_ms`` milliseconds, then ``recompute``: a burst of
+        changes makes one run) and connect ``runner``'s signals to the progress row, the status line
+        and the panel's ``_on_finished`` / ``_on_failed``."""
+        self._debounce = QtCore.QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(debounce_ms)
+        self._debounce.timeout.connect(self.recompute)
         self.runner.progressed.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)

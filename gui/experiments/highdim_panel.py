@@ -97,11 +97,7 @@ class HighDimPanel(ExperimentDock, QtWidgets.QWidget):
         self._started = 0.0
         self.runner = ExperimentRunner(self)
         self._build()
-        self._debounce = QtCore.QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.recompute)
-        self._wire_runner()
+        self._wire_runner(DEBOUNCE_MS)
         controller.sceneChanged.connect(self._on_scene_changed)
 
     # -- construction --------------------------------------------------------------------------

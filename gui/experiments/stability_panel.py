@@ -133,11 +133,7 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
         self._started = 0.0
         self.runner = ExperimentRunner(self)
         self._build()
-        self._debounce = QtCore.QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.recompute)
-        self._wire_runner()
+        self._wire_runner(DEBOUNCE_MS)
         for signal in (controller.ballsChanged, controller.selectionChanged, controller.surfaceChanged):
             signal.connect(self._on_model_changed)
         controller.sceneChanged.connect(self._on_scene_changed)
