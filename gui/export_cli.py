@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import sys
 import time
@@ -33,10 +32,10 @@ from gui.export.options import (
     clip_options,
     figure_options,
 )
+from gui.qt_start import start_qt as _start_qt  # (where it lives: the experiment commands start Qt too)
 
 #: A progress line is redrawn at most this often (seconds).
 PROGRESS_INTERVAL = 0.25
-_application = None
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,21 +78,6 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", metavar="dark|light", help="dark (the app's, default) or light (for a projector)")
     parser.add_argument("--hide", metavar="LIST", action="append", default=[],
                         help=f"annotations not drawn, comma-separated: {', '.join(ANNOTATION_NAMES)}")
-
-
-def _start_qt() -> None:
-    """A QApplication (offscreen when there is no display), OpenGL contexts shared (gui.views)."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PyQt6.QtCore import qInstallMessageHandler
-    from PyQt6.QtWidgets import QApplication
-
-    import gui.views  # noqa: F401  (before the application: contexts shared)
-
-    global _application
-    if QApplication.instance() is None:
-        qInstallMessageHandler(_quiet_platform_notes)
-        _application = QApplication(["downhill"])  # held: a collected QApplication takes its widgets with it
 
 
 def export_command(args: argparse.Namespace, out: TextIO) -> int:
@@ -217,13 +201,6 @@ class Progress:
             self.stream.flush()
         except (OSError, ValueError):
             pass
-
-
-def _quiet_platform_notes(kind: object, _context: object, message: str) -> None:
-    """Qt's own messages: the offscreen platform's notes about window hints mean nothing for an export."""
-    if "propagateSizeHints" in message:
-        return
-    _note(f"Qt: {message}")
 
 
 def _is_terminal(stream: TextIO | None) -> bool:

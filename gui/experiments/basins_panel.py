@@ -17,6 +17,7 @@ saved scene reopens with them (from the cache when they were computed in this se
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -82,6 +83,7 @@ class BasinsPanel(ExperimentDock, QtWidgets.QWidget):
     """
 
     KIND = basins.NAME
+    FIGURE_HEADING = "Basins of attraction"
 
     resultShown = QtCore.pyqtSignal(object)
 
@@ -160,6 +162,12 @@ class BasinsPanel(ExperimentDock, QtWidgets.QWidget):
             self.layer.show(self.result, self._title(self.spec))
 
     # -- commands ------------------------------------------------------------------------------
+    def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
+        """Export figure…: the same writer as ``python main.py basins --out``."""
+        from gui.experiments.basins_cli import write_basin_figure
+
+        return write_basin_figure(self.result, target, size, title, surface=self.controller.surface)
+
     def start(self) -> None:
         """Turn the experiment on (Experiments > Basins of attraction): compute the selected ball's map."""
         self.active = True

@@ -75,9 +75,9 @@ def write_figure(draw: Callable[[object, object], None], target: Path, size: tup
     """Paint ``draw(painter, rect)`` at ``size`` (logical pixels) to ``target`` (.png, .svg or .pdf)
     through gui.export.figure.write_painted_figure; ``rect`` is the whole figure's QRectF and
     ``command`` names the main.py command in the file's description. A write error is one line."""
-    from gui.export_cli import _start_qt
+    from gui.qt_start import start_qt
 
-    _start_qt()
+    start_qt()
     from PyQt6 import QtCore
 
     from gui.export.figure import write_painted_figure

@@ -10,11 +10,19 @@ overrides a hook where its experiment differs (``_saved_specs``, ``_adopt_scene_
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from PyQt6 import QtCore, QtWidgets
 
 from physics.experiments.base import ExperimentSpec, with_kind
+from surfaces.errors import DownhillError
+
+#: The figure's size in logical pixels (width, height) when exported from a dock.
+EXPORT_SIZE = (1600, 1000)
+#: The export dialog's filters, by suffix (the figures the experiment commands write).
+EXPORT_FILTERS = {".png": "PNG image (*.png)", ".svg": "SVG vector (*.svg)", ".pdf": "PDF vector (*.pdf)"}
 
 
 class ExperimentDock:
@@ -24,6 +32,8 @@ class ExperimentDock:
     KIND = ""
     #: Whether the scene is told only when the dock's specs differ from what it holds.
     SAVE_ONLY_CHANGES = False
+    #: The figure's heading before ": <surface>", as the experiment's command titles it by default.
+    FIGURE_HEADING = ""
 
     # -- construction --------------------------------------------------------------------------
     def _wire_runner(self, debounce_ms: int) -> None:
@@ -39,6 +49,8 @@ class ExperimentDock:
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(lambda: self.status.setText("Cancelled."))
         self.runner.busyChanged.connect(self._on_busy)
+        for signal in (self.runner.finished, self.runner.failed, self.runner.cancelled, self.runner.busyChanged):
+            signal.connect(lambda *_args: self._sync_export_button())
 
     def _add_progress_row(self, layout: QtWidgets.QBoxLayout) -> None:
         """Add the progress bar with its Cancel button, and the status line under them, to ``layout``."""
@@ -51,6 +63,11 @@ class ExperimentDock:
         self.cancel_button.clicked.connect(self.cancel)
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.cancel_button)
+        self.export_button = QtWidgets.QPushButton("Export figure…")
+        self.export_button.setToolTip("Save this figure as PNG, SVG or PDF (as the experiment's command writes it)")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.choose_export_file)
+        progress_row.addWidget(self.export_button)
         layout.addLayout(progress_row)
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
@@ -89,6 +106,57 @@ class ExperimentDock:
     def _on_failed(self, _spec: ExperimentSpec, message: str) -> None:
         self.status.setText(message)
         self.progress.setValue(0)
+
+    # -- the figure ----------------------------------------------------------------------------
+    def _sync_export_button(self) -> None:
+        button = getattr(self, "export_button", None)
+        if button is not None:
+            button.setEnabled(self.result is not None)
+
+    def figure_title(self) -> str:
+        """The exported figure's title: ``FIGURE_HEADING: <surface's name or formula>``, as the command's."""
+        surface = getattr(self.controller, "surface", None)
+        name = (getattr(surface, "name", "") or getattr(surface, "text", "")) if surface is not None else ""
+        return f"{self.FIGURE_HEADING}: {name}" if name else self.FIGURE_HEADING
+
+    def default_export_name(self) -> str:
+        """"<kind>-<surface>.png", the surface's name made safe for a file name."""
+        surface = getattr(self.controller, "surface", None)
+        name = getattr(surface, "name", "") if surface is not None else ""
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", name or "").strip("-").lower()
+        return f"{self.KIND}-{slug}.png" if slug else f"{self.KIND}.png"
+
+    def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
+        """Write ``self.result``'s figure through the experiment command's own writer (the panel's)."""
+        raise NotImplementedError
+
+    def choose_export_file(self) -> None:
+        """Export figure…: ask for a file (PNG, SVG or PDF), then ``export_figure`` it."""
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export figure", self.default_export_name(), ";;".join(EXPORT_FILTERS.values()))
+        if path:
+            if Path(path).suffix.lower() not in EXPORT_FILTERS:
+                path += next((suffix for suffix, text in EXPORT_FILTERS.items() if text == chosen), ".png")
+            self.export_figure(path)
+
+    def export_figure(self, path: str | Path, size: tuple[int, int] = EXPORT_SIZE) -> bool:
+        """Write the result's figure to ``path`` (.png, .svg or .pdf) at ``size`` logical pixels with the
+        painter and writer the experiment's command uses; the status line says where, or why not (one
+        line: nothing raises). True when written."""
+        target = Path(path)
+        if self.result is None:
+            self.status.setText("Nothing to export yet: the experiment has no result.")
+            return False
+        if target.suffix.lower() not in EXPORT_FILTERS:
+            self.status.setText(f"Cannot export to {target.name}: the file must end in .png, .svg or .pdf.")
+            return False
+        try:
+            self._write_figure(target, size, self.figure_title())
+        except (DownhillError, OSError, ValueError) as error:
+            self.status.setText(f"Figure not saved: {str(error).splitlines()[0] if str(error) else error!r}")
+            return False
+        self.status.setText(f"Figure saved: {target}")
+        return True
 
     # -- the scene -----------------------------------------------------------------------------
     def restore_from(self, scene: Any) -> None:

@@ -13,6 +13,7 @@ with the theory line, and where the runs went. The experiment is saved in the sc
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -72,6 +73,7 @@ class EscapePanel(ExperimentDock, QtWidgets.QWidget):
     """
 
     KIND = escape.NAME
+    FIGURE_HEADING = "Saddle escape"
 
     resultShown = QtCore.pyqtSignal(object)
 
@@ -147,6 +149,12 @@ class EscapePanel(ExperimentDock, QtWidgets.QWidget):
         layout.addWidget(self.scroll, 1)
 
     # -- commands ------------------------------------------------------------------------------
+    def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
+        """Export figure…: the same writer as ``python main.py escape --out``."""
+        from gui.experiments.escape_cli import write_escape_figure
+
+        return write_escape_figure(self.result, target, size, title)
+
     def start(self) -> None:
         """Turn the experiment on (Experiments > Saddle escape): compute it for the selected ball."""
         self.active = True

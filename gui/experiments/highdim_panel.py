@@ -13,6 +13,7 @@ does not depend on the surface; the settings are saved in the scene
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -143,6 +144,18 @@ class HighDimPanel(ExperimentDock, QtWidgets.QWidget):
         layout.addWidget(self.scroll, 1)
 
     # -- commands ------------------------------------------------------------------------------
+    def figure_title(self) -> str:
+        """The command's default title (the picture does not depend on the surface)."""
+        from gui.experiments.highdim_cli import DEFAULT_TITLE
+
+        return DEFAULT_TITLE
+
+    def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
+        """Export figure…: the same writer as ``python main.py highdim --out``."""
+        from gui.experiments.highdim_cli import write_highdim_figure
+
+        return write_highdim_figure(self.result, target, size, title)
+
     def start(self) -> None:
         """Turn the experiment on (Experiments > High-dimensional picture) and compute it."""
         self.active = True

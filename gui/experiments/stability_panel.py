@@ -15,6 +15,7 @@ shares. It is saved in the scene (Scene.experiments) and reopens with it.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -119,6 +120,7 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
     """
 
     KIND = stability.NAME
+    FIGURE_HEADING = "Stability map"
 
     resultShown = QtCore.pyqtSignal(object)
 
@@ -179,6 +181,12 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
         return box
 
     # -- commands ------------------------------------------------------------------------------
+    def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
+        """Export figure…: the same writer as ``python main.py stability --out``."""
+        from gui.experiments.stability_cli import write_stability_figure
+
+        return write_stability_figure(self.result, target, size, title)
+
     def start(self) -> None:
         """Turn the experiment on (Experiments > Stability map): compute the selected ball's map."""
         self.active = True

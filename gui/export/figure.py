@@ -13,10 +13,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PyQt6 import QtCore, QtGui
 
-from gui.export.render import ClipRenderer, image_to_rgb
+if TYPE_CHECKING:  # (only named: importing render would tie the experiment docks, which write figures, into a cycle)
+    from gui.export.render import ClipRenderer
 
 #: The figure formats by file extension.
 FIGURE_FORMATS: dict[str, str] = {".svg": "SVG (vector)", ".pdf": "PDF (vector)", ".png": "PNG image"}
@@ -123,4 +125,4 @@ def _paint_on(device: QtGui.QPaintDevice, paint: Callable[[QtGui.QPainter], None
         painter.end()
 
 
-__all__ = ["FIGURE_FORMATS", "write_figure", "write_painted_figure", "image_to_rgb"]
+__all__ = ["FIGURE_FORMATS", "write_figure", "write_painted_figure"]
