@@ -1,5 +1,6 @@
 """What the experiment commands (basins, stability, escape, highdim) share: the --out and --size
-checks and writing the result, as CSV or as a painted figure, atomically.
+checks, the settings made into a spec with its errors in the command line's words, the seed, and
+writing the result, as CSV or as a painted figure, atomically.
 
 Qt is imported only when a figure is written, so a CSV run never starts it.
 """
@@ -10,11 +11,11 @@ import argparse
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from surfaces.errors import DownhillError
+from surfaces.errors import DownhillError, SceneError
 
 FORMATS = (".csv", ".png", ".svg", ".pdf")
 #: A figure's default size in logical pixels (width, height).
@@ -38,6 +39,33 @@ def out_path(args: argparse.Namespace) -> Path:
     if target.is_dir():
         raise DownhillError(f"--out {args.out}: that is a directory")
     return target
+
+
+def experiment_spec(kind: str, settings: dict, options: Mapping[str, str],
+                    reword: Callable[[str, str], str] | None = None):
+    """The ExperimentSpec of ``kind`` from ``settings``; a bad setting raises DownhillError naming the
+    option it came from (``options``: setting name -> option; a hyper-parameter -> its flag), its
+    message passed through ``reword(setting, message)`` when given."""
+    from physics.cli import _flag
+    from physics.experiments.base import make_spec
+
+    try:
+        return make_spec(kind, settings, kind)
+    except SceneError as error:
+        place = (error.field or "").removeprefix(f"{kind}.settings.")
+        if place.startswith("hyperparameters."):
+            option = _flag(place.split(".", 1)[1])
+        else:
+            option = options.get(place, "")
+        message = reword(place, error.message) if reword is not None else error.message
+        raise DownhillError(f"{option}: {message}" if option else message) from None
+
+
+def seed_argument(args: argparse.Namespace) -> int:
+    """``--seed`` as a whole number in [0, 2^63 - 1]; 0 when not given."""
+    from physics.cli import _whole
+
+    return _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
 
 
 def figure_size(text: str | None) -> tuple[int, int]:

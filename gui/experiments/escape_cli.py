@@ -21,12 +21,14 @@ from gui.experiments.cli_common import (
     add_hyperparameter_arguments,
     add_output_arguments,
     add_surface_arguments,
+    experiment_spec,
     figure_size,
     out_path,
+    seed_argument,
     write_csv,
     write_figure,
 )
-from surfaces.errors import DownhillError, SceneError
+from surfaces.errors import DownhillError
 
 #: The settings' names as options (for messages in the command line's words).
 _OPTIONS = {"optimizer": "--optimizer", "saddle": "--saddle", "start": "--start", "sigma_low": "--sigmas",
@@ -91,33 +93,24 @@ def escape_settings(args: argparse.Namespace) -> dict:
 
 
 def _spec(args: argparse.Namespace):
-    from physics.cli import _flag
-    from physics.experiments.base import make_spec
+    return experiment_spec("escape", escape_settings(args), _OPTIONS, _name_the_sigma_part)
 
-    try:
-        return make_spec("escape", escape_settings(args), "escape")
-    except SceneError as error:
-        place = (error.field or "").removeprefix("escape.settings.")
-        if place.startswith("hyperparameters."):
-            option = _flag(place.split(".", 1)[1])
-        else:
-            option = _OPTIONS.get(place, "")
-        message = error.message
-        if place in ("sigma_low", "sigma_high", "levels"):
-            message = f"{place.replace('_', ' ')} {message}"
-        raise DownhillError(f"{option}: {message}" if option else message) from None
+
+def _name_the_sigma_part(place: str, message: str) -> str:
+    """--sigmas carries three settings: say which of them is wrong."""
+    return f"{place.replace('_', ' ')} {message}" if place in ("sigma_low", "sigma_high", "levels") else message
 
 
 def escape_command(args: argparse.Namespace, out: TextIO) -> int:
     """Carry out ``main.py escape``; 0 when done (errors raise DownhillError)."""
-    from physics.cli import _surface, _whole
+    from physics.cli import _surface
     from physics.experiments.base import run_experiment
 
     target = out_path(args)
     size = figure_size(args.size)
     surface = _surface(args)
     spec = _spec(args)
-    seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
+    seed = seed_argument(args)
     try:
         result = run_experiment(spec, surface, None, seed, cache=None)
     except DownhillError as error:

@@ -19,12 +19,13 @@ from typing import TextIO
 from gui.experiments.cli_common import (
     DEFAULT_SIZE,
     add_output_arguments,
+    experiment_spec,
     figure_size,
     out_path,
+    seed_argument,
     write_csv,
     write_figure,
 )
-from surfaces.errors import DownhillError, SceneError
 
 #: The settings and their options: (setting, option, attribute).
 _OPTIONS = (("n_max", "--n-max", "n_max"), ("samples", "--samples", "samples"),
@@ -67,19 +68,13 @@ def highdim_settings(args: argparse.Namespace) -> dict:
 
 def highdim_command(args: argparse.Namespace, out: TextIO) -> int:
     """Carry out ``main.py highdim``; 0 when done (errors raise DownhillError)."""
-    from physics.cli import _whole
-    from physics.experiments.base import make_spec, no_progress
+    from physics.experiments.base import no_progress
     from physics.experiments.landscape_stats import run, to_csv
 
     target = out_path(args)
     size = figure_size(args.size) if args.size is not None else DEFAULT_SIZE
-    try:
-        spec = make_spec("highdim", highdim_settings(args), "highdim")
-    except SceneError as error:
-        place = (error.field or "").removeprefix("highdim.settings.")
-        option = next((option for setting, option, _ in _OPTIONS if setting == place), "")
-        raise DownhillError(f"{option}: {error.message}" if option else error.message) from None
-    seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
+    spec = experiment_spec("highdim", highdim_settings(args), {setting: option for setting, option, _ in _OPTIONS})
+    seed = seed_argument(args)
     result = run(None, None, spec.settings_dict(), seed, no_progress)
     if target.suffix.lower() == ".csv":
         write_csv(result, target, to_csv)

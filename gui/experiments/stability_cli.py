@@ -21,12 +21,14 @@ from gui.experiments.cli_common import (
     add_hyperparameter_arguments,
     add_output_arguments,
     add_surface_arguments,
+    experiment_spec,
     figure_size,
     out_path,
+    seed_argument,
     write_csv,
     write_figure,
 )
-from surfaces.errors import DownhillError, SceneError
+from surfaces.errors import DownhillError
 
 #: The settings' names as options (for messages in the command line's words).
 _OPTIONS = {"optimizer": "--optimizer", "sigma": "--noise", "clip": "--clip", "grid": "--grid", "steps": "--steps",
@@ -97,30 +99,19 @@ def stability_settings(args: argparse.Namespace, surface: object) -> dict:
 
 
 def _spec(args: argparse.Namespace, surface: object):
-    from physics.cli import _flag
-    from physics.experiments.base import make_spec
-
-    try:
-        return make_spec("stability", stability_settings(args, surface), "stability")
-    except SceneError as error:
-        place = (error.field or "").removeprefix("stability.settings.")
-        if place.startswith("hyperparameters."):
-            option = _flag(place.split(".", 1)[1])
-        else:
-            option = _OPTIONS.get(place, "")
-        raise DownhillError(f"{option}: {error.message}" if option else error.message) from None
+    return experiment_spec("stability", stability_settings(args, surface), _OPTIONS)
 
 
 def stability_command(args: argparse.Namespace, out: TextIO) -> int:
     """Carry out ``main.py stability``; 0 when done (errors raise DownhillError)."""
-    from physics.cli import _surface, _whole
+    from physics.cli import _surface
     from physics.experiments.base import run_experiment
 
     target = out_path(args)
     size = figure_size(args.size)
     surface = _surface(args)
     spec = _spec(args, surface)
-    seed = _whole(args.seed, "--seed", 0, 2 ** 63 - 1) if args.seed is not None else 0
+    seed = seed_argument(args)
     result = run_experiment(spec, surface, None, seed, cache=None)
     if target.suffix.lower() == ".csv":
         from physics.experiments.stability import to_csv
