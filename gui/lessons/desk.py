@@ -351,7 +351,7 @@ class LessonDesk(QObject):
         box.setObjectName("putSceneIntoLesson")
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
         box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
+        box.exec()  # safe: QMessageBox.exec, a modal dialog; no text is evaluated
         clicked = box.clickedButton()
         answer = box.standardButton(clicked) if clicked is not None else QMessageBox.StandardButton.Cancel
         box.deleteLater()
