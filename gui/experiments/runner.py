@@ -94,6 +94,9 @@ class ExperimentRunner(QObject):
         self._pool.setMaxThreadCount(1)
         self._lock = threading.Lock()
         self._runs: dict[int, _Run] = {}
+        #: Generations still computing (a run whose result or failure has arrived is done, though its
+        #: ``ended`` signal may still be on its way: busy goes False with the result, not after it).
+        self._working: set[int] = set()
         self._specs: dict[int, ExperimentSpec] = {}
         self._busy = False
         self._retired: _Run | None = None
@@ -115,7 +118,7 @@ class ExperimentRunner(QObject):
         self.spec = spec
         found = cached_result(spec, surface, scene, seed)
         if found is not None:
-            self._set_busy(bool(self._runs))
+            self._set_busy(bool(self._working))
             # Delivered from the event loop, as a computed result is: the caller's state is settled.
             QTimer.singleShot(0, lambda: self._deliver(generation, spec, found))
             return generation
@@ -126,6 +129,7 @@ class ExperimentRunner(QObject):
         run.signals.ended.connect(self._on_ended)
         self._runs[generation] = run
         self._specs[generation] = spec
+        self._working.add(generation)
         self._set_busy(True)
         self._pool.start(run)
         return generation
@@ -137,7 +141,7 @@ class ExperimentRunner(QObject):
         self.spec = None
         if was:
             self.cancelled.emit()
-        self._set_busy(bool(self._runs))
+        self._set_busy(bool(self._working))
 
     def wait(self, milliseconds: int = -1) -> bool:
         """Block until no run is left (for shutdown and tests)."""
@@ -152,18 +156,24 @@ class ExperimentRunner(QObject):
             self.progressed.emit(done, total)
 
     def _on_succeeded(self, generation: int, result: object) -> None:
+        self._done_working(generation)
         if generation == self.generation:
             self.finished.emit(self._specs[generation], result)
 
     def _on_failed(self, generation: int, message: str) -> None:
+        self._done_working(generation)
         if generation == self.generation:
             self.failed.emit(self._specs[generation], message)
+
+    def _done_working(self, generation: int) -> None:
+        self._working.discard(generation)
+        self._set_busy(bool(self._working))
 
     def _on_ended(self, generation: int) -> None:
         # The run object stays referenced until here: its signals must outlive its last emit.
         self._retired = self._runs.pop(generation, None)  # (its run() may still be returning)
         self._specs.pop(generation, None)
-        self._set_busy(bool(self._runs))
+        self._done_working(generation)
 
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:

@@ -133,6 +133,23 @@ def test_runner_latest_wins(qtbot) -> None:
     runner.wait(20_000)
 
 
+def test_the_runner_is_not_busy_when_its_result_arrives(qtbot) -> None:
+    # A panel reading ``busy`` in its finished slot (or a test right after the result) sees the
+    # run as over: busy goes False with the result, not with the worker's later "ended" signal.
+    runner = ExperimentRunner()
+    surface = preset_surface("himmelblau")
+    seen = []
+    runner.finished.connect(lambda spec, result: seen.append(runner.busy))
+    CACHE.clear()
+    for grid in (6, 7, 8):
+        runner.submit(make_spec("basins", {"grid": grid, "steps": 20}), surface)
+        qtbot.waitUntil(lambda n=len(seen): len(seen) > n, timeout=60_000)
+    assert seen == [False, False, False]
+    runner.wait(20_000)
+    qtbot.waitUntil(lambda: not runner._runs, timeout=5_000)
+    assert not runner.busy
+
+
 def test_experiments_menu_opens_the_dock(qtbot, active_window) -> None:
     window = active_window
     _small(window.basins_panel)
