@@ -141,9 +141,9 @@ def test_the_runner_is_not_busy_when_its_result_arrives(qtbot) -> None:
     seen = []
     runner.finished.connect(lambda spec, result: seen.append(runner.busy))
     CACHE.clear()
-    for grid in (6, 7, 8):
+    for count, grid in enumerate((6, 7, 8), start=1):
         runner.submit(make_spec("basins", {"grid": grid, "steps": 20}), surface)
-        qtbot.waitUntil(lambda n=len(seen): len(seen) > n, timeout=60_000)
+        qtbot.waitUntil(lambda count=count: len(seen) == count, timeout=60_000)
     assert seen == [False, False, False]
     runner.wait(20_000)
     qtbot.waitUntil(lambda: not runner._runs, timeout=5_000)

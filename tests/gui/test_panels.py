@@ -655,6 +655,24 @@ def test_a_curve_set_paints_and_frames_what_one_pyqtgraph_curve_per_series_did(q
     assert (items[:, :3] != background).any(axis=1).sum() > 5000
 
 
+def settle_axis(panel: EigenvaluePanel, rounds: int = 50) -> None:
+    """Process events until the eigenvalue axis' range and height stay put for three rounds in a row.
+
+    A new scale changes the plot's margins, which the layout applies on a later event, and the view
+    then fits itself again: the labels drawn are those of the settled axis (what the user sees), and
+    how many event rounds that takes depends on the machine's load.
+    """
+    last, still = None, 0
+    for _ in range(rounds):
+        QApplication.processEvents()
+        now = (tuple(panel.axis.range), panel.axis.height())
+        still = still + 1 if now == last else 0
+        if still >= 3:
+            return
+        last = now
+        time.sleep(0.002)
+
+
 def labelled_ticks(panel: EigenvaluePanel) -> dict[str, float]:
     """{label: plot position} of the tick labels the eigenvalue axis draws at the panel's size.
 
@@ -662,7 +680,7 @@ def labelled_ticks(panel: EigenvaluePanel) -> dict[str, float]:
     drawing pass keeps (generateDrawSpecs), not merely those the axis proposes.
     """
     panel.plot_items[0].getViewBox().autoRange()
-    QApplication.processEvents()
+    settle_axis(panel)
     image = QImage(8, 8, QImage.Format.Format_ARGB32)
     painter = QPainter(image)
     try:
@@ -685,7 +703,15 @@ def scene_panel(make_controller, show_panel, scene_name: str, steps: int, size: 
     controller = make_controller(scene.formula, *scene.balls, seed=scene.seed)
     panel = show_panel(EigenvaluePanel, controller)
     panel.resize(*size)
-    QApplication.processEvents()
+    # The X server applies a window's new size asynchronously (later on a loaded machine): the axis'
+    # ticks depend on its height, so wait for the size and for the layout to follow it.
+    deadline = time.monotonic() + 5.0
+    while (panel.width(), panel.height()) != tuple(size) and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
+    assert (panel.width(), panel.height()) == tuple(size)
+    for _ in range(3):
+        QApplication.processEvents()
     advance(controller, steps)
     panel.plot_items[0].getViewBox().autoRange()
     return controller, panel
