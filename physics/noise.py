@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from physics.compiled import kernel
+from physics.interrupt_guard import InterruptsHeld
 from surfaces.errors import DownhillError
 
 #: The annealing schedules of the Gaussian noise scale, by name.
@@ -177,8 +178,9 @@ def add_gaussian_noise(gradient: np.ndarray, sigma: float, rng: np.random.Genera
         return noisy
     if isinstance(rng, NoiseStream) and rng.compiled and len(rng.generators) == 2:
         noisy = np.empty(gradient.shape, order="F")
-        _drawn_noisy_kernel(gradient[:, 0], gradient[:, 1], float(sigma), *rng.generators, noisy[:, 0], noisy[:, 1],
-                            np.empty(0) if square is None else square)
+        with InterruptsHeld():  # (Ctrl+C while numba unboxes the generators would crash it: see the module)
+            _drawn_noisy_kernel(gradient[:, 0], gradient[:, 1], float(sigma), *rng.generators, noisy[:, 0],
+                                noisy[:, 1], np.empty(0) if square is None else square)
         return noisy
     noisy = rng.draw() if isinstance(rng, NoiseStream) else standard_normal_points(rng, gradient.shape)
     _noisy_kernel(gradient[:, 0], gradient[:, 1], float(sigma), noisy[:, 0], noisy[:, 1],

@@ -331,10 +331,15 @@ def _child(tmp_path: Path, ending: str, *arguments: str) -> subprocess.Popen:
 def test_ctrl_c_while_the_queue_is_full_leaves_nothing(tmp_path):
     """SIGINT reaches a caller blocked on the full queue; the with-less caller's process ends, and atexit cleans."""
     child = _child(tmp_path, "writer.close()", str(tmp_path / "clip.mp4"), "mp4", "100000")
-    assert child.stdout.readline().strip() == "writing"
-    time.sleep(0.3)
-    child.send_signal(signal.SIGINT)
-    _, errors = child.communicate(timeout=60)
+    try:
+        assert child.stdout.readline().strip() == "writing"
+        time.sleep(0.3)
+        child.send_signal(signal.SIGINT)
+        _, errors = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:  # (a failed test leaves no encoder running on)
+            child.kill()
+            child.wait()
     assert child.returncode != 0 and "KeyboardInterrupt" in errors
     assert leftovers(tmp_path) == []
 

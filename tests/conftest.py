@@ -1,0 +1,18 @@
+"""Set-up shared by every test directory.
+
+Ctrl+C tests send a real SIGINT to a child process and expect what a user at a terminal gets. A
+shell starts a background job (``./test.sh &``, a CI runner's detached step) with SIGINT ignored,
+and an ignored signal stays ignored across exec: every child would then ignore Ctrl+C, Python
+would install no KeyboardInterrupt handler, and those tests would hang until their timeouts
+(leaving an encoder child running). Catching SIGINT here, as an interactive pytest does, gives
+each child SIGINT's default disposition again (a caught signal is reset to the default by exec).
+"""
+
+from __future__ import annotations
+
+import signal
+
+
+def pytest_configure(config) -> None:  # noqa: ARG001 (pytest's hook signature)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
