@@ -9,13 +9,17 @@ The watchdog is a 10 ms timer on the event loop: the longest gap between two of 
 longest time the window could not answer. The read-out's layout loop made it 8 to 44 s a step.
 The gap is measured twice: in the UI thread's own processor time, held to WATCHDOG_LIMIT_MS (what
 the window's work costs, whatever else the machine runs: on a shared test machine the wall-clock
-gaps of the same run varied from 100 to 420 ms), and in wall-clock time, held to
-WALL_CLOCK_LIMIT_MS (a wait, for a lock or a thread, uses no processor time).
+gaps of the same run varied from 100 to 700 ms), and in wall-clock time less the time the thread
+was ready to run but had no core (the kernel's run-queue wait, Linux's per-thread schedstat: the
+machine's load, not the window's), held to WALL_CLOCK_LIMIT_MS (a wait, for a lock or a thread,
+uses no processor time).
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import QRect, QSettings, QSize, QTimer
@@ -39,9 +43,14 @@ PLAY_MS = 500
 BUILD_TIMEOUT = 20_000
 
 
+def _run_queue_seconds(schedstat: Path | None) -> float:
+    """The calling thread's total run-queue wait so far (0 where the kernel does not say)."""
+    return int(schedstat.read_text().split()[1]) / 1e9 if schedstat is not None else 0.0
+
+
 class Watchdog:
     """The longest gaps between beats of a 10 ms timer while it runs: (UI thread's processor seconds,
-    wall-clock seconds)."""
+    wall-clock seconds less the thread's run-queue wait)."""
 
     def __init__(self) -> None:
         self.longest = (0.0, 0.0)
@@ -49,9 +58,11 @@ class Watchdog:
         self._timer = QTimer()
         self._timer.setInterval(10)
         self._timer.timeout.connect(self._beat)
+        schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+        self._schedstat = schedstat if schedstat.exists() else None
 
     def _beat(self) -> None:
-        now = (time.thread_time(), time.perf_counter())
+        now = (time.thread_time(), time.perf_counter() - _run_queue_seconds(self._schedstat))
         if self._last is not None:
             self.longest = (max(self.longest[0], now[0] - self._last[0]), max(self.longest[1], now[1] - self._last[1]))
         self._last = now
@@ -81,10 +92,12 @@ def open_window(qtbot, keep_alive, tmp_path, scene: str = "ravine-momentum", set
     return controller, window
 
 
-def show(qtbot, window: MainWindow) -> None:
+def show(qtbot, window: MainWindow, available: QRect) -> None:
+    """Show the window and wait for the first show's fit (it runs from the event loop, and the X
+    server applies the new frame asynchronously: later on a loaded machine) and its layout."""
     window.show()
     qtbot.waitExposed(window)
-    qtbot.wait(100)  # the first show's fit runs from the event loop
+    qtbot.waitUntil(lambda: assert_fits(window, available), timeout=10_000)
 
 
 def shown_docks(window: MainWindow) -> list[QDockWidget]:
@@ -112,8 +125,8 @@ def test_the_window_opens_fitted_to_a_1280x720_screen(qtbot, keep_alive, tmp_pat
     """Issue 11 item 14: the window opened at 1600 x 900 whatever the screen, the read-outs and plots off it."""
     available = on_screen(monkeypatch, 1280, 720)
     _controller, window = open_window(qtbot, keep_alive, tmp_path)
-    show(qtbot, window)
-    assert window.size() == QSize(1280, 720)
+    show(qtbot, window, available)
+    qtbot.waitUntil(lambda: window.size() == QSize(1280, 720), timeout=10_000)
     assert_fits(window, available)
     # On so low a screen the editors are tabs of one dock (the formula in front).
     assert set(window.tabifiedDockWidgets(window.formula_dock)) == {window.balls_dock, window.presets_dock}
@@ -123,17 +136,17 @@ def test_the_window_opens_fitted_to_a_1280x720_screen(qtbot, keep_alive, tmp_pat
 def test_on_a_large_screen_the_window_opens_at_its_default_size(qtbot, keep_alive, tmp_path, monkeypatch):
     available = on_screen(monkeypatch, 1920, 1080)
     _controller, window = open_window(qtbot, keep_alive, tmp_path)
-    show(qtbot, window)
-    assert window.size() == QSize(1600, 900)
+    show(qtbot, window, available)
+    assert window.size() == QSize(1600, 900)  # (set before the window was first shown)
     assert_fits(window, available)
     assert not window.tabifiedDockWidgets(window.formula_dock)  # formula above the balls, as designed
 
 
 def test_a_saved_geometry_larger_than_the_screen_is_brought_within_it(qtbot, keep_alive, tmp_path, monkeypatch):
     """A layout saved on a 1920 x 1080 screen, reopened on a 1280 x 720 one: moved and shrunk to fit."""
-    on_screen(monkeypatch, 1920, 1080)
+    large = on_screen(monkeypatch, 1920, 1080)
     _controller, big = open_window(qtbot, keep_alive, tmp_path)
-    show(qtbot, big)
+    show(qtbot, big, large)
     big.resize(1900, 1000)
     big.move(15, 60)
     qtbot.waitUntil(lambda: big.width() == 1900, timeout=2000)
@@ -143,8 +156,7 @@ def test_a_saved_geometry_larger_than_the_screen_is_brought_within_it(qtbot, kee
     available = on_screen(monkeypatch, 1280, 720)
     _controller, window = open_window(qtbot, keep_alive, tmp_path)
     window.restore_layout()
-    show(qtbot, window)
-    assert_fits(window, available)
+    show(qtbot, window, available)
 
 
 def test_fitted_frame_moves_then_shrinks_into_the_screen() -> None:
@@ -173,7 +185,7 @@ def test_every_preset_scene_steps_and_plays_without_stalling(qtbot, keep_alive, 
     monkeypatch.setenv(NO_3D_VARIABLE, "1")
     available = on_screen(monkeypatch, *screen)
     controller, window = open_window(qtbot, keep_alive, tmp_path)
-    show(qtbot, window)
+    show(qtbot, window, available)
     watchdog = Watchdog()
     stalls = {}
     for name, scene in PRESET_SCENES.items():
@@ -190,8 +202,9 @@ def test_every_preset_scene_steps_and_plays_without_stalling(qtbot, keep_alive, 
         controller.pause()
         qtbot.wait(150)  # the panels' catch-up after the last frame
         stalls[name] = tuple(round(seconds * 1000) for seconds in watchdog.stop())
-        assert_fits(window, available)
-    print(f"{screen}: longest event-loop gap per scene (ms of processor, ms of wall clock): {stalls}")
+        qtbot.waitUntil(lambda: assert_fits(window, available), timeout=5000)
+    print(f"{screen}: longest event-loop gap per scene (ms of processor, ms of wall clock less run-queue wait): "
+          f"{stalls}")
     assert max(processor for processor, _wall in stalls.values()) <= WATCHDOG_LIMIT_MS, stalls
     assert max(wall for _processor, wall in stalls.values()) <= WALL_CLOCK_LIMIT_MS, stalls
 
