@@ -346,7 +346,12 @@ def test_ctrl_c_while_the_queue_is_full_leaves_nothing(tmp_path):
 
 def test_a_writer_abandoned_at_exit_leaves_nothing(tmp_path):
     child = _child(tmp_path, "sys.exit(0)", str(tmp_path / "frames"), "png", "5")
-    child.communicate(timeout=60)
+    try:
+        child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:  # (timed out: no encoder left running on)
+            child.kill()
+            child.wait()
     assert child.returncode == 0
     assert leftovers(tmp_path) == []
 
@@ -354,22 +359,29 @@ def test_a_writer_abandoned_at_exit_leaves_nothing(tmp_path):
 def test_rendering_and_encoding_overlap(tmp_path, monkeypatch):
     """write() hands the frame over and returns while the worker encodes; a full queue makes it wait."""
     real = formats.PngSink.add
-    started = []
+    started, encoded = [], []
+    release = threading.Event()  # the encoder is held on its first frame until this is set
 
     def slow(self, frame):
-        started.append(time.perf_counter())
-        time.sleep(0.5)
+        started.append(frame)
+        release.wait(20)
         real(self, frame)
+        encoded.append(frame)
 
     monkeypatch.setattr(formats.PngSink, "add", slow)
     frames = scene_frames(64, 48, 4)
     writer = ClipWriter(tmp_path / "frames", "png", width=64, height=48, fps=30, queue_frames=2)
-    began = time.perf_counter()
     for frame in frames[:3]:  # one being encoded, two waiting: none of these writes waits
         writer.write(frame)
-    assert time.perf_counter() - began < 0.3
-    writer.write(frames[3])  # the queue is full until the first frame is done
-    assert time.perf_counter() - began >= 0.4
+    assert encoded == []  # all three handed over while the first is still being encoded
+    opening = threading.Timer(0.2, release.set)
+    opening.start()
+    try:
+        writer.write(frames[3])  # the queue is full until the first frame is done
+        assert release.is_set() and len(encoded) >= 1
+    finally:
+        release.set()
+        opening.cancel()
     writer.close()
     assert len(started) == 4 and leftovers(tmp_path / "frames")[-1] == "frame_00003.png"
 
