@@ -157,12 +157,12 @@ def test_ctrl_c_stops_cleanly_and_leaves_no_file(tmp_path):
                                 str(tmp_path / "long.mp4"), "--frames", "3000", "--size", "320x180"],
                                cwd=ROOT, env=_headless_environment(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)  # rendering
-    process.send_signal(signal.SIGINT)
-    try:
+    try:  # (a failed test leaves no export running on)
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # rendering
+        process.send_signal(signal.SIGINT)
         _out, error = process.communicate(timeout=60)
     finally:
         if process.poll() is None:

@@ -60,10 +60,32 @@ LONG_RUNS = {
 TIMEOUT = 180
 
 
+#: The processes the running test started (see no_child_left_running).
+_started: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_child_left_running():
+    """A test that failed (an assertion, a timeout) leaves no run going on behind it: the long runs
+    take minutes of processor time, which the rest of the suite would share."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def popen(command: list[str], **options) -> subprocess.Popen:
+    """subprocess.Popen, the process killed at the end of the test if it still runs."""
+    process = subprocess.Popen(command, **options)
+    _started.append(process)
+    return process
+
+
 def launch(arguments: list[str], **options) -> subprocess.Popen:
     """``python main.py ARGUMENTS`` as a process, standard error captured as text."""
-    return subprocess.Popen([sys.executable, MAIN, *arguments], cwd=ROOT, stderr=subprocess.PIPE, text=True,
-                            **options)
+    return popen([sys.executable, MAIN, *arguments], cwd=ROOT, stderr=subprocess.PIPE, text=True, **options)
 
 
 def assert_one_line(stderr: str, *words: str) -> None:
@@ -109,8 +131,8 @@ def test_help_into_a_full_standard_output_is_one_line_and_status_2(arguments: li
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_closed_standard_output_is_one_line_and_status_2(command: str) -> None:
     # The shell's '>&-', exactly as a user types it.
-    process = subprocess.Popen(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, MAIN, *COMMANDS[command]],
-                               cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = popen(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, MAIN, *COMMANDS[command]],
+                    cwd=ROOT, stderr=subprocess.PIPE, text=True)
     _, stderr = process.communicate(timeout=TIMEOUT)
     assert_one_line(stderr, "standard output is closed")
     assert process.returncode == 2
@@ -118,8 +140,8 @@ def test_a_closed_standard_output_is_one_line_and_status_2(command: str) -> None
 
 def test_a_closed_standard_output_does_not_matter_to_a_run_into_a_file(tmp_path: Path) -> None:
     target = tmp_path / "run.csv"
-    process = subprocess.Popen(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, MAIN, *COMMANDS["run single"],
-                                "--csv", str(target)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = popen(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, MAIN, *COMMANDS["run single"],
+                     "--csv", str(target)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     _, stderr = process.communicate(timeout=TIMEOUT)
     assert (process.returncode, stderr) == (0, "")
     assert assert_whole_rows(target.read_text(), BALL_COLUMNS) == 301
