@@ -55,6 +55,8 @@ def edit_scene(qtbot, window: MainWindow) -> None:
         field.selectAll()
         qtbot.keyClicks(field, EDITED_FORMULA)
         qtbot.keyClick(field, Qt.Key.Key_Return)
+    # The builder is idle once its worker's later "finished" signal arrives, not with the surface.
+    qtbot.waitUntil(lambda: not window.controller.building, timeout=BUILD_TIMEOUT)
     viewport = window.map_view.plot_widget.viewport()
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      window.map_view.data_to_widget(0.4, 0.3))
