@@ -149,7 +149,7 @@ def test_a_saved_geometry_larger_than_the_screen_is_brought_within_it(qtbot, kee
     show(qtbot, big, large)
     big.resize(1900, 1000)
     big.move(15, 60)
-    qtbot.waitUntil(lambda: big.width() == 1900, timeout=2000)
+    qtbot.waitUntil(lambda: big.size() == QSize(1900, 1000), timeout=10_000)
     big.save_layout()
     big.close()
 

@@ -465,7 +465,7 @@ def test_the_readout_table_fits_its_dock_and_cuts_no_number(qtbot, make_controll
     advance(controller, 400)   # the second ball was stopped far away (loss ~1e8, gradient ~1e5), with long words
     panel.resize(width, 300)
     # (Wider than the shown panel's 700 pixels, the viewport was already narrower than ``width``.)
-    qtbot.waitUntil(lambda: panel.table.width() == width, timeout=2000)
+    qtbot.waitUntil(lambda: panel.table.width() == width, timeout=5000)
     panel.refresh()
     table, header = panel.table, panel.table.horizontalHeader()
     available = table.viewport().width()
@@ -817,7 +817,7 @@ def test_the_readout_fit_does_not_depend_on_its_scroll_bar(qtbot, make_controlle
         for policy in (Qt.ScrollBarPolicy.ScrollBarAlwaysOn, Qt.ScrollBarPolicy.ScrollBarAlwaysOff):
             table.setVerticalScrollBarPolicy(policy)
             panel.resize(width, 240)
-            qtbot.waitUntil(lambda width=width: table.width() == width, timeout=2000)
+            qtbot.waitUntil(lambda width=width: table.width() == width, timeout=5000)
             panel.refresh()
             fits.append(_readout_fit(panel))
             # The columns and the badges still end at the viewport's right edge.
@@ -836,7 +836,7 @@ def test_the_readout_scroll_bar_settles_while_stepping_at_any_width(qtbot, make_
     advance(controller, 14)
     for width in range(380, 400, 2):
         panel.resize(width, 223)
-        qtbot.waitUntil(lambda width=width: panel.table.width() == width, timeout=2000)
+        qtbot.waitUntil(lambda width=width: panel.table.width() == width, timeout=5000)
         for _ in range(2):
             toggles.clear()
             advance(controller, 1)
@@ -866,7 +866,7 @@ def test_readout_names_are_whole_where_columns_can_give_way(qtbot, make_controll
     panel = show_panel(ReadoutPanel, controller)
     advance(controller, 30)
     panel.resize(width, 245)
-    qtbot.waitUntil(lambda: panel.table.width() == width, timeout=2000)
+    qtbot.waitUntil(lambda: panel.table.width() == width, timeout=5000)
     panel.refresh()
     table = panel.table
     metrics = table.fontMetrics()
