@@ -225,4 +225,4 @@ def test_scene_pace_in_a_clip():
 def test_checking_needs_no_qt():
     code = ("import sys; import gui.export.options, gui.export.encoder, gui.export.formats; "
             "assert not [name for name in sys.modules if name.startswith(('PyQt', 'pyqtgraph'))]")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2], timeout=120)
