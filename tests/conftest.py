@@ -6,11 +6,21 @@ and an ignored signal stays ignored across exec: every child would then ignore C
 would install no KeyboardInterrupt handler, and those tests would hang until their timeouts
 (leaving an encoder child running). Catching SIGINT here, as an interactive pytest does, gives
 each child SIGINT's default disposition again (a caught signal is reset to the default by exec).
+
+Hypothesis draws the same examples on every run (``derandomize``): a CI run passes or fails on
+the code, not on the draw. ``HYPOTHESIS_PROFILE=explore`` draws new ones, to hunt for cases.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_configure(config) -> None:  # noqa: ARG001 (pytest's hook signature)

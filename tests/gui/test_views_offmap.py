@@ -61,8 +61,14 @@ def test_clipping_a_path_that_stays_inside_changes_nothing_and_a_path_outside_dr
     assert len(clip_segments(np.array([[0.5, 0.5]]), *UNIT)) == 0
 
 
+#: Coordinates for the sampled reference: no subnormals, whose products with the samples' t round
+#: to zero (x = t * -5e-324 reads as inside the box x >= 0 up to t = 1/2, where the exact segment
+#: leaves at t = 0, as the clipping says).
+COORDINATE = st.floats(-3, 4, allow_subnormal=False)
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(-3, 4), st.floats(-3, 4), st.floats(-3, 4)), min_size=2, max_size=12))
+@given(st.lists(st.tuples(COORDINATE, COORDINATE, COORDINATE), min_size=2, max_size=12))
 def test_clipped_segments_match_a_dense_sampling_in_three_dimensions(points):
     points = np.array(points)
     lo, hi = np.array([0.0, -1.0, 0.5]), np.array([1.0, 2.0, 1.5])
