@@ -127,10 +127,16 @@ def test_the_window_opens_fitted_to_a_1280x720_screen(qtbot, keep_alive, tmp_pat
     _controller, window = open_window(qtbot, keep_alive, tmp_path)
     show(qtbot, window, available)
     qtbot.waitUntil(lambda: window.size() == QSize(1280, 720), timeout=10_000)
-    assert_fits(window, available)
     # On so low a screen the editors are tabs of one dock (the formula in front).
-    assert set(window.tabifiedDockWidgets(window.formula_dock)) == {window.balls_dock, window.presets_dock}
-    assert window.formula_dock in shown_docks(window)
+    qtbot.waitUntil(lambda: set(window.tabifiedDockWidgets(window.formula_dock)) == {window.balls_dock,
+                                                                                     window.presets_dock},
+                    timeout=10_000)
+
+    def fitted_with_the_formula_in_front() -> None:
+        assert_fits(window, available)
+        assert window.formula_dock in shown_docks(window)
+
+    qtbot.waitUntil(fitted_with_the_formula_in_front, timeout=10_000)
 
 
 def test_on_a_large_screen_the_window_opens_at_its_default_size(qtbot, keep_alive, tmp_path, monkeypatch):
