@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from physics.interrupt_guard import InterruptsHeld
+
 #: Balls of at least this many particles hand work to the helper thread; smaller ones would only
 #: pay the hand-over.
 HELPER_PARTICLES = 20_000
@@ -22,9 +24,18 @@ _lock = threading.Lock()
 
 
 def helper_thread() -> ThreadPoolExecutor:
-    """The process's one helper thread (started on first use)."""
+    """The process's one helper thread (started on first use).
+
+    Its thread is started here, with Ctrl+C held (physics.interrupt_guard): a ThreadPoolExecutor
+    starts its thread in the first ``submit`` and only then records it for the interpreter's exit,
+    and a KeyboardInterrupt between the two left a thread nobody stops, waiting for work while
+    the exit waited for it (``main.py run`` hung after Ctrl+C, once in about forty runs).
+    """
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="downhill-helper")
+            with InterruptsHeld():
+                executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="downhill-helper")
+                executor.submit(int).result()
+                _executor = executor
         return _executor

@@ -119,3 +119,30 @@ def test_a_storm_of_interrupts_never_crashes_the_compiled_draw() -> None:
     # An interrupt may land between the loop's bytecodes (a KeyboardInterrupt out of the loop):
     # what must never happen is the crash.
     assert result.returncode != -signal.SIGSEGV and "Segmentation fault" not in result.stderr, result.stderr[-2000:]
+
+
+def test_ctrl_c_as_the_helper_thread_starts_leaves_no_thread_the_exit_would_wait_for(default_sigint,
+                                                                                    monkeypatch) -> None:
+    # The interrupt arrives just as the executor starts its thread (where it struck in a real run):
+    # the thread must still be recorded for the interpreter's exit, which stops it; an unrecorded
+    # one waited for work forever while the exit waited for it.
+    from concurrent.futures import thread as futures_thread
+
+    from physics import helper
+
+    start = threading.Thread.start
+
+    def start_then_interrupt(self, *arguments, **options):
+        start(self, *arguments, **options)
+        if self.name.startswith("downhill-helper"):
+            _interrupt_self()
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
+    monkeypatch.setattr(helper, "_executor", None)
+    with pytest.raises(KeyboardInterrupt):
+        helper.helper_thread()
+    workers = [t for t in threading.enumerate() if t.name.startswith("downhill-helper")]
+    assert workers and all(t in futures_thread._threads_queues for t in workers)
+    executor = helper._executor
+    assert executor is not None and executor.submit(lambda: 6 * 7).result(timeout=10) == 42
+    executor.shutdown(wait=True)
