@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QEvent, QObject, QRect, Qt
 from PyQt6.QtGui import QFont, QFontMetrics, QImage, QPainter
-from PyQt6.QtWidgets import QApplication
+from waiting import settle
 
 from gui.controller import SceneController
 from gui.panels import EigenvaluePanel, GradientPanel, LossPanel, ReadoutPanel, StepPanel
@@ -655,19 +655,6 @@ def test_a_curve_set_paints_and_frames_what_one_pyqtgraph_curve_per_series_did(q
     assert (items != sets_picture).sum() == 0                  # pixel for pixel
     background = np.array(QColor(plot_style.BACKGROUND).getRgb()[2::-1])   # (the image is BGRA)
     assert (items[:, :3] != background).any(axis=1).sum() > 5000
-
-
-def settle(probe, rounds: int = 50) -> None:
-    """Process events until ``probe()`` gives the same value three rounds in a row (at most ``rounds``)."""
-    last, still = None, 0
-    for _ in range(rounds):
-        QApplication.processEvents()
-        now = probe()
-        still = still + 1 if now == last else 0
-        if still >= 3:
-            return
-        last = now
-        time.sleep(0.002)
 
 
 def settle_axis(panel: EigenvaluePanel, rounds: int = 50) -> None:

@@ -7,12 +7,11 @@ layout. The badges' column choice is checked with hand-made widths.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PyQt6 import sip
 from PyQt6.QtGui import QColor, QPalette
-from PyQt6.QtWidgets import QAbstractItemView, QApplication
+from PyQt6.QtWidgets import QAbstractItemView
+from waiting import settle
 
 from gui.present import window as present
 from gui.present.bands import BADGE_GAP, badge_columns
@@ -22,27 +21,16 @@ CONTROLLER_SCENE = "zero-gradient"  # three balls, both views, a square domain
 TIMEOUT = 20_000
 
 
-def settle(window, rounds: int = 100) -> None:
-    """Process events until the geometry of the window's parts stays put for three rounds in a row.
-
-    Layouts follow one another on later events (the stage, the map's plot, the badges), and how many
-    rounds that takes depends on the machine's load: a fixed wait may read a layout half done.
-    """
+def settle_window(window, rounds: int = 100) -> None:
+    """Process events until the geometry of the window's parts stays put for three rounds in a row
+    (the stage, the map's plot, the badges are laid out on later events, one after another)."""
     def geometry():
         parts = [window, window.map_view, window.caption, window.badges, window.header, *window.panels.values()]
         return (tuple(rect_in(window, part) if part is not window and part.parentWidget() else part.geometry()
                       for part in parts),
                 window.map_view.view_box.sceneBoundingRect(), window.caption.isVisible())
 
-    last, still = None, 0
-    for _ in range(rounds):
-        QApplication.processEvents()
-        now = geometry()
-        still = still + 1 if now == last else 0
-        if still >= 3:
-            return
-        last = now
-        time.sleep(0.002)
+    settle(geometry, rounds)
 
 
 @pytest.fixture
@@ -60,7 +48,7 @@ def low(monkeypatch, qtbot, active_window):
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: (window.width(), window.height()) == (1280, 720), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.map_view.view_box.sceneBoundingRect().height() > 100, timeout=TIMEOUT)
-    settle(window)
+    settle_window(window)
     yield window
     if not sip.isdeleted(window):
         window.close()
@@ -98,7 +86,7 @@ def test_a_lesson_story_sits_right_of_the_map_above_the_panel(qtbot, low):
     lesson = builtin_lessons()["whole-story"]
     assert p.player.open(lesson)
     qtbot.waitUntil(lambda: p.caption.isVisible() and p.caption.text() == lesson.scenes[0].story, timeout=TIMEOUT)
-    settle(p)
+    settle_window(p)
     caption, panel = rect_in(p, p.caption), rect_in(p, next(iter(p.panels.values())))
     map_rect = rect_in(p, p.map_view)
     assert caption.left() >= map_rect.right() and caption.bottom() <= panel.top() + 1
