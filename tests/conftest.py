@@ -7,6 +7,9 @@ would install no KeyboardInterrupt handler, and those tests would hang until the
 (leaving an encoder child running). Catching SIGINT here, as an interactive pytest does, gives
 each child SIGINT's default disposition again (a caught signal is reset to the default by exec).
 
+Every child process started through child_processes.popen is killed at the end of its test if it
+still runs (``no_child_left_running``).
+
 Hypothesis draws the same examples on every run (``derandomize``): a CI run passes or fails on
 the code, not on the draw. ``HYPOTHESIS_PROFILE=explore`` draws new ones, to hunt for cases.
 """
@@ -16,6 +19,8 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+from child_processes import reap
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True)
@@ -26,3 +31,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def pytest_configure(config) -> None:  # noqa: ARG001 (pytest's hook signature)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def no_child_left_running():
+    """A test that failed leaves no child process going on behind it (see child_processes)."""
+    yield
+    reap()

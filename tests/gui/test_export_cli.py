@@ -18,6 +18,7 @@ from pathlib import Path
 
 import av
 import pytest
+from child_processes import popen
 
 import main
 from gui.export_cli import Progress
@@ -153,21 +154,15 @@ def test_headless_2d_export_is_silent_off_a_terminal(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_and_leaves_no_file(tmp_path):
-    process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "export", "--scene", "saddle-noise", "--out",
-                                str(tmp_path / "long.mp4"), "--frames", "3000", "--size", "320x180"],
-                               cwd=ROOT, env=_headless_environment(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:  # (a failed test leaves no export running on)
-        deadline = time.monotonic() + 60
-        while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.0)  # rendering
-        process.send_signal(signal.SIGINT)
-        _out, error = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    process = popen([sys.executable, str(ROOT / "main.py"), "export", "--scene", "saddle-noise", "--out",
+                     str(tmp_path / "long.mp4"), "--frames", "3000", "--size", "320x180"],
+                    cwd=ROOT, env=_headless_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # rendering
+    process.send_signal(signal.SIGINT)
+    _out, error = process.communicate(timeout=60)
     assert process.returncode == 130, error
     assert error.strip().splitlines()[-1] == "downhill: interrupted"
     assert list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from child_processes import popen
 
 from gui.export import encoder, formats
 from gui.export.encoder import CLIP_FORMATS, ClipWriter, even_size, holds_only_frames
@@ -323,35 +324,24 @@ for index in range(int(sys.argv[3])):
 
 
 def _child(tmp_path: Path, ending: str, *arguments: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _CHILD.format(ending=ending), *arguments],
-                            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return popen([sys.executable, "-c", _CHILD.format(ending=ending), *arguments],
+                 cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_ctrl_c_while_the_queue_is_full_leaves_nothing(tmp_path):
     """SIGINT reaches a caller blocked on the full queue; the with-less caller's process ends, and atexit cleans."""
     child = _child(tmp_path, "writer.close()", str(tmp_path / "clip.mp4"), "mp4", "100000")
-    try:
-        assert child.stdout.readline().strip() == "writing"
-        time.sleep(0.3)
-        child.send_signal(signal.SIGINT)
-        _, errors = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:  # (a failed test leaves no encoder running on)
-            child.kill()
-            child.wait()
+    assert child.stdout.readline().strip() == "writing"
+    time.sleep(0.3)
+    child.send_signal(signal.SIGINT)
+    _, errors = child.communicate(timeout=60)
     assert child.returncode != 0 and "KeyboardInterrupt" in errors
     assert leftovers(tmp_path) == []
 
 
 def test_a_writer_abandoned_at_exit_leaves_nothing(tmp_path):
     child = _child(tmp_path, "sys.exit(0)", str(tmp_path / "frames"), "png", "5")
-    try:
-        child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:  # (timed out: no encoder left running on)
-            child.kill()
-            child.wait()
+    child.communicate(timeout=60)
     assert child.returncode == 0
     assert leftovers(tmp_path) == []
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from child_processes import popen
 
 import main
 from physics.cli import BALL_COLUMNS, SWARM_COLUMNS
@@ -58,29 +59,6 @@ LONG_RUNS = {
                          "20000", "--start", "0.1,0.1", "--steps", "40000"], SWARM_COLUMNS),
 }
 TIMEOUT = 180
-
-
-#: The processes the running test started (see no_child_left_running).
-_started: list[subprocess.Popen] = []
-
-
-@pytest.fixture(autouse=True)
-def no_child_left_running():
-    """A test that failed (an assertion, a timeout) leaves no run going on behind it: the long runs
-    take minutes of processor time, which the rest of the suite would share."""
-    yield
-    while _started:
-        process = _started.pop()
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-
-
-def popen(command: list[str], **options) -> subprocess.Popen:
-    """subprocess.Popen, the process killed at the end of the test if it still runs."""
-    process = subprocess.Popen(command, **options)
-    _started.append(process)
-    return process
 
 
 def launch(arguments: list[str], **options) -> subprocess.Popen:
