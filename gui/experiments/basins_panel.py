@@ -267,12 +267,6 @@ class BasinsPanel(ExperimentDock, QtWidgets.QWidget):
                 self.compare_runner.cancel()
         self._save()
 
-    def _ball(self) -> Any:
-        balls, selected = self.controller.balls, self.controller.selected
-        if not balls:
-            return None
-        return balls[selected] if 0 <= selected < len(balls) else balls[0]
-
     def _ball_dynamics(self) -> tuple | None:
         ball = self._ball()
         return None if ball is None else (ball.optimizer, ball.hyperparameters, ball.noise.sigma, ball.clip)

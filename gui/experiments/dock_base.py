@@ -84,6 +84,19 @@ class ExperimentDock:
         box.valueChanged.connect(lambda _v: self._schedule())
         return box
 
+    # -- the selected ball ---------------------------------------------------------------------
+    def _ball_index(self) -> int:
+        """The index of the ball the experiment follows: the selected one, else the first; -1 when none."""
+        balls, selected = self.controller.balls, self.controller.selected
+        if not balls:
+            return -1
+        return selected if 0 <= selected < len(balls) else 0
+
+    def _ball(self) -> Any:
+        """The ball the experiment follows (see ``_ball_index``), or None when there is none."""
+        index = self._ball_index()
+        return None if index < 0 else self.controller.balls[index]
+
     # -- running -------------------------------------------------------------------------------
     def cancel(self) -> None:
         """Stop the computation under way (Cancel)."""

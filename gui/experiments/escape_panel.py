@@ -263,12 +263,6 @@ class EscapePanel(ExperimentDock, QtWidgets.QWidget):
                 self.runner.submit(spec, surface, None, seed)
         self._save()
 
-    def _ball(self) -> Any:
-        balls, selected = self.controller.balls, self.controller.selected
-        if not balls:
-            return None
-        return balls[selected] if 0 <= selected < len(balls) else balls[0]
-
     def _ball_dynamics(self) -> tuple | None:
         ball = self._ball()
         return None if ball is None else (ball.optimizer, ball.hyperparameters)

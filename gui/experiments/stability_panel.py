@@ -221,7 +221,7 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
 
     def apply_cell(self, i: int, j: int) -> None:
         """Give the selected ball cell (i, j)'s settings (one change: the ball restarts)."""
-        ball, index = self._ball()
+        ball, index = self._ball(), self._ball_index()
         if self.result is None or ball is None:
             return
         values = self.result.cell_settings(i, j)
@@ -274,15 +274,8 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
             self.picture.set_marker(self._marker())
         self._save()
 
-    def _ball(self) -> tuple[Any, int]:
-        balls, selected = self.controller.balls, self.controller.selected
-        if not balls:
-            return None, -1
-        index = selected if 0 <= selected < len(balls) else 0
-        return balls[index], index
-
     def _ball_dynamics(self) -> tuple | None:
-        ball, _ = self._ball()
+        ball = self._ball()
         if ball is None:
             return None
         return (ball.optimizer, ball.start, ball.clip)
@@ -290,7 +283,7 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
     def _axes_for_ball(self) -> None:
         """Default axes for the ball's optimiser (lr x momentum, beta1, alpha or noise) unless the dock's
         axes already suit it."""
-        ball, _ = self._ball()
+        ball = self._ball()
         if ball is None:
             return
         try:
@@ -310,13 +303,13 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
                                           bound_at=self.bound_box.currentData())
 
     def _spec(self) -> ExperimentSpec | None:
-        ball, _ = self._ball()
+        ball = self._ball()
         if ball is None:
             return None
         return make_spec(stability.NAME, self._raw_settings(ball), "stability")
 
     def _marker(self) -> tuple[float, float] | None:
-        ball, _ = self._ball()
+        ball = self._ball()
         if ball is None or self.result is None:
             return None
         try:
@@ -345,7 +338,7 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
         self._debounce.start()
 
     def _title(self) -> str:
-        ball, _ = self._ball()
+        ball = self._ball()
         optimizer = self.spec.settings_dict()["optimizer"] if self.spec is not None else ""
         if ball is None or self._pinned is not None:
             return optimizer
