@@ -25,6 +25,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from gui.experiments.basin_layer import BasinLayer, legend_html
 from gui.experiments.basin_paint import paint_basin_map
 from gui.experiments.dock_base import ExperimentDock
+from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import basins
 from physics.experiments.base import ExperimentSpec, make_spec, surface_key
@@ -44,12 +45,11 @@ DEBOUNCE_MS = 250
 PICTURE_STYLE = "background: #ffffff;"
 
 
-class BasinPicture(QtWidgets.QWidget):
+class BasinPicture(ExperimentPicture):
     """A small basin map painted by gui.experiments.basin_paint (no legend: the label under it has it)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.result = None
         self.title = ""
         self.setMinimumSize(160, 170)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
@@ -58,18 +58,11 @@ class BasinPicture(QtWidgets.QWidget):
         self.result, self.title = result, title
         self.update()
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        painter = QtGui.QPainter(self)
-        try:
-            rect = QtCore.QRectF(self.rect())
-            if self.result is None:
-                painter.fillRect(rect, QtGui.QColor("#26282e"))
-                painter.setPen(QtGui.QColor("#c8c8c8"))
-                painter.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter), self.title or "—")
-            else:
-                paint_basin_map(painter, rect, self.result, self.title, font_size=8.5, legend=False, caption=False)
-        finally:
-            painter.end()
+    def empty_text(self) -> str:
+        return self.title or "—"
+
+    def paint_result(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        paint_basin_map(painter, rect, self.result, self.title, font_size=8.5, legend=False, caption=False)
 
 
 class BasinsPanel(ExperimentDock, QtWidgets.QWidget):

@@ -20,6 +20,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.escape_paint import paint_escape, sigma_text
+from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import escape
 from physics.experiments.base import ExperimentSpec, make_spec, surface_key
@@ -33,12 +34,13 @@ WIDTH = 480
 RANGES: tuple[tuple[float, float], ...] = ((1e-8, 1e-1), (1e-6, 1e-1), (1e-4, 1.0), (1e-10, 1e-2))
 
 
-class EscapePicture(QtWidgets.QWidget):
+class EscapePicture(ExperimentPicture):
     """The escape figure painted by gui.experiments.escape_paint (a message until there is a result)."""
+
+    EMPTY_BACKGROUND, EMPTY_INK, EMPTY_MARGIN = "#ffffff", "#404040", 12
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.result = None
         self.message = ""
         #: The level whose histogram a narrow (portrait) picture shows.
         self.selected = 0
@@ -49,20 +51,11 @@ class EscapePicture(QtWidgets.QWidget):
         self.result, self.message = result, message
         self.update()
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        painter = QtGui.QPainter(self)
-        try:
-            rect = QtCore.QRectF(self.rect())
-            if self.result is None:
-                painter.fillRect(rect, QtGui.QColor("#ffffff"))
-                painter.setPen(QtGui.QColor("#404040"))
-                painter.drawText(rect.adjusted(12, 12, -12, -12),
-                                 int(QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap),
-                                 self.message or "—")
-            else:
-                paint_escape(painter, rect, self.result, "", font_size=9.5, caption=False, selected=self.selected)
-        finally:
-            painter.end()
+    def empty_text(self) -> str:
+        return self.message or "—"
+
+    def paint_result(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        paint_escape(painter, rect, self.result, "", font_size=9.5, caption=False, selected=self.selected)
 
 
 class EscapePanel(ExperimentDock, QtWidgets.QWidget):

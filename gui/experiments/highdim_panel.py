@@ -20,6 +20,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.highdim_paint import NARROW, VIEWS, paint_highdim
+from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
 from physics.experiments import landscape_stats as stats
 from physics.experiments.base import ExperimentSpec, make_spec
@@ -33,12 +34,13 @@ STACKED_HEIGHT = 400
 SAMPLE_CHOICES = (100_000, 500_000, 2_000_000, 10_000_000, 50_000_000)
 
 
-class HighDimPicture(QtWidgets.QWidget):
+class HighDimPicture(ExperimentPicture):
     """The two plots, painted (a placeholder line until a result arrives)."""
+
+    EMPTY_BACKGROUND, EMPTY_INK = "#ffffff", "#404040"
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.result = None
         self.which = "both"
         self.message = "Experiments > High-dimensional picture computes it."
         self.setMinimumSize(300, 300)
@@ -59,20 +61,11 @@ class HighDimPicture(QtWidgets.QWidget):
         self.result, self.message = result, message
         self.update()
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        painter = QtGui.QPainter(self)
-        try:
-            rect = QtCore.QRectF(self.rect())
-            if self.result is None:
-                painter.fillRect(rect, QtGui.QColor("#ffffff"))
-                painter.setPen(QtGui.QColor("#404040"))
-                painter.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap),
-                                 self.message)
-            else:
-                paint_highdim(painter, rect, self.result, font_size=max(8.5, min(11.0, rect.height() / 55)),
-                              which=self.which)
-        finally:
-            painter.end()
+    def empty_text(self) -> str:
+        return self.message
+
+    def paint_result(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        paint_highdim(painter, rect, self.result, font_size=max(8.5, min(11.0, rect.height() / 55)), which=self.which)
 
 
 class HighDimPanel(ExperimentDock, QtWidgets.QWidget):

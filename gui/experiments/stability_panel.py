@@ -21,6 +21,7 @@ from typing import Any
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.experiments.dock_base import ExperimentDock
+from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
 from gui.experiments.stability_paint import axis_label, cell_at_point, paint_stability_map
 from physics.experiments import stability
@@ -31,14 +32,13 @@ from surfaces.errors import DownhillError
 DEBOUNCE_MS = 250
 
 
-class StabilityPicture(QtWidgets.QWidget):
+class StabilityPicture(ExperimentPicture):
     """The map, painted by gui.experiments.stability_paint; a click on a cell emits ``cellClicked(i, j)``."""
 
     cellClicked = QtCore.pyqtSignal(int, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.result = None
         self.title = ""
         self.marker: tuple[float, float] | None = None
         self.plot = QtCore.QRectF()
@@ -77,19 +77,12 @@ class StabilityPicture(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._layout_plot()
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        painter = QtGui.QPainter(self)
-        try:
-            rect = QtCore.QRectF(self.rect())
-            if self.result is None:
-                painter.fillRect(rect, QtGui.QColor("#26282e"))
-                painter.setPen(QtGui.QColor("#c8c8c8"))
-                painter.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter), self.title or "—")
-            else:
-                self.plot = paint_stability_map(painter, rect, self.result, self.title,
-                                                font_size=self._font_size(), marker=self.marker)
-        finally:
-            painter.end()
+    def empty_text(self) -> str:
+        return self.title or "—"
+
+    def paint_result(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        self.plot = paint_stability_map(painter, rect, self.result, self.title, font_size=self._font_size(),
+                                        marker=self.marker)
 
     def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt override)
         if self.result is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
