@@ -24,6 +24,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.experiments.basin_layer import BasinLayer, legend_html
 from gui.experiments.basin_paint import paint_basin_map
+from gui.experiments.basins_cli import write_basin_figure
 from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
@@ -157,8 +158,6 @@ class BasinsPanel(ExperimentDock, QtWidgets.QWidget):
     # -- commands ------------------------------------------------------------------------------
     def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
         """Export figure…: the same writer as ``python main.py basins --out``."""
-        from gui.experiments.basins_cli import write_basin_figure
-
         return write_basin_figure(self.result, target, size, title, surface=self.controller.surface)
 
     def start(self) -> None:

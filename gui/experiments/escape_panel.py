@@ -19,6 +19,7 @@ from typing import Any
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.experiments.dock_base import ExperimentDock
+from gui.experiments.escape_cli import write_escape_figure
 from gui.experiments.escape_paint import paint_escape, sigma_text
 from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
@@ -144,8 +145,6 @@ class EscapePanel(ExperimentDock, QtWidgets.QWidget):
     # -- commands ------------------------------------------------------------------------------
     def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
         """Export figure…: the same writer as ``python main.py escape --out``."""
-        from gui.experiments.escape_cli import write_escape_figure
-
         return write_escape_figure(self.result, target, size, title)
 
     def start(self) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from gui.experiments.dock_base import ExperimentDock
+from gui.experiments.highdim_cli import DEFAULT_TITLE, write_highdim_figure
 from gui.experiments.highdim_paint import NARROW, VIEWS, paint_highdim
 from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
@@ -139,14 +140,10 @@ class HighDimPanel(ExperimentDock, QtWidgets.QWidget):
     # -- commands ------------------------------------------------------------------------------
     def figure_title(self) -> str:
         """The command's default title (the picture does not depend on the surface)."""
-        from gui.experiments.highdim_cli import DEFAULT_TITLE
-
         return DEFAULT_TITLE
 
     def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
         """Export figure…: the same writer as ``python main.py highdim --out``."""
-        from gui.experiments.highdim_cli import write_highdim_figure
-
         return write_highdim_figure(self.result, target, size, title)
 
     def start(self) -> None:

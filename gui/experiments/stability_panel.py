@@ -23,6 +23,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from gui.experiments.dock_base import ExperimentDock
 from gui.experiments.picture import ExperimentPicture
 from gui.experiments.runner import ExperimentRunner
+from gui.experiments.stability_cli import write_stability_figure
 from gui.experiments.stability_paint import axis_label, cell_at_point, paint_stability_map
 from physics.experiments import stability
 from physics.experiments.base import ExperimentSpec, make_spec, surface_key
@@ -176,8 +177,6 @@ class StabilityPanel(ExperimentDock, QtWidgets.QWidget):
     # -- commands ------------------------------------------------------------------------------
     def _write_figure(self, target: Path, size: tuple[int, int], title: str) -> Path:
         """Export figure…: the same writer as ``python main.py stability --out``."""
-        from gui.experiments.stability_cli import write_stability_figure
-
         return write_stability_figure(self.result, target, size, title)
 
     def start(self) -> None:
